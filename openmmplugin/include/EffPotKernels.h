@@ -1,0 +1,51 @@
+#ifndef EFFPOT_KERNELS_H_
+#define EFFPOT_KERNELS_H_
+
+#include "DampedVerletIntegrator.h"
+#include "openmm/KernelImpl.h"
+#include "openmm/System.h"
+#include <iosfwd>
+#include <string>
+
+namespace EffPot {
+
+/**
+ * Advances a DampedVerletIntegrator by one O-B-A-B-O step.
+ */
+class OPENMM_EXPORT_EFFPOT IntegrateDampedVerletStepKernel : public OpenMM::KernelImpl {
+public:
+    static std::string Name() {
+        return "EffPotIntegrateDampedVerletStep";
+    }
+    IntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    }
+    /** Defined in libEffPot, so that the class's type information has one home shared by every plugin library. */
+    virtual ~IntegrateDampedVerletStepKernel();
+    /**
+     * Initialize the kernel.
+     */
+    virtual void initialize(const OpenMM::System& system, const DampedVerletIntegrator& integrator) = 0;
+    /**
+     * Execute one step.
+     *
+     * @param forcesAreValid  on input, whether the context's forces are those at the current positions for the
+     *                        integration force groups (then the first kick reuses them); set true on output
+     */
+    virtual void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) = 0;
+    /**
+     * Compute the kinetic energy (1/2) v^T M v.
+     */
+    virtual double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator) = 0;
+    /**
+     * Write the kernel's own state (the noise counter) to a checkpoint.
+     */
+    virtual void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const = 0;
+    /**
+     * Read the kernel's own state from a checkpoint.
+     */
+    virtual void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream) = 0;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_KERNELS_H_*/

@@ -1,0 +1,72 @@
+#include "DampedVerletIntegratorProxy.h"
+#include "DampedVerletIntegrator.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/serialization/SerializationNode.h"
+#include <memory>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+// Matrices are stored entry by entry (<Entry v="..."/>) so that round trips are exact in double precision.
+void writeValues(SerializationNode& parent, const string& name, const vector<double>& values) {
+    SerializationNode& node = parent.createChildNode(name);
+    for (double x : values)
+        node.createChildNode("Entry").setDoubleProperty("v", x);
+}
+
+vector<double> readValues(const SerializationNode& parent, const string& name) {
+    vector<double> values;
+    for (const SerializationNode& entry : parent.getChildNode(name).getChildren())
+        values.push_back(entry.getDoubleProperty("v"));
+    return values;
+}
+
+} // namespace
+
+DampedVerletIntegratorProxy::DampedVerletIntegratorProxy() : SerializationProxy("DampedVerletIntegrator") {
+}
+
+void DampedVerletIntegratorProxy::serialize(const void* object, SerializationNode& node) const {
+    const DampedVerletIntegrator& integrator = *reinterpret_cast<const DampedVerletIntegrator*>(object);
+    node.setIntProperty("version", 1);
+    node.setDoubleProperty("stepSize", integrator.getStepSize());
+    node.setDoubleProperty("constraintTolerance", integrator.getConstraintTolerance());
+    node.setDoubleProperty("defaultFriction", integrator.getDefaultFriction());
+    node.setDoubleProperty("temperature", integrator.getTemperature());
+    node.setIntProperty("randomSeed", integrator.getRandomNumberSeed());
+    node.setIntProperty("integrationForceGroups", integrator.getIntegrationForceGroups());
+    SerializationNode& blocks = node.createChildNode("Blocks");
+    for (int b = 0; b < integrator.getNumBlocks(); b++) {
+        SerializationNode& block = blocks.createChildNode("Block");
+        SerializationNode& particles = block.createChildNode("Particles");
+        for (int p : integrator.getBlockParticles(b))
+            particles.createChildNode("Particle").setIntProperty("index", p);
+        writeValues(block, "MassMatrix", integrator.getBlockMassMatrix(b));
+        writeValues(block, "FrictionMatrix", integrator.getBlockFrictionMatrix(b));
+        writeValues(block, "NoiseCovariance", integrator.getNoiseCovariance(b));
+    }
+}
+
+void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) const {
+    if (node.getIntProperty("version") != 1)
+        throw OpenMMException("DampedVerletIntegratorProxy: unsupported version number "+to_string(node.getIntProperty("version")));
+    unique_ptr<DampedVerletIntegrator> integrator(new DampedVerletIntegrator(node.getDoubleProperty("stepSize")));
+    integrator->setConstraintTolerance(node.getDoubleProperty("constraintTolerance"));
+    integrator->setDefaultFriction(node.getDoubleProperty("defaultFriction"));
+    integrator->setTemperature(node.getDoubleProperty("temperature"));
+    integrator->setRandomNumberSeed(node.getIntProperty("randomSeed"));
+    integrator->setIntegrationForceGroups(node.getIntProperty("integrationForceGroups", 0xFFFFFFFF));
+    for (const SerializationNode& block : node.getChildNode("Blocks").getChildren()) {
+        vector<int> particles;
+        for (const SerializationNode& particle : block.getChildNode("Particles").getChildren())
+            particles.push_back(particle.getIntProperty("index"));
+        int index = integrator->addBlock(particles, readValues(block, "MassMatrix"), readValues(block, "FrictionMatrix"));
+        vector<double> noise = readValues(block, "NoiseCovariance");
+        if (!noise.empty())
+            integrator->setNoiseCovariance(index, noise);
+    }
+    return integrator.release();
+}

@@ -1,0 +1,10 @@
+#include "DampedVerletIntegrator.h"
+#include "DampedVerletIntegratorProxy.h"
+#include "openmm/serialization/SerializationProxy.h"
+
+// Proxies register when libEffPot is loaded, as OpenMM's own plugins do.
+extern "C" void __attribute__((constructor)) registerEffPotSerializationProxies();
+
+extern "C" OPENMM_EXPORT_EFFPOT void registerEffPotSerializationProxies() {
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::DampedVerletIntegrator), new EffPot::DampedVerletIntegratorProxy());
+}

@@ -1,0 +1,137 @@
+#include "internal/BlockMatrixAlgebra.h"
+#include "openmm/OpenMMException.h"
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <Eigen/Eigenvalues>
+#include <cmath>
+#include <sstream>
+
+using namespace EffPot;
+using OpenMM::OpenMMException;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+
+typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;
+
+MatrixXd toMatrix(const std::vector<double>& values, int n) {
+    return Eigen::Map<const RowMatrix>(values.data(), n, n);
+}
+
+std::vector<double> toVector(const MatrixXd& matrix) {
+    RowMatrix rowMajor = matrix;
+    return std::vector<double>(rowMajor.data(), rowMajor.data()+rowMajor.size());
+}
+
+// Mass and friction matrices: M = L L^T and S = L^-1 Gamma L^-T = Q diag(lambda) Q^T, so that
+// M^-1 Gamma = L^-T S L^T and every function of it is L^-T Q f(lambda) Q^T L^T.
+struct Decomposition {
+    MatrixXd lowerInverseTranspose; // L^-T
+    MatrixXd lowerTranspose;        // L^T
+    MatrixXd lowerInverse;          // L^-1
+    MatrixXd eigenvectors;          // Q
+    VectorXd eigenvalues;           // lambda >= 0
+};
+
+Decomposition decompose(const MatrixXd& mass, const MatrixXd& friction) {
+    Decomposition d;
+    Eigen::LLT<MatrixXd> llt(mass);
+    MatrixXd lower = llt.matrixL();
+    int n = mass.rows();
+    d.lowerInverse = lower.triangularView<Eigen::Lower>().solve(MatrixXd::Identity(n, n));
+    d.lowerInverseTranspose = d.lowerInverse.transpose();
+    d.lowerTranspose = lower.transpose();
+    MatrixXd s = d.lowerInverse*friction*d.lowerInverseTranspose;
+    Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(0.5*(s+s.transpose()));
+    d.eigenvectors = eigen.eigenvectors();
+    d.eigenvalues = eigen.eigenvalues().cwiseMax(0.0); // round-off below zero of a semidefinite Gamma
+    return d;
+}
+
+// A factor B with B B^T = C for a symmetric positive semidefinite C (eigen-based, so singular C is fine).
+MatrixXd psdFactor(const MatrixXd& c) {
+    Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(0.5*(c+c.transpose()));
+    return eigen.eigenvectors()*eigen.eigenvalues().cwiseMax(0.0).cwiseSqrt().asDiagonal();
+}
+
+} // namespace
+
+void BlockMatrixAlgebra::checkMatrix(const std::vector<double>& matrix, int n, Definiteness definiteness, const std::string& what) {
+    if ((int) matrix.size() != n*n) {
+        std::stringstream msg;
+        msg<<what<<" has "<<matrix.size()<<" entries, but a block of "<<n/3<<" particles needs a "<<n<<" x "<<n
+           <<" matrix ("<<n*n<<" entries, row-major)";
+        throw OpenMMException(msg.str());
+    }
+    for (double x : matrix)
+        if (!std::isfinite(x))
+            throw OpenMMException(what+" contains NaN or infinity: every entry must be finite");
+    MatrixXd m = toMatrix(matrix, n);
+    double scale = m.cwiseAbs().maxCoeff();
+    if ((m-m.transpose()).cwiseAbs().maxCoeff() > 1e-10*scale)
+        throw OpenMMException(what+" is not symmetric: it must equal its transpose");
+    if (n == 0)
+        return;
+    VectorXd eigenvalues = Eigen::SelfAdjointEigenSolver<MatrixXd>(m, Eigen::EigenvaluesOnly).eigenvalues();
+    double smallest = eigenvalues.minCoeff(), largest = eigenvalues.cwiseAbs().maxCoeff();
+    if (definiteness == Definiteness::PositiveDefinite && !(smallest > 1e-12*largest && largest > 0)) {
+        std::stringstream msg;
+        msg<<what<<" is not positive definite (smallest eigenvalue "<<smallest<<"): a mass matrix must be symmetric "
+           <<"positive definite";
+        throw OpenMMException(msg.str());
+    }
+    if (definiteness == Definiteness::PositiveSemidefinite && smallest < -1e-10*largest) {
+        std::stringstream msg;
+        msg<<what<<" is not positive semidefinite (smallest eigenvalue "<<smallest<<"): friction and noise "
+           <<"covariance matrices must be symmetric with no negative eigenvalue";
+        throw OpenMMException(msg.str());
+    }
+}
+
+DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const std::vector<double>& mass,
+        const std::vector<double>& friction, const std::vector<double>& noise, double kT, double halfStep) {
+    int n = (int) std::lround(std::sqrt((double) mass.size()));
+    MatrixXd m = toMatrix(mass, n);
+    Decomposition d = decompose(m, toMatrix(friction, n));
+    const VectorXd& lambda = d.eigenvalues;
+    VectorXd decay = (-halfStep*lambda).array().exp();
+    DampedVerletMatrices::ParameterSet set;
+    set.size = n;
+    set.mass = mass;
+    set.inverseMass = toVector(d.lowerInverseTranspose*d.lowerInverse);
+    set.decay = toVector(d.lowerInverseTranspose*d.eigenvectors*decay.asDiagonal()*d.eigenvectors.transpose()*d.lowerTranspose);
+    if (!noise.empty()) {
+        // Velocity noise of dv = -M^-1 Gamma v dt + M^-1 Sigma dW over time t. In y = Q^T L^T v the drift is
+        // diagonal, dy = -lambda y dt + Q^T L^-1 Sigma dW, so the covariance integral has the closed form
+        // C'_ij = G_ij (1 - exp(-t (lambda_i+lambda_j))) / (lambda_i+lambda_j), G = Q^T L^-1 D L^-T Q. This solves
+        // the Lyapunov equation of SPEC.md section 2 exactly, with no iterative solver.
+        MatrixXd g = d.eigenvectors.transpose()*d.lowerInverse*toMatrix(noise, n)*d.lowerInverseTranspose*d.eigenvectors;
+        MatrixXd c(n, n);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double rate = lambda[i]+lambda[j];
+                double x = halfStep*rate;
+                // (1-exp(-x))/rate without cancellation for small x.
+                double integral = (x > 1e-8 ? -std::expm1(-x)/rate : halfStep*(1.0-0.5*x));
+                c(i, j) = g(i, j)*integral;
+            }
+        MatrixXd back = d.lowerInverseTranspose*d.eigenvectors;
+        set.noise = toVector(psdFactor(back*c*back.transpose()));
+    }
+    else if (kT > 0) {
+        // Fluctuation-dissipation: B = L^-T Q diag(sqrt(kT (1 - exp(-2 t lambda)))) keeps Cov(v) = kT M^-1.
+        VectorXd scale = (kT*(-(-2.0*halfStep*lambda).array().expm1())).sqrt();
+        set.noise = toVector(d.lowerInverseTranspose*d.eigenvectors*scale.asDiagonal());
+    }
+    return set;
+}
+
+std::vector<double> BlockMatrixAlgebra::thermalVelocityFactor(const std::vector<double>& mass, double kT) {
+    int n = (int) std::lround(std::sqrt((double) mass.size()));
+    Eigen::LLT<MatrixXd> llt(toMatrix(mass, n));
+    MatrixXd lower = llt.matrixL();
+    // v = sqrt(kT) L^-T z has Cov(v) = kT L^-T L^-1 = kT M^-1.
+    MatrixXd factor = std::sqrt(kT)*lower.transpose().triangularView<Eigen::Upper>().solve(MatrixXd::Identity(n, n));
+    return toVector(factor);
+}

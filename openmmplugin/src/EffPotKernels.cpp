@@ -1,0 +1,6 @@
+#include "EffPotKernels.h"
+
+using namespace EffPot;
+
+IntegrateDampedVerletStepKernel::~IntegrateDampedVerletStepKernel() {
+}

@@ -1,0 +1,85 @@
+#include "ReferenceIntegrateDampedVerletStepKernel.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/internal/ContextImpl.h"
+#include "openmm/internal/OSRngSeed.h"
+#include <iostream>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+ReferenceIntegrateDampedVerletStepKernel::ReferenceIntegrateDampedVerletStepKernel(string name, const Platform& platform,
+        ReferencePlatform::PlatformData& data) : IntegrateDampedVerletStepKernel(name, platform), data(data), system(NULL),
+        matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::initialize(const System& system, const DampedVerletIntegrator& integrator) {
+    this->system = &system;
+    int requested = integrator.getRandomNumberSeed();
+    seed = (uint32_t) (requested == 0 ? osrngseed() : requested);
+    for (int i = 0; i < system.getNumParticles(); i++)
+        hasVirtualSites |= system.isVirtualSite(i);
+    updateMatrices(integrator);
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletIntegrator& integrator) {
+    if (matricesVersion == integrator.getParameterVersion())
+        return;
+    stepper.reset();
+    matrices = integrator.computeMatrices(*system);
+    stepper.reset(new DampedVerletStepper(matrices, seed));
+    matricesVersion = integrator.getParameterVersion();
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {
+    function(0, numUnits, 0);
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
+    updateMatrices(integrator);
+    int groups = integrator.getIntegrationForceGroups();
+    if (!forcesAreValid)
+        context.calcForcesAndEnergy(true, false, groups);
+    vector<Vec3>& x = *data.positions;
+    vector<Vec3>& v = *data.velocities;
+    vector<Vec3>& f = *data.forces;
+    int numUnits = stepper->getNumUnits();
+    uint64_t counter = noiseCounter;
+    forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
+    if (hasVirtualSites)
+        context.computeVirtualSites();
+    context.calcForcesAndEnergy(true, false, groups);
+    forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    noiseCounter += 2;
+    context.setTime(context.getTime()+matrices.stepSize);
+    context.setStepCount(context.getStepCount()+1);
+    forcesAreValid = true;
+}
+
+double ReferenceIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& context, const DampedVerletIntegrator& integrator) {
+    updateMatrices(integrator);
+    vector<double> partial(getNumSlots(), 0.0);
+    const vector<Vec3>& v = *data.velocities;
+    forEachRange(stepper->getNumUnits(), [&](int first, int end, int slot) { partial[slot] += stepper->kineticEnergy(first, end, v); });
+    double energy = 0;
+    for (double e : partial)
+        energy += e;
+    return energy;
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::createCheckpoint(ContextImpl& context, ostream& stream) const {
+    stream.write((const char*) &seed, sizeof(seed));
+    stream.write((const char*) &noiseCounter, sizeof(noiseCounter));
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::loadCheckpoint(ContextImpl& context, istream& stream) {
+    uint32_t savedSeed;
+    stream.read((char*) &savedSeed, sizeof(savedSeed));
+    stream.read((char*) &noiseCounter, sizeof(noiseCounter));
+    if (!stream)
+        throw OpenMMException("DampedVerletIntegrator.loadCheckpoint: the checkpoint ends before the integrator's state");
+    if (savedSeed != seed) {
+        seed = savedSeed;
+        matricesVersion = -1; // rebuild the stepper with the restored noise stream
+    }
+}

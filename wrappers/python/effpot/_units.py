@@ -1,0 +1,42 @@
+"""Conversion of user arguments (OpenMM quantities, lists, nested lists, numpy arrays) to plain numbers."""
+import numpy as np
+from openmm import unit
+
+
+def strip(value, expected_unit, name):
+    """Return value in expected_unit as a float; a plain number is taken to be in that unit already."""
+    if unit.is_quantity(value):
+        if not value.unit.is_compatible(expected_unit):
+            raise TypeError(f"{name}: expected a quantity in {expected_unit}, got {value.unit}")
+        value = value.value_in_unit(expected_unit)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number (in {expected_unit}), got {value!r}") from None
+
+
+def square_matrix(value, size, expected_unit, name):
+    """Return value as a flat row-major list of size*size floats in expected_unit.
+
+    Accepts a size x size nested list or array, or a flat one of size*size entries, optionally as an OpenMM
+    Quantity; raises ValueError naming the parameter if the shape is wrong.
+    """
+    if unit.is_quantity(value):
+        if not value.unit.is_compatible(expected_unit):
+            raise TypeError(f"{name}: expected a quantity in {expected_unit}, got {value.unit}")
+        value = value.value_in_unit(expected_unit)
+    array = np.asarray(value, dtype=float)
+    if array.shape not in ((size, size), (size * size,)):
+        raise ValueError(f"{name}: expected a {size} x {size} matrix (3 rows and columns per particle), "
+                         f"got shape {array.shape}")
+    return array.reshape(-1).tolist()
+
+
+def particle_list(value, name):
+    """Return value (any iterable of integers, e.g. a numpy array) as a list of int."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
+        raise TypeError(f"{name}: expected a list of particle indices (integers), got {value!r}")
+    return [int(i) for i in array]
