@@ -1,0 +1,37 @@
+"""Shared fixtures: every integrator test runs on each host platform, named explicitly (DESIGN.md pitfalls)."""
+import numpy as np
+import openmm as mm
+import pytest
+
+import effpot  # noqa: F401  (loads the plugins)
+
+PLATFORMS = ["Reference", "CPU"]
+KB = 1.380649e-23 * 6.02214076e23 / 1e3  # kJ/mol/K, OpenMM's BOLTZ
+
+# A non-diagonal SPD mass matrix and a non-diagonal SPD friction matrix for one particle (dalton, dalton/ps).
+MASS3 = np.array([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.0]])
+FRICTION3 = np.array([[1.2, -0.3, 0.1], [-0.3, 0.8, 0.2], [0.1, 0.2, 0.5]])
+# Stiffness of the coupled harmonic well 0.5 q^T K q = 0.5 (2x^2 + 3y^2 + 4z^2) + 0.5 x y.
+STIFFNESS = np.array([[2.0, 0.5, 0.0], [0.5, 3.0, 0.0], [0.0, 0.0, 4.0]])
+HARMONIC = "0.5*(2*x^2+3*y^2+4*z^2)+0.5*x*y"
+
+
+@pytest.fixture(params=PLATFORMS)
+def platform(request):
+    return mm.Platform.getPlatformByName(request.param)
+
+
+def external_system(expression, n, mass=1.0):
+    """A System of n particles, each in the same CustomExternalForce."""
+    system = mm.System()
+    force = mm.CustomExternalForce(expression)
+    for i in range(n):
+        system.addParticle(mass)
+        force.addParticle(i, [])
+    system.addForce(force)
+    return system
+
+
+def state_arrays(context):
+    state = context.getState(getPositions=True, getVelocities=True)
+    return (np.array(state.getPositions(asNumpy=True)._value), np.array(state.getVelocities(asNumpy=True)._value))
