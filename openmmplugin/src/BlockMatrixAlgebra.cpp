@@ -99,7 +99,7 @@ DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const s
     DampedVerletMatrices::ParameterSet set;
     set.size = n;
     set.mass = mass;
-    set.inverseMass = toVector(d.lowerInverseTranspose*d.lowerInverse);
+    set.halfKick = toVector(halfStep*d.lowerInverseTranspose*d.lowerInverse);
     set.decay = toVector(d.lowerInverseTranspose*d.eigenvectors*decay.asDiagonal()*d.eigenvectors.transpose()*d.lowerTranspose);
     if (!noise.empty()) {
         // Velocity noise of dv = -M^-1 Gamma v dt + M^-1 Sigma dW over time t. In y = Q^T L^T v the drift is

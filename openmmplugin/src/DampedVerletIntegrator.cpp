@@ -200,8 +200,10 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
         else
             index = found->second;
         result.blockParameterSet.push_back(index);
-        result.blockParticles.push_back(block.particles);
+        result.blockStart.push_back(result.blockParticles.size());
+        result.blockParticles.insert(result.blockParticles.end(), block.particles.begin(), block.particles.end());
     }
+    result.blockStart.push_back(result.blockParticles.size());
     result.freeDecay = exp(-halfStep*defaultFriction);
     for (int i = 0; i < numParticles; i++) {
         double mass = system.getParticleMass(i);
@@ -256,9 +258,11 @@ void DampedVerletIntegrator::step(int steps) {
         throw OpenMMException("DampedVerletIntegrator.step: this integrator is not bound to a Context");
     IntegrateDampedVerletStepKernel& stepKernel = kernel.getAs<IntegrateDampedVerletStepKernel>();
     for (int i = 0; i < steps; ++i) {
-        context->updateContextState();
         // The first kick reuses the forces of the previous step's second kick unless something invalidated them:
-        // a state change, or a force evaluation for other force groups (e.g. a State with a subset of groups).
+        // a state change, a Force that changed the state (a barostat), or a force evaluation for other force
+        // groups (e.g. a State with a subset of groups).
+        if (context->updateContextState())
+            forcesAreValid = false;
         bool valid = forcesAreValid && context->getLastForceGroups() == getIntegrationForceGroups();
         stepKernel.execute(*context, *this, valid);
         forcesAreValid = valid;

@@ -17,14 +17,16 @@ struct OPENMM_EXPORT_EFFPOT DampedVerletMatrices {
     /** One distinct set of block matrices. */
     struct ParameterSet {
         int size;                        ///< n = 3k
-        std::vector<double> inverseMass; ///< M^-1, for the kicks (1/dalton)
+        std::vector<double> halfKick;    ///< (h/2) M^-1: a half kick is v += halfKick F (ps/dalton)
         std::vector<double> decay;       ///< E = exp(-(h/2) M^-1 Gamma), the friction half step
         std::vector<double> noise;       ///< B with B B^T the velocity-noise covariance of one half step; empty if none
         std::vector<double> mass;        ///< M, for the kinetic energy (dalton)
     };
     std::vector<ParameterSet> parameterSets;
     std::vector<int> blockParameterSet;              ///< the parameter set of each block
-    std::vector<std::vector<int> > blockParticles;   ///< the particles of each block
+    /** The particles of block b are blockParticles[blockStart[b] .. blockStart[b+1]) (flat, for kernels). */
+    std::vector<int> blockStart;
+    std::vector<int> blockParticles;
     /** Particles outside every block with a nonzero mass: scalar kick, decay and noise. */
     std::vector<int> freeParticles;
     std::vector<double> freeInverseMass;             ///< 1/m_i

@@ -1,0 +1,55 @@
+"""The reference problems of SPEC.md section 9 as OpenMM energy expressions in x (1D) or x, y (2D).
+
+Each function returns a string usable in CustomExternalForce (and, later, CoarseGrainer); the coarse parts are
+returned separately so that learned potentials can be compared with them.
+"""
+
+_MB_A = (-200.0, -100.0, -170.0, 15.0)
+_MB_a = (-1.0, -1.0, -6.5, 0.7)
+_MB_b = (0.0, 0.0, 11.0, 0.6)
+_MB_c = (-10.0, -10.0, -6.5, 0.7)
+_MB_x = (1.0, 0.0, -0.5, -1.0)
+_MB_y = (0.0, 0.5, 1.5, 1.0)
+
+
+def muller_brown():
+    """The Muller-Brown potential V_MB(x, y)."""
+    terms = []
+    for A, a, b, c, x0, y0 in zip(_MB_A, _MB_a, _MB_b, _MB_c, _MB_x, _MB_y):
+        terms.append(f"({A})*exp(({a})*(x-({x0}))^2+({b})*(x-({x0}))*(y-({y0}))+({c})*(y-({y0}))^2)")
+    return "(" + "+".join(terms) + ")"
+
+
+def p5_coarse(s=0.05, k=40.0, center=(-0.05, 0.4667)):
+    """The coarse part of P5: s (V_MB + k |q - q_c|^2), three wells levelled so all are visited at kT = 1."""
+    return f"({s})*({muller_brown()}+({k})*((x-({center[0]}))^2+(y-({center[1]}))^2))"
+
+
+def p5_micro(amplitude=5.0, eps=1e-5):
+    """The micro-scale of P5: A eps [sin(x/eps) + 2 sin(y/eps) + sin((x+y)/eps)]."""
+    return f"({amplitude*eps})*(sin(x/{eps})+2*sin(y/{eps})+sin((x+y)/{eps}))"
+
+
+def p5():
+    """P5, the modified Muller-Brown surface with a micro-scale: the demo problem."""
+    return f"{p5_coarse()}+{p5_micro()}"
+
+
+def p1_coarse():
+    """The coarse part f0 = x^2/2 of P1."""
+    return "x^2/2"
+
+
+def p1(e1=1e-2, e2=1e-4):
+    """P1: x^2/2 + e1 sin(x/e1) + e2 sin(x/e2)."""
+    return f"x^2/2+{e1}*sin(x/{e1})+{e2}*sin(x/{e2})"
+
+
+def p4(a=1.0, b=2.0, c=1.0, eps=1e-3):
+    """P4: (x^2+y^2)/2 + e [a sin(x/e) + b sin(y/e) + c sin((x+y)/e)]."""
+    return f"(x^2+y^2)/2+{eps}*({a}*sin(x/{eps})+{b}*sin(y/{eps})+{c}*sin((x+y)/{eps}))"
+
+
+def p4_noise_covariance(h, a=1.0, b=2.0, c=1.0):
+    """The exact effective-noise covariance of P4 at step h: (h/2) [[a^2+c^2, c^2], [c^2, b^2+c^2]]."""
+    return [[h / 2 * (a * a + c * c), h / 2 * c * c], [h / 2 * c * c, h / 2 * (b * b + c * c)]]
