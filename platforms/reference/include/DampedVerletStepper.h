@@ -31,6 +31,18 @@ public:
         maxSize = 3;
         for (const auto& set : m.parameterSets)
             maxSize = std::max(maxSize, set.size);
+        // Consecutive one-particle blocks sharing a parameter set (replicas) form a run, stepped with the
+        // matrices held in registers.
+        for (int b = 0; b < numBlocks; b++) {
+            int set = m.blockParameterSet[b];
+            bool extend = !runs.empty() && runs.back().set == set && runs.back().end == b;
+            if (m.parameterSets[set].size != 3)
+                continue;
+            if (extend)
+                runs.back().end = b+1;
+            else
+                runs.push_back(Run{b, b+1, set});
+        }
     }
     int getNumUnits() const {
         return numBlocks+numFreeChunks;
@@ -39,21 +51,22 @@ public:
     void firstHalf(int firstUnit, int endUnit, Vectors& x, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
         std::vector<double> work(3*maxSize);
         const double h = m.stepSize;
-        for (int u = firstUnit; u < std::min(endUnit, numBlocks); u++) {
-            const int* particles = &m.blockParticles[m.blockStart[u]];
-            const ParameterSet& set = m.parameterSets[m.blockParameterSet[u]];
-            if (set.size == 3) {
-                OpenMM::Vec3& vp = v[particles[0]];
-                vp = multiply3(set.decay.data(), vp)+noise3(set, particles[0], noiseCounter)+multiply3(set.halfKick.data(), f[particles[0]]);
-                x[particles[0]] += vp*h;
-                continue;
+        forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
+            Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
+            const int* particles = &m.blockParticles[m.blockStart[first]];
+            for (int u = 0; u < end-first; u++) {
+                OpenMM::Vec3& vp = v[particles[u]];
+                vp = decay*vp+kick*f[particles[u]];
+                if (!set.noise.empty())
+                    vp += noise3(set, particles[u], noiseCounter);
+                x[particles[u]] += vp*h;
             }
-            int k = (m.blockStart[u+1]-m.blockStart[u]);
+        }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             friction(particles, k, set, v, noiseCounter, work.data());
             addProduct(set.halfKick, particles, k, f, v, work.data());
             for (int j = 0; j < k; j++)
                 x[particles[j]] += v[particles[j]]*h;
-        }
+        });
         forEachFree(firstUnit, endUnit, [&](int i, int p) {
             v[p] = v[p]*m.freeDecay+freeNoise(i, noiseCounter)+f[p]*(0.5*h*m.freeInverseMass[i]);
             x[p] += v[p]*h;
@@ -63,18 +76,19 @@ public:
     void secondHalf(int firstUnit, int endUnit, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
         std::vector<double> work(3*maxSize);
         const double h = m.stepSize;
-        for (int u = firstUnit; u < std::min(endUnit, numBlocks); u++) {
-            const int* particles = &m.blockParticles[m.blockStart[u]];
-            const ParameterSet& set = m.parameterSets[m.blockParameterSet[u]];
-            if (set.size == 3) {
-                OpenMM::Vec3& vp = v[particles[0]];
-                vp = multiply3(set.decay.data(), vp+multiply3(set.halfKick.data(), f[particles[0]]))+noise3(set, particles[0], noiseCounter);
-                continue;
+        forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
+            Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
+            const int* particles = &m.blockParticles[m.blockStart[first]];
+            for (int u = 0; u < end-first; u++) {
+                OpenMM::Vec3& vp = v[particles[u]];
+                vp = decay*(vp+kick*f[particles[u]]);
+                if (!set.noise.empty())
+                    vp += noise3(set, particles[u], noiseCounter);
             }
-            int k = (m.blockStart[u+1]-m.blockStart[u]);
+        }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             addProduct(set.halfKick, particles, k, f, v, work.data());
             friction(particles, k, set, v, noiseCounter, work.data());
-        }
+        });
         forEachFree(firstUnit, endUnit, [&](int i, int p) {
             v[p] = (v[p]+f[p]*(0.5*h*m.freeInverseMass[i]))*m.freeDecay+freeNoise(i, noiseCounter);
         });
@@ -101,6 +115,43 @@ public:
 private:
     static const int FreeChunk = 256;
 
+    /** A 3x3 row-major matrix by value, so that the compiler keeps it in registers across a run. */
+    struct Matrix3 {
+        double a[9];
+        explicit Matrix3(const double* values) {
+            std::copy(values, values+9, a);
+        }
+        OpenMM::Vec3 operator*(const OpenMM::Vec3& x) const {
+            return OpenMM::Vec3(a[0]*x[0]+a[1]*x[1]+a[2]*x[2], a[3]*x[0]+a[4]*x[1]+a[5]*x[2], a[6]*x[0]+a[7]*x[1]+a[8]*x[2]);
+        }
+    };
+    struct Run {
+        int first, end, set;
+    };
+
+    // Calls run(first, end, set) for the parts of runs of one-particle blocks inside [firstUnit, endUnit), and
+    // block(u, particles, k, set) for every other block there.
+    template <class RunFunction, class BlockFunction>
+    void forEachRun(int firstUnit, int endUnit, RunFunction run, BlockFunction block) const {
+        int end = std::min(endUnit, numBlocks);
+        int next = firstUnit;
+        auto blocksUpTo = [&](int stop) {
+            for (; next < stop; next++) {
+                int start = m.blockStart[next];
+                block(next, &m.blockParticles[start], m.blockStart[next+1]-start, m.parameterSets[m.blockParameterSet[next]]);
+            }
+        };
+        // The first run that ends after firstUnit.
+        auto r = std::upper_bound(runs.begin(), runs.end(), firstUnit, [](int unit, const Run& run) { return unit < run.end; });
+        for (; r != runs.end() && r->first < end; ++r) {
+            blocksUpTo(std::max(next, r->first));
+            int first = std::max(firstUnit, r->first), last = std::min(end, r->end);
+            run(first, last, m.parameterSets[r->set]);
+            next = last;
+        }
+        blocksUpTo(end);
+    }
+
     template <class Function>
     void forEachFree(int firstUnit, int endUnit, Function function) const {
         int numFree = m.freeParticles.size();
@@ -109,15 +160,12 @@ private:
         for (int i = start; i < end; i++)
             function(i, m.freeParticles[i]);
     }
-    static OpenMM::Vec3 multiply3(const double* a, const OpenMM::Vec3& x) {
-        return OpenMM::Vec3(a[0]*x[0]+a[1]*x[1]+a[2]*x[2], a[3]*x[0]+a[4]*x[1]+a[5]*x[2], a[6]*x[0]+a[7]*x[1]+a[8]*x[2]);
-    }
     OpenMM::Vec3 noise3(const ParameterSet& set, int particle, uint64_t noiseCounter) const {
         if (set.noise.empty())
             return OpenMM::Vec3();
         double z[3];
         random.normals3(particle, noiseCounter, z);
-        return multiply3(set.noise.data(), OpenMM::Vec3(z[0], z[1], z[2]));
+        return Matrix3(set.noise.data())*OpenMM::Vec3(z[0], z[1], z[2]);
     }
     // target += A source over a block's degrees of freedom (A n x n row-major).
     static void addProduct(const std::vector<double>& a, const int* particles, int k, const Vectors& source, Vectors& target, double* work) {
@@ -165,6 +213,7 @@ private:
     }
     const DampedVerletMatrices& m;
     PhiloxNormal random;
+    std::vector<Run> runs;
     int numBlocks, numFreeChunks, maxSize;
 };
 
