@@ -110,7 +110,7 @@ def main(argv=None):
           f"in {elapsed:.1f} s")
     print(f"  kT = <p^2>/m = {kt:.4f} +- {kt_error:.4f}   (SPEC section 4 prediction: {predicted:.4f})")
     print(f"  momentum skewness {skewness:+.3f}, excess kurtosis {kurtosis:+.3f}   (Gaussian: 0, 0)")
-    print(f"  -kT log rho vs f0 = x^2/2: RMSE {rmse:.3f} kT over f0 <= 3 kT")
+    print(f"  -kT log rho vs f0 = x^2/2: RMSE {rmse:.3f} kT ({rmse * kt:.3f} kJ/mol) over f0 <= 3 kT")
 
     atomic_write(os.path.join(args.output, "effective_noise_1d.json"),
                  lambda path: open(path, "w").write(json.dumps(result, indent=1) + "\n"))

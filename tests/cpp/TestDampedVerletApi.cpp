@@ -150,15 +150,20 @@ TEST_P(DampedVerletPlatform, CheckpointContinuesBitForBit) {
 }
 
 TEST_P(DampedVerletPlatform, AgreesWithReferenceOverDeterministicSteps) {
-    const int n = 3000; // above the CPU kernel's parallel threshold
+    // 1000 two-particle blocks with full 6x6 matrices, then one-particle blocks: over 8192 units, so the CPU
+    // kernel splits the work over its threads.
+    const int n = 12000;
     unique_ptr<System> system(anharmonicSystem(n));
+    vector<double> mass6 = {2, 0.1, 0, 0.2, 0, 0,  0.1, 1.5, 0, 0, 0, 0,  0, 0, 1, 0, 0, 0.1,
+                            0.2, 0, 0, 2, 0, 0,  0, 0, 0, 0, 1, 0,  0, 0, 0.1, 0, 0, 1};
+    vector<double> friction6 = {1, 0, 0, 0.1, 0, 0,  0, 1, 0, 0, 0, 0,  0, 0, 1, 0, 0, 0,
+                                0.1, 0, 0, 1, 0, 0,  0, 0, 0, 0, 1, 0,  0, 0, 0, 0, 0, 1};
     auto run = [&](const string& name) {
         DampedVerletIntegrator integrator(0.03);
-        for (int i = 0; i+1 < n; i += 2)
-            integrator.addBlock({i, i+1}, vector<double>{2, 0.1, 0, 0.2, 0, 0, 0.1, 1.5, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0.1,
-                                                         0.2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0.1, 0, 0, 1},
-                                vector<double>{1, 0, 0, 0.1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-                                               0.1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1});
+        for (int i = 0; i < 2000; i += 2)
+            integrator.addBlock({i, i+1}, mass6, friction6);
+        for (int i = 2000; i < n-100; i++)
+            integrator.addBlock({i}, massMatrix3(), frictionMatrix3());
         integrator.setDefaultFriction(0.5);
         Context context(*system, integrator, Platform::getPlatformByName(name));
         vector<Vec3> positions;

@@ -13,8 +13,12 @@ namespace EffPot {
  */
 class CpuIntegrateDampedVerletStepKernel : public ReferenceIntegrateDampedVerletStepKernel {
 public:
-    /** Fewest units of work worth a thread pool round trip (measured: bench/bench_integrator.py). */
-    static const int ParallelThreshold = 2048;
+    /**
+     * Fewest units of work worth splitting. A step makes two thread-pool round trips (~40 us each on a 2-core
+     * machine) against ~15 ns of serial work per one-particle block: measured with bench/bench_threshold.py,
+     * two threads start to win between 4096 and 16384 blocks.
+     */
+    static const int ParallelThreshold = 8192;
     CpuIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:
