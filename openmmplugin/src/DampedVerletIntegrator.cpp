@@ -2,12 +2,14 @@
 #include "EffPotKernels.h"
 #include "internal/BlockMatrixAlgebra.h"
 #include "internal/DampedVerletMatrices.h"
+#include "openmm/CMMotionRemover.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/System.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -230,6 +232,10 @@ void DampedVerletIntegrator::initialize(ContextImpl& contextRef) {
         throw OpenMMException("DampedVerletIntegrator: the System has constraints, which this integrator does not support "
                               "(its mass matrices need not be diagonal): remove the constraints or use another integrator");
     computeMatrices(system); // validates the blocks against the System before any kernel sees them
+    for (int i = 0; i < system.getNumForces(); i++)
+        if (dynamic_cast<const CMMotionRemover*>(&system.getForce(i)) != NULL && !blocks.empty())
+            cerr<<"DampedVerletIntegrator: warning: the System has a CMMotionRemover, which uses the System masses "
+                  "and couples every particle (all replicas); remove it unless that is what you want"<<endl;
     context = &contextRef;
     owner = &contextRef.getOwner();
     kernel = context->getPlatform().createKernel(IntegrateDampedVerletStepKernel::Name(), contextRef);
