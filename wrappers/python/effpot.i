@@ -1,21 +1,35 @@
 /* SWIG interface of effpot. The effpot Python package wraps these classes to accept numpy arrays and OpenMM units. */
-%module(package="effpot") effpot_swig
+%module(package="effpot", directors="1") effpot_swig
 
 %import(module="openmm") "swig/OpenMMSwigHeaders.i"
 %include "swig/typemaps.i"
 %include "std_vector.i"
 %include "std_string.i"
 %include "exception.i"
+%include "std_map.i"
 
 namespace std {
   %template(vectord) vector<double>;
   %template(vectori) vector<int>;
+  %template(vectorll) vector<long long>;
+  %template(mapstringdouble) map<string, double>;
+  %template(mapstringstring) map<string, string>;
 };
 
 %{
 #include "DampedVerletIntegrator.h"
+#include "CoarseGrainer.h"
+#include "EffectivePotential.h"
+#include "NoiseCovarianceDesigns.h"
+#include "NormalityTests.h"
+#include "PotentialFitter.h"
+#include "ProgressReporter.h"
+#include "PSplineFit.h"
+#include "RegularGrid.h"
+#include "ReplicaStatistics.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
+#include <memory>
 #include <sstream>
 #include "OpenMMAmoeba.h"
 #include "OpenMMDrude.h"
@@ -34,9 +48,15 @@ static void effpotRaise(const char* message) {
     Py_XDECREF(openmmModule);
 }
 %}
+%feature("director:except") {
+    if ($error != NULL)
+        throw Swig::DirectorMethodException();
+}
 %exception {
     try {
         $action
+    } catch (Swig::DirectorException&) {
+        SWIG_fail; /* the Python exception raised in a callback (e.g. KeyboardInterrupt) propagates as it is */
     } catch (std::exception& e) {
         effpotRaise(e.what());
         SWIG_fail;
@@ -82,5 +102,89 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
         throw OpenMM::OpenMMException("DampedVerletIntegrator.deserialize: the XML holds another kind of Integrator");
     }
     return result;
+}
+%}
+
+/* ---- Coarse-graining: the C++ classes as they are, minus raw-pointer methods (replaced by vector forms). ---- */
+#define OPENMM_EXPORT_EFFPOT
+%feature("director") EffPot::ProgressReporter;
+%ignore EffPot::RegularGrid::findBin;
+%ignore EffPot::RegularGrid::getBinCenter;
+%ignore EffPot::PSplineFit::evaluate;
+%ignore EffPot::PSplineFit::evaluateWithGradient;
+%ignore EffPot::EffectivePotential::evaluate;
+%ignore EffPot::EffectivePotential::getNodePosition;
+%ignore EffPot::EffectivePotential::createForce;
+%ignore EffPot::EffectivePotential::getDiagnostics();
+%ignore EffPot::EffectivePotential::getNotes();
+%ignore EffPot::ReplicaStatistics::addMomentum;
+%ignore EffPot::ReplicaStatistics::storeMomentum;
+%ignore EffPot::ReplicaStatistics::addPosition;
+%ignore EffPot::CoarseGrainer::getFitter;
+%include "ProgressReporter.h"
+%include "RegularGrid.h"
+%include "PSplineFit.h"
+%include "EffectivePotential.h"
+%include "ReplicaStatistics.h"
+%include "PotentialFitter.h"
+%include "CoarseGrainer.h"
+
+%extend EffPot::EffectivePotential {
+    /** U at N points (N x d values, point-major), kJ/mol. */
+    std::vector<double> evaluateMany(const std::vector<double>& points) const {
+        int d = $self->getDimensions();
+        if (points.size()%d != 0)
+            throw OpenMM::OpenMMException("EffectivePotential.evaluate: give N x d coordinates");
+        std::vector<double> values(points.size()/d);
+        for (size_t i = 0; i < values.size(); i++)
+            values[i] = $self->evaluate(&points[i*d]);
+        return values;
+    }
+    /** The emitted force for these particles, as OpenMM XML (openmm.XmlSerializer.deserialize gives the Force). */
+    std::string createForceXml(const std::vector<int>& particles) const {
+        std::unique_ptr<OpenMM::Force> force($self->createForce(particles));
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<OpenMM::Force>(force.get(), "Force", stream);
+        return stream.str();
+    }
+    std::string toXml() const {
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<EffPot::EffectivePotential>($self, "EffectivePotential", stream);
+        return stream.str();
+    }
+    std::map<std::string, double> getDiagnosticValues() const {
+        return $self->getDiagnostics();
+    }
+    std::map<std::string, std::string> getNoteValues() const {
+        return $self->getNotes();
+    }
+}
+
+%extend EffPot::ReplicaStatistics {
+    std::string toXml() const {
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<EffPot::ReplicaStatistics>($self, "ReplicaStatistics", stream);
+        return stream.str();
+    }
+}
+
+%extend EffPot::CoarseGrainer {
+    void setFitKnotSpacing(double bins) { $self->getFitter().setKnotSpacing(bins); }
+    void setFitSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
+    void setFitMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
+    void setFitNumBootstrap(int count) { $self->getFitter().setNumBootstrap(count); }
+    void setFitRandomSeed(int seed) { $self->getFitter().setRandomSeed(seed); }
+}
+
+%newobject _effectivePotentialFromXml;
+%newobject _replicaStatisticsFromXml;
+%inline %{
+EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml) {
+    std::stringstream stream(xml);
+    return OpenMM::XmlSerializer::deserialize<EffPot::EffectivePotential>(stream);
+}
+EffPot::ReplicaStatistics* _replicaStatisticsFromXml(const std::string& xml) {
+    std::stringstream stream(xml);
+    return OpenMM::XmlSerializer::deserialize<EffPot::ReplicaStatistics>(stream);
 }
 %}

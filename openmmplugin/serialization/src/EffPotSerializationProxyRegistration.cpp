@@ -1,5 +1,9 @@
 #include "DampedVerletIntegrator.h"
 #include "DampedVerletIntegratorProxy.h"
+#include "EffectivePotential.h"
+#include "EffectivePotentialProxy.h"
+#include "ReplicaStatistics.h"
+#include "ReplicaStatisticsProxy.h"
 #include "openmm/serialization/SerializationProxy.h"
 
 // Proxies register when libEffPot is loaded, as OpenMM's own plugins do.
@@ -7,4 +11,6 @@ extern "C" void __attribute__((constructor)) registerEffPotSerializationProxies(
 
 extern "C" OPENMM_EXPORT_EFFPOT void registerEffPotSerializationProxies() {
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::DampedVerletIntegrator), new EffPot::DampedVerletIntegratorProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::EffectivePotential), new EffPot::EffectivePotentialProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaStatistics), new EffPot::ReplicaStatisticsProxy());
 }

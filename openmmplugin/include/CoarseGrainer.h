@@ -1,0 +1,149 @@
+#ifndef EFFPOT_COARSE_GRAINER_H_
+#define EFFPOT_COARSE_GRAINER_H_
+
+#include "EffectivePotential.h"
+#include "PotentialFitter.h"
+#include "ProgressReporter.h"
+#include "ReplicaStatistics.h"
+#include "internal/windowsExportEffPot.h"
+#include <string>
+#include <vector>
+
+namespace OpenMM {
+class Platform;
+}
+
+namespace EffPot {
+
+/**
+ * Learns the effective potential of an energy landscape in 1 to 3 coordinates at the scale set by the step size
+ * (SPEC.md sections 3 to 6), with DampedVerletIntegrator in its deterministic mode.
+ *
+ * - 1 dimension (section 4): R replicas with M = m, Gamma = gamma M; kT = <p^2>/m; U = -kT log rho.
+ * - 2 or 3 dimensions (section 5): Stage 1 runs the d(d+1)/2 mass designs A = M^-1 with Gamma = gamma M as
+ *   groups of replicas of one Context and estimates the effective-noise covariance D from the energy balances
+ *   b_A = 2 gamma <p^T A p> / phi(gamma h); Stage 2 runs M = I, Gamma = D / (2 kT*), so that
+ *   fluctuation-dissipation holds, and the positions sample exp(-U / kT).
+ *
+ * Momenta are checked for normality before anything is fitted: a frozen or non-Gaussian run raises an
+ * OpenMMException with advice (change h or gamma) instead of returning a wrong potential.
+ */
+class OPENMM_EXPORT_EFFPOT CoarseGrainer {
+public:
+    /**
+     * @param energy       an OpenMM expression in x (1D), x, y (2D) or x, y, z (3D), in kJ/mol
+     * @param dimensions   1, 2 or 3
+     */
+    CoarseGrainer(const std::string& energy, int dimensions);
+    const std::string& getEnergy() const {
+        return energy;
+    }
+    int getDimensions() const {
+        return dimensions;
+    }
+    /** The step size h, in ps: it sets the scale that is learned. */
+    void setStepSize(double h);
+    double getStepSize() const {
+        return stepSize;
+    }
+    /** The friction gamma (1/ps) of the 1D run and of Stage 1. */
+    void setFriction(double gamma);
+    double getFriction() const {
+        return friction;
+    }
+    /** The scalar mass m (dalton) of the 1D run (default 1). */
+    void setMass(double mass);
+    double getMass() const {
+        return mass;
+    }
+    /** Replicas per design in Stage 1, and in the 1D run and Stage 2 (default 200). */
+    void setNumReplicas(int count);
+    int getNumReplicas() const {
+        return numReplicas;
+    }
+    /** Sampling steps of each run after equilibration (default 20000). */
+    void setNumSteps(int steps);
+    int getNumSteps() const {
+        return numSteps;
+    }
+    /** Stage 2 sampling steps (default: twice getNumSteps()). */
+    void setNumStage2Steps(int steps);
+    int getNumStage2Steps() const {
+        return numStage2Steps > 0 ? numStage2Steps : 2*numSteps;
+    }
+    /** Equilibration steps before sampling starts in each run (default 2000). */
+    void setNumEquilibrationSteps(int steps);
+    int getNumEquilibrationSteps() const {
+        return numEquilibrationSteps;
+    }
+    /** Steps between two samples (default 10). */
+    void setSampleInterval(int steps);
+    int getSampleInterval() const {
+        return sampleInterval;
+    }
+    /** The target temperature kT* of Stage 2, in kJ/mol (default 1). */
+    void setTargetKT(double kT);
+    double getTargetKT() const {
+        return targetKT;
+    }
+    /** Initial positions of the replicas: R x d values, row-major; each design starts from the same ones. */
+    void setInitialPositions(const std::vector<double>& positions);
+    /** Or draw initial positions uniformly in a box (default [-1, 1]^d). */
+    void setInitialBox(const std::vector<double>& lower, const std::vector<double>& upper);
+    /** Histogram bins per dimension (default 150 in 1D, 50 in 2D, 25 in 3D). */
+    void setGridBins(const std::vector<int>& bins);
+    std::vector<int> getGridBins() const;
+    /** Fix the histogram box (default: the range the replicas visit at the end of equilibration, widened). */
+    void setGridBox(const std::vector<double>& lower, const std::vector<double>& upper);
+    /** Replica batches for standard errors (default 10). */
+    void setNumBatches(int count);
+    int getNumBatches() const {
+        return numBatches;
+    }
+    void setRandomSeed(int seed);
+    int getRandomSeed() const {
+        return seed;
+    }
+    /** Limits of the normality check: |skewness| and |excess kurtosis| above these stop the run (0.1, 0.2). */
+    void setNormalityTolerance(double skewness, double excessKurtosis);
+    /** Fit anyway when momenta fail the normality check (recorded in the notes). Frozen runs always stop. */
+    void setAllowNonGaussian(bool allow);
+    /** The fitter's settings (knot spacing, smoothing, minimum bin count, bootstrap). */
+    PotentialFitter& getFitter() {
+        return fitter;
+    }
+    /** Receive progress reports during run() (not owned; NULL for none). */
+    void setProgressReporter(ProgressReporter* reporter) {
+        progress = reporter;
+    }
+    /** Run on a platform and return the learned potential. */
+    EffectivePotential run(OpenMM::Platform& platform);
+    /** Statistics of the last run: Stage 1 (2D/3D) and the run whose positions were fitted (1D or Stage 2). */
+    const ReplicaStatistics& getStage1Statistics() const {
+        return stage1;
+    }
+    const ReplicaStatistics& getSamplingStatistics() const {
+        return sampling;
+    }
+private:
+    struct Run;
+    ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, bool histogram, const std::string& stage);
+    void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label, EffectivePotential* potential,
+                        std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
+    std::vector<double> initialPositions(int count) const;
+    std::string energy;
+    int dimensions;
+    double stepSize, friction, mass, targetKT;
+    int numReplicas, numSteps, numStage2Steps, numEquilibrationSteps, sampleInterval, numBatches, seed;
+    std::vector<double> positions, boxLower, boxUpper, gridLower, gridUpper;
+    std::vector<int> gridBins;
+    double maxSkewness, maxExcessKurtosis, frozenKurtosis;
+    bool allowNonGaussian;
+    PotentialFitter fitter;
+    ProgressReporter* progress;
+    ReplicaStatistics stage1, sampling;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_COARSE_GRAINER_H_*/

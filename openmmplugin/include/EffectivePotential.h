@@ -1,0 +1,125 @@
+#ifndef EFFPOT_EFFECTIVE_POTENTIAL_H_
+#define EFFPOT_EFFECTIVE_POTENTIAL_H_
+
+#include "PSplineFit.h"
+#include "internal/windowsExportEffPot.h"
+#include <map>
+#include <string>
+#include <vector>
+
+namespace OpenMM {
+class Force;
+}
+
+namespace EffPot {
+
+/**
+ * A learned effective potential U(q) = -kT log rho(q) + C in 1 to 3 coordinates (SPEC.md section 6), with what it
+ * was learned with: the temperature kT of the sampled law, the effective-noise covariance D and its standard error,
+ * the grid it is tabulated on with a standard error and a support flag per node, and diagnostics.
+ *
+ * U is a P-spline over the sampled box; the additive constant puts its minimum over the supported nodes at 0.
+ * Nodes are x fastest: node (i, j, k) sits at lower + (i, j, k) * (upper - lower) / (nodes - 1).
+ */
+class OPENMM_EXPORT_EFFPOT EffectivePotential {
+public:
+    /**
+     * @param spline       the fitted spline (energy in kJ/mol before the offset)
+     * @param lower        lower corner of the tabulation box (nm)
+     * @param upper        upper corner
+     * @param nodes        nodes per dimension (at least 4 each)
+     */
+    EffectivePotential(const PSplineFit& spline, const std::vector<double>& lower, const std::vector<double>& upper,
+                       const std::vector<int>& nodes);
+    int getDimensions() const {
+        return lower.size();
+    }
+    /** The thermal energy of the law the potential was learned from, in kJ/mol. */
+    double getKT() const {
+        return kT;
+    }
+    void setKT(double kT);
+    /** The effective-noise covariance D (d x d, row-major; dalton^2 nm^2 ps^-3), empty if not estimated. */
+    const std::vector<double>& getNoiseCovariance() const {
+        return noiseCovariance;
+    }
+    /** Standard errors of the entries of D (d x d, row-major). */
+    const std::vector<double>& getNoiseCovarianceError() const {
+        return noiseCovarianceError;
+    }
+    void setNoiseCovariance(const std::vector<double>& covariance, const std::vector<double>& error);
+    const std::vector<double>& getLower() const {
+        return lower;
+    }
+    const std::vector<double>& getUpper() const {
+        return upper;
+    }
+    const std::vector<int>& getNodes() const {
+        return nodes;
+    }
+    int getNumNodes() const;
+    /** The coordinates of node `index` (flat, x fastest), written to point[0..d). */
+    void getNodePosition(int index, double* point) const;
+    /** U at a point, in kJ/mol (points outside the box take the value at the nearest point of the box). */
+    double evaluate(const double* point) const;
+    /** U at every node, in kJ/mol. */
+    std::vector<double> getNodeValues() const;
+    /** Standard error of U at every node (kJ/mol); empty if none was estimated. */
+    const std::vector<double>& getNodeErrors() const {
+        return nodeErrors;
+    }
+    /** Whether each node lies inside the sampled support (1) or is extrapolated (0). */
+    const std::vector<int>& getNodeSupported() const {
+        return nodeSupported;
+    }
+    void setNodeErrors(const std::vector<double>& errors);
+    void setNodeSupported(const std::vector<int>& supported);
+    /** Fix the additive constant: the minimum of U over the supported nodes (all nodes if none is flagged) is 0. */
+    void normalize();
+    /** The spline before the additive constant. */
+    const PSplineFit& getSpline() const {
+        return spline;
+    }
+    double getOffset() const {
+        return offset;
+    }
+    void setOffset(double value) {
+        offset = value;
+    }
+    /** Numeric diagnostics (normality statistics, <p p^T>/kT, sample counts, settings...). */
+    std::map<std::string, double>& getDiagnostics() {
+        return diagnostics;
+    }
+    const std::map<std::string, double>& getDiagnostics() const {
+        return diagnostics;
+    }
+    /** Text diagnostics (strategy, platform, advice...). */
+    std::map<std::string, std::string>& getNotes() {
+        return notes;
+    }
+    const std::map<std::string, std::string>& getNotes() const {
+        return notes;
+    }
+    /**
+     * Create an OpenMM force applying U to each of the given particles (CustomCompoundBondForce, one bond per
+     * particle, with a Continuous{1,2,3}DFunction of the node values). The table's argument is clamped to the box
+     * and a harmonic wall outside it keeps the force confining there: its energy reaches 10 kT at a tenth of the
+     * box width outside. The caller owns the returned force.
+     */
+    OpenMM::Force* createForce(const std::vector<int>& particles) const;
+    /** The stiffness of the confining wall along a dimension, kJ/mol/nm^2. */
+    double getWallStiffness(int dimension) const;
+private:
+    PSplineFit spline;
+    std::vector<double> lower, upper;
+    std::vector<int> nodes;
+    double kT, offset;
+    std::vector<double> noiseCovariance, noiseCovarianceError, nodeErrors;
+    std::vector<int> nodeSupported;
+    std::map<std::string, double> diagnostics;
+    std::map<std::string, std::string> notes;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_EFFECTIVE_POTENTIAL_H_*/

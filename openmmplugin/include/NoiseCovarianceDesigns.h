@@ -1,0 +1,42 @@
+#ifndef EFFPOT_NOISE_COVARIANCE_DESIGNS_H_
+#define EFFPOT_NOISE_COVARIANCE_DESIGNS_H_
+
+#include "internal/windowsExportEffPot.h"
+#include <vector>
+
+namespace EffPot {
+
+/**
+ * Stage 1 of SPEC.md section 5: the mass designs A = M^-1 and the linear algebra that turns their measured
+ * energy balances into the effective-noise covariance D.
+ *
+ * For a design A run with Gamma = gamma M, b_A = 2 gamma <p^T A p> / phi(gamma h) satisfies
+ * sum_i A_ii D_ii + 2 sum_{i<j} A_ij D_ij = b_A.
+ */
+namespace NoiseCovarianceDesigns {
+
+/**
+ * The d(d+1)/2 designs (each d x d, row-major): d diagonal ones (2 on one diagonal entry, 1 elsewhere: a
+ * nonsingular table of diagonals), then one per pair i<j with unit diagonal and A_ij = A_ji = 1/2.
+ */
+OPENMM_EXPORT_EFFPOT std::vector<std::vector<double> > designs(int dimensions);
+
+/** phi(x) = x / (e^x - 1): the bias of sampling momenta at full steps of the exact friction splitting. */
+OPENMM_EXPORT_EFFPOT double samplingBias(double x);
+
+/**
+ * Solve for D by (weighted) least squares from the designs' b values and their standard errors.
+ *
+ * @param designs      the designs used (each d x d)
+ * @param b            the measured b_A per design
+ * @param bError       standard errors of b_A (independent designs)
+ * @param covariance   on output, D (d x d) symmetrised and projected onto the positive semidefinite cone
+ * @param error        on output, standard errors of the entries of D (before projection)
+ */
+OPENMM_EXPORT_EFFPOT void solve(const std::vector<std::vector<double> >& designs, const std::vector<double>& b,
+        const std::vector<double>& bError, std::vector<double>& covariance, std::vector<double>& error);
+
+} // namespace NoiseCovarianceDesigns
+} // namespace EffPot
+
+#endif /*EFFPOT_NOISE_COVARIANCE_DESIGNS_H_*/

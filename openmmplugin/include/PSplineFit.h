@@ -1,0 +1,60 @@
+#ifndef EFFPOT_PSPLINE_FIT_H_
+#define EFFPOT_PSPLINE_FIT_H_
+
+#include "internal/windowsExportEffPot.h"
+#include <vector>
+
+namespace EffPot {
+
+/**
+ * Penalized cubic B-splines (P-splines, Eilers and Marx) in 1 to 3 dimensions: tensor products of uniform cubic
+ * B-splines over a box, fitted by weighted least squares with a roughness penalty on second differences of the
+ * coefficients along every dimension (SPEC.md section 6).
+ *
+ *     minimize  sum_b w_b (y_b - s(q_b))^2 + smoothing * sum_dims |D2 c|^2
+ *
+ * Points outside the box are evaluated at the nearest point of the box.
+ */
+class OPENMM_EXPORT_EFFPOT PSplineFit {
+public:
+    /**
+     * @param lower      lower corner of the box
+     * @param upper      upper corner of the box
+     * @param numBasis   cubic B-splines per dimension (at least 4 each)
+     */
+    PSplineFit(const std::vector<double>& lower, const std::vector<double>& upper, const std::vector<int>& numBasis);
+    /**
+     * Fit the coefficients.
+     *
+     * @param points     N points, d coordinates each, flat (point-major)
+     * @param values     N values
+     * @param weights    N non-negative weights (inverse variances; 0 ignores a point)
+     * @param smoothing  the weight of the roughness penalty (>= 0)
+     */
+    void fit(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights, double smoothing);
+    /** The value of the spline at a point (d coordinates). */
+    double evaluate(const double* point) const;
+    /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
+    double evaluateWithGradient(const double* point, double* gradient) const;
+    int getDimensions() const {
+        return lower.size();
+    }
+    const std::vector<int>& getNumBasis() const {
+        return numBasis;
+    }
+    const std::vector<double>& getCoefficients() const {
+        return coefficients;
+    }
+    /** Replace the coefficients (as from getCoefficients(), x fastest). */
+    void setCoefficients(const std::vector<double>& values);
+private:
+    // The first of the 4 nonzero basis functions along dimension i at coordinate x, and their values/derivatives.
+    int locate(int dimension, double x, double values[4], double derivatives[4]) const;
+    std::vector<double> lower, upper, spacing;
+    std::vector<int> numBasis;
+    std::vector<double> coefficients;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_PSPLINE_FIT_H_*/

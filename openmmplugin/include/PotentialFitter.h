@@ -1,0 +1,58 @@
+#ifndef EFFPOT_POTENTIAL_FITTER_H_
+#define EFFPOT_POTENTIAL_FITTER_H_
+
+#include "EffectivePotential.h"
+#include "ReplicaStatistics.h"
+#include "internal/windowsExportEffPot.h"
+
+namespace EffPot {
+
+/**
+ * Boltzmann inversion with P-splines (SPEC.md section 6): from position histograms of replica batches and the
+ * temperature of the sampled law to an EffectivePotential with bootstrap standard errors and a support mask.
+ */
+class OPENMM_EXPORT_EFFPOT PotentialFitter {
+public:
+    PotentialFitter();
+    /** Spline knot spacing in histogram bins (default 3: "several bins wide"). */
+    void setKnotSpacing(double bins);
+    double getKnotSpacing() const {
+        return knotSpacing;
+    }
+    /**
+     * Roughness penalty relative to the mean count of a supported bin (default 1). The data term of a bin has
+     * weight n_b (Var log n_b ~ 1/n_b), so 1 weighs the penalty like one typical bin.
+     */
+    void setSmoothing(double smoothing);
+    double getSmoothing() const {
+        return smoothing;
+    }
+    /** Bins with fewer samples are outside the support and not fitted (default 20). */
+    void setMinBinCount(int count);
+    int getMinBinCount() const {
+        return minBinCount;
+    }
+    /** Bootstrap resamples of the replica batches for standard errors (default 20; 0: none). */
+    void setNumBootstrap(int count);
+    int getNumBootstrap() const {
+        return numBootstrap;
+    }
+    void setRandomSeed(int seed) {
+        this->seed = seed;
+    }
+    /**
+     * Fit U = -kT log rho on the statistics' histogram.
+     *
+     * @param statistics   statistics with a histogram (all batches are used)
+     * @param kT           the thermal energy of the sampled law (kJ/mol)
+     */
+    EffectivePotential fit(const ReplicaStatistics& statistics, double kT) const;
+private:
+    PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, std::vector<int>& numBasis) const;
+    double knotSpacing, smoothing;
+    int minBinCount, numBootstrap, seed;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_POTENTIAL_FITTER_H_*/

@@ -1,0 +1,460 @@
+#include "CoarseGrainer.h"
+#include "DampedVerletIntegrator.h"
+#include "NoiseCovarianceDesigns.h"
+#include "NormalityTests.h"
+#include "ReplicaSystem.h"
+#include "openmm/Context.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
+#include "openmm/State.h"
+#include "openmm/System.h"
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <sstream>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+/** One replica run: groups of replicas sharing a 3x3 mass and friction matrix and a design for p^T A p. */
+struct CoarseGrainer::Run {
+    vector<vector<double> > mass, friction; // per group, 3x3 (inert components included)
+    vector<vector<double> > design;         // per group, d x d: A in p^T A p
+    double relaxationRate;                  // slowest rate of M^-1 Gamma over the active components, 1/ps
+};
+
+namespace {
+
+string number(double x) {
+    stringstream s;
+    s<<x;
+    return s.str();
+}
+
+// A 3x3 matrix whose leading d x d block is `active` and whose inert diagonal entries are `inert`.
+vector<double> embed(const Eigen::MatrixXd& active, double inert) {
+    vector<double> m(9, 0.0);
+    int d = active.rows();
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            m[3*i+j] = (i < d && j < d ? active(i, j) : (i == j ? inert : 0.0));
+    return m;
+}
+
+Eigen::MatrixXd toMatrix(const vector<double>& values, int d) {
+    Eigen::MatrixXd m(d, d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            m(i, j) = values[i*d+j];
+    return m;
+}
+
+} // namespace
+
+CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
+        friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
+        sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
+        allowNonGaussian(false), progress(NULL) {
+    ReplicaSystem::validateEnergy(energy, dimensions);
+}
+
+void CoarseGrainer::setStepSize(double h) {
+    if (!(h > 0) || !isfinite(h))
+        throw OpenMMException("CoarseGrainer.setStepSize: the step size must be a positive number of ps");
+    stepSize = h;
+}
+
+void CoarseGrainer::setFriction(double gamma) {
+    if (!(gamma > 0) || !isfinite(gamma))
+        throw OpenMMException("CoarseGrainer.setFriction: the friction must be a positive number (1/ps)");
+    friction = gamma;
+}
+
+void CoarseGrainer::setMass(double m) {
+    if (!(m > 0) || !isfinite(m))
+        throw OpenMMException("CoarseGrainer.setMass: the mass must be positive (dalton)");
+    mass = m;
+}
+
+void CoarseGrainer::setNumReplicas(int count) {
+    if (count < 2)
+        throw OpenMMException("CoarseGrainer.setNumReplicas: at least 2 replicas are needed");
+    numReplicas = count;
+}
+
+void CoarseGrainer::setNumSteps(int steps) {
+    if (steps < 1)
+        throw OpenMMException("CoarseGrainer.setNumSteps: the number of sampling steps must be positive");
+    numSteps = steps;
+}
+
+void CoarseGrainer::setNumStage2Steps(int steps) {
+    if (steps < 1)
+        throw OpenMMException("CoarseGrainer.setNumStage2Steps: the number of sampling steps must be positive");
+    numStage2Steps = steps;
+}
+
+void CoarseGrainer::setNumEquilibrationSteps(int steps) {
+    if (steps < 0)
+        throw OpenMMException("CoarseGrainer.setNumEquilibrationSteps: the number of steps must be non-negative");
+    numEquilibrationSteps = steps;
+}
+
+void CoarseGrainer::setSampleInterval(int steps) {
+    if (steps < 1)
+        throw OpenMMException("CoarseGrainer.setSampleInterval: the sample interval must be at least 1 step");
+    sampleInterval = steps;
+}
+
+void CoarseGrainer::setTargetKT(double kT) {
+    if (!(kT > 0) || !isfinite(kT))
+        throw OpenMMException("CoarseGrainer.setTargetKT: kT* must be a positive energy (kJ/mol)");
+    targetKT = kT;
+}
+
+void CoarseGrainer::setInitialPositions(const vector<double>& values) {
+    if (values.empty() || values.size()%dimensions != 0)
+        throw OpenMMException("CoarseGrainer.setInitialPositions: give R x d values (d = "+to_string(dimensions)+" per replica)");
+    for (double x : values)
+        if (!isfinite(x))
+            throw OpenMMException("CoarseGrainer.setInitialPositions: positions must be finite");
+    positions = values;
+}
+
+void CoarseGrainer::setInitialBox(const vector<double>& lower, const vector<double>& upper) {
+    RegularGrid check(lower, upper, vector<int>(lower.size(), 1));
+    if ((int) lower.size() != dimensions)
+        throw OpenMMException("CoarseGrainer.setInitialBox: lower and upper need d = "+to_string(dimensions)+" entries");
+    boxLower = lower;
+    boxUpper = upper;
+}
+
+void CoarseGrainer::setGridBins(const vector<int>& bins) {
+    if ((int) bins.size() != dimensions)
+        throw OpenMMException("CoarseGrainer.setGridBins: give one bin count per dimension (d = "+to_string(dimensions)+")");
+    for (int b : bins)
+        if (b < 4)
+            throw OpenMMException("CoarseGrainer.setGridBins: use at least 4 bins per dimension");
+    gridBins = bins;
+}
+
+vector<int> CoarseGrainer::getGridBins() const {
+    if (!gridBins.empty())
+        return gridBins;
+    int bins = (dimensions == 1 ? 150 : dimensions == 2 ? 50 : 25);
+    return vector<int>(dimensions, bins);
+}
+
+void CoarseGrainer::setGridBox(const vector<double>& lower, const vector<double>& upper) {
+    RegularGrid check(lower, upper, vector<int>(lower.size(), 1));
+    if ((int) lower.size() != dimensions)
+        throw OpenMMException("CoarseGrainer.setGridBox: lower and upper need d = "+to_string(dimensions)+" entries");
+    gridLower = lower;
+    gridUpper = upper;
+}
+
+void CoarseGrainer::setNumBatches(int count) {
+    if (count < 2)
+        throw OpenMMException("CoarseGrainer.setNumBatches: at least 2 batches are needed for standard errors");
+    numBatches = count;
+}
+
+void CoarseGrainer::setRandomSeed(int value) {
+    seed = value;
+}
+
+void CoarseGrainer::setNormalityTolerance(double skewness, double excessKurtosis) {
+    if (!(skewness > 0) || !(excessKurtosis > 0))
+        throw OpenMMException("CoarseGrainer.setNormalityTolerance: tolerances must be positive");
+    maxSkewness = skewness;
+    maxExcessKurtosis = excessKurtosis;
+}
+
+void CoarseGrainer::setAllowNonGaussian(bool allow) {
+    allowNonGaussian = allow;
+}
+
+vector<double> CoarseGrainer::initialPositions(int count) const {
+    int d = dimensions;
+    vector<double> result(count*d);
+    if (!positions.empty()) {
+        int given = positions.size()/d;
+        for (int r = 0; r < count; r++)
+            for (int i = 0; i < d; i++)
+                result[r*d+i] = positions[(r%given)*d+i];
+        return result;
+    }
+    mt19937 random(seed);
+    for (int r = 0; r < count; r++)
+        for (int i = 0; i < d; i++) {
+            double lo = (boxLower.empty() ? -1.0 : boxLower[i]), hi = (boxUpper.empty() ? 1.0 : boxUpper[i]);
+            result[r*d+i] = uniform_real_distribution<double>(lo, hi)(random);
+        }
+    return result;
+}
+
+ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, bool histogram, const string& stage) {
+    int d = dimensions, groups = run.mass.size(), total = groups*numReplicas;
+    unique_ptr<System> system(ReplicaSystem::create(energy, d, total));
+    DampedVerletIntegrator integrator(stepSize);
+    integrator.setRandomNumberSeed(seed);
+    for (int g = 0; g < groups; g++)
+        for (int r = 0; r < numReplicas; r++)
+            integrator.addBlock({g*numReplicas+r}, run.mass[g], run.friction[g]);
+    Context context(*system, integrator, platform);
+    vector<double> start = initialPositions(numReplicas);
+    vector<Vec3> initial(total);
+    for (int g = 0; g < groups; g++)
+        for (int r = 0; r < numReplicas; r++)
+            for (int i = 0; i < d; i++)
+                initial[g*numReplicas+r][i] = start[r*d+i];
+    context.setPositions(initial);
+    context.setVelocities(vector<Vec3>(total));
+    // Equilibrate; over its last fifth, record the range the replicas visit (the default histogram box).
+    vector<double> low(d, INFINITY), high(d, -INFINITY);
+    int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
+    for (int done = 0; done < numEquilibrationSteps; ) {
+        int chunk = min(sampleInterval, numEquilibrationSteps-done);
+        integrator.step(chunk);
+        done += chunk;
+        if (progress != NULL)
+            progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
+        if (histogram && done >= recordFrom) {
+            vector<Vec3> q = context.getState(State::Positions).getPositions();
+            for (const Vec3& x : q)
+                for (int i = 0; i < d; i++) {
+                    low[i] = min(low[i], x[i]);
+                    high[i] = max(high[i], x[i]);
+                }
+        }
+    }
+    RegularGrid grid;
+    if (histogram) {
+        vector<double> lower = gridLower, upper = gridUpper;
+        if (lower.empty()) {
+            if (numEquilibrationSteps == 0)
+                throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
+            for (int i = 0; i < d; i++) {
+                double margin = 0.15*max(high[i]-low[i], 1e-6);
+                lower.push_back(low[i]-margin);
+                upper.push_back(high[i]+margin);
+            }
+        }
+        grid = RegularGrid(lower, upper, getGridBins());
+    }
+    // Thin the stored momenta to about one per relaxation time, and spread them over the run.
+    int numSamples = steps/sampleInterval;
+    int relaxationSamples = (int) ceil(1.0/(run.relaxationRate*stepSize*sampleInterval));
+    int maxStored = 5000;
+    int spread = (int) ceil((double) numSamples*numReplicas/maxStored);
+    int thin = max(1, max(relaxationSamples, spread));
+    ReplicaStatistics statistics(d, groups, numBatches, grid, maxStored);
+    vector<Eigen::MatrixXd> activeMass;
+    for (int g = 0; g < groups; g++)
+        activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
+    double p[3], q[3];
+    int reportEvery = max(1, numSamples/100);
+    for (int s = 0; s < numSamples; s++) {
+        integrator.step(sampleInterval);
+        if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
+            progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
+        State state = context.getState(State::Positions | State::Velocities);
+        const vector<Vec3>& x = state.getPositions();
+        const vector<Vec3>& v = state.getVelocities();
+        for (int g = 0; g < groups; g++) {
+            const Eigen::MatrixXd& m = activeMass[g];
+            const double* design = run.design[g].data();
+            for (int r = 0; r < numReplicas; r++) {
+                int particle = g*numReplicas+r, batch = (int) ((long long) r*numBatches/numReplicas);
+                for (int i = 0; i < d; i++) {
+                    p[i] = 0;
+                    for (int j = 0; j < d; j++)
+                        p[i] += m(i, j)*v[particle][j];
+                    q[i] = x[particle][i];
+                }
+                if (!isfinite(p[0]) || !isfinite(q[0]))
+                    throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): the step "
+                                          "size is too large for the coarse scale; reduce it");
+                statistics.addMomentum(g, batch, p, design);
+                if (s%thin == 0)
+                    statistics.storeMomentum(g, p);
+                if (histogram)
+                    statistics.addPosition(batch, q);
+            }
+        }
+    }
+    return statistics;
+}
+
+void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label, EffectivePotential* potential,
+        vector<pair<string, double> >& diagnostics, vector<string>& problems) const {
+    int d = dimensions;
+    const char* names = "xyz";
+    vector<double> skewness, kurtosis;
+    NormalityTests::momentsFromPowerSums(statistics.getPowerSums(group), d, statistics.getGroupCount(group), skewness, kurtosis);
+    for (int i = 0; i < d; i++) {
+        diagnostics.push_back(make_pair(label+".skewness."+names[i], skewness[i]));
+        diagnostics.push_back(make_pair(label+".excessKurtosis."+names[i], kurtosis[i]));
+    }
+    const vector<double>& stored = statistics.getStoredMomenta(group);
+    if ((int) stored.size() >= 20*d) {
+        NormalityTests::Result test = NormalityTests::test(stored, d);
+        diagnostics.push_back(make_pair(label+".normalitySamples", test.samples));
+        for (int i = 0; i < d; i++)
+            diagnostics.push_back(make_pair(label+".dagostinoPValue."+names[i], test.dagostinoPValue[i]));
+        if (d > 1) {
+            diagnostics.push_back(make_pair(label+".mardiaSkewnessPValue", test.mardiaSkewnessPValue));
+            diagnostics.push_back(make_pair(label+".mardiaKurtosisPValue", test.mardiaKurtosisPValue));
+        }
+    }
+    for (int i = 0; i < d; i++) {
+        if (kurtosis[i] > frozenKurtosis)
+            throw OpenMMException("CoarseGrainer: "+label+" froze: the momentum "+string(1, names[i])+" has excess kurtosis "+
+                    number(kurtosis[i])+" (Gaussian: 0), so replicas are trapped in micro-wells: the step size is too "
+                    "small to turn the small scales into noise. Increase the step size, or decrease the friction.");
+        if (fabs(skewness[i]) > maxSkewness || fabs(kurtosis[i]) > maxExcessKurtosis)
+            problems.push_back(label+": momentum "+string(1, names[i])+" is not Gaussian (skewness "+number(skewness[i])+
+                    ", excess kurtosis "+number(kurtosis[i])+"; tolerance "+number(maxSkewness)+", "+number(maxExcessKurtosis)+")");
+    }
+}
+
+EffectivePotential CoarseGrainer::run(Platform& platform) {
+    if (stepSize == 0)
+        throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
+    if (friction == 0)
+        throw OpenMMException("CoarseGrainer.run: set the friction first (setFriction), e.g. gamma ~ h E[zeta^2] / (2 kT)");
+    if (numSteps/sampleInterval*numReplicas < 20*numBatches)
+        throw OpenMMException("CoarseGrainer.run: too few samples: raise the number of steps or replicas");
+    int d = dimensions;
+    vector<pair<string, double> > diagnostics;
+    vector<string> problems;
+    double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
+    double kT;
+    vector<double> noise, noiseError;
+    if (d == 1) {
+        Run run;
+        Eigen::MatrixXd m = Eigen::MatrixXd::Constant(1, 1, mass);
+        run.mass.push_back(embed(m, mass));
+        run.friction.push_back(embed(friction*m, friction*mass));
+        run.design.push_back({1.0/mass});
+        run.relaxationRate = friction;
+        sampling = sample(platform, run, numSteps, true, "sampling");
+        stage1 = ReplicaStatistics();
+        checkNormality(sampling, 0, "run", NULL, diagnostics, problems);
+        // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
+        vector<double> batchKT;
+        for (int b = 0; b < numBatches; b++)
+            batchKT.push_back(sampling.getQuadraticSum(0, b)/sampling.getCount(0, b));
+        double sum = 0, sumSquares = 0;
+        for (double x : batchKT) {
+            sum += x;
+            sumSquares += x*x;
+        }
+        kT = sum/numBatches;
+        double kTError = sqrt(max(0.0, (sumSquares/numBatches-kT*kT)/(numBatches-1)));
+        diagnostics.push_back(make_pair("kT.standardError", kTError));
+        noise = {2*friction*mass*kT/phi};
+        noiseError = {2*friction*mass*kTError/phi};
+    }
+    else {
+        // Stage 1: the designs as groups of one Context, Gamma = gamma M (scalar friction factor exp(-gamma h/2)).
+        vector<vector<double> > designs = NoiseCovarianceDesigns::designs(d);
+        Run run;
+        for (const vector<double>& a : designs) {
+            Eigen::MatrixXd m = toMatrix(a, d).inverse();
+            run.mass.push_back(embed(m, 1.0));
+            run.friction.push_back(embed(friction*m, friction));
+            run.design.push_back(a);
+        }
+        run.relaxationRate = friction;
+        stage1 = sample(platform, run, numSteps, false, "stage 1");
+        vector<double> b, bError;
+        for (int g = 0; g < (int) designs.size(); g++) {
+            checkNormality(stage1, g, "stage1.design"+to_string(g), NULL, diagnostics, problems);
+            double sum = 0, sumSquares = 0;
+            for (int k = 0; k < numBatches; k++) {
+                double value = 2*friction*stage1.getQuadraticSum(g, k)/stage1.getCount(g, k)/phi;
+                sum += value;
+                sumSquares += value*value;
+            }
+            double mean = sum/numBatches;
+            b.push_back(mean);
+            bError.push_back(sqrt(max(0.0, (sumSquares/numBatches-mean*mean)/(numBatches-1))));
+            diagnostics.push_back(make_pair("stage1.design"+to_string(g)+".b", mean));
+        }
+        NoiseCovarianceDesigns::solve(designs, b, bError, noise, noiseError);
+        // Stage 2: M = I, Gamma = D / (2 kT*): fluctuation-dissipation at kT*.
+        Eigen::MatrixXd gamma = toMatrix(noise, d)/(2*targetKT);
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
+        if (eigen.eigenvalues().minCoeff() <= 1e-12*eigen.eigenvalues().maxCoeff())
+            throw OpenMMException("CoarseGrainer: the estimated noise covariance is singular, so Stage 2 would have no friction "
+                                  "along some direction: the step size does not turn the small scales into noise in every direction");
+        Run stage2;
+        stage2.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
+        stage2.friction.push_back(embed(gamma, 1.0));
+        stage2.design.push_back(vector<double>());
+        stage2.relaxationRate = eigen.eigenvalues().minCoeff();
+        Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
+        stage2.design[0].assign(identity.data(), identity.data()+d*d);
+        sampling = sample(platform, stage2, getNumStage2Steps(), true, "stage 2");
+        checkNormality(sampling, 0, "stage2", NULL, diagnostics, problems);
+        // <p p^T> / kT* should be the identity; the positions see the measured kinetic temperature.
+        vector<double> second(d*d, 0.0);
+        long long count = sampling.getGroupCount(0);
+        for (int k = 0; k < numBatches; k++) {
+            vector<double> s = sampling.getSecondMomentSums(0, k);
+            for (int i = 0; i < d*d; i++)
+                second[i] += s[i];
+        }
+        double trace = 0;
+        const char* names = "xyz";
+        for (int i = 0; i < d; i++) {
+            trace += second[i*d+i]/count;
+            for (int j = 0; j < d; j++)
+                diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], second[i*d+j]/count/targetKT));
+        }
+        kT = trace/d;
+    }
+    if (!problems.empty() && !allowNonGaussian) {
+        string message = "CoarseGrainer: the momenta are not Gaussian, so the sampled law is not the Gibbs-like law the fit "
+                         "assumes:";
+        for (const string& p : problems)
+            message += " "+p+";";
+        message += " change the step size (a scale is neither resolved nor turned into noise) or the friction, run longer, "
+                   "or call setAllowNonGaussian(true) to fit anyway.";
+        throw OpenMMException(message);
+    }
+    if (progress != NULL)
+        progress->report("fit", 0, 1);
+    EffectivePotential potential = fitter.fit(sampling, kT);
+    if (progress != NULL)
+        progress->report("fit", 1, 1);
+    potential.setNoiseCovariance(noise, noiseError);
+    for (auto& entry : diagnostics)
+        potential.getDiagnostics()[entry.first] = entry.second;
+    auto& notes = potential.getNotes();
+    auto& numbers = potential.getDiagnostics();
+    notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");
+    notes["energy"] = energy;
+    notes["platform"] = platform.getName();
+    for (size_t i = 0; i < problems.size(); i++)
+        notes["normalityWarning"+to_string(i)] = problems[i];
+    numbers["settings.dimensions"] = d;
+    numbers["settings.stepSize"] = stepSize;
+    numbers["settings.friction"] = friction;
+    numbers["settings.mass"] = mass;
+    numbers["settings.targetKT"] = targetKT;
+    numbers["settings.numReplicas"] = numReplicas;
+    numbers["settings.numSteps"] = numSteps;
+    numbers["settings.numStage2Steps"] = (d == 1 ? 0 : getNumStage2Steps());
+    numbers["settings.numEquilibrationSteps"] = numEquilibrationSteps;
+    numbers["settings.sampleInterval"] = sampleInterval;
+    numbers["settings.numBatches"] = numBatches;
+    numbers["settings.randomSeed"] = seed;
+    numbers["samples"] = sampling.getGroupCount(0);
+    numbers["samplingBias.phi"] = phi;
+    return potential;
+}

@@ -1,0 +1,134 @@
+#include "EffectivePotential.h"
+#include "openmm/CustomCompoundBondForce.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/TabulatedFunction.h"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+EffectivePotential::EffectivePotential(const PSplineFit& spline, const vector<double>& lower, const vector<double>& upper,
+        const vector<int>& nodes) : spline(spline), lower(lower), upper(upper), nodes(nodes), kT(1.0), offset(0.0) {
+    int d = lower.size();
+    if (d != spline.getDimensions() || (int) upper.size() != d || (int) nodes.size() != d)
+        throw OpenMMException("EffectivePotential: the box and nodes must have one entry per dimension of the spline");
+    for (int i = 0; i < d; i++) {
+        if (nodes[i] < 4)
+            throw OpenMMException("EffectivePotential: at least 4 nodes per dimension are needed for a cubic table");
+        if (!(upper[i] > lower[i]))
+            throw OpenMMException("EffectivePotential: upper must be greater than lower in every dimension");
+    }
+    nodeSupported.assign(getNumNodes(), 1);
+}
+
+void EffectivePotential::setKT(double value) {
+    if (!(value > 0) || !isfinite(value))
+        throw OpenMMException("EffectivePotential.setKT: kT must be a positive energy (kJ/mol)");
+    kT = value;
+}
+
+void EffectivePotential::setNoiseCovariance(const vector<double>& covariance, const vector<double>& error) {
+    int d = getDimensions();
+    if (!covariance.empty() && (int) covariance.size() != d*d)
+        throw OpenMMException("EffectivePotential.setNoiseCovariance: the covariance must be d x d");
+    if (!error.empty() && error.size() != covariance.size())
+        throw OpenMMException("EffectivePotential.setNoiseCovariance: the error must have the covariance's shape");
+    noiseCovariance = covariance;
+    noiseCovarianceError = error;
+}
+
+int EffectivePotential::getNumNodes() const {
+    int n = 1;
+    for (int v : nodes)
+        n *= v;
+    return n;
+}
+
+void EffectivePotential::getNodePosition(int index, double* point) const {
+    for (int i = 0; i < getDimensions(); i++) {
+        int j = index%nodes[i];
+        index /= nodes[i];
+        point[i] = lower[i]+j*(upper[i]-lower[i])/(nodes[i]-1);
+    }
+}
+
+double EffectivePotential::evaluate(const double* point) const {
+    return spline.evaluate(point)-offset;
+}
+
+vector<double> EffectivePotential::getNodeValues() const {
+    vector<double> values(getNumNodes());
+    double point[3];
+    for (int i = 0; i < (int) values.size(); i++) {
+        getNodePosition(i, point);
+        values[i] = evaluate(point);
+    }
+    return values;
+}
+
+void EffectivePotential::setNodeErrors(const vector<double>& errors) {
+    if (!errors.empty() && (int) errors.size() != getNumNodes())
+        throw OpenMMException("EffectivePotential.setNodeErrors: one error per node is needed");
+    nodeErrors = errors;
+}
+
+void EffectivePotential::setNodeSupported(const vector<int>& supported) {
+    if ((int) supported.size() != getNumNodes())
+        throw OpenMMException("EffectivePotential.setNodeSupported: one flag per node is needed");
+    nodeSupported = supported;
+}
+
+void EffectivePotential::normalize() {
+    offset = 0;
+    vector<double> values = getNodeValues();
+    bool anySupported = any_of(nodeSupported.begin(), nodeSupported.end(), [](int s) { return s != 0; });
+    double minimum = numeric_limits<double>::infinity();
+    for (int i = 0; i < (int) values.size(); i++)
+        if (nodeSupported[i] || !anySupported)
+            minimum = min(minimum, values[i]);
+    offset = minimum;
+}
+
+double EffectivePotential::getWallStiffness(int dimension) const {
+    double width = upper[dimension]-lower[dimension];
+    return 10*kT/(0.01*width*width);
+}
+
+Force* EffectivePotential::createForce(const vector<int>& particles) const {
+    int d = getDimensions();
+    const char* names[3] = {"x", "y", "z"};
+    stringstream expression, definitions;
+    expression.precision(17);
+    definitions.precision(17);
+    expression<<"effpot_U(";
+    for (int i = 0; i < d; i++)
+        expression<<(i > 0 ? ", " : "")<<"effpot_"<<names[i];
+    expression<<")+effpot_wall";
+    definitions<<"; effpot_wall = ";
+    for (int i = 0; i < d; i++) {
+        definitions<<(i > 0 ? " + " : "")<<getWallStiffness(i)<<"*("<<names[i]<<"1-effpot_"<<names[i]<<")^2";
+    }
+    for (int i = 0; i < d; i++)
+        definitions<<"; effpot_"<<names[i]<<" = min(max("<<names[i]<<"1, "<<lower[i]<<"), "<<upper[i]<<")";
+    for (int p : particles)
+        if (p < 0)
+            throw OpenMMException("EffectivePotential.createForce: particle indices must be non-negative");
+    CustomCompoundBondForce* force = new CustomCompoundBondForce(1, expression.str()+definitions.str());
+    vector<double> values = getNodeValues();
+    TabulatedFunction* table;
+    if (d == 1)
+        table = new Continuous1DFunction(values, lower[0], upper[0]);
+    else if (d == 2)
+        table = new Continuous2DFunction(nodes[0], nodes[1], values, lower[0], upper[0], lower[1], upper[1]);
+    else
+        table = new Continuous3DFunction(nodes[0], nodes[1], nodes[2], values, lower[0], upper[0], lower[1], upper[1], lower[2], upper[2]);
+    force->addTabulatedFunction("effpot_U", table);
+    force->setName("EffectivePotential");
+    for (int p : particles)
+        force->addBond({p}, {});
+    return force;
+}

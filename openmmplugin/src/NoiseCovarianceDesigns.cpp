@@ -1,0 +1,85 @@
+#include "NoiseCovarianceDesigns.h"
+#include "openmm/OpenMMException.h"
+#include <Eigen/Dense>
+#include <cmath>
+
+using namespace EffPot;
+using OpenMM::OpenMMException;
+using namespace std;
+
+vector<vector<double> > NoiseCovarianceDesigns::designs(int d) {
+    vector<vector<double> > result;
+    for (int k = 0; k < d; k++) {
+        vector<double> a(d*d, 0.0);
+        for (int i = 0; i < d; i++)
+            a[i*d+i] = (i == k ? 2.0 : 1.0);
+        result.push_back(a);
+    }
+    for (int i = 0; i < d; i++)
+        for (int j = i+1; j < d; j++) {
+            vector<double> a(d*d, 0.0);
+            for (int k = 0; k < d; k++)
+                a[k*d+k] = 1.0;
+            a[i*d+j] = a[j*d+i] = 0.5;
+            result.push_back(a);
+        }
+    return result;
+}
+
+double NoiseCovarianceDesigns::samplingBias(double x) {
+    return (fabs(x) < 1e-8 ? 1.0-0.5*x : x/expm1(x));
+}
+
+void NoiseCovarianceDesigns::solve(const vector<vector<double> >& designs, const vector<double>& b,
+        const vector<double>& bError, vector<double>& covariance, vector<double>& error) {
+    int numDesigns = designs.size();
+    if (numDesigns == 0 || (int) b.size() != numDesigns || (int) bError.size() != numDesigns)
+        throw OpenMMException("NoiseCovarianceDesigns.solve: one b and one error per design are needed");
+    int d = (int) lround(sqrt((double) designs[0].size()));
+    int unknowns = d*(d+1)/2;
+    if (numDesigns < unknowns)
+        throw OpenMMException("NoiseCovarianceDesigns.solve: at least d(d+1)/2 designs are needed");
+    // Unknowns: D_00, D_11, ..., then D_ij for i<j. Rows weighted by 1/error (weighted least squares).
+    Eigen::MatrixXd x(numDesigns, unknowns);
+    Eigen::VectorXd y(numDesigns), w(numDesigns);
+    for (int r = 0; r < numDesigns; r++) {
+        const vector<double>& a = designs[r];
+        int column = 0;
+        for (int i = 0; i < d; i++)
+            x(r, column++) = a[i*d+i];
+        for (int i = 0; i < d; i++)
+            for (int j = i+1; j < d; j++)
+                x(r, column++) = 2*a[i*d+j];
+        y[r] = b[r];
+        w[r] = (bError[r] > 0 ? 1.0/bError[r] : 1.0);
+    }
+    Eigen::MatrixXd xw = w.asDiagonal()*x;
+    Eigen::MatrixXd normal = xw.transpose()*xw;
+    Eigen::FullPivLU<Eigen::MatrixXd> lu(normal);
+    if (!lu.isInvertible())
+        throw OpenMMException("NoiseCovarianceDesigns.solve: the designs do not determine D (singular design table)");
+    Eigen::VectorXd solution = lu.solve(xw.transpose()*(w.asDiagonal()*y));
+    // Cov(solution) = (X^T W^2 X)^-1 when the errors are the standard deviations of b.
+    Eigen::MatrixXd solutionCovariance = lu.inverse();
+    Eigen::MatrixXd matrix(d, d), errors(d, d);
+    int column = 0;
+    for (int i = 0; i < d; i++, column++) {
+        matrix(i, i) = solution[column];
+        errors(i, i) = sqrt(max(0.0, solutionCovariance(column, column)));
+    }
+    for (int i = 0; i < d; i++)
+        for (int j = i+1; j < d; j++, column++) {
+            matrix(i, j) = matrix(j, i) = solution[column];
+            errors(i, j) = errors(j, i) = sqrt(max(0.0, solutionCovariance(column, column)));
+        }
+    // Project onto the positive semidefinite cone (clip negative eigenvalues).
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(matrix);
+    Eigen::MatrixXd projected = eigen.eigenvectors()*eigen.eigenvalues().cwiseMax(0.0).asDiagonal()*eigen.eigenvectors().transpose();
+    covariance.assign(d*d, 0.0);
+    error.assign(d*d, 0.0);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            covariance[i*d+j] = projected(i, j);
+            error[i*d+j] = errors(i, j);
+        }
+}

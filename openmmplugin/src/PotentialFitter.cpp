@@ -1,0 +1,178 @@
+#include "PotentialFitter.h"
+#include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+using namespace EffPot;
+using OpenMM::OpenMMException;
+using namespace std;
+
+PotentialFitter::PotentialFitter() : knotSpacing(3), smoothing(1), minBinCount(20), numBootstrap(20), seed(1) {
+}
+
+void PotentialFitter::setKnotSpacing(double bins) {
+    if (!(bins > 0))
+        throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins");
+    knotSpacing = bins;
+}
+
+void PotentialFitter::setSmoothing(double value) {
+    if (!(value >= 0))
+        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be non-negative");
+    smoothing = value;
+}
+
+void PotentialFitter::setMinBinCount(int count) {
+    if (count < 1)
+        throw OpenMMException("PotentialFitter.setMinBinCount: the minimum bin count must be at least 1");
+    minBinCount = count;
+}
+
+void PotentialFitter::setNumBootstrap(int count) {
+    if (count < 0 || count == 1)
+        throw OpenMMException("PotentialFitter.setNumBootstrap: use 0 (no standard errors) or at least 2 resamples");
+    numBootstrap = count;
+}
+
+PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, vector<int>& numBasis) const {
+    int d = grid.getDimensions(), numBins = grid.getNumBins();
+    long long total = 0;
+    for (long long c : counts)
+        total += c;
+    vector<double> points, values, weights;
+    double supportedCount = 0;
+    int supported = 0;
+    double center[3];
+    for (int b = 0; b < numBins; b++) {
+        if (counts[b] < minBinCount)
+            continue;
+        grid.getBinCenter(b, center);
+        points.insert(points.end(), center, center+d);
+        values.push_back(-kT*log(counts[b]/(total*grid.getBinVolume())));
+        weights.push_back((double) counts[b]);
+        supportedCount += counts[b];
+        supported++;
+    }
+    int needed = 1;
+    for (int i = 0; i < d; i++)
+        needed *= 4;
+    if (supported < needed) {
+        stringstream msg;
+        msg<<"CoarseGrainer: only "<<supported<<" histogram bins hold at least "<<minBinCount<<" samples ("<<needed
+           <<" needed to fit a cubic spline): run more steps or replicas, or use fewer bins";
+        throw OpenMMException(msg.str());
+    }
+    numBasis.clear();
+    for (int i = 0; i < d; i++)
+        numBasis.push_back(max(4, (int) ceil(grid.getBins()[i]/knotSpacing)+3));
+    PSplineFit spline(grid.getLower(), grid.getUpper(), numBasis);
+    spline.fit(points, values, weights, smoothing*supportedCount/supported);
+    return spline;
+}
+
+EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, double kT) const {
+    if (!statistics.hasHistogram())
+        throw OpenMMException("PotentialFitter.fit: the statistics hold no position histogram");
+    if (!(kT > 0))
+        throw OpenMMException("PotentialFitter.fit: kT must be positive");
+    const RegularGrid& grid = statistics.getGrid();
+    int d = grid.getDimensions(), numBins = grid.getNumBins(), numBatches = statistics.getNumBatches();
+    vector<long long> counts(numBins, 0);
+    for (int b = 0; b < numBatches; b++)
+        for (int i = 0; i < numBins; i++)
+            counts[i] += statistics.getHistogram(b)[i];
+    vector<int> numBasis;
+    PSplineFit spline = fitCounts(grid, counts, kT, numBasis);
+    // Nodes at the bin edges: the table spans the whole histogram box.
+    vector<int> nodes;
+    for (int i = 0; i < d; i++)
+        nodes.push_back(grid.getBins()[i]+1);
+    EffectivePotential potential(spline, grid.getLower(), grid.getUpper(), nodes);
+    potential.setKT(kT);
+    // A node is supported if one of the (up to 2^d) bins it touches is.
+    int numNodes = potential.getNumNodes();
+    vector<int> supported(numNodes, 0);
+    const vector<int>& bins = grid.getBins();
+    for (int n = 0; n < numNodes; n++) {
+        int index[3] = {0, 0, 0}, rest = n;
+        for (int i = 0; i < d; i++) {
+            index[i] = rest%nodes[i];
+            rest /= nodes[i];
+        }
+        for (int corner = 0; corner < (1<<d) && !supported[n]; corner++) {
+            int bin = 0, stride = 1;
+            bool valid = true;
+            for (int i = 0; i < d; i++) {
+                int j = index[i]-((corner>>i)&1);
+                valid &= (j >= 0 && j < bins[i]);
+                bin += stride*j;
+                stride *= bins[i];
+            }
+            if (valid && counts[bin] >= minBinCount)
+                supported[n] = 1;
+        }
+    }
+    potential.setNodeSupported(supported);
+    potential.normalize();
+    if (numBootstrap >= 2 && numBatches >= 2) {
+        // Resample replica batches with replacement and refit; align each refit's additive constant with the fit's
+        // mean over supported nodes, then take the spread per node.
+        vector<double> reference = potential.getNodeValues();
+        double referenceMean = 0;
+        int numSupported = 0;
+        for (int n = 0; n < numNodes; n++)
+            if (supported[n]) {
+                referenceMean += reference[n];
+                numSupported++;
+            }
+        referenceMean /= max(1, numSupported);
+        mt19937 random(seed);
+        uniform_int_distribution<int> pick(0, numBatches-1);
+        vector<double> sum(numNodes, 0.0), sumSquares(numNodes, 0.0);
+        double point[3];
+        for (int r = 0; r < numBootstrap; r++) {
+            vector<long long> resampled(numBins, 0);
+            for (int b = 0; b < numBatches; b++) {
+                const vector<long long>& histogram = statistics.getHistogram(pick(random));
+                for (int i = 0; i < numBins; i++)
+                    resampled[i] += histogram[i];
+            }
+            vector<int> unused;
+            PSplineFit refit = fitCounts(grid, resampled, kT, unused);
+            vector<double> values(numNodes);
+            double mean = 0;
+            for (int n = 0; n < numNodes; n++) {
+                potential.getNodePosition(n, point);
+                values[n] = refit.evaluate(point);
+                if (supported[n])
+                    mean += values[n];
+            }
+            mean /= max(1, numSupported);
+            for (int n = 0; n < numNodes; n++) {
+                double v = values[n]-mean+referenceMean;
+                sum[n] += v;
+                sumSquares[n] += v*v;
+            }
+        }
+        vector<double> errors(numNodes);
+        for (int n = 0; n < numNodes; n++) {
+            double mean = sum[n]/numBootstrap;
+            errors[n] = sqrt(max(0.0, (sumSquares[n]/numBootstrap-mean*mean)*numBootstrap/(numBootstrap-1.0)));
+        }
+        potential.setNodeErrors(errors);
+    }
+    auto& diagnostics = potential.getDiagnostics();
+    long long inside = 0;
+    for (long long c : counts)
+        inside += c;
+    diagnostics["fit.samplesInBox"] = inside;
+    diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
+    diagnostics["fit.knotSpacingBins"] = knotSpacing;
+    diagnostics["fit.smoothing"] = smoothing;
+    diagnostics["fit.minBinCount"] = minBinCount;
+    for (int i = 0; i < d; i++)
+        diagnostics["fit.numBasis"+to_string(i)] = numBasis[i];
+    return potential;
+}

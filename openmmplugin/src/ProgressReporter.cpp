@@ -1,0 +1,4 @@
+#include "ProgressReporter.h"
+
+EffPot::ProgressReporter::~ProgressReporter() {
+}

@@ -1,0 +1,139 @@
+#include "ReplicaStatistics.h"
+#include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <sstream>
+
+using namespace EffPot;
+using OpenMM::OpenMMException;
+using namespace std;
+
+ReplicaStatistics::ReplicaStatistics() : dimensions(0), numGroups(0), numBatches(0), maxStoredSamples(0), outside(0) {
+}
+
+ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatches, const RegularGrid& grid, int maxStoredSamples) :
+        dimensions(dimensions), numGroups(numGroups), numBatches(numBatches), maxStoredSamples(maxStoredSamples), grid(grid), outside(0) {
+    if (dimensions < 1 || dimensions > 3)
+        throw OpenMMException("ReplicaStatistics: dimensions must be 1, 2 or 3");
+    if (numGroups < 1 || numBatches < 1)
+        throw OpenMMException("ReplicaStatistics: numGroups and numBatches must be at least 1");
+    if (grid.getDimensions() != 0 && grid.getDimensions() != dimensions)
+        throw OpenMMException("ReplicaStatistics: the histogram grid must have as many dimensions as the statistics");
+    counts.assign(numGroups*numBatches, 0);
+    quadraticSums.assign(numGroups*numBatches, 0.0);
+    secondMoments.assign(numGroups*numBatches*dimensions*dimensions, 0.0);
+    powerSums.assign(numGroups, vector<double>(4*dimensions, 0.0));
+    storedMomenta.assign(numGroups, vector<double>());
+    if (grid.getDimensions() > 0)
+        histograms.assign(numBatches, vector<long long>(grid.getNumBins(), 0));
+}
+
+void ReplicaStatistics::check(int group, int batch) const {
+    if (group < 0 || group >= numGroups || batch < 0 || batch >= numBatches) {
+        stringstream msg;
+        msg<<"ReplicaStatistics: group "<<group<<" or batch "<<batch<<" out of range ("<<numGroups<<" groups, "<<numBatches<<" batches)";
+        throw OpenMMException(msg.str());
+    }
+}
+
+void ReplicaStatistics::addMomentum(int group, int batch, const double* p, const double* design) {
+    check(group, batch);
+    int d = dimensions, index = group*numBatches+batch;
+    counts[index]++;
+    double quadratic = 0;
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            double product = p[i]*p[j];
+            secondMoments[index*d*d+i*d+j] += product;
+            quadratic += (design == NULL ? (i == j ? product : 0.0) : design[i*d+j]*product);
+        }
+    quadraticSums[index] += quadratic;
+    vector<double>& sums = powerSums[group];
+    for (int i = 0; i < d; i++) {
+        double x = p[i], x2 = x*x;
+        sums[i] += x;
+        sums[d+i] += x2;
+        sums[2*d+i] += x2*x;
+        sums[3*d+i] += x2*x2;
+    }
+}
+
+void ReplicaStatistics::storeMomentum(int group, const double* p) {
+    check(group, 0);
+    vector<double>& stored = storedMomenta[group];
+    if ((int) stored.size() < maxStoredSamples*dimensions)
+        stored.insert(stored.end(), p, p+dimensions);
+}
+
+void ReplicaStatistics::addPosition(int batch, const double* q) {
+    check(0, batch);
+    if (!hasHistogram())
+        throw OpenMMException("ReplicaStatistics.addPosition: these statistics keep no histogram (no grid was given)");
+    int bin = grid.findBin(q);
+    if (bin < 0)
+        outside++;
+    else
+        histograms[batch][bin]++;
+}
+
+void ReplicaStatistics::merge(const ReplicaStatistics& other) {
+    if (other.dimensions != dimensions || other.numGroups != numGroups || other.numBatches != numBatches ||
+            !(other.grid == grid) || other.maxStoredSamples != maxStoredSamples)
+        throw OpenMMException("ReplicaStatistics.merge: the two accumulators have different dimensions, groups, batches or grids");
+    for (int i = 0; i < (int) counts.size(); i++) {
+        counts[i] += other.counts[i];
+        quadraticSums[i] += other.quadraticSums[i];
+    }
+    for (int i = 0; i < (int) secondMoments.size(); i++)
+        secondMoments[i] += other.secondMoments[i];
+    for (int g = 0; g < numGroups; g++) {
+        for (int i = 0; i < 4*dimensions; i++)
+            powerSums[g][i] += other.powerSums[g][i];
+        vector<double>& stored = storedMomenta[g];
+        const vector<double>& more = other.storedMomenta[g];
+        size_t room = maxStoredSamples*dimensions-min(stored.size(), (size_t) maxStoredSamples*dimensions);
+        stored.insert(stored.end(), more.begin(), more.begin()+min(room, more.size()));
+    }
+    for (int b = 0; b < (int) histograms.size(); b++)
+        for (int i = 0; i < (int) histograms[b].size(); i++)
+            histograms[b][i] += other.histograms[b][i];
+    outside += other.outside;
+}
+
+long long ReplicaStatistics::getCount(int group, int batch) const {
+    check(group, batch);
+    return counts[group*numBatches+batch];
+}
+
+long long ReplicaStatistics::getGroupCount(int group) const {
+    long long total = 0;
+    for (int b = 0; b < numBatches; b++)
+        total += getCount(group, b);
+    return total;
+}
+
+double ReplicaStatistics::getQuadraticSum(int group, int batch) const {
+    check(group, batch);
+    return quadraticSums[group*numBatches+batch];
+}
+
+vector<double> ReplicaStatistics::getSecondMomentSums(int group, int batch) const {
+    check(group, batch);
+    int d2 = dimensions*dimensions, index = group*numBatches+batch;
+    return vector<double>(secondMoments.begin()+index*d2, secondMoments.begin()+(index+1)*d2);
+}
+
+void ReplicaStatistics::setRawState(const vector<long long>& counts, const vector<double>& quadraticSums,
+        const vector<double>& secondMoments, const vector<vector<double> >& powerSums, const vector<vector<double> >& storedMomenta,
+        const vector<vector<long long> >& histograms, long long outside) {
+    if (counts.size() != this->counts.size() || quadraticSums.size() != this->quadraticSums.size() ||
+            secondMoments.size() != this->secondMoments.size() || powerSums.size() != this->powerSums.size() ||
+            storedMomenta.size() != this->storedMomenta.size() || histograms.size() != this->histograms.size())
+        throw OpenMMException("ReplicaStatistics.setRawState: the state does not match this accumulator's layout");
+    this->counts = counts;
+    this->quadraticSums = quadraticSums;
+    this->secondMoments = secondMoments;
+    this->powerSums = powerSums;
+    this->storedMomenta = storedMomenta;
+    this->histograms = histograms;
+    this->outside = outside;
+}

@@ -1,0 +1,67 @@
+#include "ReplicaSystem.h"
+#include "lepton/Exception.h"
+#include "lepton/ExpressionTreeNode.h"
+#include "lepton/Operation.h"
+#include "lepton/ParsedExpression.h"
+#include "lepton/Parser.h"
+#include "openmm/CustomExternalForce.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/System.h"
+#include <memory>
+#include <set>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+// Collect the variables of a parsed expression. (Lepton::CompiledExpression would do it, but its layout depends on
+// how OpenMM was built, e.g. with its JIT, so it is not safe to construct from a plugin.)
+void collectVariables(const Lepton::ExpressionTreeNode& node, set<string>& variables) {
+    if (node.getOperation().getId() == Lepton::Operation::VARIABLE)
+        variables.insert(node.getOperation().getName());
+    for (const Lepton::ExpressionTreeNode& child : node.getChildren())
+        collectVariables(child, variables);
+}
+
+} // namespace
+
+void ReplicaSystem::validateEnergy(const string& energy, int dimensions) {
+    if (dimensions < 1 || dimensions > 3)
+        throw OpenMMException("CoarseGrainer: dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
+    set<string> variables;
+    try {
+        collectVariables(Lepton::Parser::parse(energy).optimize().getRootNode(), variables);
+    }
+    catch (const exception& e) {
+        throw OpenMMException("CoarseGrainer: the energy expression does not parse: "+string(e.what()));
+    }
+    const string allowed[3] = {"x", "y", "z"};
+    for (const string& name : variables) {
+        int index = -1;
+        for (int i = 0; i < 3; i++)
+            if (name == allowed[i])
+                index = i;
+        if (index < 0)
+            throw OpenMMException("CoarseGrainer: the energy uses the unknown variable '"+name+"': only x, y and z (the "
+                                  "coordinates of each replica) are allowed");
+        if (index >= dimensions)
+            throw OpenMMException("CoarseGrainer: the energy uses '"+name+"' but dimensions is "+to_string(dimensions)+
+                                  ": raise dimensions or remove the variable");
+    }
+}
+
+System* ReplicaSystem::create(const string& energy, int dimensions, int numReplicas) {
+    validateEnergy(energy, dimensions);
+    if (numReplicas < 1)
+        throw OpenMMException("CoarseGrainer: the number of replicas must be at least 1");
+    unique_ptr<System> system(new System());
+    CustomExternalForce* force = new CustomExternalForce(energy);
+    system->addForce(force);
+    for (int i = 0; i < numReplicas; i++) {
+        system->addParticle(1.0);
+        force->addParticle(i, {});
+    }
+    return system.release();
+}
