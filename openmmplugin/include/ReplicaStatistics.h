@@ -37,6 +37,12 @@ public:
      * @param design    A (d x d row-major) for the quadratic form p^T A p, or NULL for the identity
      */
     void addMomentum(int group, int batch, const double* momentum, const double* design);
+    /**
+     * Record the drift momentum of one sample: M v_(n+1/2), the momentum the positions move with in the drift
+     * (after the first friction half step and half kick). Its second moments give the temperature the positions
+     * see, which differs from the full-step kinetic temperature by O(h^2 E[zeta^2]).
+     */
+    void addDriftMomentum(int group, int batch, const double* momentum);
     /** Keep a momentum vector for the normality tests (the caller thins). Ignored once the cap is reached. */
     void storeMomentum(int group, const double* momentum);
     /** Record one position sample in the batch's histogram; positions outside the grid are counted apart. */
@@ -68,6 +74,9 @@ public:
     double getQuadraticSum(int group, int batch) const;
     /** Sums of p_i p_j (d x d) in one group and batch. */
     std::vector<double> getSecondMomentSums(int group, int batch) const;
+    /** Sums of the drift momenta's products p_i p_j (d x d) in one group and batch, and their sample count. */
+    std::vector<double> getDriftSecondMomentSums(int group, int batch) const;
+    long long getDriftCount(int group, int batch) const;
     /** Sums of p_i^k for k = 1..4 in one group: entry [(k-1)*d + i]. */
     const std::vector<double>& getPowerSums(int group) const {
         return powerSums[group];
@@ -93,10 +102,16 @@ public:
     const std::vector<double>& getSecondMoments() const {
         return secondMoments;
     }
+    const std::vector<long long>& getDriftCounts() const {
+        return driftCounts;
+    }
+    const std::vector<double>& getDriftSecondMoments() const {
+        return driftSecondMoments;
+    }
     void setRawState(const std::vector<long long>& counts, const std::vector<double>& quadraticSums,
                      const std::vector<double>& secondMoments, const std::vector<std::vector<double> >& powerSums,
                      const std::vector<std::vector<double> >& storedMomenta, const std::vector<std::vector<long long> >& histograms,
-                     long long outside);
+                     long long outside, const std::vector<long long>& driftCounts, const std::vector<double>& driftSecondMoments);
 private:
     void check(int group, int batch) const;
     int dimensions, numGroups, numBatches, maxStoredSamples;
@@ -104,6 +119,8 @@ private:
     std::vector<long long> counts;                    // [group][batch]
     std::vector<double> quadraticSums;                // [group][batch]
     std::vector<double> secondMoments;                // [group][batch][d][d]
+    std::vector<long long> driftCounts;               // [group][batch]
+    std::vector<double> driftSecondMoments;           // [group][batch][d][d]
     std::vector<std::vector<double> > powerSums;      // [group][4 d]
     std::vector<std::vector<double> > storedMomenta;  // [group][d * samples]
     std::vector<std::vector<long long> > histograms;  // [batch][bins]

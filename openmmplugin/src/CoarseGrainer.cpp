@@ -1,8 +1,11 @@
 #include "CoarseGrainer.h"
 #include "DampedVerletIntegrator.h"
+#include "internal/DampedVerletMatrices.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
 #include "ReplicaSystem.h"
+#include "lepton/ParsedExpression.h"
+#include "lepton/Parser.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -11,6 +14,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -50,6 +54,37 @@ Eigen::MatrixXd toMatrix(const vector<double>& values, int d) {
         for (int j = 0; j < d; j++)
             m(i, j) = values[i*d+j];
     return m;
+}
+
+// The temperature the positions see: tr <p_d p_d^T> / (d m) over the drift momenta of group 0, with M = m I.
+double driftKT(const ReplicaStatistics& statistics, double mass) {
+    int d = statistics.getDimensions();
+    double trace = 0;
+    long long count = 0;
+    for (int b = 0; b < statistics.getNumBatches(); b++) {
+        vector<double> sums = statistics.getDriftSecondMomentSums(0, b);
+        for (int i = 0; i < d; i++)
+            trace += sums[i*d+i];
+        count += statistics.getDriftCount(0, b);
+    }
+    return trace/(count*d*mass);
+}
+
+// The spread (max - min) of the energy over the replicas' starting points: the scale against which a kT that
+// collapsed to nothing is recognised.
+double energySpread(const string& energy, const vector<double>& positions, int d) {
+    Lepton::ParsedExpression expression = Lepton::Parser::parse(energy).optimize();
+    const char* names[3] = {"x", "y", "z"};
+    double low = INFINITY, high = -INFINITY;
+    map<string, double> variables;
+    for (size_t r = 0; r*d < positions.size(); r++) {
+        for (int i = 0; i < 3; i++)
+            variables[names[i]] = (i < d ? positions[r*d+i] : 0.0);
+        double value = expression.evaluate(variables);
+        low = min(low, value);
+        high = max(high, value);
+    }
+    return high-low;
 }
 
 } // namespace
@@ -220,7 +255,7 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         int chunk = min(sampleInterval, numEquilibrationSteps-done);
         integrator.step(chunk);
         done += chunk;
-        if (progress != NULL)
+        if (progress != NULL && (done/sampleInterval)%max(1, numEquilibrationSteps/sampleInterval/50) == 0)
             progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
         if (histogram && done >= recordFrom) {
             vector<Vec3> q = context.getState(State::Positions).getPositions();
@@ -252,18 +287,26 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     int spread = (int) ceil((double) numSamples*numReplicas/maxStored);
     int thin = max(1, max(relaxationSamples, spread));
     ReplicaStatistics statistics(d, groups, numBatches, grid, maxStored);
-    vector<Eigen::MatrixXd> activeMass;
-    for (int g = 0; g < groups; g++)
+    vector<Eigen::MatrixXd> activeMass, decay, halfKick;
+    DampedVerletMatrices matrices = integrator.computeMatrices(*system);
+    for (int g = 0; g < groups; g++) {
         activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
+        const DampedVerletMatrices::ParameterSet& set = matrices.parameterSets[matrices.blockParameterSet[g*numReplicas]];
+        decay.push_back(toMatrix(set.decay, 3));
+        halfKick.push_back(toMatrix(set.halfKick, 3));
+    }
     double p[3], q[3];
-    int reportEvery = max(1, numSamples/100);
+    int reportEvery = max(1, numSamples/50);
     for (int s = 0; s < numSamples; s++) {
         integrator.step(sampleInterval);
         if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
             progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
-        State state = context.getState(State::Positions | State::Velocities);
+        // Forces too when positions are histogrammed: they give the drift momentum, whose temperature the
+        // positions see (ReplicaStatistics::addDriftMomentum).
+        State state = context.getState(State::Positions | State::Velocities | (histogram ? State::Forces : 0));
         const vector<Vec3>& x = state.getPositions();
         const vector<Vec3>& v = state.getVelocities();
+        const vector<Vec3>* f = (histogram ? &state.getForces() : NULL);
         for (int g = 0; g < groups; g++) {
             const Eigen::MatrixXd& m = activeMass[g];
             const double* design = run.design[g].data();
@@ -281,8 +324,14 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                 statistics.addMomentum(g, batch, p, design);
                 if (s%thin == 0)
                     statistics.storeMomentum(g, p);
-                if (histogram)
+                if (histogram) {
                     statistics.addPosition(batch, q);
+                    // v_(n+1/2) = E v + (h/2) M^-1 F, then p = M v_(n+1/2) over the active components.
+                    Eigen::Vector3d vn(v[particle][0], v[particle][1], v[particle][2]), fn((*f)[particle][0], (*f)[particle][1], (*f)[particle][2]);
+                    Eigen::VectorXd drift = (decay[g]*vn+halfKick[g]*fn).head(d);
+                    Eigen::VectorXd pd = m*drift;
+                    statistics.addDriftMomentum(g, batch, pd.data());
+                }
             }
         }
     }
@@ -343,7 +392,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         run.relaxationRate = friction;
         sampling = sample(platform, run, numSteps, true, "sampling");
         stage1 = ReplicaStatistics();
-        checkNormality(sampling, 0, "run", NULL, diagnostics, problems);
+        checkNormality(sampling, 0, "the 1D run", NULL, diagnostics, problems);
         // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
         vector<double> batchKT;
         for (int b = 0; b < numBatches; b++)
@@ -353,10 +402,12 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
             sum += x;
             sumSquares += x*x;
         }
-        kT = sum/numBatches;
+        double kineticKT = sum/numBatches;
+        kT = driftKT(sampling, mass);
+        diagnostics.push_back(make_pair("kT.kinetic", kineticKT));
         double kTError = sqrt(max(0.0, (sumSquares/numBatches-kT*kT)/(numBatches-1)));
-        diagnostics.push_back(make_pair("kT.standardError", kTError));
-        noise = {2*friction*mass*kT/phi};
+        diagnostics.push_back(make_pair("kT.kinetic.standardError", kTError));
+        noise = {2*friction*mass*kineticKT/phi};
         noiseError = {2*friction*mass*kTError/phi};
     }
     else {
@@ -401,7 +452,8 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         stage2.design[0].assign(identity.data(), identity.data()+d*d);
         sampling = sample(platform, stage2, getNumStage2Steps(), true, "stage 2");
         checkNormality(sampling, 0, "stage2", NULL, diagnostics, problems);
-        // <p p^T> / kT* should be the identity; the positions see the measured kinetic temperature.
+        // <p p^T> / kT* should be the identity. The positions see the temperature of the drift momenta
+        // (driftKT), which differs from the full-step one by O(h^2); both are reported.
         vector<double> second(d*d, 0.0);
         long long count = sampling.getGroupCount(0);
         for (int k = 0; k < numBatches; k++) {
@@ -416,8 +468,17 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
             for (int j = 0; j < d; j++)
                 diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], second[i*d+j]/count/targetKT));
         }
-        kT = trace/d;
+        diagnostics.push_back(make_pair("kT.kinetic", trace/d));
+        kT = driftKT(sampling, 1.0);
     }
+    // A frozen run: the deterministic dynamics settled into micro-wells and the "noise" vanished.
+    double spread = energySpread(energy, initialPositions(numReplicas), d);
+    diagnostics.push_back(make_pair("energySpreadAtStart", spread));
+    diagnostics.push_back(make_pair("kT.drift", kT));
+    if (!(kT > 1e-4*spread))
+        throw OpenMMException("CoarseGrainer: the run froze: kT = "+number(kT)+" kJ/mol, against an energy spread of "+
+                number(spread)+" kJ/mol over the starting points, so the replicas came to rest in micro-wells: the step "
+                "size is too small to turn the small scales into noise. Increase the step size, or decrease the friction.");
     if (!problems.empty() && !allowNonGaussian) {
         string message = "CoarseGrainer: the momenta are not Gaussian, so the sampled law is not the Gibbs-like law the fit "
                          "assumes:";

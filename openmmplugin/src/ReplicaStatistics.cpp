@@ -21,6 +21,8 @@ ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatch
     counts.assign(numGroups*numBatches, 0);
     quadraticSums.assign(numGroups*numBatches, 0.0);
     secondMoments.assign(numGroups*numBatches*dimensions*dimensions, 0.0);
+    driftCounts.assign(numGroups*numBatches, 0);
+    driftSecondMoments.assign(numGroups*numBatches*dimensions*dimensions, 0.0);
     powerSums.assign(numGroups, vector<double>(4*dimensions, 0.0));
     storedMomenta.assign(numGroups, vector<double>());
     if (grid.getDimensions() > 0)
@@ -57,6 +59,15 @@ void ReplicaStatistics::addMomentum(int group, int batch, const double* p, const
     }
 }
 
+void ReplicaStatistics::addDriftMomentum(int group, int batch, const double* p) {
+    check(group, batch);
+    int d = dimensions, index = group*numBatches+batch;
+    driftCounts[index]++;
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            driftSecondMoments[index*d*d+i*d+j] += p[i]*p[j];
+}
+
 void ReplicaStatistics::storeMomentum(int group, const double* p) {
     check(group, 0);
     vector<double>& stored = storedMomenta[group];
@@ -83,8 +94,12 @@ void ReplicaStatistics::merge(const ReplicaStatistics& other) {
         counts[i] += other.counts[i];
         quadraticSums[i] += other.quadraticSums[i];
     }
-    for (int i = 0; i < (int) secondMoments.size(); i++)
+    for (int i = 0; i < (int) secondMoments.size(); i++) {
         secondMoments[i] += other.secondMoments[i];
+        driftSecondMoments[i] += other.driftSecondMoments[i];
+    }
+    for (int i = 0; i < (int) driftCounts.size(); i++)
+        driftCounts[i] += other.driftCounts[i];
     for (int g = 0; g < numGroups; g++) {
         for (int i = 0; i < 4*dimensions; i++)
             powerSums[g][i] += other.powerSums[g][i];
@@ -122,12 +137,25 @@ vector<double> ReplicaStatistics::getSecondMomentSums(int group, int batch) cons
     return vector<double>(secondMoments.begin()+index*d2, secondMoments.begin()+(index+1)*d2);
 }
 
+vector<double> ReplicaStatistics::getDriftSecondMomentSums(int group, int batch) const {
+    check(group, batch);
+    int d2 = dimensions*dimensions, index = group*numBatches+batch;
+    return vector<double>(driftSecondMoments.begin()+index*d2, driftSecondMoments.begin()+(index+1)*d2);
+}
+
+long long ReplicaStatistics::getDriftCount(int group, int batch) const {
+    check(group, batch);
+    return driftCounts[group*numBatches+batch];
+}
+
 void ReplicaStatistics::setRawState(const vector<long long>& counts, const vector<double>& quadraticSums,
         const vector<double>& secondMoments, const vector<vector<double> >& powerSums, const vector<vector<double> >& storedMomenta,
-        const vector<vector<long long> >& histograms, long long outside) {
+        const vector<vector<long long> >& histograms, long long outside, const vector<long long>& driftCounts,
+        const vector<double>& driftSecondMoments) {
     if (counts.size() != this->counts.size() || quadraticSums.size() != this->quadraticSums.size() ||
             secondMoments.size() != this->secondMoments.size() || powerSums.size() != this->powerSums.size() ||
-            storedMomenta.size() != this->storedMomenta.size() || histograms.size() != this->histograms.size())
+            storedMomenta.size() != this->storedMomenta.size() || histograms.size() != this->histograms.size() ||
+            driftCounts.size() != this->driftCounts.size() || driftSecondMoments.size() != this->driftSecondMoments.size())
         throw OpenMMException("ReplicaStatistics.setRawState: the state does not match this accumulator's layout");
     this->counts = counts;
     this->quadraticSums = quadraticSums;
@@ -136,4 +164,6 @@ void ReplicaStatistics::setRawState(const vector<long long>& counts, const vecto
     this->storedMomenta = storedMomenta;
     this->histograms = histograms;
     this->outside = outside;
+    this->driftCounts = driftCounts;
+    this->driftSecondMoments = driftSecondMoments;
 }

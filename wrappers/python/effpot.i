@@ -121,6 +121,10 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::storeMomentum;
 %ignore EffPot::ReplicaStatistics::addPosition;
 %ignore EffPot::CoarseGrainer::getFitter;
+%rename(normalityTest) EffPot::NormalityTests::test;
+%rename(NormalityResult) EffPot::NormalityTests::Result;
+%ignore EffPot::NormalityTests::momentsFromPowerSums;
+%include "NormalityTests.h"
 %include "ProgressReporter.h"
 %include "RegularGrid.h"
 %include "PSplineFit.h"

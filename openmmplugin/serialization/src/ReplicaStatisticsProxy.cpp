@@ -26,6 +26,8 @@ void ReplicaStatisticsProxy::serialize(const void* object, SerializationNode& no
     writeList(node, "Counts", s.getCounts());
     writeList(node, "QuadraticSums", s.getQuadraticSums());
     writeList(node, "SecondMoments", s.getSecondMoments());
+    writeList(node, "DriftCounts", s.getDriftCounts());
+    writeList(node, "DriftSecondMoments", s.getDriftSecondMoments());
     SerializationNode& groups = node.createChildNode("Groups");
     for (int g = 0; g < s.getNumGroups(); g++) {
         SerializationNode& group = groups.createChildNode("Group");
@@ -60,6 +62,7 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
         histograms.push_back(counts);
     }
     s->setRawState(readList<long long>(node, "Counts"), readList<double>(node, "QuadraticSums"), readList<double>(node, "SecondMoments"),
-                   powerSums, stored, histograms, (long long) node.getDoubleProperty("outside"));
+                   powerSums, stored, histograms, (long long) node.getDoubleProperty("outside"),
+                   readList<long long>(node, "DriftCounts"), readList<double>(node, "DriftSecondMoments"));
     return s.release();
 }

@@ -1,13 +1,16 @@
 """effpot: learn the effective potential of a multiscale energy landscape with OpenMM.
 
 Importing effpot loads its OpenMM plugin libraries (kernels for the Reference and CPU platforms) and exposes
-:class:`DampedVerletIntegrator`, the damped Stormer-Verlet integrator with matrix masses and friction.
+:class:`DampedVerletIntegrator`, the damped Stormer-Verlet integrator with matrix masses and friction, and
+:class:`CoarseGrainer`, which learns an :class:`EffectivePotential` and emits it as an OpenMM force.
 """
 from ._plugins import load_plugins as _load_plugins
 
 _load_plugins()
 
 from .integrator import DampedVerletIntegrator  # noqa: E402
+from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
+from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DampedVerletIntegrator"]
+__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics"]

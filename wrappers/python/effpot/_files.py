@@ -1,0 +1,20 @@
+"""Atomic file writes: a crash or an interrupt never leaves half a file where a user's file was."""
+import os
+import tempfile
+
+
+def atomic_write_text(path, text):
+    """Write text to path through a temporary file in the same folder, then rename it over path."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

@@ -1,0 +1,270 @@
+"""Python face of the coarse-graining driver: CoarseGrainer learns an EffectivePotential (SPEC.md sections 3-6).
+
+The work is done by the C++ classes EffPot::CoarseGrainer and EffPot::EffectivePotential; this module accepts
+OpenMM units and numpy arrays, draws a progress bar, and saves and loads results atomically.
+"""
+import numpy as np
+import openmm as mm
+from openmm import unit
+
+from . import effpot_swig as _swig
+from ._files import atomic_write_text
+from ._progress import CallbackProgress, TextProgress
+from ._units import strip
+
+_ENERGY = unit.kilojoule_per_mole
+
+
+def _per_dimension(value, dimensions, name, cast):
+    values = np.atleast_1d(np.asarray(value))
+    if values.size == 1:
+        values = np.repeat(values, dimensions)
+    if values.size != dimensions:
+        raise ValueError(f"{name}: give one value or one per dimension ({dimensions})")
+    return [cast(v) for v in values]
+
+
+def _lengths(value, dimensions, name):
+    if unit.is_quantity(value):
+        value = value.value_in_unit(unit.nanometer)
+    return _per_dimension(value, dimensions, name, float)
+
+
+class CoarseGrainer:
+    """Learn the effective potential of an energy landscape at the scale set by the step size.
+
+    Parameters
+    ----------
+    energy : str
+        The energy (kJ/mol) as an OpenMM expression in x (1D), x, y (2D) or x, y, z (3D).
+    dimensions : int
+        1, 2 or 3.
+
+    In 1D, R replicas run the deterministic damped scheme with scalar friction and kT = <p^2>/m; in 2D and 3D,
+    Stage 1 estimates the effective-noise covariance D from designed mass matrices and Stage 2 samples with
+    M = I, Gamma = D / (2 kT*). Set at least the step size and the friction before run().
+    """
+
+    def __init__(self, energy, dimensions):
+        self._impl = _swig.CoarseGrainer(str(energy), int(dimensions))
+        self.dimensions = int(dimensions)
+
+    # Settings: each accepts OpenMM quantities where the quantity has units.
+    def setStepSize(self, h):
+        """The step size h (ps): it selects the scale that is learned."""
+        self._impl.setStepSize(strip(h, unit.picosecond, "stepSize"))
+
+    def setFriction(self, gamma):
+        """The friction gamma (1/ps) of the 1D run and of Stage 1."""
+        self._impl.setFriction(strip(gamma, unit.picosecond ** -1, "friction"))
+
+    def setMass(self, m):
+        """The scalar mass (dalton) of the 1D run."""
+        self._impl.setMass(strip(m, unit.dalton, "mass"))
+
+    def setNumReplicas(self, count):
+        """Replicas per Stage-1 design, and in the 1D run and Stage 2."""
+        self._impl.setNumReplicas(int(count))
+
+    def setNumSteps(self, steps):
+        """Sampling steps of each run after equilibration (Stage 2 runs twice as many unless set)."""
+        self._impl.setNumSteps(int(steps))
+
+    def setNumStage2Steps(self, steps):
+        self._impl.setNumStage2Steps(int(steps))
+
+    def setNumEquilibrationSteps(self, steps):
+        self._impl.setNumEquilibrationSteps(int(steps))
+
+    def setSampleInterval(self, steps):
+        self._impl.setSampleInterval(int(steps))
+
+    def setTargetKT(self, kT):
+        """kT* of Stage 2 (kJ/mol, or a molar energy quantity)."""
+        self._impl.setTargetKT(strip(kT, _ENERGY, "targetKT"))
+
+    def setInitialPositions(self, positions):
+        """Initial replica positions: an R x d array (nm); every design starts from the same ones."""
+        if unit.is_quantity(positions):
+            positions = positions.value_in_unit(unit.nanometer)
+        array = np.asarray(positions, dtype=float)
+        if array.ndim == 1 and self.dimensions == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != self.dimensions:
+            raise ValueError(f"initialPositions: expected an R x {self.dimensions} array, got shape {array.shape}")
+        self._impl.setInitialPositions(array.ravel().tolist())
+
+    def setInitialBox(self, lower, upper):
+        """Draw initial positions uniformly in this box instead (default [-1, 1]^d)."""
+        self._impl.setInitialBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
+
+    def setGridBins(self, bins):
+        """Histogram bins: one number, or one per dimension."""
+        self._impl.setGridBins(_per_dimension(bins, self.dimensions, "bins", int))
+
+    def setGridBox(self, lower, upper):
+        """Fix the histogram box (default: the range visited at the end of equilibration, widened by 15%)."""
+        self._impl.setGridBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
+
+    def setNumBatches(self, count):
+        self._impl.setNumBatches(int(count))
+
+    def setRandomSeed(self, seed):
+        self._impl.setRandomSeed(int(seed))
+        self._impl.setFitRandomSeed(int(seed))
+
+    def setNormalityTolerance(self, skewness, excessKurtosis):
+        self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
+
+    def setAllowNonGaussian(self, allow):
+        self._impl.setAllowNonGaussian(bool(allow))
+
+    def setKnotSpacing(self, bins):
+        """Spline knot spacing in histogram bins (default 3)."""
+        self._impl.setFitKnotSpacing(float(bins))
+
+    def setSmoothing(self, smoothing):
+        """Roughness penalty relative to a typical bin (default 1)."""
+        self._impl.setFitSmoothing(float(smoothing))
+
+    def setMinBinCount(self, count):
+        self._impl.setFitMinBinCount(int(count))
+
+    def setNumBootstrap(self, count):
+        self._impl.setFitNumBootstrap(int(count))
+
+    def __getattr__(self, name):
+        # Getters (getStepSize, getNumReplicas, ...) come straight from the C++ object.
+        if name.startswith("get"):
+            return getattr(self._impl, name)
+        raise AttributeError(name)
+
+    def run(self, platform=None, progress=False):
+        """Run and return the learned EffectivePotential.
+
+        Parameters
+        ----------
+        platform : openmm.Platform or str, optional
+            The platform (default: CPU).
+        progress : bool or callable
+            True draws a progress bar on stderr; a callable receives (stage, done, total).
+        """
+        if platform is None:
+            platform = "CPU"
+        if isinstance(platform, str):
+            platform = mm.Platform.getPlatformByName(platform)
+        reporter = None
+        if progress is True:
+            reporter = TextProgress()
+        elif callable(progress):
+            reporter = CallbackProgress(progress)
+        self._impl.setProgressReporter(reporter)
+        try:
+            result = self._impl.run(platform)
+        finally:
+            self._impl.setProgressReporter(None)
+        return EffectivePotential(result)
+
+    def stage1Statistics(self):
+        """The mergeable statistics of the last Stage 1 (2D/3D) as a ReplicaStatistics."""
+        return self._impl.getStage1Statistics()
+
+    def samplingStatistics(self):
+        """The mergeable statistics of the run whose positions were fitted (1D run or Stage 2)."""
+        return self._impl.getSamplingStatistics()
+
+
+class EffectivePotential:
+    """A learned effective potential U(q) (kJ/mol) with its temperature, effective noise, uncertainty and support.
+
+    Attributes
+    ----------
+    kT : float
+        Thermal energy of the sampled law (kJ/mol).
+    noiseCovariance, noiseCovarianceError : numpy.ndarray
+        The effective-noise covariance D (d x d, dalton^2 nm^2 ps^-3) and the standard errors of its entries.
+    dimensions : int
+    diagnostics : dict
+        Normality statistics, <p p^T>/kT*, sample counts, settings (numbers), strategy and platform (text).
+    """
+
+    def __init__(self, impl):
+        self._impl = impl
+
+    @property
+    def kT(self):
+        return self._impl.getKT()
+
+    @property
+    def dimensions(self):
+        return self._impl.getDimensions()
+
+    @property
+    def noiseCovariance(self):
+        d = self.dimensions
+        return np.array(self._impl.getNoiseCovariance()).reshape(d, d)
+
+    @property
+    def noiseCovarianceError(self):
+        d = self.dimensions
+        return np.array(self._impl.getNoiseCovarianceError()).reshape(d, d)
+
+    @property
+    def diagnostics(self):
+        values = dict(self._impl.getDiagnosticValues())
+        values.update(dict(self._impl.getNoteValues()))
+        return values
+
+    def evaluate(self, points):
+        """U at N points (an N x d array, nm), in kJ/mol; points outside the box take the nearest box value."""
+        array = np.asarray(points, dtype=float)
+        if array.ndim == 1 and self.dimensions == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != self.dimensions:
+            raise ValueError(f"points: expected an N x {self.dimensions} array, got shape {array.shape}")
+        return np.array(self._impl.evaluateMany(array.ravel().tolist()))
+
+    def grid(self):
+        """The tabulation grid: (axes, values, stderr, supported).
+
+        axes is a list of d 1D arrays (node coordinates, nm); values, stderr and supported are arrays of shape
+        (n_x, n_y, ...) indexed [i, j, ...] = node (axes[0][i], axes[1][j], ...). stderr is None if no
+        bootstrap was run.
+        """
+        nodes = list(self._impl.getNodes())
+        lower, upper = list(self._impl.getLower()), list(self._impl.getUpper())
+        axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(lower, upper, nodes)]
+        shape = tuple(reversed(nodes))  # stored x fastest
+
+        def arranged(values):
+            return np.asarray(values).reshape(shape).transpose()
+
+        errors = self._impl.getNodeErrors()
+        return (axes, arranged(self._impl.getNodeValues()), arranged(errors) if len(errors) else None,
+                arranged(self._impl.getNodeSupported()).astype(bool))
+
+    def createForce(self, particles):
+        """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
+        indices = [int(p) for p in np.atleast_1d(particles)]
+        return mm.XmlSerializer.deserialize(self._impl.createForceXml(indices))
+
+    def toXml(self):
+        return self._impl.toXml()
+
+    def save(self, path):
+        """Write everything needed to reuse the result (XML, docs/file-formats.md) atomically."""
+        atomic_write_text(path, self.toXml())
+
+    @classmethod
+    def load(cls, path):
+        """Read a potential written by save()."""
+        with open(path) as stream:
+            return cls.fromXml(stream.read())
+
+    @classmethod
+    def fromXml(cls, xml):
+        return cls(_swig._effectivePotentialFromXml(xml))
+
+    def __repr__(self):
+        return (f"EffectivePotential(dimensions={self.dimensions}, kT={self.kT:.4g} kJ/mol, "
+                f"D={self.noiseCovariance.tolist()})")
