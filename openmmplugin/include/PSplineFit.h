@@ -32,6 +32,15 @@ public:
      * @param smoothing  the weight of the roughness penalty (>= 0)
      */
     void fit(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights, double smoothing);
+    /**
+     * Fit with the smoothing chosen among candidates by the unbiased risk estimate (UBRE, Mallows' C_p), for
+     * weights that are inverse variances: minimize sum_b w_b (y_b - s(q_b))^2 + 2 tr(H), H the hat matrix. The
+     * trace is exact for up to 800 coefficients and a Hutchinson estimate (30 probes) above.
+     *
+     * @return the chosen smoothing
+     */
+    double fitAutomatic(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights,
+                        const std::vector<double>& candidates);
     /** The value of the spline at a point (d coordinates). */
     double evaluate(const double* point) const;
     /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
@@ -48,6 +57,9 @@ public:
     /** Replace the coefficients (as from getCoefficients(), x fastest). */
     void setCoefficients(const std::vector<double>& values);
 private:
+    struct Normal;
+    Normal assemble(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights) const;
+    std::vector<double> solve(const Normal& normal, double smoothing, double* trace) const;
     // The first of the 4 nonzero basis functions along dimension i at coordinate x, and their values/derivatives.
     int locate(int dimension, double x, double values[4], double derivatives[4]) const;
     std::vector<double> lower, upper, spacing;

@@ -20,10 +20,12 @@ public:
         return knotSpacing;
     }
     /**
-     * Roughness penalty relative to the mean count of a supported bin (default 1). The data term of a bin has
-     * weight n_b (Var log n_b ~ 1/n_b), so 1 weighs the penalty like one typical bin.
+     * Fix the roughness penalty, relative to the mean weight of a supported bin (the data term of bin b has the
+     * inverse variance n_b / kT^2 of -kT log n_b as weight, so 1 weighs the penalty like one typical bin).
+     * By default (or with a negative value) it is chosen per fit by the unbiased risk estimate among 10^-4 .. 10^4.
      */
     void setSmoothing(double smoothing);
+    /** The fixed smoothing, or a negative number when it is chosen automatically. */
     double getSmoothing() const {
         return smoothing;
     }
@@ -48,7 +50,9 @@ public:
      */
     EffectivePotential fit(const ReplicaStatistics& statistics, double kT) const;
 private:
-    PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, std::vector<int>& numBasis) const;
+    // Fit -kT log(n_b / (N V)) on the supported bins; `smoothing` < 0 chooses it (and returns the choice in it).
+    PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, std::vector<int>& numBasis,
+                         double& smoothing) const;
     double knotSpacing, smoothing;
     int minBinCount, numBootstrap, seed;
 };

@@ -4,6 +4,7 @@
 #include <Eigen/SparseCholesky>
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 using namespace EffPot;
 using OpenMM::OpenMMException;
@@ -83,20 +84,34 @@ void PSplineFit::setCoefficients(const vector<double>& values) {
     coefficients = values;
 }
 
-void PSplineFit::fit(const vector<double>& points, const vector<double>& values, const vector<double>& weights, double smoothing) {
+namespace {
+
+typedef Eigen::Triplet<double> Triplet;
+typedef Eigen::SparseMatrix<double> SparseMatrix;
+
+} // namespace
+
+// The weighted normal equations B^T W B, B^T W y and y^T W y, and the roughness penalty P (second differences of
+// the coefficients along every dimension), assembled once for any smoothing.
+struct PSplineFit::Normal {
+    SparseMatrix gram, penalty;
+    Eigen::VectorXd rhs;
+    double weightedSquares, ridge;
+    int numPoints;
+};
+
+PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vector<double>& values, const vector<double>& weights) const {
     int d = getDimensions();
     int n = values.size();
     if ((int) points.size() != n*d || (int) weights.size() != n)
         throw OpenMMException("PSplineFit.fit: points, values and weights must describe the same number of points");
-    if (!(smoothing >= 0))
-        throw OpenMMException("PSplineFit.fit: smoothing must be non-negative");
     int total = coefficients.size();
     int nx = numBasis[0], ny = (d > 1 ? numBasis[1] : 1), nz = (d > 2 ? numBasis[2] : 1);
-    typedef Eigen::Triplet<double> Triplet;
-    // Normal equations (B^T W B + smoothing P) c = B^T W y, accumulated point by point (each row of B has at most
-    // 4^d nonzeros).
+    Normal normal;
     vector<Triplet> entries;
-    Eigen::VectorXd rhs = Eigen::VectorXd::Zero(total);
+    normal.rhs = Eigen::VectorXd::Zero(total);
+    normal.weightedSquares = 0;
+    normal.numPoints = 0;
     double totalWeight = 0;
     for (int p = 0; p < n; p++) {
         double w = weights[p];
@@ -105,6 +120,8 @@ void PSplineFit::fit(const vector<double>& points, const vector<double>& values,
         if (!(w > 0) || !isfinite(values[p]))
             throw OpenMMException("PSplineFit.fit: weights must be non-negative and weighted values finite");
         totalWeight += w;
+        normal.numPoints++;
+        normal.weightedSquares += w*values[p]*values[p];
         double b[3][4], db[3][4];
         int first[3] = {0, 0, 0};
         for (int i = 0; i < d; i++)
@@ -116,14 +133,16 @@ void PSplineFit::fit(const vector<double>& points, const vector<double>& values,
                     row.push_back(make_pair((first[0]+i)+nx*((first[1]+j)+ny*(first[2]+k)),
                                             b[0][i]*(d > 1 ? b[1][j] : 1.0)*(d > 2 ? b[2][k] : 1.0)));
         for (auto& r : row) {
-            rhs[r.first] += w*r.second*values[p];
-            for (auto& s : row)
-                entries.push_back(Triplet(r.first, s.first, w*r.second*s.second));
+            normal.rhs[r.first] += w*r.second*values[p];
+            for (auto& c : row)
+                entries.push_back(Triplet(r.first, c.first, w*r.second*c.second));
         }
     }
     if (totalWeight == 0)
         throw OpenMMException("PSplineFit.fit: no point has a positive weight");
-    // Second differences of the coefficients along each dimension: D^T D added for every line of coefficients.
+    normal.gram.resize(total, total);
+    normal.gram.setFromTriplets(entries.begin(), entries.end());
+    entries.clear();
     int strides[3] = {1, nx, nx*ny}, sizes[3] = {nx, ny, nz};
     for (int dim = 0; dim < d; dim++)
         for (int c = 0; c < total; c++) {
@@ -134,17 +153,76 @@ void PSplineFit::fit(const vector<double>& points, const vector<double>& values,
             double coef[3] = {1, -2, 1};
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++)
-                    entries.push_back(Triplet(idx[a], idx[b], smoothing*coef[a]*coef[b]));
+                    entries.push_back(Triplet(idx[a], idx[b], coef[a]*coef[b]));
         }
+    normal.penalty.resize(total, total);
+    normal.penalty.setFromTriplets(entries.begin(), entries.end());
     // A tiny ridge keeps coefficients far from every point determined (it does not bias the fit measurably).
-    double ridge = 1e-10*totalWeight/total;
-    for (int c = 0; c < total; c++)
-        entries.push_back(Triplet(c, c, ridge));
-    Eigen::SparseMatrix<double> normal(total, total);
-    normal.setFromTriplets(entries.begin(), entries.end());
-    Eigen::SimplicialLDLT<Eigen::SparseMatrix<double> > solver(normal);
+    normal.ridge = 1e-10*totalWeight/total;
+    return normal;
+}
+
+vector<double> PSplineFit::solve(const Normal& normal, double smoothing, double* trace) const {
+    int total = coefficients.size();
+    SparseMatrix identity(total, total);
+    identity.setIdentity();
+    SparseMatrix system = normal.gram+smoothing*normal.penalty+normal.ridge*identity;
+    Eigen::SimplicialLDLT<SparseMatrix> solver(system);
     if (solver.info() != Eigen::Success)
         throw OpenMMException("PSplineFit.fit: the normal equations could not be factored");
-    Eigen::VectorXd solution = solver.solve(rhs);
-    coefficients.assign(solution.data(), solution.data()+total);
+    Eigen::VectorXd solution = solver.solve(normal.rhs);
+    if (trace != NULL) {
+        // tr(H) = tr(A^-1 B^T W B): exactly for small problems, by Hutchinson's estimator otherwise.
+        if (total <= 800) {
+            Eigen::MatrixXd dense = Eigen::MatrixXd(normal.gram);
+            Eigen::MatrixXd product = solver.solve(dense);
+            *trace = product.trace();
+        }
+        else {
+            mt19937 random(12345);
+            bernoulli_distribution coin(0.5);
+            const int probes = 30;
+            double sum = 0;
+            for (int k = 0; k < probes; k++) {
+                Eigen::VectorXd z(total);
+                for (int i = 0; i < total; i++)
+                    z[i] = (coin(random) ? 1.0 : -1.0);
+                Eigen::VectorXd gz = normal.gram*z;
+                sum += z.dot(solver.solve(gz));
+            }
+            *trace = sum/probes;
+        }
+    }
+    return vector<double>(solution.data(), solution.data()+solution.size());
+}
+
+void PSplineFit::fit(const vector<double>& points, const vector<double>& values, const vector<double>& weights, double smoothing) {
+    if (!(smoothing >= 0))
+        throw OpenMMException("PSplineFit.fit: smoothing must be non-negative");
+    Normal normal = assemble(points, values, weights);
+    coefficients = solve(normal, smoothing, NULL);
+}
+
+double PSplineFit::fitAutomatic(const vector<double>& points, const vector<double>& values, const vector<double>& weights,
+        const vector<double>& candidates) {
+    if (candidates.empty())
+        throw OpenMMException("PSplineFit.fitAutomatic: give at least one candidate smoothing");
+    Normal normal = assemble(points, values, weights);
+    double bestScore = INFINITY, best = candidates[0];
+    for (double smoothing : candidates) {
+        if (!(smoothing >= 0))
+            throw OpenMMException("PSplineFit.fitAutomatic: smoothing candidates must be non-negative");
+        double trace;
+        vector<double> solution = solve(normal, smoothing, &trace);
+        Eigen::Map<Eigen::VectorXd> c(solution.data(), solution.size());
+        // Weighted residual sum of squares from the normal equations: y^T W y - 2 c^T B^T W y + c^T B^T W B c.
+        double rss = normal.weightedSquares-2*c.dot(normal.rhs)+c.dot(normal.gram*c);
+        double score = rss+2*trace;
+        if (score < bestScore) {
+            bestScore = score;
+            best = smoothing;
+        }
+    }
+    fit(points, values, weights, best);
+    return best;
 }

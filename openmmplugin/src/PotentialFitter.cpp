@@ -9,7 +9,7 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-PotentialFitter::PotentialFitter() : knotSpacing(3), smoothing(1), minBinCount(20), numBootstrap(20), seed(1) {
+PotentialFitter::PotentialFitter() : knotSpacing(3), smoothing(-1), minBinCount(20), numBootstrap(20), seed(1) {
 }
 
 void PotentialFitter::setKnotSpacing(double bins) {
@@ -19,8 +19,8 @@ void PotentialFitter::setKnotSpacing(double bins) {
 }
 
 void PotentialFitter::setSmoothing(double value) {
-    if (!(value >= 0))
-        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be non-negative");
+    if (isnan(value))
+        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be a number (negative: automatic)");
     smoothing = value;
 }
 
@@ -36,7 +36,8 @@ void PotentialFitter::setNumBootstrap(int count) {
     numBootstrap = count;
 }
 
-PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, vector<int>& numBasis) const {
+PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, vector<int>& numBasis,
+        double& chosen) const {
     int d = grid.getDimensions(), numBins = grid.getNumBins();
     long long total = 0;
     for (long long c : counts)
@@ -51,8 +52,8 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
         grid.getBinCenter(b, center);
         points.insert(points.end(), center, center+d);
         values.push_back(-kT*log(counts[b]/(total*grid.getBinVolume())));
-        weights.push_back((double) counts[b]);
-        supportedCount += counts[b];
+        weights.push_back(counts[b]/(kT*kT)); // inverse variance of -kT log n_b
+        supportedCount += counts[b]/(kT*kT);
         supported++;
     }
     int needed = 1;
@@ -68,7 +69,15 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
     for (int i = 0; i < d; i++)
         numBasis.push_back(max(4, (int) ceil(grid.getBins()[i]/knotSpacing)+3));
     PSplineFit spline(grid.getLower(), grid.getUpper(), numBasis);
-    spline.fit(points, values, weights, smoothing*supportedCount/supported);
+    double scale = supportedCount/supported;
+    if (chosen >= 0)
+        spline.fit(points, values, weights, chosen*scale);
+    else {
+        vector<double> candidates;
+        for (int k = -8; k <= 8; k++)
+            candidates.push_back(pow(10.0, 0.5*k)*scale);
+        chosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
+    }
     return spline;
 }
 
@@ -84,7 +93,8 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         for (int i = 0; i < numBins; i++)
             counts[i] += statistics.getHistogram(b)[i];
     vector<int> numBasis;
-    PSplineFit spline = fitCounts(grid, counts, kT, numBasis);
+    double chosenSmoothing = smoothing;
+    PSplineFit spline = fitCounts(grid, counts, kT, numBasis, chosenSmoothing);
     // Nodes at the bin edges: the table spans the whole histogram box.
     vector<int> nodes;
     for (int i = 0; i < d; i++)
@@ -140,7 +150,8 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
                     resampled[i] += histogram[i];
             }
             vector<int> unused;
-            PSplineFit refit = fitCounts(grid, resampled, kT, unused);
+            double sameSmoothing = chosenSmoothing; // the resamples reuse the chosen penalty
+            PSplineFit refit = fitCounts(grid, resampled, kT, unused, sameSmoothing);
             vector<double> values(numNodes);
             double mean = 0;
             for (int n = 0; n < numNodes; n++) {
@@ -170,7 +181,8 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     diagnostics["fit.samplesInBox"] = inside;
     diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
     diagnostics["fit.knotSpacingBins"] = knotSpacing;
-    diagnostics["fit.smoothing"] = smoothing;
+    diagnostics["fit.smoothing"] = chosenSmoothing;
+    diagnostics["fit.smoothingAutomatic"] = (smoothing < 0 ? 1 : 0);
     diagnostics["fit.minBinCount"] = minBinCount;
     for (int i = 0; i < d; i++)
         diagnostics["fit.numBasis"+to_string(i)] = numBasis[i];

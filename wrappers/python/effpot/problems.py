@@ -53,3 +53,31 @@ def p4(a=1.0, b=2.0, c=1.0, eps=1e-3):
 def p4_noise_covariance(h, a=1.0, b=2.0, c=1.0):
     """The exact effective-noise covariance of P4 at step h: (h/2) [[a^2+c^2, c^2], [c^2, b^2+c^2]]."""
     return [[h / 2 * (a * a + c * c), h / 2 * c * c], [h / 2 * c * c, h / 2 * (b * b + c * c)]]
+
+
+def muller_brown_values(x, y):
+    """V_MB at arrays x, y (numpy), the same function as muller_brown()."""
+    import numpy as np
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    total = np.zeros(np.broadcast(x, y).shape)
+    for A, a, b, c, x0, y0 in zip(_MB_A, _MB_a, _MB_b, _MB_c, _MB_x, _MB_y):
+        total += A * np.exp(a * (x - x0) ** 2 + b * (x - x0) * (y - y0) + c * (y - y0) ** 2)
+    return total
+
+
+def p5_coarse_values(points, s=0.05, k=40.0, center=(-0.05, 0.4667)):
+    """The coarse part of P5 at an N x 2 array of points (numpy), the same function as p5_coarse()."""
+    import numpy as np
+    points = np.asarray(points, dtype=float)
+    x, y = points[:, 0], points[:, 1]
+    return s * (muller_brown_values(x, y) + k * ((x - center[0]) ** 2 + (y - center[1]) ** 2))
+
+
+def p5_noise_covariance(h, amplitude=5.0):
+    """The effective-noise covariance of P5's micro-scale at step h: (h/2) A^2 [[2, 1], [1, 5]]."""
+    scale = h / 2 * amplitude ** 2
+    return [[2 * scale, scale], [scale, 5 * scale]]
+
+
+# Minima of P5's coarse part (nm), for starting replicas in all three wells.
+P5_WELLS = ((-0.558, 1.442), (-0.050, 0.467), (0.623, 0.028))
