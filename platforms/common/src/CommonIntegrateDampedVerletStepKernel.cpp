@@ -1,0 +1,280 @@
+#include "CommonIntegrateDampedVerletStepKernel.h"
+#include "CommonEffPotKernelSources.h"
+#include "internal/DampedVerletMatrices.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/common/ContextSelector.h"
+#include "openmm/common/IntegrationUtilities.h"
+#include "openmm/internal/ContextImpl.h"
+#include "openmm/internal/OSRngSeed.h"
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+/** Rebuilds the map from original atom index to device slot whenever OpenMM reorders atoms. */
+class CommonIntegrateDampedVerletStepKernel::ReorderListener : public ComputeContext::ReorderListener {
+public:
+    explicit ReorderListener(CommonIntegrateDampedVerletStepKernel& owner) : owner(owner) {
+    }
+    void execute() {
+        owner.updateSlots();
+    }
+private:
+    CommonIntegrateDampedVerletStepKernel& owner;
+};
+
+namespace {
+
+const int KineticEnergyGroupSize = 128;
+
+// Uploads host values (double) into an array of the mixed type, allocating it on first use or when the size changes.
+template <class Double, class Float>
+void uploadMixed(ComputeContext& cc, ComputeArray& array, const vector<Double>& values, const string& name) {
+    bool useDouble = cc.getUseDoublePrecision() || cc.getUseMixedPrecision();
+    size_t size = max((size_t) 1, values.size());
+    if (!array.isInitialized() || array.getSize() != size) {
+        if (array.isInitialized())
+            array.resize(size);
+        else
+            array.initialize(cc, size, useDouble ? sizeof(Double) : sizeof(Float), name);
+    }
+    if (values.empty())
+        return;
+    array.upload(values, true);
+}
+
+template <class T>
+void uploadInts(ComputeContext& cc, ComputeArray& array, const vector<T>& values, const string& name) {
+    size_t size = max((size_t) 1, values.size());
+    if (!array.isInitialized())
+        array.initialize<T>(cc, size, name);
+    else if (array.getSize() != size)
+        array.resize(size);
+    if (!values.empty())
+        array.upload(values);
+}
+
+} // namespace
+
+CommonIntegrateDampedVerletStepKernel::CommonIntegrateDampedVerletStepKernel(string name, const Platform& platform, ComputeContext& cc) :
+        IntegrateDampedVerletStepKernel(name, platform), cc(cc), system(NULL), matricesVersion(-1), seed(0), noiseCounter(0),
+        numBlocks3(0), numBlocksN(0), numFree(0), keGroupSize(KineticEnergyGroupSize), keNumGroups(1), stepSize(0), listener(NULL) {
+}
+
+CommonIntegrateDampedVerletStepKernel::~CommonIntegrateDampedVerletStepKernel() {
+    if (listener != NULL) {
+        vector<ComputeContext::ReorderListener*>& listeners = cc.getReorderListeners();
+        auto found = find(listeners.begin(), listeners.end(), listener);
+        if (found != listeners.end()) {
+            listeners.erase(found);
+            delete listener;
+        }
+    }
+}
+
+void CommonIntegrateDampedVerletStepKernel::initialize(const System& system, const DampedVerletIntegrator& integrator) {
+    cc.initializeContexts();
+    ContextSelector selector(cc);
+    this->system = &system;
+    int requested = integrator.getRandomNumberSeed();
+    seed = (uint32_t) (requested == 0 ? osrngseed() : requested);
+    map<string, string> defines;
+    defines["PADDED_NUM_ATOMS"] = cc.intToString(cc.getPaddedNumAtoms());
+    defines["KE_GROUP_SIZE"] = cc.intToString(keGroupSize);
+    program = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet, defines);
+    slotOfAtom.initialize<int>(cc, max(1, system.getNumParticles()), "dampedVerletSlotOfAtom");
+    slotKernel = program->createKernel("dampedVerletBuildSlotOfAtom");
+    slotKernel->addArg(cc.getNumAtoms());
+    slotKernel->addArg(cc.getAtomIndexArray());
+    slotKernel->addArg(slotOfAtom);
+    updateSlots();
+    listener = new ReorderListener(*this);
+    cc.addReorderListener(listener);
+    updateMatrices(integrator);
+}
+
+void CommonIntegrateDampedVerletStepKernel::updateSlots() {
+    if (cc.getNumAtoms() > 0)
+        slotKernel->execute(cc.getNumAtoms());
+}
+
+void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletIntegrator& integrator) {
+    if (matricesVersion == integrator.getParameterVersion())
+        return;
+    ContextSelector selector(cc);
+    DampedVerletMatrices m = integrator.computeMatrices(*system);
+    stepSize = m.stepSize;
+
+    // Parameter sets: (n, offset, hasNoise) and the matrices halfKick, decay, mass, noise back to back.
+    vector<mm_int4> info;
+    vector<double> values;
+    for (const auto& set : m.parameterSets) {
+        int n = set.size;
+        if (set.halfKick.size() != (size_t) n*n || set.decay.size() != (size_t) n*n || set.mass.size() != (size_t) n*n)
+            throw OpenMMException("CommonIntegrateDampedVerletStepKernel: a parameter set's matrices do not match its size");
+        info.push_back(mm_int4(n, (int) values.size(), set.noise.empty() ? 0 : 1, 0));
+        values.insert(values.end(), set.halfKick.begin(), set.halfKick.end());
+        values.insert(values.end(), set.decay.begin(), set.decay.end());
+        values.insert(values.end(), set.mass.begin(), set.mass.end());
+        values.insert(values.end(), set.noise.begin(), set.noise.end());
+    }
+
+    // One-particle blocks take the 3x3 path; the others the general one.
+    vector<int> atom3, set3, startN, setN, particlesN;
+    int numBlocks = m.blockParameterSet.size();
+    for (int b = 0; b < numBlocks; b++) {
+        int set = m.blockParameterSet[b];
+        int first = m.blockStart[b], end = m.blockStart[b+1];
+        if (m.parameterSets[set].size == 3) {
+            atom3.push_back(m.blockParticles[first]);
+            set3.push_back(set);
+        }
+        else {
+            startN.push_back(particlesN.size());
+            setN.push_back(set);
+            particlesN.insert(particlesN.end(), m.blockParticles.begin()+first, m.blockParticles.begin()+end);
+        }
+    }
+    numBlocks3 = atom3.size();
+    numBlocksN = setN.size();
+    numFree = m.freeParticles.size();
+    vector<mm_double2> free(numFree);
+    for (int i = 0; i < numFree; i++)
+        free[i] = mm_double2(m.freeInverseMass[i], m.freeNoise[i]);
+
+    uploadInts(cc, setInfo, info, "dampedVerletSetInfo");
+    uploadMixed<double, float>(cc, matrices, values, "dampedVerletMatrices");
+    uploadInts(cc, block3Atom, atom3, "dampedVerletBlock3Atom");
+    uploadInts(cc, block3Set, set3, "dampedVerletBlock3Set");
+    uploadInts(cc, blockNStart, startN, "dampedVerletBlockNStart");
+    uploadInts(cc, blockNSet, setN, "dampedVerletBlockNSet");
+    uploadInts(cc, blockNParticles, particlesN, "dampedVerletBlockNParticles");
+    uploadMixed<double, float>(cc, scratch, vector<double>(6*particlesN.size(), 0.0), "dampedVerletScratch");
+    uploadInts(cc, freeAtom, m.freeParticles, "dampedVerletFreeAtom");
+    uploadMixed<mm_double2, mm_float2>(cc, freeParams, free, "dampedVerletFreeParams");
+    uploadMixed<double, float>(cc, scalars, vector<double>{m.stepSize, m.freeDecay}, "dampedVerletScalars");
+    int numUnits = numBlocks3+numBlocksN+numFree;
+    keNumGroups = max(1, min(cc.getNumThreadBlocks(), (numUnits+keGroupSize-1)/keGroupSize));
+    uploadMixed<double, float>(cc, partialSums, vector<double>(keNumGroups, 0.0), "dampedVerletPartialSums");
+
+    // Kernels are (re)created so that their arguments name the arrays as they are now.
+    firstHalfKernel = program->createKernel("dampedVerletFirstHalf");
+    secondHalfKernel = program->createKernel("dampedVerletSecondHalf");
+    kineticEnergyKernel = program->createKernel("dampedVerletKineticEnergy");
+    sumKernel = program->createKernel("dampedVerletSumKineticEnergy");
+    for (ComputeKernel* kernel : {&firstHalfKernel, &secondHalfKernel, &kineticEnergyKernel}) {
+        (*kernel)->addArg(numBlocks3);
+        (*kernel)->addArg(numBlocksN);
+        (*kernel)->addArg(numFree);
+    }
+    firstHalfKernel->addArg(cc.getPosq());
+    if (cc.getUseMixedPrecision())
+        firstHalfKernel->addArg(cc.getPosqCorrection());
+    else
+        firstHalfKernel->addArg(nullptr);
+    for (ComputeKernel* kernel : {&firstHalfKernel, &secondHalfKernel}) {
+        (*kernel)->addArg(cc.getVelm());
+        (*kernel)->addArg(cc.getLongForceBuffer());
+        (*kernel)->addArg(slotOfAtom);
+        (*kernel)->addArg(block3Atom);
+        (*kernel)->addArg(block3Set);
+        (*kernel)->addArg(blockNStart);
+        (*kernel)->addArg(blockNSet);
+        (*kernel)->addArg(blockNParticles);
+        (*kernel)->addArg(setInfo);
+        (*kernel)->addArg(matrices);
+        (*kernel)->addArg(scratch);
+        (*kernel)->addArg(freeAtom);
+        (*kernel)->addArg(freeParams);
+        (*kernel)->addArg(scalars);
+        (*kernel)->addArg(); // noise counter, low word
+        (*kernel)->addArg(); // noise counter, high word
+        (*kernel)->addArg(seed);
+    }
+    kineticEnergyKernel->addArg(cc.getVelm());
+    kineticEnergyKernel->addArg(slotOfAtom);
+    kineticEnergyKernel->addArg(block3Atom);
+    kineticEnergyKernel->addArg(block3Set);
+    kineticEnergyKernel->addArg(blockNStart);
+    kineticEnergyKernel->addArg(blockNSet);
+    kineticEnergyKernel->addArg(blockNParticles);
+    kineticEnergyKernel->addArg(setInfo);
+    kineticEnergyKernel->addArg(matrices);
+    kineticEnergyKernel->addArg(freeAtom);
+    kineticEnergyKernel->addArg(freeParams);
+    kineticEnergyKernel->addArg(partialSums);
+    sumKernel->addArg(keNumGroups);
+    sumKernel->addArg(partialSums);
+    matricesVersion = integrator.getParameterVersion();
+}
+
+void CommonIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
+    ContextSelector selector(cc);
+    updateMatrices(integrator);
+    int groups = integrator.getIntegrationForceGroups();
+    if (!forcesAreValid)
+        context.calcForcesAndEnergy(true, false, groups);
+    int numUnits = numBlocks3+numBlocksN+numFree;
+    // Positions of the noise counter's words among the kernels' arguments (the first half has posq and
+    // posqCorrection in addition).
+    const int secondLow = 17, secondHigh = 18, firstLow = secondLow+2, firstHigh = secondHigh+2;
+    if (numUnits > 0) {
+        firstHalfKernel->setArg(firstLow, (unsigned int) noiseCounter);
+        firstHalfKernel->setArg(firstHigh, (unsigned int) (noiseCounter>>32));
+        firstHalfKernel->execute(numUnits);
+    }
+    cc.getIntegrationUtilities().computeVirtualSites();
+    context.calcForcesAndEnergy(true, false, groups);
+    if (numUnits > 0) {
+        uint64_t next = noiseCounter+1;
+        secondHalfKernel->setArg(secondLow, (unsigned int) next);
+        secondHalfKernel->setArg(secondHigh, (unsigned int) (next>>32));
+        secondHalfKernel->execute(numUnits);
+    }
+    noiseCounter += 2;
+    cc.setTime(cc.getTime()+stepSize);
+    cc.setStepCount(cc.getStepCount()+1);
+    // OpenMM reorders atoms between steps for the sake of the nonbonded kernels; the forces in the buffer then
+    // belong to the old order and cannot serve as the next step's first kick.
+    cc.reorderAtoms();
+    forcesAreValid = !cc.getAtomsWereReordered();
+}
+
+double CommonIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& context, const DampedVerletIntegrator& integrator) {
+    ContextSelector selector(cc);
+    updateMatrices(integrator);
+    int numUnits = numBlocks3+numBlocksN+numFree;
+    if (numUnits == 0)
+        return 0.0;
+    kineticEnergyKernel->execute(keNumGroups*keGroupSize, keGroupSize);
+    sumKernel->execute(keGroupSize, keGroupSize);
+    // The sum is in the first element (one small download: a kinetic energy is asked for by a State, not per step).
+    if (cc.getUseDoublePrecision() || cc.getUseMixedPrecision()) {
+        vector<double> sums;
+        partialSums.download(sums);
+        return sums[0];
+    }
+    vector<float> sums;
+    partialSums.download(sums);
+    return sums[0];
+}
+
+void CommonIntegrateDampedVerletStepKernel::createCheckpoint(ContextImpl& context, ostream& stream) const {
+    stream.write((const char*) &seed, sizeof(seed));
+    stream.write((const char*) &noiseCounter, sizeof(noiseCounter));
+}
+
+void CommonIntegrateDampedVerletStepKernel::loadCheckpoint(ContextImpl& context, istream& stream) {
+    uint32_t savedSeed;
+    stream.read((char*) &savedSeed, sizeof(savedSeed));
+    stream.read((char*) &noiseCounter, sizeof(noiseCounter));
+    if (!stream)
+        throw OpenMMException("DampedVerletIntegrator.loadCheckpoint: the checkpoint ends before the integrator's state");
+    if (savedSeed != seed) {
+        seed = savedSeed;
+        matricesVersion = -1; // rebind the kernels with the restored seed
+    }
+}

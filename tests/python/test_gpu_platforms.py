@@ -1,0 +1,63 @@
+"""DampedVerletIntegrator on the GPU platforms through Python (OpenCL: PoCL on a CPU-only machine).
+
+The C++ tests (tests/cpp/TestDampedVerletGpu.cpp) cover the physics in every precision; here: the plugin loads
+from the Python package, the same seed gives the Reference trajectory in the thermal mode, checkpoints.
+"""
+import numpy as np
+import openmm as mm
+import pytest
+
+import effpot
+from conftest import FRICTION3, MASS3, external_system, state_arrays
+
+
+def opencl():
+    try:
+        platform = mm.Platform.getPlatformByName("OpenCL")
+    except mm.OpenMMException:
+        return None
+    return platform if platform.supportsKernels(["EffPotIntegrateDampedVerletStep"]) else None
+
+
+pytestmark = pytest.mark.skipif(opencl() is None, reason="no OpenCL platform with effpot's kernels")
+
+
+def run(platform, properties, steps, seed=3):
+    integrator = effpot.DampedVerletIntegrator(0.01)
+    integrator.setTemperature(300)
+    integrator.setRandomNumberSeed(seed)
+    integrator.setDefaultFriction(0.5)
+    for i in range(6):
+        integrator.addBlock([i], MASS3 * (1 + 0.1 * i), FRICTION3)
+    integrator.addBlock([7, 6], np.kron(np.eye(2), MASS3), np.kron(np.eye(2), FRICTION3))
+    context = mm.Context(external_system("0.5*(2*x^2+3*y^2+4*z^2)+0.5*x*y", 10), integrator, platform, properties)
+    context.setPositions(np.linspace(-2, 2, 30).reshape(10, 3))
+    context.setVelocities(np.linspace(1, -1, 30).reshape(10, 3))
+    integrator.step(steps)
+    return context, integrator
+
+
+def test_plugin_is_loaded_from_the_package():
+    from effpot import _plugins
+    assert any("EffPotOpenCL" in path for path in _plugins.load_plugins())
+
+
+@pytest.mark.parametrize("precision, tolerance", [("single", 1e-3), ("mixed", 1e-5), ("double", 1e-9)])
+def test_thermal_trajectory_matches_reference(precision, tolerance):
+    reference = state_arrays(run(mm.Platform.getPlatformByName("Reference"), {}, 200)[0])
+    context, _ = run(opencl(), {"Precision": precision}, 200)
+    actual = state_arrays(context)
+    for a, b in zip(actual, reference):
+        assert np.abs(a - b).max() / np.abs(b).max() < tolerance
+    assert context.getState().getStepCount() == 200
+
+
+def test_checkpoint_continues_bit_for_bit():
+    context, integrator = run(opencl(), {"Precision": "mixed"}, 20)
+    checkpoint = context.createCheckpoint()
+    integrator.step(30)
+    first = state_arrays(context)
+    context.loadCheckpoint(checkpoint)
+    integrator.step(30)
+    second = state_arrays(context)
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
