@@ -1,0 +1,27 @@
+"""Accuracy of a learned potential against a known reference (the metric of the coarse-graining issue)."""
+import numpy as np
+
+
+def grid_points(axes):
+    """All points of the grid spanned by 1D coordinate arrays (x varies fastest along the first axis)."""
+    mesh = np.meshgrid(*axes, indexing="ij")
+    return np.column_stack([m.ravel() for m in mesh])
+
+
+def rmse_in_kt(potential, reference, axes, window=3.0):
+    """RMSE of U_learned - U_reference in units of kT, after removing the mean difference, over the grid points
+    where the reference is within `window` kT of its minimum on the grid.
+
+    Parameters
+    ----------
+    potential : EffectivePotential
+    reference : callable
+        Maps an N x d array of points to N reference energies (kJ/mol).
+    axes : list of 1D arrays
+        The grid (one array of coordinates per dimension).
+    """
+    points = grid_points(axes)
+    values = np.asarray(reference(points), dtype=float)
+    mask = values - values.min() <= window * potential.kT
+    difference = potential.evaluate(points[mask]) - values[mask]
+    return float(np.sqrt(np.mean((difference - difference.mean()) ** 2)) / potential.kT)
