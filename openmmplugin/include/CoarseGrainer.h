@@ -25,8 +25,11 @@ namespace EffPot {
  *   b_A = 2 gamma <p^T A p> / phi(gamma h); Stage 2 runs M = I, Gamma = D / (2 kT*), so that
  *   fluctuation-dissipation holds, and the positions sample exp(-U / kT).
  *
- * Momenta are checked for normality before anything is fitted: a frozen or non-Gaussian run raises an
- * OpenMMException with advice (change h or gamma) instead of returning a wrong potential.
+ * Momenta are checked for normality before anything is fitted: a frozen run, or a non-Gaussian 1D run or Stage 2
+ * (whose laws are Gibbs-like, so their momenta must be Gaussian), raises an OpenMMException with advice (change h
+ * or gamma) instead of returning a wrong potential. Stage 1 runs scalar friction against anisotropic noise, whose
+ * law is not Gibbs: its momenta need not be Gaussian in a non-quadratic landscape (the energy balance it measures
+ * holds regardless), so there non-Gaussian momenta are only noted.
  */
 class OPENMM_EXPORT_EFFPOT CoarseGrainer {
 public:
@@ -128,7 +131,8 @@ public:
 private:
     struct Run;
     ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, bool histogram, const std::string& stage);
-    void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label, EffectivePotential* potential,
+    // Record normality statistics of a group; a frozen run throws, a non-Gaussian one is added to `problems`.
+    void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label,
                         std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
     std::vector<double> initialPositions(int count) const;
     std::string energy;

@@ -338,7 +338,7 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     return statistics;
 }
 
-void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label, EffectivePotential* potential,
+void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
         vector<pair<string, double> >& diagnostics, vector<string>& problems) const {
     int d = dimensions;
     const char* names = "xyz";
@@ -379,7 +379,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         throw OpenMMException("CoarseGrainer.run: too few samples: raise the number of steps or replicas");
     int d = dimensions;
     vector<pair<string, double> > diagnostics;
-    vector<string> problems;
+    vector<string> problems, warnings;
     double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
     double kT;
     vector<double> noise, noiseError;
@@ -392,7 +392,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         run.relaxationRate = friction;
         sampling = sample(platform, run, numSteps, true, "sampling");
         stage1 = ReplicaStatistics();
-        checkNormality(sampling, 0, "the 1D run", NULL, diagnostics, problems);
+        checkNormality(sampling, 0, "the 1D run", diagnostics, problems);
         // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
         vector<double> batchKT;
         for (int b = 0; b < numBatches; b++)
@@ -413,6 +413,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     else {
         // Stage 1: the designs as groups of one Context, Gamma = gamma M (scalar friction factor exp(-gamma h/2)).
         vector<vector<double> > designs = NoiseCovarianceDesigns::designs(d);
+        vector<string> stage1Notes; // Stage 1's law is not Gibbs: non-Gaussian momenta are noted, not fatal
         Run run;
         for (const vector<double>& a : designs) {
             Eigen::MatrixXd m = toMatrix(a, d).inverse();
@@ -424,7 +425,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         stage1 = sample(platform, run, numSteps, false, "stage 1");
         vector<double> b, bError;
         for (int g = 0; g < (int) designs.size(); g++) {
-            checkNormality(stage1, g, "stage1.design"+to_string(g), NULL, diagnostics, problems);
+            checkNormality(stage1, g, "stage1.design"+to_string(g), diagnostics, stage1Notes);
             double sum = 0, sumSquares = 0;
             for (int k = 0; k < numBatches; k++) {
                 double value = 2*friction*stage1.getQuadraticSum(g, k)/stage1.getCount(g, k)/phi;
@@ -451,7 +452,9 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
         stage2.design[0].assign(identity.data(), identity.data()+d*d);
         sampling = sample(platform, stage2, getNumStage2Steps(), true, "stage 2");
-        checkNormality(sampling, 0, "stage2", NULL, diagnostics, problems);
+        checkNormality(sampling, 0, "stage2", diagnostics, problems);
+        for (const string& note : stage1Notes)
+            warnings.push_back(note+" (expected in Stage 1 away from quadratic landscapes; not used for the fit)");
         // <p p^T> / kT* should be the identity. The positions see the temperature of the drift momenta
         // (driftKT), which differs from the full-step one by O(h^2); both are reported.
         vector<double> second(d*d, 0.0);
@@ -503,6 +506,8 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     notes["platform"] = platform.getName();
     for (size_t i = 0; i < problems.size(); i++)
         notes["normalityWarning"+to_string(i)] = problems[i];
+    for (size_t i = 0; i < warnings.size(); i++)
+        notes["stage1Note"+to_string(i)] = warnings[i];
     numbers["settings.dimensions"] = d;
     numbers["settings.stepSize"] = stepSize;
     numbers["settings.friction"] = friction;

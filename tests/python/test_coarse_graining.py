@@ -244,3 +244,32 @@ def test_normality_tests_match_scipy():
     # Chi-square tails through the regularized incomplete gamma function.
     for k, x in ((2, 3.0), (10, 4.0), (10, 25.0), (4, 0.5)):
         assert effpot.effpot_swig.upperIncompleteGamma(k / 2, x / 2) == pytest.approx(stats.chi2.sf(x, k), rel=1e-9)
+
+
+def ripple_fit(potential):
+    """Correlation and fitted amplitude of (U - x^2/2) with f1 = 0.01 sin(x/0.01) over |x| < 0.4."""
+    x = np.linspace(-0.4, 0.4, 801)
+    residual = potential.evaluate(x[:, None]) - x ** 2 / 2
+    residual -= residual.mean()
+    f1 = 1e-2 * np.sin(x / 1e-2)
+    return np.corrcoef(residual, f1)[0, 1], residual @ f1 / (f1 @ f1)
+
+
+def test_p1_step_size_selects_the_scale(p1_coarse_result):
+    """At h = 0.03 only e2 = 1e-4 is noise and U keeps the ripples of f1 (period 0.063 nm, amplitude 0.01 =
+    0.07 kT); at h = 0.3 they are noise too and U has none. 300 replicas x 3e4 steps resolve the ripples with a
+    correlation of about 0.7 and an amplitude of about 0.75 (0.8 and 0.83 with 500 x 4e4: statistics, not bias);
+    the thresholds leave room for that noise and exclude the h = 0.3 result by far."""
+    cg = effpot.CoarseGrainer(problems.p1(), 1)
+    cg.setStepSize(0.03)
+    cg.setFriction(0.05)
+    cg.setNumReplicas(300)
+    cg.setNumSteps(30000)
+    cg.setNumEquilibrationSteps(3334)  # 5 / (gamma h): a few friction times
+    cg.setGridBins(600)  # ~10 bins per ripple
+    cg.setKnotSpacing(1.5)
+    fine = cg.run(platform="CPU")
+    correlation, amplitude = ripple_fit(fine)
+    assert correlation > 0.5 and 0.5 < amplitude < 1.2
+    correlation, amplitude = ripple_fit(p1_coarse_result)
+    assert abs(correlation) < 0.2 and abs(amplitude) < 0.1

@@ -50,7 +50,7 @@ def potential_2d(potential, reference, path, title="", levels=None):
     top = levels if levels is not None else 6 * potential.kT
     figure, panels = plt.subplots(1, 3, figsize=(15, 4.4))
     X, Y = np.meshgrid(axes[0], axes[1], indexing="ij")
-    contour_levels = np.linspace(0, top, 16)
+    contour_levels = np.linspace(0, np.ceil(top), int(2 * np.ceil(top)) + 1)  # every half kJ/mol
     for panel, data, name in ((panels[0], np.where(supported, values - offset, np.nan), "learned U (support only)"),
                               (panels[1], ref, "reference coarse part")):
         filled = panel.contourf(X, Y, np.clip(data, 0, top), levels=contour_levels, cmap="viridis")
@@ -58,7 +58,8 @@ def potential_2d(potential, reference, path, title="", levels=None):
         figure.colorbar(filled, ax=panel, label="kJ/mol")
     error = np.where(mask, (values - offset - ref) / potential.kT, np.nan)
     limit = np.nanmax(np.abs(error))
-    filled = panels[2].contourf(X, Y, error, levels=np.linspace(-limit, limit, 17), cmap="RdBu_r")
+    limit = max(np.ceil(limit * 20) / 20, 0.05)  # a round symmetric range, in steps of 0.05 kT
+    filled = panels[2].contourf(X, Y, error, levels=np.linspace(-limit, limit, 11), cmap="RdBu_r")
     panels[2].contour(X, Y, ref, levels=[3 * potential.kT], colors="k", linewidths=0.8)
     panels[2].set_title("error / kT over the 3 kT region (black)")
     figure.colorbar(filled, ax=panels[2], label="kT")
