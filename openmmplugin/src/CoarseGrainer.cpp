@@ -1,6 +1,5 @@
 #include "CoarseGrainer.h"
 #include "DampedVerletIntegrator.h"
-#include "internal/DampedVerletMatrices.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
 #include "ReplicaSystem.h"
@@ -287,26 +286,26 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     int spread = (int) ceil((double) numSamples*numReplicas/maxStored);
     int thin = max(1, max(relaxationSamples, spread));
     ReplicaStatistics statistics(d, groups, numBatches, grid, maxStored);
-    vector<Eigen::MatrixXd> activeMass, decay, halfKick;
-    DampedVerletMatrices matrices = integrator.computeMatrices(*system);
-    for (int g = 0; g < groups; g++) {
+    vector<Eigen::MatrixXd> activeMass;
+    for (int g = 0; g < groups; g++)
         activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
-        const DampedVerletMatrices::ParameterSet& set = matrices.parameterSets[matrices.blockParameterSet[g*numReplicas]];
-        decay.push_back(toMatrix(set.decay, 3));
-        halfKick.push_back(toMatrix(set.halfKick, 3));
-    }
     double p[3], q[3];
     int reportEvery = max(1, numSamples/50);
     for (int s = 0; s < numSamples; s++) {
-        integrator.step(sampleInterval);
-        if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
-            progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
-        // Forces too when positions are histogrammed: they give the drift momentum, whose temperature the
-        // positions see (ReplicaStatistics::addDriftMomentum).
-        State state = context.getState(State::Positions | State::Velocities | (histogram ? State::Forces : 0));
+        // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
+        // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a cheap
+        // position query give it without an extra force evaluation.
+        integrator.step(histogram ? sampleInterval-1 : sampleInterval);
+        State state = context.getState(State::Positions | State::Velocities);
         const vector<Vec3>& x = state.getPositions();
         const vector<Vec3>& v = state.getVelocities();
-        const vector<Vec3>* f = (histogram ? &state.getForces() : NULL);
+        vector<Vec3> next;
+        if (histogram) {
+            integrator.step(1);
+            next = context.getState(State::Positions).getPositions();
+        }
+        if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
+            progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
         for (int g = 0; g < groups; g++) {
             const Eigen::MatrixXd& m = activeMass[g];
             const double* design = run.design[g].data();
@@ -326,9 +325,9 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                     statistics.storeMomentum(g, p);
                 if (histogram) {
                     statistics.addPosition(batch, q);
-                    // v_(n+1/2) = E v + (h/2) M^-1 F, then p = M v_(n+1/2) over the active components.
-                    Eigen::Vector3d vn(v[particle][0], v[particle][1], v[particle][2]), fn((*f)[particle][0], (*f)[particle][1], (*f)[particle][2]);
-                    Eigen::VectorXd drift = (decay[g]*vn+halfKick[g]*fn).head(d);
+                    Eigen::VectorXd drift(d);
+                    for (int i = 0; i < d; i++)
+                        drift[i] = (next[particle][i]-x[particle][i])/stepSize;
                     Eigen::VectorXd pd = m*drift;
                     statistics.addDriftMomentum(g, batch, pd.data());
                 }

@@ -145,12 +145,13 @@ class CoarseGrainer:
         Parameters
         ----------
         platform : openmm.Platform or str, optional
-            The platform (default: CPU).
+            The platform (default: Reference, which evaluates the per-replica CustomExternalForce faster than CPU
+            on small machines: docs/benchmarks.md).
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
         """
         if platform is None:
-            platform = "CPU"
+            platform = "Reference"
         if isinstance(platform, str):
             platform = mm.Platform.getPlatformByName(platform)
         reporter = None
