@@ -246,7 +246,15 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
             for (int i = 0; i < d; i++)
                 initial[g*numReplicas+r][i] = start[r*d+i];
     context.setPositions(initial);
-    context.setVelocities(vector<Vec3>(total));
+    // Random initial velocities at kT* (seeded): the scheme is deterministic, so replicas that start at the same
+    // point with the same velocity would follow the same trajectory and count as one.
+    const double boltzmann = 1.380649e-23*6.02214076e23/1e3;
+    context.setVelocitiesToTemperature(targetKT/boltzmann, seed);
+    vector<Vec3> velocities = context.getState(State::Velocities).getVelocities();
+    for (Vec3& v : velocities)
+        for (int i = d; i < 3; i++)
+            v[i] = 0; // inert components stay at rest
+    context.setVelocities(velocities);
     // Equilibrate; over its last fifth, record the range the replicas visit (the default histogram box).
     vector<double> low(d, INFINITY), high(d, -INFINITY);
     int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;

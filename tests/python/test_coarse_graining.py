@@ -273,3 +273,37 @@ def test_p1_step_size_selects_the_scale(p1_coarse_result):
     assert correlation > 0.5 and 0.5 < amplitude < 1.2
     correlation, amplitude = ripple_fit(p1_coarse_result)
     assert abs(correlation) < 0.2 and abs(amplitude) < 0.1
+
+
+def test_replicas_from_one_point_are_independent():
+    """The scheme is deterministic: replicas started at the same point must still differ (random initial velocities
+    at kT*), or the batch errors collapse to zero and D is an estimate from one trajectory."""
+    cg = effpot.CoarseGrainer(problems.p4(), 2)
+    cg.setStepSize(0.1)
+    cg.setFriction(0.5)
+    cg.setNumReplicas(100)
+    cg.setNumSteps(10000)
+    cg.setInitialPositions(np.zeros((1, 2)))  # every replica at the origin
+    potential = cg.run()
+    true = np.array(problems.p4_noise_covariance(0.1))
+    error = potential.noiseCovarianceError
+    assert np.all(error > 1e-4)
+    assert np.all(np.abs(potential.noiseCovariance - true) <= 4 * error)
+
+
+def test_three_dimensions():
+    """A 3D quadratic with a micro-scale coupling all coordinates: D = (h/2) (I + ones) (E cos^2 = 1/2 per sine)."""
+    eps, h = 1e-3, 0.1
+    energy = f"(x^2+y^2+z^2)/2 + {eps}*(sin(x/{eps}) + sin(y/{eps}) + sin(z/{eps}) + sin((x+y+z)/{eps}))"
+    cg = effpot.CoarseGrainer(energy, 3)
+    cg.setStepSize(h)
+    cg.setFriction(0.5)
+    cg.setNumReplicas(100)
+    cg.setNumSteps(6000)
+    cg.setGridBins(15)
+    potential = cg.run()
+    true = h / 2 * (np.eye(3) + np.ones((3, 3)))
+    assert np.linalg.norm(potential.noiseCovariance - true) / np.linalg.norm(true) < 0.05
+    axes, values, errors, supported = potential.grid()
+    assert values.shape == (16, 16, 16) and supported.any()
+    assert rmse_in_kt(potential, lambda p: (p ** 2).sum(axis=1) / 2, [np.linspace(-2.5, 2.5, 21)] * 3) < 0.15
