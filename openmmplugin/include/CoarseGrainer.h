@@ -6,11 +6,13 @@
 #include "ProgressReporter.h"
 #include "ReplicaStatistics.h"
 #include "internal/windowsExportEffPot.h"
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace OpenMM {
 class Platform;
+class System;
 }
 
 namespace EffPot {
@@ -38,6 +40,20 @@ public:
      * @param dimensions   1, 2 or 3
      */
     CoarseGrainer(const std::string& energy, int dimensions);
+    /**
+     * Coarse-grain replicas that live in a System of your own: `replicaParticles` are the replicas (each gets the
+     * designed mass and friction matrices), the first `dimensions` Cartesian components are the active ones, and
+     * every other particle moves with its System mass and the scalar friction. Stage-1 designs then run one
+     * Context each. The System is copied.
+     */
+    CoarseGrainer(const OpenMM::System& system, const std::vector<int>& replicaParticles, int dimensions);
+    /** Whether the replicas come from a System given to the constructor. */
+    bool hasUserSystem() const {
+        return userSystem != nullptr;
+    }
+    /** Positions of every particle of the user's System (N x 3, nm); the replicas' active components are then
+     *  replaced by the initial replica positions. Default: all zero. */
+    void setSystemPositions(const std::vector<double>& positions);
     const std::string& getEnergy() const {
         return energy;
     }
@@ -62,7 +78,7 @@ public:
     /** Replicas per design in Stage 1, and in the 1D run and Stage 2 (default 200). */
     void setNumReplicas(int count);
     int getNumReplicas() const {
-        return numReplicas;
+        return userSystem ? (int) replicaParticles.size() : numReplicas;
     }
     /** Sampling steps of each run after equilibration (default 20000). */
     void setNumSteps(int steps);
@@ -136,6 +152,9 @@ private:
                         std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
     std::vector<double> initialPositions(int count) const;
     std::string energy;
+    std::shared_ptr<OpenMM::System> userSystem;
+    std::vector<int> replicaParticles;
+    std::vector<double> systemPositions;
     int dimensions;
     double stepSize, friction, mass, targetKT;
     int numReplicas, numSteps, numStage2Steps, numEquilibrationSteps, sampleInterval, numBatches, seed;

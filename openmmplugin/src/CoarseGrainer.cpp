@@ -10,6 +10,7 @@
 #include "openmm/Platform.h"
 #include "openmm/State.h"
 #include "openmm/System.h"
+#include "openmm/serialization/XmlSerializer.h"
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -95,6 +96,34 @@ CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(ener
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
+CoarseGrainer::CoarseGrainer(const System& system, const vector<int>& particles, int dimensions) : CoarseGrainer("x", 1) {
+    if (dimensions < 1 || dimensions > 3)
+        throw OpenMMException("CoarseGrainer: dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
+    if (particles.size() < 2)
+        throw OpenMMException("CoarseGrainer: give at least 2 replica particles");
+    vector<bool> seen(system.getNumParticles(), false);
+    for (int p : particles) {
+        if (p < 0 || p >= system.getNumParticles())
+            throw OpenMMException("CoarseGrainer: replica particle "+to_string(p)+" is not a particle of the System ("+
+                                  to_string(system.getNumParticles())+" particles)");
+        if (seen[p])
+            throw OpenMMException("CoarseGrainer: replica particle "+to_string(p)+" is listed twice");
+        seen[p] = true;
+    }
+    this->dimensions = dimensions;
+    energy = "";
+    userSystem.reset(XmlSerializer::clone<System>(system));
+    replicaParticles = particles;
+}
+
+void CoarseGrainer::setSystemPositions(const vector<double>& positions) {
+    if (!userSystem)
+        throw OpenMMException("CoarseGrainer.setSystemPositions: only for a CoarseGrainer built from a System");
+    if ((int) positions.size() != 3*userSystem->getNumParticles())
+        throw OpenMMException("CoarseGrainer.setSystemPositions: give N x 3 positions, N = "+to_string(userSystem->getNumParticles()));
+    systemPositions = positions;
+}
+
 void CoarseGrainer::setStepSize(double h) {
     if (!(h > 0) || !isfinite(h))
         throw OpenMMException("CoarseGrainer.setStepSize: the step size must be a positive number of ps");
@@ -114,6 +143,8 @@ void CoarseGrainer::setMass(double m) {
 }
 
 void CoarseGrainer::setNumReplicas(int count) {
+    if (userSystem)
+        throw OpenMMException("CoarseGrainer.setNumReplicas: the replicas are the particles given with the System");
     if (count < 2)
         throw OpenMMException("CoarseGrainer.setNumReplicas: at least 2 replicas are needed");
     numReplicas = count;
@@ -231,118 +262,136 @@ vector<double> CoarseGrainer::initialPositions(int count) const {
 }
 
 ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, bool histogram, const string& stage) {
-    int d = dimensions, groups = run.mass.size(), total = groups*numReplicas;
-    unique_ptr<System> system(ReplicaSystem::create(energy, d, total));
-    DampedVerletIntegrator integrator(stepSize);
-    integrator.setRandomNumberSeed(seed);
-    for (int g = 0; g < groups; g++)
-        for (int r = 0; r < numReplicas; r++)
-            integrator.addBlock({g*numReplicas+r}, run.mass[g], run.friction[g]);
-    Context context(*system, integrator, platform);
-    vector<double> start = initialPositions(numReplicas);
-    vector<Vec3> initial(total);
-    for (int g = 0; g < groups; g++)
-        for (int r = 0; r < numReplicas; r++)
-            for (int i = 0; i < d; i++)
-                initial[g*numReplicas+r][i] = start[r*d+i];
-    context.setPositions(initial);
-    // Random initial velocities at kT* (seeded): the scheme is deterministic, so replicas that start at the same
-    // point with the same velocity would follow the same trajectory and count as one.
-    const double boltzmann = 1.380649e-23*6.02214076e23/1e3;
-    context.setVelocitiesToTemperature(targetKT/boltzmann, seed);
-    vector<Vec3> velocities = context.getState(State::Velocities).getVelocities();
-    for (Vec3& v : velocities)
-        for (int i = d; i < 3; i++)
-            v[i] = 0; // inert components stay at rest
-    context.setVelocities(velocities);
-    // Equilibrate; over its last fifth, record the range the replicas visit (the default histogram box).
-    vector<double> low(d, INFINITY), high(d, -INFINITY);
-    int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
-    for (int done = 0; done < numEquilibrationSteps; ) {
-        int chunk = min(sampleInterval, numEquilibrationSteps-done);
-        integrator.step(chunk);
-        done += chunk;
-        if (progress != NULL && (done/sampleInterval)%max(1, numEquilibrationSteps/sampleInterval/50) == 0)
-            progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
-        if (histogram && done >= recordFrom) {
-            vector<Vec3> q = context.getState(State::Positions).getPositions();
-            for (const Vec3& x : q)
-                for (int i = 0; i < d; i++) {
-                    low[i] = min(low[i], x[i]);
-                    high[i] = max(high[i], x[i]);
-                }
-        }
-    }
-    RegularGrid grid;
-    if (histogram) {
-        vector<double> lower = gridLower, upper = gridUpper;
-        if (lower.empty()) {
-            if (numEquilibrationSteps == 0)
-                throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
-            for (int i = 0; i < d; i++) {
-                double margin = 0.15*max(high[i]-low[i], 1e-6);
-                lower.push_back(low[i]-margin);
-                upper.push_back(high[i]+margin);
-            }
-        }
-        grid = RegularGrid(lower, upper, getGridBins());
-    }
-    // Thin the stored momenta to about one per relaxation time, and spread them over the run.
+    int d = dimensions, groups = run.mass.size(), replicas = getNumReplicas();
+    // Our replica Systems hold every group in one Context; a user's System holds its replicas once, so each group
+    // (Stage-1 design) runs in a Context of its own.
+    int groupsPerContext = (userSystem ? 1 : groups);
+    vector<double> start = initialPositions(replicas);
     int numSamples = steps/sampleInterval;
+    // Thin the stored momenta to about one per relaxation time, and spread them over the run.
     int relaxationSamples = (int) ceil(1.0/(run.relaxationRate*stepSize*sampleInterval));
     int maxStored = 5000;
-    int spread = (int) ceil((double) numSamples*numReplicas/maxStored);
+    int spread = (int) ceil((double) numSamples*replicas/maxStored);
     int thin = max(1, max(relaxationSamples, spread));
-    ReplicaStatistics statistics(d, groups, numBatches, grid, maxStored);
     vector<Eigen::MatrixXd> activeMass;
     for (int g = 0; g < groups; g++)
         activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
-    double p[3], q[3];
-    int reportEvery = max(1, numSamples/50);
-    for (int s = 0; s < numSamples; s++) {
-        // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
-        // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a cheap
-        // position query give it without an extra force evaluation.
-        integrator.step(histogram ? sampleInterval-1 : sampleInterval);
-        State state = context.getState(State::Positions | State::Velocities);
-        const vector<Vec3>& x = state.getPositions();
-        const vector<Vec3>& v = state.getVelocities();
-        vector<Vec3> next;
-        if (histogram) {
-            integrator.step(1);
-            next = context.getState(State::Positions).getPositions();
+    unique_ptr<ReplicaStatistics> statistics;
+    for (int first = 0; first < groups; first += groupsPerContext) {
+        int end = first+groupsPerContext;
+        auto particleOf = [&](int g, int r) { return userSystem ? replicaParticles[r] : (g-first)*replicas+r; };
+        unique_ptr<System> system(userSystem ? XmlSerializer::clone<System>(*userSystem)
+                                             : ReplicaSystem::create(energy, d, groupsPerContext*replicas));
+        DampedVerletIntegrator integrator(stepSize);
+        integrator.setRandomNumberSeed(seed);
+        integrator.setDefaultFriction(friction); // particles of a user's System that are not replicas
+        for (int g = first; g < end; g++)
+            for (int r = 0; r < replicas; r++)
+                integrator.addBlock({particleOf(g, r)}, run.mass[g], run.friction[g]);
+        Context context(*system, integrator, platform);
+        int numParticles = system->getNumParticles();
+        vector<Vec3> initial(numParticles);
+        if (!systemPositions.empty())
+            for (int i = 0; i < numParticles; i++)
+                initial[i] = Vec3(systemPositions[3*i], systemPositions[3*i+1], systemPositions[3*i+2]);
+        for (int g = first; g < end; g++)
+            for (int r = 0; r < replicas; r++)
+                for (int i = 0; i < d; i++)
+                    initial[particleOf(g, r)][i] = start[r*d+i];
+        context.setPositions(initial);
+        // Random initial velocities at kT* (seeded): the scheme is deterministic, so replicas that start at the
+        // same point with the same velocity would follow the same trajectory and count as one.
+        const double boltzmann = 1.380649e-23*6.02214076e23/1e3;
+        context.setVelocitiesToTemperature(targetKT/boltzmann, seed+first);
+        vector<Vec3> velocities = context.getState(State::Velocities).getVelocities();
+        for (int g = first; g < end; g++)
+            for (int r = 0; r < replicas; r++)
+                for (int i = d; i < 3; i++)
+                    velocities[particleOf(g, r)][i] = 0; // inert components of replicas stay at rest
+        context.setVelocities(velocities);
+        // Equilibrate; over its last fifth, record the range the replicas visit (the default histogram box).
+        vector<double> low(d, INFINITY), high(d, -INFINITY);
+        int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
+        for (int done = 0; done < numEquilibrationSteps; ) {
+            int chunk = min(sampleInterval, numEquilibrationSteps-done);
+            integrator.step(chunk);
+            done += chunk;
+            if (progress != NULL && (done/sampleInterval)%max(1, numEquilibrationSteps/sampleInterval/50) == 0)
+                progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
+            if (histogram && statistics == nullptr && done >= recordFrom) {
+                vector<Vec3> q = context.getState(State::Positions).getPositions();
+                for (int g = first; g < end; g++)
+                    for (int r = 0; r < replicas; r++)
+                        for (int i = 0; i < d; i++) {
+                            low[i] = min(low[i], q[particleOf(g, r)][i]);
+                            high[i] = max(high[i], q[particleOf(g, r)][i]);
+                        }
+            }
         }
-        if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
-            progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
-        for (int g = 0; g < groups; g++) {
-            const Eigen::MatrixXd& m = activeMass[g];
-            const double* design = run.design[g].data();
-            for (int r = 0; r < numReplicas; r++) {
-                int particle = g*numReplicas+r, batch = (int) ((long long) r*numBatches/numReplicas);
-                for (int i = 0; i < d; i++) {
-                    p[i] = 0;
-                    for (int j = 0; j < d; j++)
-                        p[i] += m(i, j)*v[particle][j];
-                    q[i] = x[particle][i];
+        if (statistics == nullptr) {
+            RegularGrid grid;
+            if (histogram) {
+                vector<double> lower = gridLower, upper = gridUpper;
+                if (lower.empty()) {
+                    if (numEquilibrationSteps == 0)
+                        throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
+                    for (int i = 0; i < d; i++) {
+                        double margin = 0.15*max(high[i]-low[i], 1e-6);
+                        lower.push_back(low[i]-margin);
+                        upper.push_back(high[i]+margin);
+                    }
                 }
-                if (!isfinite(p[0]) || !isfinite(q[0]))
-                    throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): the step "
-                                          "size is too large for the coarse scale; reduce it");
-                statistics.addMomentum(g, batch, p, design);
-                if (s%thin == 0)
-                    statistics.storeMomentum(g, p);
-                if (histogram) {
-                    statistics.addPosition(batch, q);
-                    Eigen::VectorXd drift(d);
-                    for (int i = 0; i < d; i++)
-                        drift[i] = (next[particle][i]-x[particle][i])/stepSize;
-                    Eigen::VectorXd pd = m*drift;
-                    statistics.addDriftMomentum(g, batch, pd.data());
+                grid = RegularGrid(lower, upper, getGridBins());
+            }
+            statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
+        }
+        double p[3], q[3];
+        int reportEvery = max(1, numSamples/50);
+        for (int s = 0; s < numSamples; s++) {
+            // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
+            // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a cheap
+            // position query give it without an extra force evaluation.
+            integrator.step(histogram ? sampleInterval-1 : sampleInterval);
+            State state = context.getState(State::Positions | State::Velocities);
+            const vector<Vec3>& x = state.getPositions();
+            const vector<Vec3>& v = state.getVelocities();
+            vector<Vec3> next;
+            if (histogram) {
+                integrator.step(1);
+                next = context.getState(State::Positions).getPositions();
+            }
+            if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
+                progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
+            for (int g = first; g < end; g++) {
+                const Eigen::MatrixXd& m = activeMass[g];
+                const double* design = run.design[g].data();
+                for (int r = 0; r < replicas; r++) {
+                    int particle = particleOf(g, r), batch = (int) ((long long) r*numBatches/replicas);
+                    for (int i = 0; i < d; i++) {
+                        p[i] = 0;
+                        for (int j = 0; j < d; j++)
+                            p[i] += m(i, j)*v[particle][j];
+                        q[i] = x[particle][i];
+                    }
+                    if (!isfinite(p[0]) || !isfinite(q[0]))
+                        throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): the "
+                                              "step size is too large for the coarse scale; reduce it");
+                    statistics->addMomentum(g, batch, p, design);
+                    if (s%thin == 0)
+                        statistics->storeMomentum(g, p);
+                    if (histogram) {
+                        statistics->addPosition(batch, q);
+                        Eigen::VectorXd drift(d);
+                        for (int i = 0; i < d; i++)
+                            drift[i] = (next[particle][i]-x[particle][i])/stepSize;
+                        Eigen::VectorXd pd = m*drift;
+                        statistics->addDriftMomentum(g, batch, pd.data());
+                    }
                 }
             }
         }
     }
-    return statistics;
+    return *statistics;
 }
 
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
@@ -382,7 +431,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
     if (friction == 0)
         throw OpenMMException("CoarseGrainer.run: set the friction first (setFriction), e.g. gamma ~ h E[zeta^2] / (2 kT)");
-    if (numSteps/sampleInterval*numReplicas < 20*numBatches)
+    if (numSteps/sampleInterval*getNumReplicas() < 20*numBatches)
         throw OpenMMException("CoarseGrainer.run: too few samples: raise the number of steps or replicas");
     int d = dimensions;
     vector<pair<string, double> > diagnostics;
@@ -482,7 +531,8 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         kT = driftKT(sampling, 1.0);
     }
     // A frozen run: the deterministic dynamics settled into micro-wells and the "noise" vanished.
-    double spread = energySpread(energy, initialPositions(numReplicas), d);
+    // (For a user's System the energy of one replica is not separable: only the kurtosis check applies.)
+    double spread = (userSystem ? 0.0 : energySpread(energy, initialPositions(numReplicas), d));
     diagnostics.push_back(make_pair("energySpreadAtStart", spread));
     diagnostics.push_back(make_pair("kT.drift", kT));
     if (!(kT > 1e-4*spread))
@@ -509,7 +559,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     auto& notes = potential.getNotes();
     auto& numbers = potential.getDiagnostics();
     notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");
-    notes["energy"] = energy;
+    notes["energy"] = (userSystem ? "(a user System; replicas are particles of it)" : energy);
     notes["platform"] = platform.getName();
     for (size_t i = 0; i < problems.size(); i++)
         notes["normalityWarning"+to_string(i)] = problems[i];
@@ -520,7 +570,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     numbers["settings.friction"] = friction;
     numbers["settings.mass"] = mass;
     numbers["settings.targetKT"] = targetKT;
-    numbers["settings.numReplicas"] = numReplicas;
+    numbers["settings.numReplicas"] = getNumReplicas();
     numbers["settings.numSteps"] = numSteps;
     numbers["settings.numStage2Steps"] = (d == 1 ? 0 : getNumStage2Steps());
     numbers["settings.numEquilibrationSteps"] = numEquilibrationSteps;

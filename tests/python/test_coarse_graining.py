@@ -185,6 +185,7 @@ def test_frozen_run_is_reported_with_advice():
     cg.setFriction(1.0)
     cg.setNumReplicas(50)
     cg.setNumSteps(2000)
+    cg.setNumEquilibrationSteps(10000)  # 10 friction times: the initial velocities (at kT*) have died out
     with pytest.raises(mm.OpenMMException, match="froze.*Increase the step size"):
         cg.run(platform="Reference")
 
@@ -201,6 +202,7 @@ def test_too_few_samples_in_grid_and_missing_settings():
     cg.setNumEquilibrationSteps(200)
     cg.setGridBins(400)
     cg.setMinBinCount(100)
+    cg.setAllowNonGaussian(True)  # 200 steps are too short to mix; this test is about the grid
     with pytest.raises(mm.OpenMMException, match="histogram bins hold at least 100 samples"):
         cg.run(platform="Reference")
 
@@ -307,3 +309,31 @@ def test_three_dimensions():
     axes, values, errors, supported = potential.grid()
     assert values.shape == (16, 16, 16) and supported.any()
     assert rmse_in_kt(potential, lambda p: (p ** 2).sum(axis=1) / 2, [np.linspace(-2.5, 2.5, 21)] * 3) < 0.15
+
+
+def test_user_system_with_replica_particles():
+    """Replicas that are particles of a user's System (here with a spectator particle that is not a replica)."""
+    system = mm.System()
+    replicas = mm.CustomExternalForce(problems.p4())
+    spectator = mm.CustomExternalForce("2*(x^2+y^2+z^2)")
+    system.addParticle(3.0)
+    spectator.addParticle(0, [])
+    for i in range(1, 101):
+        system.addParticle(1.0)
+        replicas.addParticle(i, [])
+    system.addForce(replicas)
+    system.addForce(spectator)
+    cg = effpot.CoarseGrainer.fromSystem(system, range(1, 101), 2)
+    cg.setStepSize(0.1)
+    cg.setFriction(0.5)
+    cg.setNumSteps(10000)
+    cg.setSystemPositions(np.full((101, 3), 0.3))
+    assert cg.getNumReplicas() == 100
+    with pytest.raises(mm.OpenMMException, match="particles given with the System"):
+        cg.setNumReplicas(10)
+    potential = cg.run()
+    true = np.array(problems.p4_noise_covariance(0.1))
+    assert np.linalg.norm(potential.noiseCovariance - true) / np.linalg.norm(true) < 0.05
+    assert rmse_in_kt(potential, lambda p: (p ** 2).sum(axis=1) / 2, [np.linspace(-2.5, 2.5, 51)] * 2) < 0.1
+    with pytest.raises(mm.OpenMMException, match="listed twice"):
+        effpot.CoarseGrainer.fromSystem(system, [1, 1, 2], 2)

@@ -49,6 +49,27 @@ class CoarseGrainer:
         self._impl = _swig.CoarseGrainer(str(energy), int(dimensions))
         self.dimensions = int(dimensions)
 
+    @classmethod
+    def fromSystem(cls, system, particles, dimensions):
+        """Coarse-grain replicas living in your own System.
+
+        `particles` are the replica particles (each gets the designed mass and friction matrices), the first
+        `dimensions` Cartesian components are active, every other particle moves with its System mass and the
+        scalar friction; Stage-1 designs run one Context each. Set the other particles' positions with
+        setSystemPositions() and the replicas' with setInitialPositions().
+        """
+        self = cls.__new__(cls)
+        self._impl = _swig.CoarseGrainer(system, [int(p) for p in np.atleast_1d(particles)], int(dimensions))
+        self.dimensions = int(dimensions)
+        return self
+
+    def setSystemPositions(self, positions):
+        """Positions of every particle of the System given to fromSystem() (N x 3, nm)."""
+        if unit.is_quantity(positions):
+            positions = positions.value_in_unit(unit.nanometer)
+        array = np.asarray([[float(c) for c in p] for p in positions])
+        self._impl.setSystemPositions(array.ravel().tolist())
+
     # Settings: each accepts OpenMM quantities where the quantity has units.
     def setStepSize(self, h):
         """The step size h (ps): it selects the scale that is learned."""
