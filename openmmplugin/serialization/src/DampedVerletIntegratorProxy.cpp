@@ -1,30 +1,15 @@
 #include "DampedVerletIntegratorProxy.h"
 #include "DampedVerletIntegrator.h"
+#include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
 #include <memory>
 
 using namespace EffPot;
+using namespace EffPot::SerializationHelpers;
 using namespace OpenMM;
 using namespace std;
 
-namespace {
-
-// Matrices are stored entry by entry (<Entry v="..."/>) so that round trips are exact in double precision.
-void writeValues(SerializationNode& parent, const string& name, const vector<double>& values) {
-    SerializationNode& node = parent.createChildNode(name);
-    for (double x : values)
-        node.createChildNode("Entry").setDoubleProperty("v", x);
-}
-
-vector<double> readValues(const SerializationNode& parent, const string& name) {
-    vector<double> values;
-    for (const SerializationNode& entry : parent.getChildNode(name).getChildren())
-        values.push_back(entry.getDoubleProperty("v"));
-    return values;
-}
-
-} // namespace
 
 DampedVerletIntegratorProxy::DampedVerletIntegratorProxy() : SerializationProxy("DampedVerletIntegrator") {
 }
@@ -44,9 +29,9 @@ void DampedVerletIntegratorProxy::serialize(const void* object, SerializationNod
         SerializationNode& particles = block.createChildNode("Particles");
         for (int p : integrator.getBlockParticles(b))
             particles.createChildNode("Particle").setIntProperty("index", p);
-        writeValues(block, "MassMatrix", integrator.getBlockMassMatrix(b));
-        writeValues(block, "FrictionMatrix", integrator.getBlockFrictionMatrix(b));
-        writeValues(block, "NoiseCovariance", integrator.getNoiseCovariance(b));
+        writeList(block, "MassMatrix", integrator.getBlockMassMatrix(b));
+        writeList(block, "FrictionMatrix", integrator.getBlockFrictionMatrix(b));
+        writeList(block, "NoiseCovariance", integrator.getNoiseCovariance(b));
     }
 }
 
@@ -63,8 +48,8 @@ void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) co
         vector<int> particles;
         for (const SerializationNode& particle : block.getChildNode("Particles").getChildren())
             particles.push_back(particle.getIntProperty("index"));
-        int index = integrator->addBlock(particles, readValues(block, "MassMatrix"), readValues(block, "FrictionMatrix"));
-        vector<double> noise = readValues(block, "NoiseCovariance");
+        int index = integrator->addBlock(particles, readList<double>(block, "MassMatrix"), readList<double>(block, "FrictionMatrix"));
+        vector<double> noise = readList<double>(block, "NoiseCovariance");
         if (!noise.empty())
             integrator->setNoiseCovariance(index, noise);
     }

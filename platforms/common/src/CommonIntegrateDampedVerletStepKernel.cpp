@@ -1,6 +1,7 @@
 #include "CommonIntegrateDampedVerletStepKernel.h"
 #include "CommonEffPotKernelSources.h"
 #include "internal/DampedVerletMatrices.h"
+#include "internal/NoiseStreamCheckpoint.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/common/IntegrationUtilities.h"
@@ -263,18 +264,10 @@ double CommonIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& 
 }
 
 void CommonIntegrateDampedVerletStepKernel::createCheckpoint(ContextImpl& context, ostream& stream) const {
-    stream.write((const char*) &seed, sizeof(seed));
-    stream.write((const char*) &noiseCounter, sizeof(noiseCounter));
+    NoiseStreamCheckpoint::write(stream, seed, noiseCounter);
 }
 
 void CommonIntegrateDampedVerletStepKernel::loadCheckpoint(ContextImpl& context, istream& stream) {
-    uint32_t savedSeed;
-    stream.read((char*) &savedSeed, sizeof(savedSeed));
-    stream.read((char*) &noiseCounter, sizeof(noiseCounter));
-    if (!stream)
-        throw OpenMMException("DampedVerletIntegrator.loadCheckpoint: the checkpoint ends before the integrator's state");
-    if (savedSeed != seed) {
-        seed = savedSeed;
+    if (NoiseStreamCheckpoint::read(stream, seed, noiseCounter))
         matricesVersion = -1; // rebind the kernels with the restored seed
-    }
 }

@@ -1,4 +1,5 @@
 #include "ReferenceIntegrateDampedVerletStepKernel.h"
+#include "internal/NoiseStreamCheckpoint.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/OSRngSeed.h"
@@ -68,18 +69,10 @@ double ReferenceIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImp
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::createCheckpoint(ContextImpl& context, ostream& stream) const {
-    stream.write((const char*) &seed, sizeof(seed));
-    stream.write((const char*) &noiseCounter, sizeof(noiseCounter));
+    NoiseStreamCheckpoint::write(stream, seed, noiseCounter);
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::loadCheckpoint(ContextImpl& context, istream& stream) {
-    uint32_t savedSeed;
-    stream.read((char*) &savedSeed, sizeof(savedSeed));
-    stream.read((char*) &noiseCounter, sizeof(noiseCounter));
-    if (!stream)
-        throw OpenMMException("DampedVerletIntegrator.loadCheckpoint: the checkpoint ends before the integrator's state");
-    if (savedSeed != seed) {
-        seed = savedSeed;
+    if (NoiseStreamCheckpoint::read(stream, seed, noiseCounter))
         matricesVersion = -1; // rebuild the stepper with the restored noise stream
-    }
 }
