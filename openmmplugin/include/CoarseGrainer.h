@@ -105,7 +105,10 @@ public:
     double getTargetKT() const {
         return targetKT;
     }
-    /** Initial positions of the replicas: R x d values, row-major; each design starts from the same ones. */
+    /**
+     * Initial positions of the replicas: up to R rows of d values, row-major, reused cyclically when fewer (e.g.
+     * one row per well); each design starts from the same ones. Starting velocities are random at kT* anyway.
+     */
     void setInitialPositions(const std::vector<double>& positions);
     /** Or draw initial positions uniformly in a box (default [-1, 1]^d). */
     void setInitialBox(const std::vector<double>& lower, const std::vector<double>& upper);

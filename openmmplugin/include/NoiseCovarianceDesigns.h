@@ -31,7 +31,8 @@ OPENMM_EXPORT_EFFPOT double samplingBias(double x);
  * @param b            the measured b_A per design
  * @param bError       standard errors of b_A (independent designs)
  * @param covariance   on output, D (d x d) symmetrised and projected onto the positive semidefinite cone
- * @param error        on output, standard errors of the entries of D (before projection)
+ * @param error        on output, standard errors of the entries of the least-squares D (before the projection,
+ *                     which only changes D when an eigenvalue was negative)
  */
 OPENMM_EXPORT_EFFPOT void solve(const std::vector<std::vector<double> >& designs, const std::vector<double>& b,
         const std::vector<double>& bError, std::vector<double>& covariance, std::vector<double>& error);

@@ -51,8 +51,10 @@ public:
     EffectivePotential fit(const ReplicaStatistics& statistics, double kT) const;
 private:
     // Fit -kT log(n_b / (N V)) on the supported bins; `smoothing` < 0 chooses it (and returns the choice in it).
-    PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, std::vector<int>& numBasis,
-                         double& smoothing) const;
+    // `dispersion` scales the Poisson variance of the counts (positions sampled within a relaxation time are
+    // correlated), so that the weights are true inverse variances for the automatic smoothing.
+    PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
+                         std::vector<int>& numBasis, double& smoothing) const;
     double knotSpacing, smoothing;
     int minBinCount, numBootstrap, seed;
 };

@@ -190,7 +190,10 @@ void CoarseGrainer::setInitialPositions(const vector<double>& values) {
 }
 
 void CoarseGrainer::setInitialBox(const vector<double>& lower, const vector<double>& upper) {
-    RegularGrid check(lower, upper, vector<int>(lower.size(), 1));
+    if ((int) lower.size() == dimensions && (int) upper.size() == dimensions)
+        for (int i = 0; i < dimensions; i++)
+            if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+                throw OpenMMException("CoarseGrainer.setInitialBox: each upper bound must be finite and above its lower bound");
     if ((int) lower.size() != dimensions)
         throw OpenMMException("CoarseGrainer.setInitialBox: lower and upper need d = "+to_string(dimensions)+" entries");
     boxLower = lower;
@@ -214,7 +217,10 @@ vector<int> CoarseGrainer::getGridBins() const {
 }
 
 void CoarseGrainer::setGridBox(const vector<double>& lower, const vector<double>& upper) {
-    RegularGrid check(lower, upper, vector<int>(lower.size(), 1));
+    if ((int) lower.size() == dimensions && (int) upper.size() == dimensions)
+        for (int i = 0; i < dimensions; i++)
+            if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+                throw OpenMMException("CoarseGrainer.setGridBox: each upper bound must be finite and above its lower bound");
     if ((int) lower.size() != dimensions)
         throw OpenMMException("CoarseGrainer.setGridBox: lower and upper need d = "+to_string(dimensions)+" entries");
     gridLower = lower;
@@ -229,6 +235,7 @@ void CoarseGrainer::setNumBatches(int count) {
 
 void CoarseGrainer::setRandomSeed(int value) {
     seed = value;
+    fitter.setRandomSeed(value);
 }
 
 void CoarseGrainer::setNormalityTolerance(double skewness, double excessKurtosis) {
@@ -431,8 +438,16 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
     if (friction == 0)
         throw OpenMMException("CoarseGrainer.run: set the friction first (setFriction), e.g. gamma ~ h E[zeta^2] / (2 kT)");
-    if (numSteps/sampleInterval*getNumReplicas() < 20*numBatches)
-        throw OpenMMException("CoarseGrainer.run: too few samples: raise the number of steps or replicas");
+    if (getNumReplicas() < numBatches)
+        throw OpenMMException("CoarseGrainer.run: "+to_string(getNumReplicas())+" replicas cannot fill "+to_string(numBatches)+
+                              " batches: use more replicas (setNumReplicas) or fewer batches (setNumBatches)");
+    if (!positions.empty() && (int) positions.size()/dimensions > getNumReplicas())
+        throw OpenMMException("CoarseGrainer.run: setInitialPositions gave "+to_string(positions.size()/dimensions)+
+                              " positions for "+to_string(getNumReplicas())+" replicas: give at most one per replica");
+    int stage2Steps = (dimensions == 1 ? numSteps : getNumStage2Steps());
+    if (min(numSteps, stage2Steps)/sampleInterval < 2)
+        throw OpenMMException("CoarseGrainer.run: each run needs at least 2 samples: make the steps (setNumSteps, "
+                              "setNumStage2Steps) at least twice the sample interval ("+to_string(sampleInterval)+")");
     int d = dimensions;
     vector<pair<string, double> > diagnostics;
     vector<string> problems, warnings;
@@ -461,7 +476,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         double kineticKT = sum/numBatches;
         kT = driftKT(sampling, mass);
         diagnostics.push_back(make_pair("kT.kinetic", kineticKT));
-        double kTError = sqrt(max(0.0, (sumSquares/numBatches-kT*kT)/(numBatches-1)));
+        double kTError = sqrt(max(0.0, (sumSquares/numBatches-kineticKT*kineticKT)/(numBatches-1)));
         diagnostics.push_back(make_pair("kT.kinetic.standardError", kTError));
         noise = {2*friction*mass*kineticKT/phi};
         noiseError = {2*friction*mass*kTError/phi};
@@ -525,7 +540,13 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         for (int i = 0; i < d; i++) {
             trace += second[i*d+i]/count;
             for (int j = 0; j < d; j++)
-                diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], second[i*d+j]/count/targetKT));
+            {
+                double ratio = second[i*d+j]/count/targetKT;
+                diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], ratio));
+                if (fabs(ratio-(i == j ? 1.0 : 0.0)) > 0.1)
+                    warnings.push_back(string("Stage 2 is not calibrated: <p p^T>/kT* entry ")+names[i]+names[j]+" is "+number(ratio)+
+                                       ": the Stage-1 estimate of D is off; run Stage 1 longer or with more replicas");
+            }
         }
         diagnostics.push_back(make_pair("kT.kinetic", trace/d));
         kT = driftKT(sampling, 1.0);
@@ -535,9 +556,11 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     double spread = (userSystem ? 0.0 : energySpread(energy, initialPositions(numReplicas), d));
     diagnostics.push_back(make_pair("energySpreadAtStart", spread));
     diagnostics.push_back(make_pair("kT.drift", kT));
-    if (!(kT > 1e-4*spread))
-        throw OpenMMException("CoarseGrainer: the run froze: kT = "+number(kT)+" kJ/mol, against an energy spread of "+
-                number(spread)+" kJ/mol over the starting points, so the replicas came to rest in micro-wells: the step "
+    // Replicas started at one point (or a user's System) give no spread: compare with kT* then.
+    double scale = (spread > 0 ? spread : targetKT);
+    if (!(kT > 1e-4*scale))
+        throw OpenMMException("CoarseGrainer: the run froze: kT = "+number(kT)+" kJ/mol, against an energy scale of "+
+                number(scale)+" kJ/mol (the spread over the starting points, or kT*), so the replicas came to rest in micro-wells: the step "
                 "size is too small to turn the small scales into noise. Increase the step size, or decrease the friction.");
     if (!problems.empty() && !allowNonGaussian) {
         string message = "CoarseGrainer: the momenta are not Gaussian, so the sampled law is not the Gibbs-like law the fit "

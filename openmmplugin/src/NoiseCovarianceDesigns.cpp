@@ -51,8 +51,14 @@ void NoiseCovarianceDesigns::solve(const vector<vector<double> >& designs, const
             for (int j = i+1; j < d; j++)
                 x(r, column++) = 2*a[i*d+j];
         y[r] = b[r];
-        w[r] = (bError[r] > 0 ? 1.0/bError[r] : 1.0);
+        w[r] = 1.0/bError[r];
     }
+    // Without a usable error for every design (a zero from identical batches), weigh them equally.
+    bool usable = true;
+    for (double e : bError)
+        usable &= (e > 0 && isfinite(e));
+    if (!usable)
+        w.setOnes();
     Eigen::MatrixXd xw = w.asDiagonal()*x;
     Eigen::MatrixXd normal = xw.transpose()*xw;
     Eigen::FullPivLU<Eigen::MatrixXd> lu(normal);

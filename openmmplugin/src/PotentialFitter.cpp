@@ -36,8 +36,8 @@ void PotentialFitter::setNumBootstrap(int count) {
     numBootstrap = count;
 }
 
-PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, vector<int>& numBasis,
-        double& chosen) const {
+PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, double dispersion,
+        vector<int>& numBasis, double& chosen) const {
     int d = grid.getDimensions(), numBins = grid.getNumBins();
     long long total = 0;
     for (long long c : counts)
@@ -52,8 +52,8 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
         grid.getBinCenter(b, center);
         points.insert(points.end(), center, center+d);
         values.push_back(-kT*log(counts[b]/(total*grid.getBinVolume())));
-        weights.push_back(counts[b]/(kT*kT)); // inverse variance of -kT log n_b
-        supportedCount += counts[b]/(kT*kT);
+        weights.push_back(counts[b]/(dispersion*kT*kT)); // inverse variance of -kT log n_b
+        supportedCount += counts[b]/(dispersion*kT*kT);
         supported++;
     }
     int needed = 1;
@@ -92,9 +92,30 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     for (int b = 0; b < numBatches; b++)
         for (int i = 0; i < numBins; i++)
             counts[i] += statistics.getHistogram(b)[i];
+    // Overdispersion of the counts from the scatter between replica batches: for independent samples the
+    // variance of a batch's count equals its mean; correlated samples (several per relaxation time) inflate it.
+    double dispersion = 1.0;
+    if (numBatches >= 3) {
+        vector<double> ratios;
+        for (int i = 0; i < numBins; i++) {
+            double mean = (double) counts[i]/numBatches;
+            if (mean < 20)
+                continue;
+            double sumSquares = 0;
+            for (int b = 0; b < numBatches; b++) {
+                double deviation = statistics.getHistogram(b)[i]-mean;
+                sumSquares += deviation*deviation;
+            }
+            ratios.push_back(sumSquares/(numBatches-1)/mean);
+        }
+        if (!ratios.empty()) {
+            nth_element(ratios.begin(), ratios.begin()+ratios.size()/2, ratios.end());
+            dispersion = max(1.0, ratios[ratios.size()/2]);
+        }
+    }
     vector<int> numBasis;
     double chosenSmoothing = smoothing;
-    PSplineFit spline = fitCounts(grid, counts, kT, numBasis, chosenSmoothing);
+    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing);
     // Nodes at the bin edges: the table spans the whole histogram box.
     vector<int> nodes;
     for (int i = 0; i < d; i++)
@@ -139,6 +160,7 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
             }
         referenceMean /= max(1, numSupported);
         mt19937 random(seed);
+        int failedResamples = 0;
         uniform_int_distribution<int> pick(0, numBatches-1);
         vector<double> sum(numNodes, 0.0), sumSquares(numNodes, 0.0);
         double point[3];
@@ -151,7 +173,14 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
             }
             vector<int> unused;
             double sameSmoothing = chosenSmoothing; // the resamples reuse the chosen penalty
-            PSplineFit refit = fitCounts(grid, resampled, kT, unused, sameSmoothing);
+            PSplineFit refit = spline;
+            try {
+                refit = fitCounts(grid, resampled, kT, dispersion, unused, sameSmoothing);
+            }
+            catch (const OpenMMException&) {
+                failedResamples++; // a resample with too few supported bins: leave it out
+                continue;
+            }
             vector<double> values(numNodes);
             double mean = 0;
             for (int n = 0; n < numNodes; n++) {
@@ -167,12 +196,16 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
                 sumSquares[n] += v*v;
             }
         }
-        vector<double> errors(numNodes);
-        for (int n = 0; n < numNodes; n++) {
-            double mean = sum[n]/numBootstrap;
-            errors[n] = sqrt(max(0.0, (sumSquares[n]/numBootstrap-mean*mean)*numBootstrap/(numBootstrap-1.0)));
+        int used = numBootstrap-failedResamples;
+        if (used >= 2) {
+            vector<double> errors(numNodes);
+            for (int n = 0; n < numNodes; n++) {
+                double mean = sum[n]/used;
+                errors[n] = sqrt(max(0.0, (sumSquares[n]/used-mean*mean)*used/(used-1.0)));
+            }
+            potential.setNodeErrors(errors);
         }
-        potential.setNodeErrors(errors);
+        potential.getDiagnostics()["fit.bootstrapResamples"] = used;
     }
     auto& diagnostics = potential.getDiagnostics();
     long long inside = 0;
@@ -182,6 +215,7 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
     diagnostics["fit.knotSpacingBins"] = knotSpacing;
     diagnostics["fit.smoothing"] = chosenSmoothing;
+    diagnostics["fit.countDispersion"] = dispersion;
     diagnostics["fit.smoothingAutomatic"] = (smoothing < 0 ? 1 : 0);
     diagnostics["fit.minBinCount"] = minBinCount;
     for (int i = 0; i < d; i++)

@@ -157,6 +157,15 @@ void ReplicaStatistics::setRawState(const vector<long long>& counts, const vecto
             storedMomenta.size() != this->storedMomenta.size() || histograms.size() != this->histograms.size() ||
             driftCounts.size() != this->driftCounts.size() || driftSecondMoments.size() != this->driftSecondMoments.size())
         throw OpenMMException("ReplicaStatistics.setRawState: the state does not match this accumulator's layout");
+    for (const vector<double>& sums : powerSums)
+        if ((int) sums.size() != 4*dimensions)
+            throw OpenMMException("ReplicaStatistics.setRawState: PowerSums must have 4 d entries per group");
+    for (const vector<double>& stored : storedMomenta)
+        if (stored.size()%dimensions != 0 || (int) stored.size() > maxStoredSamples*dimensions)
+            throw OpenMMException("ReplicaStatistics.setRawState: StoredMomenta must hold whole d-vectors, at most maxStoredSamples");
+    for (const vector<long long>& histogram : histograms)
+        if ((int) histogram.size() != grid.getNumBins())
+            throw OpenMMException("ReplicaStatistics.setRawState: each Histogram must have one count per bin of the grid");
     this->counts = counts;
     this->quadraticSums = quadraticSums;
     this->secondMoments = secondMoments;

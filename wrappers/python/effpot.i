@@ -121,6 +121,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::storeMomentum;
 %ignore EffPot::ReplicaStatistics::addPosition;
 %ignore EffPot::CoarseGrainer::getFitter;
+%ignore EffPot::EffectivePotential::getSpline;  /* a reference into the potential: not safe to hand to Python */
 %rename(normalityTest) EffPot::NormalityTests::test;
 %rename(NormalityResult) EffPot::NormalityTests::Result;
 %ignore EffPot::NormalityTests::momentsFromPowerSums;

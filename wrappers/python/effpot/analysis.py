@@ -3,7 +3,8 @@ import numpy as np
 
 
 def grid_points(axes):
-    """All points of the grid spanned by 1D coordinate arrays (x varies fastest along the first axis)."""
+    """All points of the grid spanned by 1D coordinate arrays, as an N x d array in C order: the *last* axis varies
+    fastest (unlike the x-fastest node order of EffectivePotential's flat arrays; grid() returns [i, j] arrays)."""
     mesh = np.meshgrid(*axes, indexing="ij")
     return np.column_stack([m.ravel() for m in mesh])
 

@@ -131,8 +131,8 @@ class CoarseGrainer:
         self._impl.setNumBatches(int(count))
 
     def setRandomSeed(self, seed):
+        """Seeds the starting positions and velocities and the bootstrap."""
         self._impl.setRandomSeed(int(seed))
-        self._impl.setFitRandomSeed(int(seed))
 
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
@@ -145,7 +145,8 @@ class CoarseGrainer:
         self._impl.setFitKnotSpacing(float(bins))
 
     def setSmoothing(self, smoothing):
-        """Roughness penalty relative to a typical bin (default 1)."""
+        """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk
+        estimate; a negative value restores that)."""
         self._impl.setFitSmoothing(float(smoothing))
 
     def setMinBinCount(self, count):
@@ -188,12 +189,13 @@ class CoarseGrainer:
         return EffectivePotential(result)
 
     def stage1Statistics(self):
-        """The mergeable statistics of the last Stage 1 (2D/3D) as a ReplicaStatistics."""
-        return self._impl.getStage1Statistics()
+        """A copy of the mergeable statistics of the last Stage 1 (2D/3D), as a ReplicaStatistics."""
+        return _swig._replicaStatisticsFromXml(self._impl.getStage1Statistics().toXml())
 
     def samplingStatistics(self):
-        """The mergeable statistics of the run whose positions were fitted (1D run or Stage 2)."""
-        return self._impl.getSamplingStatistics()
+        """A copy of the mergeable statistics of the run whose positions were fitted (1D run or Stage 2)."""
+        # A copy: the C++ object belongs to this CoarseGrainer and changes with the next run().
+        return _swig._replicaStatisticsFromXml(self._impl.getSamplingStatistics().toXml())
 
 
 class EffectivePotential:
@@ -280,7 +282,7 @@ class EffectivePotential:
     @classmethod
     def load(cls, path):
         """Read a potential written by save()."""
-        with open(path) as stream:
+        with open(path, encoding="utf-8") as stream:
             return cls.fromXml(stream.read())
 
     @classmethod
