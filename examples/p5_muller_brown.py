@@ -29,6 +29,8 @@ def learn(platform="CPU", replicas=300, steps=20000, stage2_steps=40000, progres
     cg.setNumReplicas(replicas)
     cg.setNumSteps(steps)
     cg.setNumStage2Steps(stage2_steps)
+    # Well populations relax by barrier crossings, slower than momenta: 200 ps of equilibration (10 000 steps).
+    cg.setNumEquilibrationSteps(10000)
     cg.setRandomSeed(seed)
     wells = np.array(problems.P5_WELLS)
     rng = np.random.default_rng(seed)
