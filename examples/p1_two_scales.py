@@ -6,10 +6,7 @@ At h = 0.03 only e2 is turned into noise and the potential learned is f0 + f1 (a
 amplitude 0.01); at h = 0.3 both are noise and it is f0. Targets: RMSE vs f0 at most 0.1 kT at h = 0.3, and at
 h = 0.03 closer to f0 + f1 than to f0 (p1_ripples.png shows U - f0 against f1).
 
-Measured (docs/benchmarks.md): RMSE vs f0 0.012 kT at h = 0.3; at h = 0.03 the ripples are reproduced except over
-a few periods near x = 0.06, where the histogram itself shows excess counts: there the deterministic micro-scale
-kicks are locally not noise-like (the chaos assumption of Kong and Tao fails on a small set), a property of the
-data rather than of the fit.
+Measured (docs/benchmarks.md): RMSE vs f0 0.014 kT at h = 0.3; RMSE vs f0 + f1 0.011 kT at h = 0.03 (0.040 vs f0).
 
     python examples/p1_two_scales.py [-o out/p1] [--platform CPU]
 """
