@@ -27,6 +27,8 @@ namespace std {
 #include "PSplineFit.h"
 #include "RegularGrid.h"
 #include "ReplicaStatistics.h"
+#include "HistogramDistances.h"
+#include "TrajectoryStatistics.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <memory>
@@ -126,6 +128,8 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %rename(NormalityResult) EffPot::NormalityTests::Result;
 %ignore EffPot::NormalityTests::momentsFromPowerSums;
 %include "NormalityTests.h"
+%include "HistogramDistances.h"
+%include "TrajectoryStatistics.h"
 %include "ProgressReporter.h"
 %include "RegularGrid.h"
 %include "PSplineFit.h"
