@@ -123,6 +123,12 @@ public:
         return numBatches;
     }
     void setRandomSeed(int seed);
+    /**
+     * Threads for the replica runs (0, the default: one per core, at most 4). The replicas are split over that
+     * many Contexts stepped in parallel; the trajectories, and so D and U, do not depend on the split.
+     */
+    void setNumThreads(int count);
+    int getNumThreads() const;
     int getRandomSeed() const {
         return seed;
     }
@@ -167,6 +173,7 @@ private:
     bool allowNonGaussian;
     PotentialFitter fitter;
     ProgressReporter* progress;
+    int numThreads;
     ReplicaStatistics stage1, sampling;
 };
 

@@ -1,5 +1,6 @@
 #include "CoarseGrainer.h"
 #include "DampedVerletIntegrator.h"
+#include "internal/BlockMatrixAlgebra.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
 #include "ReplicaSystem.h"
@@ -15,7 +16,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <exception>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <random>
 #include <sstream>
 
@@ -92,7 +96,7 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
         friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
         sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
-        allowNonGaussian(false), progress(NULL) {
+        allowNonGaussian(false), progress(NULL), numThreads(0) {
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
@@ -238,6 +242,12 @@ void CoarseGrainer::setRandomSeed(int value) {
     fitter.setRandomSeed(value);
 }
 
+void CoarseGrainer::setNumThreads(int count) {
+    if (count < 0)
+        throw OpenMMException("CoarseGrainer.setNumThreads: the number of threads must be non-negative (0: automatic)");
+    numThreads = count;
+}
+
 void CoarseGrainer::setNormalityTolerance(double skewness, double excessKurtosis) {
     if (!(skewness > 0) || !(excessKurtosis > 0))
         throw OpenMMException("CoarseGrainer.setNormalityTolerance: tolerances must be positive");
@@ -268,11 +278,57 @@ vector<double> CoarseGrainer::initialPositions(int count) const {
     return result;
 }
 
+namespace {
+
+// One Context's share of a run: groups [firstGroup, endGroup) x replicas [firstReplica, endReplica).
+struct Worker {
+    unique_ptr<System> system;
+    unique_ptr<DampedVerletIntegrator> integrator;
+    unique_ptr<Context> context;
+    int firstGroup, endGroup, firstReplica, endReplica;
+    const vector<int>* userParticles; // replica particles of a user's System, or NULL
+    int particleOf(int g, int r) const {
+        return userParticles ? (*userParticles)[r] : (g-firstGroup)*(endReplica-firstReplica)+(r-firstReplica);
+    }
+    vector<double> low, high;          // the range visited at the end of equilibration
+    unique_ptr<ReplicaStatistics> statistics;
+    exception_ptr error;
+};
+
+// Run `work(worker)` for every worker, on threads when there are several, and rethrow the first error.
+template <class Function>
+void forEachWorker(vector<Worker>& workers, Function work) {
+    if (workers.size() == 1)
+        work(workers[0]);
+    else {
+        vector<thread> threads;
+        for (Worker& w : workers)
+            threads.emplace_back([&w, &work]() {
+                try {
+                    work(w);
+                }
+                catch (...) {
+                    w.error = current_exception();
+                }
+            });
+        for (thread& t : threads)
+            t.join();
+    }
+    for (Worker& w : workers)
+        if (w.error)
+            rethrow_exception(w.error);
+}
+
+} // namespace
+
+int CoarseGrainer::getNumThreads() const {
+    if (numThreads > 0)
+        return numThreads;
+    return max(1, min(4, (int) thread::hardware_concurrency()));
+}
+
 ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, bool histogram, const string& stage) {
     int d = dimensions, groups = run.mass.size(), replicas = getNumReplicas();
-    // Our replica Systems hold every group in one Context; a user's System holds its replicas once, so each group
-    // (Stage-1 design) runs in a Context of its own.
-    int groupsPerContext = (userSystem ? 1 : groups);
     vector<double> start = initialPositions(replicas);
     int numSamples = steps/sampleInterval;
     // Thin the stored momenta to about one per relaxation time, and spread them over the run.
@@ -283,122 +339,193 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     vector<Eigen::MatrixXd> activeMass;
     for (int g = 0; g < groups; g++)
         activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
-    unique_ptr<ReplicaStatistics> statistics;
-    for (int first = 0; first < groups; first += groupsPerContext) {
-        int end = first+groupsPerContext;
-        auto particleOf = [&](int g, int r) { return userSystem ? replicaParticles[r] : (g-first)*replicas+r; };
-        unique_ptr<System> system(userSystem ? XmlSerializer::clone<System>(*userSystem)
-                                             : ReplicaSystem::create(energy, d, groupsPerContext*replicas));
-        DampedVerletIntegrator integrator(stepSize);
-        integrator.setRandomNumberSeed(seed);
-        integrator.setDefaultFriction(friction); // particles of a user's System that are not replicas
-        for (int g = first; g < end; g++)
-            for (int r = 0; r < replicas; r++)
-                integrator.addBlock({particleOf(g, r)}, run.mass[g], run.friction[g]);
-        Context context(*system, integrator, platform);
-        int numParticles = system->getNumParticles();
-        vector<Vec3> initial(numParticles);
-        if (!systemPositions.empty())
-            for (int i = 0; i < numParticles; i++)
-                initial[i] = Vec3(systemPositions[3*i], systemPositions[3*i+1], systemPositions[3*i+2]);
-        for (int g = first; g < end; g++)
-            for (int r = 0; r < replicas; r++)
-                for (int i = 0; i < d; i++)
-                    initial[particleOf(g, r)][i] = start[r*d+i];
-        context.setPositions(initial);
-        // Random initial velocities at kT* (seeded): the scheme is deterministic, so replicas that start at the
-        // same point with the same velocity would follow the same trajectory and count as one.
-        const double boltzmann = 1.380649e-23*6.02214076e23/1e3;
-        context.setVelocitiesToTemperature(targetKT/boltzmann, seed+first);
-        vector<Vec3> velocities = context.getState(State::Velocities).getVelocities();
-        for (int g = first; g < end; g++)
-            for (int r = 0; r < replicas; r++)
-                for (int i = d; i < 3; i++)
-                    velocities[particleOf(g, r)][i] = 0; // inert components of replicas stay at rest
-        context.setVelocities(velocities);
-        // Equilibrate; over its last fifth, record the range the replicas visit (the default histogram box).
-        vector<double> low(d, INFINITY), high(d, -INFINITY);
-        int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
-        for (int done = 0; done < numEquilibrationSteps; ) {
-            int chunk = min(sampleInterval, numEquilibrationSteps-done);
-            integrator.step(chunk);
-            done += chunk;
-            if (progress != NULL && (done/sampleInterval)%max(1, numEquilibrationSteps/sampleInterval/50) == 0)
-                progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
-            if (histogram && statistics == nullptr && done >= recordFrom) {
-                vector<Vec3> q = context.getState(State::Positions).getPositions();
-                for (int g = first; g < end; g++)
-                    for (int r = 0; r < replicas; r++)
-                        for (int i = 0; i < d; i++) {
-                            low[i] = min(low[i], q[particleOf(g, r)][i]);
-                            high[i] = max(high[i], q[particleOf(g, r)][i]);
-                        }
-            }
-        }
-        if (statistics == nullptr) {
-            RegularGrid grid;
-            if (histogram) {
-                vector<double> lower = gridLower, upper = gridUpper;
-                if (lower.empty()) {
-                    if (numEquilibrationSteps == 0)
-                        throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
-                    for (int i = 0; i < d; i++) {
-                        double margin = 0.15*max(high[i]-low[i], 1e-6);
-                        lower.push_back(low[i]-margin);
-                        upper.push_back(high[i]+margin);
-                    }
-                }
-                grid = RegularGrid(lower, upper, getGridBins());
-            }
-            statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
-        }
-        double p[3], q[3];
-        int reportEvery = max(1, numSamples/50);
-        for (int s = 0; s < numSamples; s++) {
-            // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
-            // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a cheap
-            // position query give it without an extra force evaluation.
-            integrator.step(histogram ? sampleInterval-1 : sampleInterval);
-            State state = context.getState(State::Positions | State::Velocities);
-            const vector<Vec3>& x = state.getPositions();
-            const vector<Vec3>& v = state.getVelocities();
-            vector<Vec3> next;
-            if (histogram) {
-                integrator.step(1);
-                next = context.getState(State::Positions).getPositions();
-            }
-            if (progress != NULL && ((s+1)%reportEvery == 0 || s+1 == numSamples))
-                progress->report(stage, (long long) (s+1)*sampleInterval, (long long) numSamples*sampleInterval);
-            for (int g = first; g < end; g++) {
-                const Eigen::MatrixXd& m = activeMass[g];
-                const double* design = run.design[g].data();
-                for (int r = 0; r < replicas; r++) {
-                    int particle = particleOf(g, r), batch = (int) ((long long) r*numBatches/replicas);
-                    for (int i = 0; i < d; i++) {
-                        p[i] = 0;
-                        for (int j = 0; j < d; j++)
-                            p[i] += m(i, j)*v[particle][j];
-                        q[i] = x[particle][i];
-                    }
-                    if (!isfinite(p[0]) || !isfinite(q[0]))
-                        throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): the "
-                                              "step size is too large for the coarse scale; reduce it");
-                    statistics->addMomentum(g, batch, p, design);
-                    if (s%thin == 0)
-                        statistics->storeMomentum(g, p);
-                    if (histogram) {
-                        statistics->addPosition(batch, q);
-                        Eigen::VectorXd drift(d);
-                        for (int i = 0; i < d; i++)
-                            drift[i] = (next[particle][i]-x[particle][i])/stepSize;
-                        Eigen::VectorXd pd = m*drift;
-                        statistics->addDriftMomentum(g, batch, pd.data());
-                    }
-                }
-            }
+    // Starting velocities at kT*, drawn here in one fixed order so that they do not depend on how the replicas are
+    // split over Contexts: the scheme is deterministic, and replicas that start at one point with one velocity
+    // would follow one trajectory and count as one.
+    mt19937_64 random(seed);
+    normal_distribution<double> normal;
+    vector<Vec3> startVelocity(groups*replicas);
+    for (int g = 0; g < groups; g++) {
+        vector<double> factor = BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT);
+        for (int r = 0; r < replicas; r++) {
+            double z[3] = {normal(random), normal(random), normal(random)};
+            for (int i = 0; i < d; i++)
+                for (int j = 0; j < 3; j++)
+                    startVelocity[g*replicas+r][i] += factor[3*i+j]*z[j]; // inert components stay at rest
         }
     }
-    return *statistics;
+    // Our replica Systems split the replicas over Contexts run on parallel threads (replicas are independent, so
+    // the trajectories are the same however they are split); a user's System holds its replicas once, so each
+    // group runs in a Context of its own, one after the other.
+    vector<Worker> workers;
+    if (userSystem) {
+        for (int g = 0; g < groups; g++) {
+            workers.emplace_back();
+            Worker& w = workers.back();
+            w.firstGroup = g;
+            w.endGroup = g+1;
+            w.firstReplica = 0;
+            w.endReplica = replicas;
+            w.userParticles = &replicaParticles;
+        }
+    }
+    else {
+        // Split at batch boundaries, so that every batch's sums are accumulated by one Context in one order: the
+        // results are then bitwise the same for any number of threads (deterministic chaos would amplify a
+        // different rounding of D into different Stage-2 trajectories).
+        int parts = max(1, min(getNumThreads(), min(numBatches, replicas/8)));
+        auto firstReplicaOfBatch = [&](int b) { return (int) (((long long) b*replicas+numBatches-1)/numBatches); };
+        for (int k = 0; k < parts; k++) {
+            workers.emplace_back();
+            Worker& w = workers.back();
+            w.firstGroup = 0;
+            w.endGroup = groups;
+            w.firstReplica = firstReplicaOfBatch(k*numBatches/parts);
+            w.endReplica = firstReplicaOfBatch((k+1)*numBatches/parts);
+            w.userParticles = NULL;
+        }
+    }
+    auto setUp = [&](Worker& w) {
+        int count = w.endReplica-w.firstReplica;
+        w.system.reset(userSystem ? XmlSerializer::clone<System>(*userSystem)
+                                  : ReplicaSystem::create(energy, d, (w.endGroup-w.firstGroup)*count));
+        w.integrator.reset(new DampedVerletIntegrator(stepSize));
+        w.integrator->setRandomNumberSeed(seed);
+        w.integrator->setDefaultFriction(friction); // particles of a user's System that are not replicas
+        for (int g = w.firstGroup; g < w.endGroup; g++)
+            for (int r = w.firstReplica; r < w.endReplica; r++)
+                w.integrator->addBlock({w.particleOf(g, r)}, run.mass[g], run.friction[g]);
+        w.context.reset(new Context(*w.system, *w.integrator, platform));
+        int numParticles = w.system->getNumParticles();
+        vector<Vec3> positions(numParticles), velocities(numParticles);
+        if (!systemPositions.empty())
+            for (int i = 0; i < numParticles; i++)
+                positions[i] = Vec3(systemPositions[3*i], systemPositions[3*i+1], systemPositions[3*i+2]);
+        for (int g = w.firstGroup; g < w.endGroup; g++)
+            for (int r = w.firstReplica; r < w.endReplica; r++) {
+                int p = w.particleOf(g, r);
+                for (int i = 0; i < d; i++)
+                    positions[p][i] = start[r*d+i];
+                velocities[p] = startVelocity[g*replicas+r];
+            }
+        w.context->setPositions(positions);
+        w.context->setVelocities(velocities);
+        w.low.assign(d, INFINITY);
+        w.high.assign(d, -INFINITY);
+    };
+    // Contexts are created one at a time (OpenMM compiles expressions then); only the stepping runs in parallel.
+    for (Worker& w : workers)
+        setUp(w);
+    bool parallel = !userSystem;
+    auto runPhase = [&](const function<void (Worker&)>& work) {
+        if (parallel)
+            forEachWorker(workers, work);
+        else
+            for (Worker& w : workers) {
+                work(w);
+            }
+    };
+    // Equilibrate in chunks (progress is reported between chunks, from this thread only); over the last fifth,
+    // record the range the replicas visit (the default histogram box).
+    int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
+    int chunk = max(sampleInterval, (numEquilibrationSteps/50/sampleInterval)*sampleInterval);
+    for (int done = 0; done < numEquilibrationSteps; ) {
+        int length = min(chunk, numEquilibrationSteps-done);
+        runPhase([&](Worker& w) {
+            for (int k = 0; k < length; k += sampleInterval) {
+                int now = min(sampleInterval, length-k);
+                w.integrator->step(now);
+                if (histogram && done+k+now >= recordFrom) {
+                    vector<Vec3> q = w.context->getState(State::Positions).getPositions();
+                    for (int g = w.firstGroup; g < w.endGroup; g++)
+                        for (int r = w.firstReplica; r < w.endReplica; r++)
+                            for (int i = 0; i < d; i++) {
+                                w.low[i] = min(w.low[i], q[w.particleOf(g, r)][i]);
+                                w.high[i] = max(w.high[i], q[w.particleOf(g, r)][i]);
+                            }
+                }
+            }
+        });
+        done += length;
+        if (progress != NULL)
+            progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
+    }
+    RegularGrid grid;
+    if (histogram) {
+        vector<double> lower = gridLower, upper = gridUpper;
+        if (lower.empty()) {
+            if (numEquilibrationSteps == 0)
+                throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
+            for (int i = 0; i < d; i++) {
+                double low = INFINITY, high = -INFINITY;
+                for (Worker& w : workers) {
+                    low = min(low, w.low[i]);
+                    high = max(high, w.high[i]);
+                }
+                double margin = 0.15*max(high-low, 1e-6);
+                lower.push_back(low-margin);
+                upper.push_back(high+margin);
+            }
+        }
+        grid = RegularGrid(lower, upper, getGridBins());
+    }
+    for (Worker& w : workers)
+        w.statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
+    int samplesPerChunk = max(1, numSamples/50);
+    for (int first = 0; first < numSamples; first += samplesPerChunk) {
+        int last = min(numSamples, first+samplesPerChunk);
+        runPhase([&](Worker& w) {
+            double p[3], q[3];
+            for (int s = first; s < last; s++) {
+                // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
+                // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a
+                // cheap position query give it without an extra force evaluation.
+                w.integrator->step(histogram ? sampleInterval-1 : sampleInterval);
+                State state = w.context->getState(State::Positions | State::Velocities);
+                const vector<Vec3>& x = state.getPositions();
+                const vector<Vec3>& v = state.getVelocities();
+                vector<Vec3> next;
+                if (histogram) {
+                    w.integrator->step(1);
+                    next = w.context->getState(State::Positions).getPositions();
+                }
+                for (int g = w.firstGroup; g < w.endGroup; g++) {
+                    const Eigen::MatrixXd& m = activeMass[g];
+                    const double* design = run.design[g].data();
+                    for (int r = w.firstReplica; r < w.endReplica; r++) {
+                        int particle = w.particleOf(g, r), batch = (int) ((long long) r*numBatches/replicas);
+                        for (int i = 0; i < d; i++) {
+                            p[i] = 0;
+                            for (int j = 0; j < d; j++)
+                                p[i] += m(i, j)*v[particle][j];
+                            q[i] = x[particle][i];
+                        }
+                        if (!isfinite(p[0]) || !isfinite(q[0]))
+                            throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): "
+                                                  "the step size is too large for the coarse scale; reduce it");
+                        w.statistics->addMomentum(g, batch, p, design);
+                        if (s%thin == 0)
+                            w.statistics->storeMomentum(g, p);
+                        if (histogram) {
+                            w.statistics->addPosition(batch, q);
+                            Eigen::VectorXd drift(d);
+                            for (int i = 0; i < d; i++)
+                                drift[i] = (next[particle][i]-x[particle][i])/stepSize;
+                            Eigen::VectorXd pd = m*drift;
+                            w.statistics->addDriftMomentum(g, batch, pd.data());
+                        }
+                    }
+                }
+            }
+        });
+        if (progress != NULL)
+            progress->report(stage, (long long) last*sampleInterval, (long long) numSamples*sampleInterval);
+    }
+    // Merge in a fixed order: sums are exact up to the order of additions.
+    ReplicaStatistics result = *workers[0].statistics;
+    for (size_t k = 1; k < workers.size(); k++)
+        result.merge(*workers[k].statistics);
+    return result;
 }
 
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,

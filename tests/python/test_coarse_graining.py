@@ -337,3 +337,23 @@ def test_user_system_with_replica_particles():
     assert rmse_in_kt(potential, lambda p: (p ** 2).sum(axis=1) / 2, [np.linspace(-2.5, 2.5, 51)] * 2) < 0.1
     with pytest.raises(mm.OpenMMException, match="listed twice"):
         effpot.CoarseGrainer.fromSystem(system, [1, 1, 2], 2)
+
+
+def test_results_do_not_depend_on_threads():
+    """Replicas are split over Contexts stepped on parallel threads; each replica's trajectory and each batch's sums
+    are the same however they are split, so D and U agree exactly."""
+    results = []
+    for threads in (1, 2, 3):
+        cg = effpot.CoarseGrainer(problems.p4(), 2)
+        cg.setStepSize(0.1)
+        cg.setFriction(0.5)
+        cg.setNumReplicas(60)
+        cg.setNumSteps(3000)
+        cg.setNumThreads(threads)
+        cg.setAllowNonGaussian(True)  # short run; this test is about reproducibility
+        results.append(cg.run())
+    points = np.random.default_rng(0).uniform(-2, 2, (50, 2))
+    for other in results[1:]:
+        np.testing.assert_array_equal(other.noiseCovariance, results[0].noiseCovariance)
+        assert other.kT == results[0].kT
+        np.testing.assert_array_equal(other.evaluate(points), results[0].evaluate(points))

@@ -134,6 +134,10 @@ class CoarseGrainer:
         """Seeds the starting positions and velocities and the bootstrap."""
         self._impl.setRandomSeed(int(seed))
 
+    def setNumThreads(self, count):
+        """Threads for the replica runs (0: one per core, at most 4); results do not depend on it."""
+        self._impl.setNumThreads(int(count))
+
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
 
