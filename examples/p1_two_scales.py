@@ -6,9 +6,9 @@ At h = 0.03 only e2 is turned into noise and the potential learned is f0 + f1 (a
 amplitude 0.01); at h = 0.3 both are noise and it is f0. Targets: RMSE vs f0 at most 0.1 kT at h = 0.3, and at
 h = 0.03 closer to f0 + f1 than to f0 (p1_ripples.png shows U - f0 against f1).
 
-Measured (docs/benchmarks.md): RMSE vs f0 0.014 kT at h = 0.3; RMSE vs f0 + f1 0.011 kT at h = 0.03 (0.040 vs f0).
+Measured (docs/benchmarks.md): RMSE vs f0 0.015 kT at h = 0.3; RMSE vs f0 + f1 0.009 kT at h = 0.03 (0.040 vs f0).
 
-    python examples/p1_two_scales.py [-o out/p1] [--platform CPU]
+    python examples/p1_two_scales.py [-o out/p1] [--platform Reference]
 """
 import argparse
 import os
@@ -67,7 +67,7 @@ def ripples(coarse, fine, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-o", "--output", default="out/p1")
-    parser.add_argument("--platform", default="CPU")
+    parser.add_argument("--platform", default="Reference")
     args = parser.parse_args(argv)
     folder = output_folder(args.output)
     results = {}

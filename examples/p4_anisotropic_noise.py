@@ -6,7 +6,7 @@ At h = 0.1 the micro-scale is effective noise of covariance D = (h/2) [[a^2+c^2,
 friction would give a non-Gibbs law, so Stage 1 estimates D and Stage 2 calibrates Gamma = D / (2 kT*).
 Targets: D within 3% with a calibrated interval, RMSE of U vs (x^2+y^2)/2 at most 0.05 kT.
 
-    python examples/p4_anisotropic_noise.py [-o out/p4] [--platform CPU]
+    python examples/p4_anisotropic_noise.py [-o out/p4] [--platform Reference]
 """
 import argparse
 import os
@@ -24,7 +24,7 @@ from _common import output_folder, report_noise, write_json
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-o", "--output", default="out/p4")
-    parser.add_argument("--platform", default="CPU")
+    parser.add_argument("--platform", default="Reference")
     parser.add_argument("--replicas", type=int, default=300)
     parser.add_argument("--steps", type=int, default=40000)
     args = parser.parse_args(argv)

@@ -5,7 +5,7 @@
 At h = 0.02 the micro-scale is effective noise with D = (h/2) A^2 [[2, 1], [1, 5]]. Replicas start in all three
 wells. Targets: D within 3% with a calibrated interval, RMSE of U vs the coarse part at most 0.06 kT.
 
-    python examples/p5_muller_brown.py [-o out/p5] [--platform CPU]
+    python examples/p5_muller_brown.py [-o out/p5] [--platform Reference]
 """
 import argparse
 import os
@@ -20,7 +20,7 @@ from effpot.plots import potential_2d
 from _common import output_folder, report_noise, write_json
 
 
-def learn(platform="CPU", replicas=300, steps=20000, stage2_steps=40000, progress=True, seed=1):
+def learn(platform="Reference", replicas=300, steps=20000, stage2_steps=40000, progress=True, seed=1):
     """Learn P5 with the SPEC settings; returns (potential, seconds)."""
     h = 0.02
     cg = effpot.CoarseGrainer(problems.p5(), 2)
@@ -43,7 +43,7 @@ def learn(platform="CPU", replicas=300, steps=20000, stage2_steps=40000, progres
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-o", "--output", default="out/p5")
-    parser.add_argument("--platform", default="CPU")
+    parser.add_argument("--platform", default="Reference")
     args = parser.parse_args(argv)
     folder = output_folder(args.output)
     potential, elapsed = learn(args.platform)
