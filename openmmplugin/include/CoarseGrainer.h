@@ -146,6 +146,11 @@ public:
     }
     /** Run on a platform and return the learned potential. */
     EffectivePotential run(OpenMM::Platform& platform);
+    /**
+     * One run of the replicas with M = I and isotropic friction Gamma = gamma I, with no fit: the momentum
+     * statistics a scale scan needs (ScaleScan). Uses the step size, replicas, steps and starts set here.
+     */
+    ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma);
     /** Statistics of the last run: Stage 1 (2D/3D) and the run whose positions were fitted (1D or Stage 2). */
     const ReplicaStatistics& getStage1Statistics() const {
         return stage1;

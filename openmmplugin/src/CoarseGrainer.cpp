@@ -528,6 +528,21 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     return result;
 }
 
+ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamma) {
+    if (stepSize == 0)
+        throw OpenMMException("CoarseGrainer.sampleIsotropic: set the step size first (setStepSize)");
+    if (!(gamma > 0))
+        throw OpenMMException("CoarseGrainer.sampleIsotropic: gamma must be positive (1/ps)");
+    int d = dimensions;
+    Run run;
+    Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
+    run.mass.push_back(embed(identity, 1.0));
+    run.friction.push_back(embed(gamma*identity, gamma));
+    run.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
+    run.relaxationRate = gamma;
+    return sample(platform, run, numSteps, false, "scan");
+}
+
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
         vector<pair<string, double> >& diagnostics, vector<string>& problems) const {
     int d = dimensions;

@@ -28,6 +28,7 @@ namespace std {
 #include "RegularGrid.h"
 #include "ReplicaStatistics.h"
 #include "HistogramDistances.h"
+#include "ScaleScan.h"
 #include "TrajectoryStatistics.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
@@ -123,11 +124,16 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::storeMomentum;
 %ignore EffPot::ReplicaStatistics::addPosition;
 %ignore EffPot::CoarseGrainer::getFitter;
+%ignore EffPot::ScaleScan::getPoints;
+%ignore EffPot::ScaleScan::groupLevels;
+%ignore EffPot::ScaleScan::getLevels;
+%ignore EffPot::ScaleScan::run;
 %ignore EffPot::EffectivePotential::getSpline;  /* a reference into the potential: not safe to hand to Python */
 %rename(normalityTest) EffPot::NormalityTests::test;
 %rename(NormalityResult) EffPot::NormalityTests::Result;
 %ignore EffPot::NormalityTests::momentsFromPowerSums;
 %include "NormalityTests.h"
+%include "ScaleScan.h"
 %include "HistogramDistances.h"
 %include "TrajectoryStatistics.h"
 %include "ProgressReporter.h"
@@ -197,3 +203,19 @@ EffPot::ReplicaStatistics* _replicaStatisticsFromXml(const std::string& xml) {
     return OpenMM::XmlSerializer::deserialize<EffPot::ReplicaStatistics>(stream);
 }
 %}
+
+%extend EffPot::ScaleScan {
+    /** Run every step size (returns the number of points; read them with getPoint). */
+    int runScan(OpenMM::Platform& platform) {
+        return $self->run(platform).size();
+    }
+    int getNumLevels() const {
+        return $self->getLevels().size();
+    }
+    EffPot::ScaleScanLevel getLevel(int index) const {
+        std::vector<EffPot::ScaleScanLevel> levels = $self->getLevels();
+        if (index < 0 || index >= (int) levels.size())
+            throw OpenMM::OpenMMException("ScaleScan.getLevel: index out of range");
+        return levels[index];
+    }
+}

@@ -11,6 +11,7 @@ _load_plugins()
 from .integrator import DampedVerletIntegrator  # noqa: E402
 from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
 from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
+from .scale_scan import ScaleScan  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics"]
+__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics", "ScaleScan"]

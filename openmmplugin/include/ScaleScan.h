@@ -1,0 +1,94 @@
+#ifndef EFFPOT_SCALE_SCAN_H_
+#define EFFPOT_SCALE_SCAN_H_
+
+#include "internal/windowsExportEffPot.h"
+#include <string>
+#include <vector>
+
+namespace OpenMM {
+class Platform;
+}
+
+namespace EffPot {
+
+/** What one step size of a ScaleScan gave. */
+struct OPENMM_EXPORT_EFFPOT ScaleScanPoint {
+    double stepSize;                       ///< h, ps
+    double friction;                       ///< gamma used, 1/ps
+    double kT;                             ///< tr <p p^T> / d, kJ/mol (0 if the run exploded)
+    std::vector<double> skewness;          ///< per component
+    std::vector<double> excessKurtosis;    ///< per component
+    std::vector<double> dagostinoPValue;   ///< per component, on thinned samples
+    bool frozen;                           ///< kT collapsed or momenta heavy-tailed (excess kurtosis > 1)
+    bool exploded;                         ///< positions or momenta became non-finite
+    bool gaussian;                         ///< |skewness| and |excess kurtosis| within the tolerances
+};
+
+/** A window of consecutive step sizes whose momenta are Gaussian: one scale level. */
+struct OPENMM_EXPORT_EFFPOT ScaleScanLevel {
+    double smallest, largest;   ///< the step sizes that bound the window (ps)
+    double recommended;         ///< the geometric middle of the window's step sizes (ps)
+    int numPoints;              ///< how many scanned step sizes the window holds
+};
+
+/**
+ * Scale detection (SPEC.md section 8): for a list of step sizes, run the replicas to equilibrium with isotropic
+ * friction gamma = frictionFactor * h (so that kT ~ E[zeta^2] / (2 frictionFactor) does not drift with h), and
+ * record kT, skewness and excess kurtosis per component, D'Agostino-Pearson p-values, and frozen / exploded flags.
+ * Step sizes whose momenta are Gaussian and whose run neither froze nor exploded sit in a gap between scales;
+ * consecutive ones form a level, and the geometric middle of each is recommended.
+ */
+class OPENMM_EXPORT_EFFPOT ScaleScan {
+public:
+    /**
+     * @param energy       an OpenMM expression in x, y, z (as for CoarseGrainer)
+     * @param dimensions   1, 2 or 3
+     */
+    ScaleScan(const std::string& energy, int dimensions);
+    /** The step sizes to scan (ps, positive; any order). */
+    void setStepSizes(const std::vector<double>& stepSizes);
+    /** Or `count` step sizes log-spaced from `smallest` to `largest` (ps). */
+    void setStepSizeRange(double smallest, double largest, int count);
+    const std::vector<double>& getStepSizes() const {
+        return stepSizes;
+    }
+    /** gamma = frictionFactor * h (1/ps^2; default 2). */
+    void setFrictionFactor(double factor);
+    void setNumReplicas(int count);
+    void setNumSteps(int steps);
+    void setNumEquilibrationSteps(int steps);
+    void setInitialBox(const std::vector<double>& lower, const std::vector<double>& upper);
+    void setRandomSeed(int seed);
+    /** Limits of |skewness| and |excess kurtosis| for a Gaussian point (default 0.1 and 0.2, as CoarseGrainer). */
+    void setNormalityTolerance(double skewness, double excessKurtosis);
+    /** Run every step size; returns the points in increasing step size. */
+    const std::vector<ScaleScanPoint>& run(OpenMM::Platform& platform);
+    const std::vector<ScaleScanPoint>& getPoints() const {
+        return points;
+    }
+    int getNumPoints() const {
+        return points.size();
+    }
+    const ScaleScanPoint& getPoint(int index) const;
+    /** The levels of the last run. */
+    std::vector<ScaleScanLevel> getLevels() const {
+        return groupLevels(points);
+    }
+    /** Group points (in increasing step size) into levels: maximal runs of Gaussian, neither frozen nor exploded. */
+    static std::vector<ScaleScanLevel> groupLevels(const std::vector<ScaleScanPoint>& points);
+    /**
+     * Classify a point's statistics: sets frozen (excess kurtosis above 1 in a component, or kT below 1e-4 of
+     * kTScale) and gaussian (all components within the tolerances, and not frozen or exploded).
+     */
+    static void classify(ScaleScanPoint& point, double kTScale, double maxSkewness, double maxExcessKurtosis);
+private:
+    std::string energy;
+    int dimensions, numReplicas, numSteps, numEquilibrationSteps, seed;
+    double frictionFactor, maxSkewness, maxExcessKurtosis;
+    std::vector<double> stepSizes, boxLower, boxUpper;
+    std::vector<ScaleScanPoint> points;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_SCALE_SCAN_H_*/

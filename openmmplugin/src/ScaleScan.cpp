@@ -1,0 +1,169 @@
+#include "ScaleScan.h"
+#include "CoarseGrainer.h"
+#include "NormalityTests.h"
+#include "ReplicaSystem.h"
+#include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <cmath>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+ScaleScan::ScaleScan(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), numReplicas(100),
+        numSteps(20000), numEquilibrationSteps(2000), seed(1), frictionFactor(2.0), maxSkewness(0.1), maxExcessKurtosis(0.2) {
+    ReplicaSystem::validateEnergy(energy, dimensions);
+}
+
+void ScaleScan::setStepSizes(const vector<double>& values) {
+    if (values.empty())
+        throw OpenMMException("ScaleScan.setStepSizes: give at least one step size");
+    for (double h : values)
+        if (!(h > 0) || !isfinite(h))
+            throw OpenMMException("ScaleScan.setStepSizes: step sizes must be positive numbers of ps");
+    stepSizes = values;
+    sort(stepSizes.begin(), stepSizes.end());
+}
+
+void ScaleScan::setStepSizeRange(double smallest, double largest, int count) {
+    if (!(smallest > 0) || !(largest > smallest) || count < 2)
+        throw OpenMMException("ScaleScan.setStepSizeRange: need 0 < smallest < largest and count >= 2");
+    vector<double> values;
+    for (int i = 0; i < count; i++)
+        values.push_back(smallest*pow(largest/smallest, i/(count-1.0)));
+    setStepSizes(values);
+}
+
+void ScaleScan::setFrictionFactor(double factor) {
+    if (!(factor > 0) || !isfinite(factor))
+        throw OpenMMException("ScaleScan.setFrictionFactor: the factor must be positive (gamma = factor * h, 1/ps^2)");
+    frictionFactor = factor;
+}
+
+void ScaleScan::setNumReplicas(int count) {
+    if (count < 20)
+        throw OpenMMException("ScaleScan.setNumReplicas: use at least 20 replicas (10 batches of 2)");
+    numReplicas = count;
+}
+
+void ScaleScan::setNumSteps(int steps) {
+    if (steps < 100)
+        throw OpenMMException("ScaleScan.setNumSteps: use at least 100 sampling steps");
+    numSteps = steps;
+}
+
+void ScaleScan::setNumEquilibrationSteps(int steps) {
+    if (steps < 0)
+        throw OpenMMException("ScaleScan.setNumEquilibrationSteps: the number of steps must be non-negative");
+    numEquilibrationSteps = steps;
+}
+
+void ScaleScan::setInitialBox(const vector<double>& lower, const vector<double>& upper) {
+    CoarseGrainer check(energy, dimensions);
+    check.setInitialBox(lower, upper);
+    boxLower = lower;
+    boxUpper = upper;
+}
+
+void ScaleScan::setRandomSeed(int value) {
+    seed = value;
+}
+
+void ScaleScan::setNormalityTolerance(double skewness, double excessKurtosis) {
+    if (!(skewness > 0) || !(excessKurtosis > 0))
+        throw OpenMMException("ScaleScan.setNormalityTolerance: tolerances must be positive");
+    maxSkewness = skewness;
+    maxExcessKurtosis = excessKurtosis;
+}
+
+const ScaleScanPoint& ScaleScan::getPoint(int index) const {
+    if (index < 0 || index >= (int) points.size())
+        throw OpenMMException("ScaleScan.getPoint: index out of range");
+    return points[index];
+}
+
+void ScaleScan::classify(ScaleScanPoint& point, double kTScale, double maxSkew, double maxKurtosis) {
+    point.frozen = false;
+    bool withinTolerance = true;
+    for (size_t i = 0; i < point.excessKurtosis.size(); i++) {
+        point.frozen |= (point.excessKurtosis[i] > 1.0);
+        withinTolerance &= (fabs(point.skewness[i]) <= maxSkew && fabs(point.excessKurtosis[i]) <= maxKurtosis);
+    }
+    if (!point.exploded && !(point.kT > 1e-4*kTScale))
+        point.frozen = true;
+    point.gaussian = withinTolerance && !point.frozen && !point.exploded;
+}
+
+vector<ScaleScanLevel> ScaleScan::groupLevels(const vector<ScaleScanPoint>& points) {
+    vector<ScaleScanLevel> levels;
+    size_t i = 0;
+    while (i < points.size()) {
+        if (!points[i].gaussian) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j+1 < points.size() && points[j+1].gaussian)
+            j++;
+        ScaleScanLevel level;
+        level.smallest = points[i].stepSize;
+        level.largest = points[j].stepSize;
+        level.recommended = sqrt(level.smallest*level.largest);
+        level.numPoints = j-i+1;
+        levels.push_back(level);
+        i = j+1;
+    }
+    return levels;
+}
+
+const vector<ScaleScanPoint>& ScaleScan::run(Platform& platform) {
+    if (stepSizes.empty())
+        throw OpenMMException("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)");
+    points.clear();
+    int d = dimensions;
+    double kTScale = 0;
+    for (double h : stepSizes) {
+        ScaleScanPoint point;
+        point.stepSize = h;
+        point.friction = frictionFactor*h;
+        point.kT = 0;
+        point.exploded = false;
+        CoarseGrainer grainer(energy, d);
+        grainer.setStepSize(h);
+        grainer.setFriction(point.friction);
+        grainer.setNumReplicas(numReplicas);
+        grainer.setNumSteps(numSteps);
+        grainer.setNumEquilibrationSteps(numEquilibrationSteps);
+        grainer.setRandomSeed(seed);
+        if (!boxLower.empty())
+            grainer.setInitialBox(boxLower, boxUpper);
+        try {
+            ReplicaStatistics statistics = grainer.sampleIsotropic(platform, point.friction);
+            long long count = statistics.getGroupCount(0);
+            double trace = 0;
+            for (int b = 0; b < statistics.getNumBatches(); b++) {
+                vector<double> sums = statistics.getSecondMomentSums(0, b);
+                for (int k = 0; k < d; k++)
+                    trace += sums[k*d+k];
+            }
+            point.kT = trace/(count*d);
+            NormalityTests::momentsFromPowerSums(statistics.getPowerSums(0), d, count, point.skewness, point.excessKurtosis);
+            const vector<double>& stored = statistics.getStoredMomenta(0);
+            if ((int) stored.size() >= 20*d)
+                point.dagostinoPValue = NormalityTests::test(stored, d).dagostinoPValue;
+        }
+        catch (const OpenMMException& e) {
+            if (string(e.what()).find("exploded") == string::npos)
+                throw;
+            point.exploded = true;
+            point.skewness.assign(d, NAN);
+            point.excessKurtosis.assign(d, NAN);
+        }
+        kTScale = max(kTScale, point.kT);
+        points.push_back(point);
+    }
+    // A collapsed kT is recognised against the largest kT of the scan (the same energy landscape at other steps).
+    for (ScaleScanPoint& point : points)
+        classify(point, kTScale, maxSkewness, maxExcessKurtosis);
+    return points;
+}

@@ -1,0 +1,74 @@
+"""Python face of EffPot::ScaleScan: find the scales of a landscape without being told them (SPEC.md section 8)."""
+import openmm as mm
+from openmm import unit
+
+from . import effpot_swig as _swig
+from ._units import strip
+
+
+class ScaleScan:
+    """Scan step sizes with isotropic friction gamma = frictionFactor * h; group the step sizes whose momenta are
+    Gaussian (and whose runs neither froze nor exploded) into levels, one recommended step size per level.
+
+    Parameters
+    ----------
+    energy : str
+        An OpenMM expression in x (1D), x, y (2D) or x, y, z (3D), kJ/mol.
+    dimensions : int
+    """
+
+    def __init__(self, energy, dimensions):
+        self._impl = _swig.ScaleScan(str(energy), int(dimensions))
+
+    def setStepSizes(self, stepSizes):
+        """The step sizes to scan (ps, or quantities)."""
+        self._impl.setStepSizes([strip(h, unit.picosecond, "stepSizes") for h in stepSizes])
+
+    def setStepSizeRange(self, smallest, largest, count):
+        """count step sizes log-spaced from smallest to largest (ps)."""
+        self._impl.setStepSizeRange(strip(smallest, unit.picosecond, "smallest"),
+                                    strip(largest, unit.picosecond, "largest"), int(count))
+
+    def setFrictionFactor(self, factor):
+        """gamma = factor * h (1/ps^2, default 2): kT ~ E[zeta^2] / (2 factor) at every step size."""
+        self._impl.setFrictionFactor(float(factor))
+
+    def setNumReplicas(self, count):
+        self._impl.setNumReplicas(int(count))
+
+    def setNumSteps(self, steps):
+        self._impl.setNumSteps(int(steps))
+
+    def setNumEquilibrationSteps(self, steps):
+        self._impl.setNumEquilibrationSteps(int(steps))
+
+    def setInitialBox(self, lower, upper):
+        self._impl.setInitialBox([float(x) for x in lower], [float(x) for x in upper])
+
+    def setRandomSeed(self, seed):
+        self._impl.setRandomSeed(int(seed))
+
+    def setNormalityTolerance(self, skewness, excessKurtosis):
+        self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
+
+    def run(self, platform=None):
+        """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,
+        excessKurtosis, dagostinoPValue, frozen, exploded, gaussian) in increasing step size, levels a list of
+        dicts (smallest, largest, recommended, numPoints)."""
+        if platform is None:
+            platform = "Reference"
+        if isinstance(platform, str):
+            platform = mm.Platform.getPlatformByName(platform)
+        count = self._impl.runScan(platform)
+        points = []
+        for i in range(count):
+            p = self._impl.getPoint(i)
+            points.append(dict(stepSize=p.stepSize, friction=p.friction, kT=p.kT, skewness=list(p.skewness),
+                               excessKurtosis=list(p.excessKurtosis), dagostinoPValue=list(p.dagostinoPValue),
+                               frozen=p.frozen, exploded=p.exploded, gaussian=p.gaussian))
+        levels = []
+        for i in range(self._impl.getNumLevels()):
+            level = self._impl.getLevel(i)
+            levels.append(dict(smallest=level.smallest, largest=level.largest, recommended=level.recommended,
+                               numPoints=level.numPoints))
+        return points, levels
