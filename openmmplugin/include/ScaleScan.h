@@ -1,6 +1,7 @@
 #ifndef EFFPOT_SCALE_SCAN_H_
 #define EFFPOT_SCALE_SCAN_H_
 
+#include "CoarseGrainer.h"
 #include "internal/windowsExportEffPot.h"
 #include <string>
 #include <vector>
@@ -82,10 +83,10 @@ public:
      */
     static void classify(ScaleScanPoint& point, double kTScale, double maxSkewness, double maxExcessKurtosis);
 private:
-    std::string energy;
-    int dimensions, numReplicas, numSteps, numEquilibrationSteps, seed;
+    CoarseGrainer settings; // replicas, steps, starts and seed, validated once; copied per step size
+    int dimensions;
     double frictionFactor, maxSkewness, maxExcessKurtosis;
-    std::vector<double> stepSizes, boxLower, boxUpper;
+    std::vector<double> stepSizes;
     std::vector<ScaleScanPoint> points;
 };
 

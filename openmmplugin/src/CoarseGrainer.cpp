@@ -660,10 +660,9 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         Run stage2;
         stage2.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
         stage2.friction.push_back(embed(gamma, 1.0));
-        stage2.design.push_back(vector<double>());
-        stage2.relaxationRate = eigen.eigenvalues().minCoeff();
         Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
-        stage2.design[0].assign(identity.data(), identity.data()+d*d);
+        stage2.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
+        stage2.relaxationRate = eigen.eigenvalues().minCoeff();
         sampling = sample(platform, stage2, getNumStage2Steps(), true, "stage 2");
         checkNormality(sampling, 0, "stage2", diagnostics, problems);
         for (const string& note : stage1Notes)

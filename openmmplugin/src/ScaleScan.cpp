@@ -1,7 +1,6 @@
 #include "ScaleScan.h"
 #include "CoarseGrainer.h"
 #include "NormalityTests.h"
-#include "ReplicaSystem.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cmath>
@@ -10,9 +9,9 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
-ScaleScan::ScaleScan(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), numReplicas(100),
-        numSteps(20000), numEquilibrationSteps(2000), seed(1), frictionFactor(2.0), maxSkewness(0.1), maxExcessKurtosis(0.2) {
-    ReplicaSystem::validateEnergy(energy, dimensions);
+ScaleScan::ScaleScan(const string& energy, int dimensions) : settings(energy, dimensions), dimensions(dimensions),
+        frictionFactor(2.0), maxSkewness(0.1), maxExcessKurtosis(0.2) {
+    settings.setNumReplicas(100);
 }
 
 void ScaleScan::setStepSizes(const vector<double>& values) {
@@ -41,32 +40,23 @@ void ScaleScan::setFrictionFactor(double factor) {
 }
 
 void ScaleScan::setNumReplicas(int count) {
-    if (count < 20)
-        throw OpenMMException("ScaleScan.setNumReplicas: use at least 20 replicas (10 batches of 2)");
-    numReplicas = count;
+    settings.setNumReplicas(count);
 }
 
 void ScaleScan::setNumSteps(int steps) {
-    if (steps < 100)
-        throw OpenMMException("ScaleScan.setNumSteps: use at least 100 sampling steps");
-    numSteps = steps;
+    settings.setNumSteps(steps);
 }
 
 void ScaleScan::setNumEquilibrationSteps(int steps) {
-    if (steps < 0)
-        throw OpenMMException("ScaleScan.setNumEquilibrationSteps: the number of steps must be non-negative");
-    numEquilibrationSteps = steps;
+    settings.setNumEquilibrationSteps(steps);
 }
 
 void ScaleScan::setInitialBox(const vector<double>& lower, const vector<double>& upper) {
-    CoarseGrainer check(energy, dimensions);
-    check.setInitialBox(lower, upper);
-    boxLower = lower;
-    boxUpper = upper;
+    settings.setInitialBox(lower, upper);
 }
 
-void ScaleScan::setRandomSeed(int value) {
-    seed = value;
+void ScaleScan::setRandomSeed(int seed) {
+    settings.setRandomSeed(seed);
 }
 
 void ScaleScan::setNormalityTolerance(double skewness, double excessKurtosis) {
@@ -128,15 +118,9 @@ const vector<ScaleScanPoint>& ScaleScan::run(Platform& platform) {
         point.friction = frictionFactor*h;
         point.kT = 0;
         point.exploded = false;
-        CoarseGrainer grainer(energy, d);
+        CoarseGrainer grainer = settings;
         grainer.setStepSize(h);
         grainer.setFriction(point.friction);
-        grainer.setNumReplicas(numReplicas);
-        grainer.setNumSteps(numSteps);
-        grainer.setNumEquilibrationSteps(numEquilibrationSteps);
-        grainer.setRandomSeed(seed);
-        if (!boxLower.empty())
-            grainer.setInitialBox(boxLower, boxUpper);
         try {
             ReplicaStatistics statistics = grainer.sampleIsotropic(platform, point.friction);
             long long count = statistics.getGroupCount(0);
