@@ -1,5 +1,9 @@
 /* SWIG interface of effpot. The effpot Python package wraps these classes to accept numpy arrays and OpenMM units. */
-%module(package="effpot", directors="1") effpot_swig
+%module(package="effpot", directors="1", threads="1") effpot_swig
+/* Every call holds the GIL (%nothread) except the long ones named here, which Python threads run side by side. */
+%nothread;
+%thread EffPot::EnsembleRecorder::record;
+%thread EffPot::DampedVerletIntegrator::step;
 
 %import(module="openmm") "swig/OpenMMSwigHeaders.i"
 %include "swig/typemaps.i"
@@ -30,6 +34,8 @@ namespace std {
 #include "HistogramDistances.h"
 #include "ScaleScan.h"
 #include "TrajectoryStatistics.h"
+#include "EnsembleRecorder.h"
+#include "EnergyExpression.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <memory>
@@ -117,6 +123,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::PSplineFit::evaluateWithGradient;
 %ignore EffPot::EffectivePotential::evaluate;
 %ignore EffPot::EffectivePotential::getNodePosition;
+%ignore EffPot::EnsembleRecorder::getTrajectoryStatistics;  /* a reference: trajectoryStatistics() returns a copy */
 %ignore EffPot::EffectivePotential::createForce;
 %ignore EffPot::EffectivePotential::getDiagnostics();
 %ignore EffPot::EffectivePotential::getNotes();
@@ -136,13 +143,23 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "ScaleScan.h"
 %include "HistogramDistances.h"
 %include "TrajectoryStatistics.h"
+%rename(evaluateEnergyExpression) EffPot::EnergyExpression::evaluate;
+%include "EnergyExpression.h"
 %include "ProgressReporter.h"
 %include "RegularGrid.h"
+%include "EnsembleRecorder.h"
 %include "PSplineFit.h"
 %include "EffectivePotential.h"
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
 %include "CoarseGrainer.h"
+
+%extend EffPot::EnsembleRecorder {
+    /** A copy of the mean-path and ACF accumulator. */
+    EffPot::TrajectoryStatistics trajectoryStatistics() const {
+        return $self->getTrajectoryStatistics();
+    }
+}
 
 %extend EffPot::EffectivePotential {
     /** U at N points (N x d values, point-major), kJ/mol. */

@@ -1,0 +1,215 @@
+"""Figures of the report: the learned potential and the surrogate-vs-reference comparisons (SPEC.md section 7).
+
+Reference (full model) curves are black, surrogate curves orange, everywhere; bands are +-2 standard errors.
+"""
+import numpy as np
+
+from ._files import atomic_save_figure
+from .plots import _pyplot, potential_1d, potential_2d
+
+REFERENCE = dict(color="k", label="reference (full f, deterministic damped scheme)")
+SURROGATE = dict(color="C1", label="surrogate (learned U, Langevin)")
+NAMES = "xyz"
+
+
+def _finish(figure, path, title=""):
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    atomic_save_figure(figure, path, dpi=100)
+    _pyplot().close(figure)
+
+
+def potential_figure(potential, reference, path, title=""):
+    """1D: learned U with its band against the coarse part; 2D: contours and error map (or the learned U and its
+    standard error when no reference is known); 3D: slices through the minimum."""
+    d = potential.dimensions
+    if d == 1:
+        references = [("coarse part (reference)", reference)] if reference is not None else []
+        potential_1d([("learned U", potential)], references, path, title=title)
+    elif d == 2 and reference is not None:
+        potential_2d(potential, reference, path, title=title)
+    else:
+        _potential_slices(potential, reference, path, title)
+
+
+def _potential_slices(potential, reference, path, title):
+    plt = _pyplot()
+    axes, values, errors, supported = potential.grid()
+    d = potential.dimensions
+    index = np.unravel_index(np.argmin(np.where(supported, values, np.inf)), values.shape)
+    figure, panels = plt.subplots(1, 2 if d == 2 else 3, figsize=(13, 4.2))
+    if d == 2:  # no reference: the learned U and its standard error over the support
+        X, Y = np.meshgrid(axes[0], axes[1], indexing="ij")
+        shown = np.where(supported, values, np.nan)
+        filled = panels[0].contourf(X, Y, shown, levels=20, cmap="viridis")
+        figure.colorbar(filled, ax=panels[0], label="kJ/mol")
+        panels[0].set_title("learned U (support only)")
+        if errors is not None:
+            filled = panels[1].contourf(X, Y, np.where(supported, errors, np.nan), levels=20, cmap="magma")
+            figure.colorbar(filled, ax=panels[1], label="kJ/mol")
+        panels[1].set_title("standard error of U (bootstrap over batches)")
+        for panel in panels:
+            panel.set_xlabel("x (nm)")
+            panel.set_ylabel("y (nm)")
+            panel.set_aspect("equal")
+    else:  # 3D: one line through the minimum along each axis
+        for c in range(3):
+            selector = list(index)
+            selector[c] = slice(None)
+            line = values[tuple(selector)]
+            keep = supported[tuple(selector)]
+            panels[c].plot(axes[c], np.where(keep, line, np.nan), color="C1", label="learned U")
+            if errors is not None:
+                band = errors[tuple(selector)]
+                panels[c].fill_between(axes[c], np.where(keep, line - 2 * band, np.nan),
+                                       np.where(keep, line + 2 * band, np.nan), color="C1", alpha=0.25, lw=0)
+            if reference is not None:
+                points = np.array([[axes[k][index[k]] for k in range(3)]] * len(axes[c]))
+                points[:, c] = axes[c]
+                ref = reference(points)
+                offset = np.nanmean(np.where(keep, line - ref, np.nan))
+                panels[c].plot(axes[c], ref + offset, color="k", lw=0.8, label="coarse part")
+            panels[c].set_xlabel(f"{NAMES[c]} (nm), through the minimum")
+            panels[c].set_ylabel("kJ/mol")
+            panels[c].legend(fontsize=8)
+    _finish(figure, path, title)
+
+
+def _marginals(counts, grid):
+    bins = list(grid.getBins())
+    d = len(bins)
+    array = np.asarray(counts, dtype=float).reshape(tuple(reversed(bins))).transpose()
+    array = array / array.sum()
+    result = []
+    for c in range(d):
+        width = grid.getBinWidth(c)
+        centres = grid.getLower()[c] + width * (np.arange(bins[c]) + 0.5)
+        result.append((centres, array.sum(axis=tuple(k for k in range(d) if k != c)) / width))
+    return array, result
+
+
+def densities(curves, metrics, path, title=""):
+    """Equilibrium densities of q: the marginals of both models, and in 2D both densities side by side."""
+    plt = _pyplot()
+    grid = curves["grid"]
+    d = grid.getDimensions()
+    ref, ref_marginals = _marginals(curves["histogram_reference"], grid)
+    sur, sur_marginals = _marginals(curves["histogram_surrogate"], grid)
+    extra = 2 if d == 2 else 0
+    figure, panels = plt.subplots(1, d + extra, figsize=(4.6 * (d + extra), 3.9))
+    panels = np.atleast_1d(panels)
+    for c in range(d):
+        (x, r), (_, s) = ref_marginals[c], sur_marginals[c]
+        panels[c].step(x, r, where="mid", **REFERENCE)
+        panels[c].step(x, s, where="mid", **SURROGATE)
+        panels[c].set_xlabel(f"{NAMES[c]} (nm)")
+        panels[c].set_ylabel("density (1/nm)")
+        panels[c].set_title(f"marginal of {NAMES[c]}")
+    panels[0].legend(fontsize=7)
+    if d == 2:
+        lower, upper = grid.getLower(), grid.getUpper()
+        top = max(ref.max(), sur.max())
+        for panel, data, name in ((panels[2], ref, "reference"), (panels[3], sur, "surrogate")):
+            image = panel.imshow(data.T, origin="lower", extent=(lower[0], upper[0], lower[1], upper[1]),
+                                 vmin=0, vmax=top, cmap="viridis", aspect="equal")
+            panel.set_title(f"{name} histogram (fraction per bin)")
+            panel.set_xlabel("x (nm)")
+            panel.set_ylabel("y (nm)")
+        figure.colorbar(image, ax=panels[3])
+    _finish(figure, path, title or f"Equilibrium densities: TV distance {metrics['tv_distance']:.3f}, "
+                                  f"KL {metrics['kl_divergence']:.4f}")
+
+
+def mean_paths(curves, metrics, replicas, path, title=""):
+    """Mean paths of both models per component, with +-2 standard-error bands."""
+    plt = _pyplot()
+    t = curves["path_times"]
+    mean_r, mean_s = curves["mean_path_reference"], curves["mean_path_surrogate"]
+    d = mean_r.shape[1]
+    figure, panels = plt.subplots(1, d, figsize=(5.2 * d, 3.9))
+    panels = np.atleast_1d(panels)
+    for c in range(d):
+        for mean, spread, style in ((mean_r, curves["path_spread_reference"], REFERENCE),
+                                    (mean_s, curves["path_spread_surrogate"], SURROGATE)):
+            band = 2 * spread[:, c] / np.sqrt(replicas)
+            panels[c].plot(t, mean[:, c], lw=1.2, **style)
+            panels[c].fill_between(t, mean[:, c] - band, mean[:, c] + band, color=style["color"], alpha=0.2, lw=0)
+        panels[c].set_xlabel("t (ps)")
+        panels[c].set_ylabel(f"mean of {NAMES[c]} (nm)")
+    panels[0].legend(fontsize=7)
+    _finish(figure, path, title or f"Mean paths over {replicas} trajectories: largest difference "
+                                  f"{metrics['mean_path_max_difference_sd']:.3f} sd of q")
+
+
+def autocorrelations(curves, metrics, path, title=""):
+    """Normalized ACFs per component."""
+    plt = _pyplot()
+    lags = curves["acf_lag_times"]
+    acf_r, acf_s = curves["acf_reference"], curves["acf_surrogate"]
+    d = acf_r.shape[1]
+    figure, panels = plt.subplots(1, d, figsize=(5.2 * d, 3.9))
+    panels = np.atleast_1d(panels)
+    for c in range(d):
+        panels[c].plot(lags, acf_r[:, c], lw=1.2, **REFERENCE)
+        panels[c].plot(lags, acf_s[:, c], lw=1.2, ls="--", **SURROGATE)
+        panels[c].axhline(0, color="0.7", lw=0.6)
+        panels[c].set_xlabel("lag (ps)")
+        panels[c].set_ylabel(f"C(m)/C(0) of {NAMES[c]}")
+    panels[0].legend(fontsize=7)
+    _finish(figure, path, title or f"Normalized autocorrelation: largest difference "
+                                  f"{metrics['acf_max_difference']:.3f}")
+
+
+def phase_portraits(curves, metrics, path, title=""):
+    """One trajectory of the full and of the surrogate Hamiltonian from the same state: (q, v) per component,
+    and the path in the plane (2D)."""
+    plt = _pyplot()
+    portraits = curves["portraits"]
+    if not portraits:
+        return False
+    d = curves["mean_path_reference"].shape[1]
+    extra = 1 if d >= 2 else 0
+    figure, panels = plt.subplots(1, d + extra, figsize=(4.6 * (d + extra), 4.2))
+    panels = np.atleast_1d(panels)
+    full_step, surrogate_step = curves["portrait_steps"]["full"], curves["portrait_steps"]["surrogate"]
+    styles = (("full", dict(color="k", lw=0.6, label=f"full f, h = {full_step:.2g} ps")),
+              ("surrogate", dict(color="C1", lw=1.2, label=f"learned U, h = {surrogate_step:.2g} ps")))
+    for c in range(d):
+        for name, style in styles:
+            q, v = portraits[name][1], portraits[name][2]
+            panels[c].plot(q[:, c], v[:, c], **style)
+        panels[c].set_xlabel(f"{NAMES[c]} (nm)")
+        panels[c].set_ylabel(f"v_{NAMES[c]} (nm/ps)")
+    if extra:
+        for name, style in styles:
+            q = portraits[name][1]
+            panels[d].plot(q[:, 0], q[:, 1], **style)
+        panels[d].set_xlabel("x (nm)")
+        panels[d].set_ylabel("y (nm)")
+        panels[d].set_title("path in the plane")
+    panels[0].legend(fontsize=7)
+    _finish(figure, path, title or "Hamiltonian phase portraits from the same state (energy conserved, no friction)")
+    return True
+
+
+def stable_steps(curves, metrics, tolerance, path, title=""):
+    """Energy error per trajectory against the step size for the full and the surrogate Hamiltonian."""
+    plt = _pyplot()
+    figure, panel = plt.subplots(figsize=(6.4, 4.2))
+    for key, style in (("stable_steps_full", dict(color="k", marker="o", label="full f")),
+                       ("stable_steps_surrogate", dict(color="C1", marker="s", label="learned U"))):
+        table = np.array(curves[key], dtype=float)
+        errors = np.where(np.isfinite(table[:, 1]), table[:, 1], np.nan)
+        panel.loglog(table[:, 0], np.maximum(errors, 1e-12), lw=1, ms=4, **style)
+    panel.axhline(tolerance, color="C3", ls=":", label=f"tolerance {tolerance:.3g} kJ/mol")
+    panel.set_xlabel("step size (ps)")
+    panel.set_ylabel("max |H(t) - H(0)| per trajectory (kJ/mol)")
+    panel.legend(fontsize=8)
+    ratio = metrics["stable_step_ratio"]
+
+    def shown(step):
+        return "none" if step is None else f"{step:.2g} ps"
+    _finish(figure, path, title or (f"Largest stable steps: full {shown(metrics['full_hamiltonian_stable_step'])}, "
+                                    f"surrogate {shown(metrics['surrogate_hamiltonian_stable_step'])}"
+                                    + (f" ({ratio:.0f}x)" if ratio else "")))
