@@ -112,8 +112,16 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     for (int i = 0; i < d; i++) {
         definitions<<(i > 0 ? " + " : "")<<getWallStiffness(i)<<"*("<<names[i]<<"1-effpot_"<<names[i]<<")^2";
     }
-    for (int i = 0; i < d; i++)
-        definitions<<"; effpot_"<<names[i]<<" = min(max("<<names[i]<<"1, "<<lower[i]<<"), "<<upper[i]<<")";
+    // The table argument, clamped to the box. Written with step/select rather than min/max so that a NaN
+    // coordinate (an exploded run) maps into the box too: OpenMM's tables throw outside their range, and an
+    // exception cannot unwind through JIT-compiled expressions, so the process would abort instead of the run
+    // reporting NaN energies.
+    // The clamp stops a hair inside the box: the table's own grid ends may differ from the box by rounding.
+    for (int i = 0; i < d; i++) {
+        double inset = 1e-9*(upper[i]-lower[i]), low = lower[i]+inset, high = upper[i]-inset;
+        definitions<<"; effpot_"<<names[i]<<" = select(step("<<names[i]<<"1-("<<low<<")), select(step("<<names[i]
+                   <<"1-("<<high<<")), "<<high<<", "<<names[i]<<"1), "<<low<<")";
+    }
     for (int p : particles)
         if (p < 0)
             throw OpenMMException("EffectivePotential.createForce: particle indices must be non-negative");

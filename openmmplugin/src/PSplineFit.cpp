@@ -91,7 +91,7 @@ typedef Eigen::SparseMatrix<double> SparseMatrix;
 
 } // namespace
 
-// The weighted normal equations B^T W B, B^T W y and y^T W y, and the roughness penalty P (second differences of
+// The weighted normal equations B^T W B, B^T W y and y^T W y, and the roughness penalty P (third differences of
 // the coefficients along every dimension), assembled once for any smoothing.
 struct PSplineFit::Normal {
     SparseMatrix gram, penalty;
@@ -147,12 +147,12 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
     for (int dim = 0; dim < d; dim++)
         for (int c = 0; c < total; c++) {
             int position = (c/strides[dim])%sizes[dim];
-            if (position+2 >= sizes[dim])
+            if (position+3 >= sizes[dim])
                 continue;
-            int idx[3] = {c, c+strides[dim], c+2*strides[dim]};
-            double coef[3] = {1, -2, 1};
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++)
+            int idx[4] = {c, c+strides[dim], c+2*strides[dim], c+3*strides[dim]};
+            double coef[4] = {-1, 3, -3, 1};
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
                     entries.push_back(Triplet(idx[a], idx[b], coef[a]*coef[b]));
         }
     normal.penalty.resize(total, total);

@@ -81,8 +81,8 @@ def learn(config_path, output, force=False, progress=True, then_compare=False):
     staging, final = _prepare_output(output, force)
     try:
         from .workflow import learn as run_learning
-        bar, _ = _progress(progress)
-        potential, summary = run_learning(config, progress=bool(bar))
+        # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
+        potential, summary = run_learning(config, progress=True if progress else (lambda *report: None))
         _print_learning(summary)
         if then_compare:
             _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,

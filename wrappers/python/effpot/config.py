@@ -128,6 +128,11 @@ def validate(data, source="config"):
                               f"(known: {', '.join('[' + s + ']' for s in SCHEMA)})")
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: [{section}] must be a table of keys")
+    for section, table in data.items():
+        for key in table:
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"{source}: unknown key '{key}' in [{section}]{_suggest(key, list(SCHEMA[section]))} "
+                                  f"(known: {', '.join(SCHEMA[section])})")
     for section, keys in REQUIRED.items():
         for key in keys:
             if key not in data.get(section, {}):
@@ -138,9 +143,6 @@ def validate(data, source="config"):
         raise ConfigError(f"{source}: [model] dimensions must be 1, 2 or 3, got {dimensions}")
     for section, table in data.items():
         for key, value in table.items():
-            if key not in SCHEMA[section]:
-                raise ConfigError(f"{source}: unknown key '{key}' in [{section}]{_suggest(key, list(SCHEMA[section]))} "
-                                  f"(known: {', '.join(SCHEMA[section])})")
             kind, check, description = SCHEMA[section][key]
             where = f"{source}: [{section}] {key}"
             _check_value(where, kind, value, dimensions)

@@ -21,6 +21,10 @@ def _platform(platform):
     return mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
 
 
+class _Stopped(Exception):
+    """A batch abandoned because another batch failed or the user interrupted the run."""
+
+
 def default_threads():
     return max(1, os.cpu_count() or 1)
 
@@ -98,6 +102,7 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
     total_steps = count * (equilibration + samples * interval)
     done = [0]
     lock = threading.Lock()
+    stop = threading.Event()
     chunks = 20  # progress granularity
 
     def advance(amount):
@@ -114,7 +119,7 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
         context.setVelocities(velocities[lo:hi])
         recorder = _swig.EnsembleRecorder(list(range(hi - lo)), dimensions, grid, max_lag, times)
         remaining = equilibration
-        while remaining > 0:
+        while remaining > 0 and not stop.is_set():
             n = min(remaining, max(1, equilibration // chunks))
             integrator.step(n)
             remaining -= n
@@ -123,6 +128,8 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
             recorder.record(context, 1, 0)
         taken = 0
         while taken < samples:
+            if stop.is_set():
+                raise _Stopped()
             n = min(samples - taken, max(1, samples // chunks))
             recorder.record(context, n, interval)
             taken += n
@@ -135,8 +142,16 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
     if threads == 1:
         recorders = [run_batch(b) for b in range(batches)]
     else:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
-            recorders = list(pool.map(run_batch, range(batches)))
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
+        try:
+            futures = [pool.submit(run_batch, b) for b in range(batches)]
+            recorders = [future.result() for future in futures]
+        except BaseException:
+            # Ctrl-C (or a failed batch): the running batches stop at their next chunk, the others never start.
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     seconds = time.perf_counter() - start
     merged = recorders[0]
     for other in recorders[1:]:
