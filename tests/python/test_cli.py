@@ -187,3 +187,19 @@ def test_demo_configuration_is_valid():
         import tomllib
         data = config.validate(tomllib.load(stream), "demo")
     assert data["model"]["dimensions"] == 2 and data["learn"]["step_size"] == 0.02
+
+
+def test_every_configuration_key_is_documented():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "cli.md")
+    with open(path) as stream:
+        text = stream.read()
+    for section, keys in config.SCHEMA.items():
+        assert f"**[{section}]**" in text, section
+        for key in keys:
+            assert f"| `{key}` |" in text, (section, key)
+
+
+@pytest.mark.parametrize("name", ["p1_h03", "p2_h03", "p4_anisotropic"])
+def test_example_configurations_are_valid(name):
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", name + ".toml")
+    assert config.load(path)["learn"]["step_size"] > 0

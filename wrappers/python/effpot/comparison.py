@@ -224,10 +224,11 @@ def compare(potential, settings, energy=None, progress=None):
     p_start, p_velocity = q1[0], v1[0]
     if full_step is not None and surrogate_step is not None:
         portrait_steps = {"full": full_step / 4, "surrogate": surrogate_step / 2}
-        sample_time = max(surrogate_step / 2, h)
+        # The surrogate is drawn at every one of its steps; the full model as finely, at most every h / 2.
+        sample_times = {"full": min(h / 2, portrait_steps["surrogate"]), "surrogate": portrait_steps["surrogate"]}
         for name, build in (("full", models.fullHamiltonian), ("surrogate", models.surrogateHamiltonian)):
             portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
-                                             sample_time, platform)
+                                             sample_times[name], platform)
 
     metrics = {
         "kT": kT,

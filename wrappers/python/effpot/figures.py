@@ -12,10 +12,24 @@ SURROGATE = dict(color="C1", label="surrogate (learned U, Langevin)")
 NAMES = "xyz"
 
 
-def _finish(figure, path, title=""):
+def _width(panels):
+    return max(6.8, 4.6 * panels)
+
+
+def _legend_below(figure, axis):
+    """One legend for the figure, below the panels, so that it never hides a curve."""
+    handles, labels = axis.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
+
+
+def _finish(figure, path, title="", legend=None):
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
+    if legend is not None:
+        _legend_below(figure, legend)
+    else:
+        figure.tight_layout()
     atomic_save_figure(figure, path, dpi=100)
     _pyplot().close(figure)
 
@@ -97,7 +111,7 @@ def densities(curves, metrics, path, title=""):
     ref, ref_marginals = _marginals(curves["histogram_reference"], grid)
     sur, sur_marginals = _marginals(curves["histogram_surrogate"], grid)
     extra = 2 if d == 2 else 0
-    figure, panels = plt.subplots(1, d + extra, figsize=(4.6 * (d + extra), 3.9))
+    figure, panels = plt.subplots(1, d + extra, figsize=(_width(d + extra), 4.3))
     panels = np.atleast_1d(panels)
     for c in range(d):
         (x, r), (_, s) = ref_marginals[c], sur_marginals[c]
@@ -106,7 +120,6 @@ def densities(curves, metrics, path, title=""):
         panels[c].set_xlabel(f"{NAMES[c]} (nm)")
         panels[c].set_ylabel("density (1/nm)")
         panels[c].set_title(f"marginal of {NAMES[c]}")
-    panels[0].legend(fontsize=7)
     if d == 2:
         lower, upper = grid.getLower(), grid.getUpper()
         top = max(ref.max(), sur.max())
@@ -118,7 +131,7 @@ def densities(curves, metrics, path, title=""):
             panel.set_ylabel("y (nm)")
         figure.colorbar(image, ax=panels[3])
     _finish(figure, path, title or f"Equilibrium densities: TV distance {metrics['tv_distance']:.3f}, "
-                                  f"KL {metrics['kl_divergence']:.4f}")
+                                  f"KL {metrics['kl_divergence']:.4f}", legend=panels[0])
 
 
 def mean_paths(curves, metrics, replicas, path, title=""):
@@ -127,7 +140,7 @@ def mean_paths(curves, metrics, replicas, path, title=""):
     t = curves["path_times"]
     mean_r, mean_s = curves["mean_path_reference"], curves["mean_path_surrogate"]
     d = mean_r.shape[1]
-    figure, panels = plt.subplots(1, d, figsize=(5.2 * d, 3.9))
+    figure, panels = plt.subplots(1, d, figsize=(_width(d), 4.3))
     panels = np.atleast_1d(panels)
     for c in range(d):
         for mean, spread, style in ((mean_r, curves["path_spread_reference"], REFERENCE),
@@ -137,9 +150,8 @@ def mean_paths(curves, metrics, replicas, path, title=""):
             panels[c].fill_between(t, mean[:, c] - band, mean[:, c] + band, color=style["color"], alpha=0.2, lw=0)
         panels[c].set_xlabel("t (ps)")
         panels[c].set_ylabel(f"mean of {NAMES[c]} (nm)")
-    panels[0].legend(fontsize=7)
     _finish(figure, path, title or f"Mean paths over {replicas} trajectories: largest difference "
-                                  f"{metrics['mean_path_max_difference_sd']:.3f} sd of q")
+                                  f"{metrics['mean_path_max_difference_sd']:.3f} sd of q", legend=panels[0])
 
 
 def autocorrelations(curves, metrics, path, title=""):
@@ -148,7 +160,7 @@ def autocorrelations(curves, metrics, path, title=""):
     lags = curves["acf_lag_times"]
     acf_r, acf_s = curves["acf_reference"], curves["acf_surrogate"]
     d = acf_r.shape[1]
-    figure, panels = plt.subplots(1, d, figsize=(5.2 * d, 3.9))
+    figure, panels = plt.subplots(1, d, figsize=(_width(d), 4.3))
     panels = np.atleast_1d(panels)
     for c in range(d):
         panels[c].plot(lags, acf_r[:, c], lw=1.2, **REFERENCE)
@@ -156,9 +168,8 @@ def autocorrelations(curves, metrics, path, title=""):
         panels[c].axhline(0, color="0.7", lw=0.6)
         panels[c].set_xlabel("lag (ps)")
         panels[c].set_ylabel(f"C(m)/C(0) of {NAMES[c]}")
-    panels[0].legend(fontsize=7)
     _finish(figure, path, title or f"Normalized autocorrelation: largest difference "
-                                  f"{metrics['acf_max_difference']:.3f}")
+                                  f"{metrics['acf_max_difference']:.3f}", legend=panels[0])
 
 
 def phase_portraits(curves, metrics, path, title=""):
@@ -170,11 +181,12 @@ def phase_portraits(curves, metrics, path, title=""):
         return False
     d = curves["mean_path_reference"].shape[1]
     extra = 1 if d >= 2 else 0
-    figure, panels = plt.subplots(1, d + extra, figsize=(4.6 * (d + extra), 4.2))
+    figure, panels = plt.subplots(1, d + extra, figsize=(_width(d + extra), 4.6))
     panels = np.atleast_1d(panels)
     full_step, surrogate_step = curves["portrait_steps"]["full"], curves["portrait_steps"]["surrogate"]
-    styles = (("full", dict(color="k", lw=0.6, label=f"full f, h = {full_step:.2g} ps")),
-              ("surrogate", dict(color="C1", lw=1.2, label=f"learned U, h = {surrogate_step:.2g} ps")))
+    styles = (("full", dict(color="k", lw=0.8, label=f"full f, h = {full_step:.2g} ps")),
+              ("surrogate", dict(color="C1", lw=1.2, marker=".", ms=3,
+                                 label=f"learned U, h = {surrogate_step:.2g} ps (dots: every step)")))
     for c in range(d):
         for name, style in styles:
             q, v = portraits[name][1], portraits[name][2]
@@ -188,8 +200,7 @@ def phase_portraits(curves, metrics, path, title=""):
         panels[d].set_xlabel("x (nm)")
         panels[d].set_ylabel("y (nm)")
         panels[d].set_title("path in the plane")
-    panels[0].legend(fontsize=7)
-    _finish(figure, path, title or "Hamiltonian phase portraits from the same state (energy conserved, no friction)")
+    _finish(figure, path, title or "Hamiltonian phase portraits from one state (no friction)", legend=panels[0])
     return True
 
 
