@@ -151,6 +151,23 @@ public:
      * statistics a scale scan needs (ScaleScan). Uses the step size, replicas, steps and starts set here.
      */
     ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma);
+    /**
+     * Pick the friction for the 1D run and Stage 1 from a short pilot run (a tenth of the steps, M = I,
+     * gamma_pilot = 1/(20 h)): its energy balance gives the effective noise D per component, and the friction is
+     * the gamma for which the predicted kinetic kT, D phi(gamma h) / (2 gamma m), equals the target kT
+     * (setTargetKT; SPEC.md section 4). run() calls it when no friction was set (setAutomaticFriction()).
+     *
+     * @return the friction, in 1/ps (it is not stored: call setFriction to keep it)
+     */
+    double choosePilotFriction(OpenMM::Platform& platform);
+    /** Let run() choose the friction by a pilot run (the default until setFriction is called). */
+    void setAutomaticFriction() {
+        friction = 0;
+    }
+    /** Whether run() will choose the friction by a pilot run. */
+    bool isFrictionAutomatic() const {
+        return friction == 0;
+    }
     /** Statistics of the last run: Stage 1 (2D/3D) and the run whose positions were fitted (1D or Stage 2). */
     const ReplicaStatistics& getStage1Statistics() const {
         return stage1;
@@ -165,6 +182,9 @@ private:
     void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label,
                         std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
     std::vector<double> initialPositions(int count) const;
+    // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
+    double predictedKineticKT(double noise, double gamma) const;
+    std::vector<std::pair<std::string, double> > pilotDiagnostics; // of the last automatic friction choice
     std::string energy;
     std::shared_ptr<OpenMM::System> userSystem;
     std::vector<int> replicaParticles;

@@ -76,6 +76,12 @@ public:
     void setNodeSupported(const std::vector<int>& supported);
     /** Fix the additive constant: the minimum of U over the supported nodes (all nodes if none is flagged) is 0. */
     void normalize();
+    /**
+     * The largest eigenvalue of the Hessian of U over the supported nodes (kJ/mol/nm^2), by central differences
+     * of the spline (nodes whose stencil leaves the box are skipped). h^2 times it over the mass says whether a
+     * step h resolves U: SPEC.md section 3 wants h^2 lambda_max / m <~ 0.3.
+     */
+    double getMaxCurvature() const;
     /** The spline before the additive constant. */
     const PSplineFit& getSpline() const {
         return spline;

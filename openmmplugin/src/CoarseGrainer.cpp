@@ -578,8 +578,18 @@ void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int grou
 EffectivePotential CoarseGrainer::run(Platform& platform) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
-    if (friction == 0)
-        throw OpenMMException("CoarseGrainer.run: set the friction first (setFriction), e.g. gamma ~ h E[zeta^2] / (2 kT)");
+    // No friction set: a pilot run picks it (and is undone afterwards, so that a rerun pilots again).
+    struct AutomaticFriction {
+        double& friction;
+        bool automatic;
+        ~AutomaticFriction() {
+            if (automatic)
+                friction = 0;
+        }
+    } automaticFriction{friction, friction == 0};
+    pilotDiagnostics.clear();
+    if (automaticFriction.automatic)
+        friction = choosePilotFriction(platform);
     if (getNumReplicas() < numBatches)
         throw OpenMMException("CoarseGrainer.run: "+to_string(getNumReplicas())+" replicas cannot fill "+to_string(numBatches)+
                               " batches: use more replicas (setNumReplicas) or fewer batches (setNumBatches)");
@@ -720,6 +730,16 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     potential.setNoiseCovariance(noise, noiseError);
     for (auto& entry : diagnostics)
         potential.getDiagnostics()[entry.first] = entry.second;
+    for (auto& entry : pilotDiagnostics)
+        potential.getDiagnostics()[entry.first] = entry.second;
+    potential.getDiagnostics()["settings.frictionAutomatic"] = (automaticFriction.automatic ? 1 : 0);
+    // Does the step resolve what was learned? (SPEC.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
+    double resolution = stepSize*stepSize*potential.getMaxCurvature()/(d == 1 ? mass : 1.0);
+    potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
+    if (resolution > 0.3)
+        potential.getNotes()["resolutionWarning"] = "the learned U has curvature the step does not resolve (h^2 lambda_max/m = "+
+                number(resolution)+" > 0.3): its sharpest features are partly noise at this step; a smaller step learns them, "
+                "a larger one smooths them out";
     auto& notes = potential.getNotes();
     auto& numbers = potential.getDiagnostics();
     notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");

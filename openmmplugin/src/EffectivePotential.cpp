@@ -2,6 +2,7 @@
 #include "openmm/CustomCompoundBondForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/TabulatedFunction.h"
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -139,4 +140,38 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     for (int p : particles)
         force->addBond({p}, {});
     return force;
+}
+
+double EffectivePotential::getMaxCurvature() const {
+    int d = getDimensions();
+    double largest = 0;
+    vector<double> delta(d);
+    for (int i = 0; i < d; i++)
+        delta[i] = 0.25*(upper[i]-lower[i])/(nodes[i]-1);
+    for (int n = 0; n < getNumNodes(); n++) {
+        if (!nodeSupported.empty() && !nodeSupported[n])
+            continue;
+        double point[3];
+        getNodePosition(n, point);
+        bool inside = true;
+        for (int i = 0; i < d; i++)
+            inside = inside && point[i]-delta[i] >= lower[i] && point[i]+delta[i] <= upper[i];
+        if (!inside)
+            continue;
+        Eigen::MatrixXd hessian(d, d);
+        for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++) {
+                double value = 0;
+                for (int si = -1; si <= 1; si += 2)
+                    for (int sj = -1; sj <= 1; sj += 2) {
+                        double shifted[3] = {point[0], point[1], point[2]};
+                        shifted[i] += si*delta[i];
+                        shifted[j] += sj*delta[j];
+                        value += si*sj*evaluate(shifted);
+                    }
+                hessian(i, j) = hessian(j, i) = value/(4*delta[i]*delta[j]);
+            }
+        largest = max(largest, Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(hessian).eigenvalues().maxCoeff());
+    }
+    return largest;
 }

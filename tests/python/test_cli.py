@@ -133,7 +133,8 @@ def test_compare_adds_metrics_figures_and_report(learned, capsys):
     (("starts = [[0.0, 0.0]]", "starts = [[0.0]]"), "[learn] starts must be a non-empty list of points, each a list of 2"),
     (('coarse_energy = "(x^2+y^2)/2"', 'coarse_energy = "(x^2+q^2)/2"'), "[model] coarse_energy: the energy uses the unknown variable 'q'"),
     (('seed = 3', 'seed = 3\nplatform = "Quantum"'), "[run] platform 'Quantum' is not available here"),
-    (("friction = 0.5", ""), "[learn] friction is required"),
+    (("step_size = 0.1", ""), "[learn] step_size is required"),
+    (("friction = 0.5", 'friction = "automatic"'), '[learn] friction must be a number or "auto"'),
 ])
 def test_bad_configuration_names_the_key(tmp_path, capsys, change, message):
     path = write(str(tmp_path), GOOD.replace(*change))

@@ -30,6 +30,12 @@ def _lengths(value, dimensions, name):
     return _per_dimension(value, dimensions, name, float)
 
 
+def _platform(platform):
+    if platform is None:
+        platform = "Reference"
+    return mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
+
+
 class CoarseGrainer:
     """Learn the effective potential of an energy landscape at the scale set by the step size.
 
@@ -76,8 +82,18 @@ class CoarseGrainer:
         self._impl.setStepSize(strip(h, unit.picosecond, "stepSize"))
 
     def setFriction(self, gamma):
-        """The friction gamma (1/ps) of the 1D run and of Stage 1."""
-        self._impl.setFriction(strip(gamma, unit.picosecond ** -1, "friction"))
+        """The friction gamma (1/ps) of the 1D run and of Stage 1, or "auto" (the default): a pilot run picks
+        the gamma whose predicted kinetic kT is the target kT (setTargetKT), SPEC.md section 4."""
+        if isinstance(gamma, str):
+            if gamma != "auto":
+                raise ValueError(f"friction: give a number (1/ps) or 'auto', not {gamma!r}")
+            self._impl.setAutomaticFriction()
+        else:
+            self._impl.setFriction(strip(gamma, unit.picosecond ** -1, "friction"))
+
+    def choosePilotFriction(self, platform=None):
+        """Run the pilot run alone and return the friction it picks (1/ps), without keeping it."""
+        return self._impl.choosePilotFriction(_platform(platform))
 
     def setMass(self, m):
         """The scalar mass (dalton) of the 1D run."""
@@ -160,8 +176,8 @@ class CoarseGrainer:
         self._impl.setFitNumBootstrap(int(count))
 
     def __getattr__(self, name):
-        # Getters (getStepSize, getNumReplicas, ...) come straight from the C++ object.
-        if name.startswith("get"):
+        # Getters (getStepSize, getNumReplicas, isFrictionAutomatic, ...) come straight from the C++ object.
+        if name.startswith("get") or name.startswith("is"):
             return getattr(self._impl, name)
         raise AttributeError(name)
 
@@ -176,10 +192,7 @@ class CoarseGrainer:
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
         """
-        if platform is None:
-            platform = "Reference"
-        if isinstance(platform, str):
-            platform = mm.Platform.getPlatformByName(platform)
+        platform = _platform(platform)
         reporter = None
         if progress is True:
             reporter = TextProgress()

@@ -35,9 +35,11 @@ SCHEMA = {
     },
     "learn": {
         "step_size": ("float", _positive, "h in ps: too large for the small scales, fine for the kept ones"),
-        "friction": ("float", _positive, "gamma in 1/ps (1D and Stage 1)"),
+        "friction": ("friction", _positive, "gamma in 1/ps (1D and Stage 1), or \"auto\" (default): a pilot run "
+                     "picks it for target_kT"),
         "mass": ("float", _positive, "replica mass in dalton (default 1)"),
-        "target_kT": ("float", _positive, "kT* of Stage 2 in kJ/mol (default 1)"),
+        "target_kT": ("float", _positive, "kT* of Stage 2, and the kinetic kT an automatic friction aims at, in kJ/mol "
+                      "(default 1)"),
         "replicas": ("int", lambda v: v >= 2, "number of replicas (default 200)"),
         "steps": ("int", _positive, "sampling steps per run (1D run, each Stage-1 design; default 20000)"),
         "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: steps)"),
@@ -79,7 +81,7 @@ SCHEMA = {
     },
 }
 
-REQUIRED = {"model": ("energy", "dimensions"), "learn": ("step_size", "friction")}
+REQUIRED = {"model": ("energy", "dimensions"), "learn": ("step_size",)}
 
 TARGET_DEFAULTS = {"rmse_kT": 0.06, "tv_distance": 0.03, "acf_max_difference": 0.05,
                    "mean_path_max_difference_sd": 0.05, "stable_step_ratio": 10.0}
@@ -106,6 +108,9 @@ def _check_value(where, kind, value, dimensions):
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             fail("a number")
+    elif kind == "friction":
+        if value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            fail('a number or "auto"')
     elif kind in ("ints", "floats"):
         scalar = int if kind == "ints" else (int, float)
         if not isinstance(value, list) or len(value) != dimensions or \
@@ -146,9 +151,9 @@ def validate(data, source="config"):
             kind, check, description = SCHEMA[section][key]
             where = f"{source}: [{section}] {key}"
             _check_value(where, kind, value, dimensions)
-            if kind == "float":
+            if kind == "float" or (kind == "friction" and value != "auto"):
                 table[key] = value = float(value)
-            if check is not None:
+            if check is not None and value != "auto":
                 values = value if isinstance(value, list) else [value]
                 if not all(check(v) for v in values):
                     raise ConfigError(f"{where} is out of range: {value!r} ({description})")

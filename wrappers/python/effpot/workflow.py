@@ -15,7 +15,7 @@ def coarse_grainer(config):
     d = model["dimensions"]
     cg = CoarseGrainer(model["energy"], d)
     cg.setStepSize(learn["step_size"])
-    cg.setFriction(learn["friction"])
+    cg.setFriction(learn.get("friction", "auto"))
     setters = {"mass": cg.setMass, "target_kT": cg.setTargetKT, "replicas": cg.setNumReplicas,
                "steps": cg.setNumSteps, "stage2_steps": cg.setNumStage2Steps,
                "equilibration_steps": cg.setNumEquilibrationSteps, "sample_interval": cg.setSampleInterval,
