@@ -152,8 +152,8 @@ public:
      */
     ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma);
     /**
-     * Pick the friction for the 1D run and Stage 1 from a short pilot run (a tenth of the steps, M = I,
-     * gamma_pilot = 1/(20 h)): its energy balance gives the effective noise D per component, and the friction is
+     * Pick the friction for the 1D run and Stage 1 from a short pilot run (a tenth of the steps but at least 20
+     * relaxation times, M = I, gamma_pilot = 2 h): its energy balance gives the effective noise D per component, and the friction is
      * the gamma for which the predicted kinetic kT, D phi(gamma h) / (2 gamma m), equals the target kT
      * (setTargetKT; SPEC.md section 4). run() calls it when no friction was set (setAutomaticFriction()).
      *

@@ -46,6 +46,13 @@ public:
      */
     double fitAutomatic(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights,
                         const std::vector<double>& candidates);
+    /**
+     * The unbiased risk estimate sum_b w_b (y_b - s(q_b))^2 + 2 tr(H) of the smoothing chosen by the last
+     * fitAutomatic (NaN before one). On the same data it compares fits of different knot spacings too.
+     */
+    double getScore() const {
+        return score;
+    }
     /** The value of the spline at a point (d coordinates). */
     double evaluate(const double* point) const;
     /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
@@ -70,6 +77,7 @@ private:
     std::vector<double> lower, upper, spacing;
     std::vector<int> numBasis;
     std::vector<double> coefficients;
+    double score;
 };
 
 } // namespace EffPot

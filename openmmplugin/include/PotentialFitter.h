@@ -14,7 +14,11 @@ namespace EffPot {
 class OPENMM_EXPORT_EFFPOT PotentialFitter {
 public:
     PotentialFitter();
-    /** Spline knot spacing in histogram bins (default 3: "several bins wide"). */
+    /**
+     * Spline knot spacing in histogram bins ("several bins wide"). 0 (the default) chooses it per fit among 3, 4
+     * and 6 bins by the unbiased risk estimate, which compares fits of the same data across knots as well as
+     * penalties; the scores are in the diagnostics (fit.ubre.knotSpacing*).
+     */
     void setKnotSpacing(double bins);
     double getKnotSpacing() const {
         return knotSpacing;
@@ -53,8 +57,10 @@ private:
     // Fit -kT log(n_b / (N V)) on the supported bins; `smoothing` < 0 chooses it (and returns the choice in it).
     // `dispersion` scales the Poisson variance of the counts (positions sampled within a relaxation time are
     // correlated), so that the weights are true inverse variances for the automatic smoothing.
+    // `spacing` <= 0 chooses the knot spacing too (returned in it); `scores` receives (spacing, UBRE) of each try.
     PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
-                         std::vector<int>& numBasis, double& smoothing) const;
+                         std::vector<int>& numBasis, double& smoothing, double& spacing,
+                         std::vector<std::pair<double, double> >* scores) const;
     double knotSpacing, smoothing;
     int minBinCount, numBootstrap, seed;
 };

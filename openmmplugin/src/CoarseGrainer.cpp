@@ -734,7 +734,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         potential.getDiagnostics()[entry.first] = entry.second;
     potential.getDiagnostics()["settings.frictionAutomatic"] = (automaticFriction.automatic ? 1 : 0);
     // Does the step resolve what was learned? (SPEC.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
-    double resolution = stepSize*stepSize*potential.getMaxCurvature()/(d == 1 ? mass : 1.0);
+    double resolution = stepSize*stepSize*potential.getMaxCurvature(3*kT)/(d == 1 ? mass : 1.0);
     potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
     if (resolution > 0.3)
         potential.getNotes()["resolutionWarning"] = "the learned U has curvature the step does not resolve (h^2 lambda_max/m = "+

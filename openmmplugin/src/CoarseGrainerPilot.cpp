@@ -32,12 +32,15 @@ double CoarseGrainer::predictedKineticKT(double noise, double gamma) const {
 double CoarseGrainer::choosePilotFriction(Platform& platform) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer: set the step size first (setStepSize): the pilot run needs it");
-    // A pilot friction that relaxes the momenta within 20 steps: whatever it is, the energy balance of the pilot
-    // gives the effective noise D (per component), which does not depend on the friction.
-    double pilotGamma = 1.0/(20*stepSize);
+    // Whatever the pilot friction, the pilot's energy balance gives the effective noise D (per component), which
+    // does not depend on it. gamma = 2 h (ScaleScan's rule) gives kT ~ E[zeta^2]/4 at any step, so the pilot
+    // neither freezes (a heavy friction cools replicas into micro-wells) nor runs hot; it runs a tenth of the
+    // steps, but at least 20 relaxation times 1/gamma (and at most the full run).
+    double pilotGamma = 2*stepSize;
     Restore steps(numSteps), equilibration(numEquilibrationSteps);
-    numSteps = max(20*sampleInterval, steps.saved/10);
-    numEquilibrationSteps = max(sampleInterval, equilibration.saved/10);
+    double relaxationSteps = 1.0/(pilotGamma*stepSize);
+    numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
+    numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
     ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma);
     vector<pair<string, double> > diagnostics;
     vector<string> problems;

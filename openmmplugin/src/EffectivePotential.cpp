@@ -142,14 +142,18 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     return force;
 }
 
-double EffectivePotential::getMaxCurvature() const {
+double EffectivePotential::getMaxCurvature(double window) const {
     int d = getDimensions();
-    double largest = 0;
+    double largest = 0, lowest = INFINITY;
+    vector<double> values = getNodeValues();
+    for (int n = 0; n < getNumNodes(); n++)
+        if (nodeSupported.empty() || nodeSupported[n])
+            lowest = min(lowest, values[n]);
     vector<double> delta(d);
     for (int i = 0; i < d; i++)
         delta[i] = 0.25*(upper[i]-lower[i])/(nodes[i]-1);
     for (int n = 0; n < getNumNodes(); n++) {
-        if (!nodeSupported.empty() && !nodeSupported[n])
+        if ((!nodeSupported.empty() && !nodeSupported[n]) || values[n] > lowest+window)
             continue;
         double point[3];
         getNodePosition(n, point);

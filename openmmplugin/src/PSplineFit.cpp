@@ -11,7 +11,7 @@ using OpenMM::OpenMMException;
 using namespace std;
 
 PSplineFit::PSplineFit(const vector<double>& lower, const vector<double>& upper, const vector<int>& numBasis) :
-        lower(lower), upper(upper), numBasis(numBasis) {
+        lower(lower), upper(upper), numBasis(numBasis), score(NAN) {
     int d = lower.size();
     if (d < 1 || d > 3 || (int) upper.size() != d || (int) numBasis.size() != d)
         throw OpenMMException("PSplineFit: lower, upper and numBasis need one entry per dimension (1 to 3)");
@@ -224,5 +224,6 @@ double PSplineFit::fitAutomatic(const vector<double>& points, const vector<doubl
         }
     }
     fit(points, values, weights, best);
+    score = bestScore;
     return best;
 }

@@ -9,12 +9,13 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-PotentialFitter::PotentialFitter() : knotSpacing(3), smoothing(-1), minBinCount(20), numBootstrap(20), seed(1) {
+PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), minBinCount(20), numBootstrap(20), seed(1) {
 }
 
 void PotentialFitter::setKnotSpacing(double bins) {
-    if (!(bins > 0))
-        throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins");
+    if (!(bins >= 0) || isinf(bins))
+        throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins, or 0 "
+                              "to choose it (3, 4 or 6 bins, by the unbiased risk estimate)");
     knotSpacing = bins;
 }
 
@@ -37,7 +38,7 @@ void PotentialFitter::setNumBootstrap(int count) {
 }
 
 PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, double dispersion,
-        vector<int>& numBasis, double& chosen) const {
+        vector<int>& numBasis, double& chosen, double& spacing, vector<pair<double, double> >* scores) const {
     int d = grid.getDimensions(), numBins = grid.getNumBins();
     long long total = 0;
     for (long long c : counts)
@@ -65,20 +66,36 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
            <<" needed to fit a cubic spline): run more steps or replicas, or use fewer bins";
         throw OpenMMException(msg.str());
     }
-    numBasis.clear();
-    for (int i = 0; i < d; i++)
-        numBasis.push_back(max(4, (int) ceil(grid.getBins()[i]/knotSpacing)+3));
-    PSplineFit spline(grid.getLower(), grid.getUpper(), numBasis);
     double scale = supportedCount/supported;
+    vector<double> candidates;
     if (chosen >= 0)
-        spline.fit(points, values, weights, chosen*scale);
-    else {
-        vector<double> candidates;
+        candidates.push_back(chosen*scale);
+    else
         for (int k = -8; k <= 8; k++)
             candidates.push_back(pow(10.0, 0.5*k)*scale);
-        chosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
+    // Knots every `spacing` bins, or (spacing <= 0) the spacing among 3, 4 and 6 bins with the smallest unbiased
+    // risk estimate: on the same data the estimate compares fits with different knots as well as penalties.
+    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : vector<double>{3, 4, 6});
+    PSplineFit best({0.0}, {1.0}, {4});
+    double bestScore = INFINITY, bestSmoothing = 0;
+    for (double candidateSpacing : spacings) {
+        vector<int> basis;
+        for (int i = 0; i < d; i++)
+            basis.push_back(max(4, (int) ceil(grid.getBins()[i]/candidateSpacing)+3));
+        PSplineFit spline(grid.getLower(), grid.getUpper(), basis);
+        double smoothingChosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
+        if (scores != NULL)
+            scores->push_back(make_pair(candidateSpacing, spline.getScore()));
+        if (spline.getScore() < bestScore || bestScore == INFINITY) {
+            bestScore = spline.getScore();
+            best = spline;
+            bestSmoothing = smoothingChosen;
+            numBasis = basis;
+            spacing = candidateSpacing;
+        }
     }
-    return spline;
+    chosen = bestSmoothing;
+    return best;
 }
 
 EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, double kT) const {
@@ -114,8 +131,9 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         }
     }
     vector<int> numBasis;
-    double chosenSmoothing = smoothing;
-    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing);
+    double chosenSmoothing = smoothing, chosenSpacing = knotSpacing;
+    vector<pair<double, double> > scores;
+    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, chosenSpacing, &scores);
     // Nodes at the bin edges: the table spans the whole histogram box.
     vector<int> nodes;
     for (int i = 0; i < d; i++)
@@ -172,10 +190,10 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
                     resampled[i] += histogram[i];
             }
             vector<int> unused;
-            double sameSmoothing = chosenSmoothing; // the resamples reuse the chosen penalty
+            double sameSmoothing = chosenSmoothing, sameSpacing = chosenSpacing; // the resamples reuse the choices
             PSplineFit refit = spline;
             try {
-                refit = fitCounts(grid, resampled, kT, dispersion, unused, sameSmoothing);
+                refit = fitCounts(grid, resampled, kT, dispersion, unused, sameSmoothing, sameSpacing, NULL);
             }
             catch (const OpenMMException&) {
                 failedResamples++; // a resample with too few supported bins: leave it out
@@ -213,7 +231,10 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         inside += c;
     diagnostics["fit.samplesInBox"] = inside;
     diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
-    diagnostics["fit.knotSpacingBins"] = knotSpacing;
+    diagnostics["fit.knotSpacingBins"] = chosenSpacing;
+    diagnostics["fit.knotSpacingAutomatic"] = (knotSpacing > 0 ? 0 : 1);
+    for (auto& score : scores) // the reason for the choice: the unbiased risk estimate of each spacing tried
+        diagnostics["fit.ubre.knotSpacing"+to_string((int) score.first)] = score.second;
     diagnostics["fit.smoothing"] = chosenSmoothing;
     diagnostics["fit.countDispersion"] = dispersion;
     diagnostics["fit.smoothingAutomatic"] = (smoothing < 0 ? 1 : 0);

@@ -46,13 +46,14 @@ def test_pilot_friction_follows_the_spec_prediction(target):
 
 
 def test_resolution_check_warns_when_the_step_does_not_resolve_the_learned_potential():
-    """h^2 lambda_max / m of the learned U: 0.09 for x^2/2 at h = 0.3 (no warning); 5 x^2 has lambda = 10, so
-    0.9 > 0.3 and the result says so."""
+    """h^2 lambda_max / m of the learned U within 3 kT of its minimum: 0.09 for x^2/2 at h = 0.3 (no warning);
+    5 x^2 has lambda = 10, so 0.9 > 0.3 and the result says so. The estimate is a maximum of a noisy curvature,
+    so it sits above the truth: measured 0.100-0.130 and 0.92-0.96 over seeds 1-3."""
     resolved = p1_grainer(0.228).run().diagnostics
-    assert resolved["resolution.h2LambdaMax"] == pytest.approx(0.09, abs=0.03)
+    assert 0.08 < resolved["resolution.h2LambdaMax"] < 0.2
     assert "resolutionWarning" not in resolved
     stiff = p1_grainer(0.5, "5*x^2+0.01*sin(x/0.01)+1e-4*sin(x/1e-4)").run().diagnostics
-    assert stiff["resolution.h2LambdaMax"] == pytest.approx(0.9, rel=0.2)
+    assert 0.8 < stiff["resolution.h2LambdaMax"] < 1.3
     assert "does not resolve" in stiff["resolutionWarning"]
 
 

@@ -161,8 +161,9 @@ class CoarseGrainer:
         self._impl.setAllowNonGaussian(bool(allow))
 
     def setKnotSpacing(self, bins):
-        """Spline knot spacing in histogram bins (default 3)."""
-        self._impl.setFitKnotSpacing(float(bins))
+        """Spline knot spacing in histogram bins, or "auto" (the default): chosen per fit among 3, 4 and 6 bins by
+        the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""
+        self._impl.setFitKnotSpacing(0.0 if bins == "auto" else float(bins))
 
     def setSmoothing(self, smoothing):
         """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk

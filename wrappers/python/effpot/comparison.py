@@ -139,7 +139,7 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
     return np.array(times), np.array(q), np.array(v)
 
 
-def compare(potential, settings, energy=None, progress=None):
+def compare(potential, settings, energy=None, progress=None, surrogate_energy=None):
     """Run the SPEC section 7 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
 
     Parameters
@@ -150,9 +150,12 @@ def compare(potential, settings, energy=None, progress=None):
         The full energy (default: the one the potential was learned from).
     progress : callable, optional
         ``progress(stage, done, total)``.
+    surrogate_energy : str, optional
+        Judge this expression (e.g. a truncation of the full energy) as the surrogate's potential instead of the
+        learned U, with the same calibration.
     """
     s = settings
-    models = SurrogateModels(potential, energy)
+    models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
     d, kT, h = models.dimensions, models.kT, models.stepSize
     h_surrogate = h if s.surrogate_step_size is None else float(s.surrogate_step_size)
     # A common time grid: the surrogate samples at the same times as the reference.
@@ -230,8 +233,12 @@ def compare(potential, settings, energy=None, progress=None):
             portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
                                              sample_times[name], platform)
 
+    # A surrogate whose U the step cannot integrate (h^2 lambda_max >> 1) explodes: say so instead of numbers.
+    surrogate_finite = bool(np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
+                            np.max(np.abs(mean_s)) < 1e6)
     metrics = {
         "kT": kT,
+        "surrogate_finite": surrogate_finite,
         "tv_distance": _swig.totalVariation(list(counts_s), list(counts_r)),
         "kl_divergence": _swig.klDivergence(list(counts_s), list(counts_r)),
         "acf_max_difference": float(np.max(np.abs(acf_s - acf_r))),

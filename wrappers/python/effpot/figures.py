@@ -19,8 +19,12 @@ def _width(panels):
 def _legend_below(figure, axis):
     """One legend for the figure, below the panels, so that it never hides a curve."""
     handles, labels = axis.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    figure.tight_layout(rect=(0, 0.07, 1, 1))
+    # As many columns as fit the figure's width (about 7 characters of 8-point text per inch).
+    width = figure.get_size_inches()[0] * 14
+    columns = max(1, min(len(labels), int(width // (max(len(label) for label in labels) + 6))))
+    rows = -(-len(labels) // columns)
+    figure.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.02 + 0.06 * rows, 1, 1))
 
 
 def _finish(figure, path, title="", legend=None):
@@ -224,3 +228,67 @@ def stable_steps(curves, metrics, tolerance, path, title=""):
     _finish(figure, path, title or (f"Largest stable steps: full {shown(metrics['full_hamiltonian_stable_step'])}, "
                                     f"surrogate {shown(metrics['surrogate_hamiltonian_stable_step'])}"
                                     + (f" ({ratio:.0f}x)" if ratio else "")))
+
+
+def scale_scan(points, levels, path, title="", resolved_limit=None):
+    """kT and the momentum excess kurtosis against the step size, with the detected levels shaded (the paper's
+    Figure 6). Gaussian runs are filled dots, non-Gaussian ones open, frozen ones crosses, exploded ones
+    triangles."""
+    plt = _pyplot()
+    figure, panels = plt.subplots(1, 2, figsize=(12, 4.4))
+    h = np.array([p["stepSize"] for p in points])
+    kT = np.array([p["kT"] if np.isfinite(p["kT"]) else np.nan for p in points])
+    kurtosis = np.array([max(p["excessKurtosis"], key=abs) for p in points])
+    kinds = [("exploded", dict(marker="^", color="C3", ls="none", label="exploded")),
+             ("frozen", dict(marker="x", color="C0", ls="none", label="frozen")),
+             ("gaussian", dict(marker="o", color="k", ls="none", label="Gaussian momenta")),
+             ("other", dict(marker="o", mfc="none", color="k", ls="none", label="not Gaussian"))]
+
+    def kind(p):
+        if p["exploded"]:
+            return "exploded"
+        if p["frozen"]:
+            return "frozen"
+        return "gaussian" if p["gaussian"] else "other"
+    labels = [kind(p) for p in points]
+    for panel, values in ((panels[0], kT), (panels[1], kurtosis)):
+        panel.plot(h, values, color="0.6", lw=0.8)
+        for name, style in kinds:
+            chosen = np.array([label == name for label in labels])
+            if chosen.any():
+                shown = np.where(np.isfinite(values[chosen]), values[chosen], np.nanmax(values))
+                panel.plot(h[chosen], shown, ms=6, **style)
+        for index, level in enumerate(levels):
+            panel.axvspan(level["smallest"] / 1.08, level["largest"] * 1.08, color="C2", alpha=0.15,
+                          label="level" if index == 0 else None)
+            panel.axvline(level["recommended"], color="C2", lw=1, ls="--",
+                          label="recommended step" if index == 0 else None)
+        panel.set_xscale("log")
+        panel.set_xlabel("step size h (ps)")
+    panels[0].set_yscale("log")
+    panels[0].set_ylabel("kT (kJ/mol)")
+    panels[1].axhspan(-0.2, 0.2, color="0.9", zorder=0)
+    panels[1].set_ylabel("excess kurtosis of p (grey: Gaussian)")
+    panels[1].set_yscale("symlog", linthresh=0.3)
+    _finish(figure, path, title or "Scale scan: the levels are step-size windows with Gaussian momenta",
+            legend=panels[0])
+
+
+def potentials_at_levels(potentials, reference, path, title=""):
+    """1D potentials learned at several step sizes over the full function (the paper's Figure 7): each learned U
+    (minimum at 0) and the full energy, which shows what each level kept."""
+    plt = _pyplot()
+    figure, panel = plt.subplots(figsize=(8, 4.6))
+    x = None
+    for index, (label, potential) in enumerate(potentials):
+        axes, values, errors, supported = potential.grid()
+        shown = np.where(supported, values, np.nan)
+        panel.plot(axes[0], shown - np.nanmin(shown), color=f"C{index}", lw=1.4, label=label)
+        x = axes[0] if x is None else x
+    if reference is not None and x is not None:
+        fine = np.linspace(x.min(), x.max(), 4000)
+        values = reference(fine[:, None])
+        panel.plot(fine, values - values.min(), color="k", lw=0.5, label="full energy")
+    panel.set_xlabel("x (nm)")
+    panel.set_ylabel("energy (kJ/mol), minimum at 0")
+    _finish(figure, path, title or "Learned potentials at each step size", legend=panel)

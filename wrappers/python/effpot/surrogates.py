@@ -30,6 +30,9 @@ class SurrogateModels:
     energy : str, optional
         The full energy expression (x, y, z). Default: the expression the potential was learned from; required
         if it was learned from a user System.
+    surrogateEnergy : str, optional
+        An expression to use in the surrogate models instead of the learned U (e.g. a truncation of the full
+        energy), with the same calibration (kT, M, Gamma): the baseline a learned potential is compared against.
 
     Attributes
     ----------
@@ -42,7 +45,7 @@ class SurrogateModels:
         d x d (dalton, dalton/ps): 1D, m and gamma m; 2D/3D, the Stage-2 calibration M = I, Gamma = D / (2 kT*).
     """
 
-    def __init__(self, potential, energy=None):
+    def __init__(self, potential, energy=None, surrogateEnergy=None):
         diagnostics = potential.diagnostics
         self.potential = potential
         self.dimensions = d = potential.dimensions
@@ -50,6 +53,7 @@ class SurrogateModels:
         if not self.energy or self.energy.startswith("(a user System"):
             raise ValueError("energy: the potential was learned from a user System; pass the full energy expression "
                              "(energy='...') to build the reference models")
+        self.surrogateEnergy = surrogateEnergy
         self.kT = potential.kT
         self.stepSize = float(diagnostics["settings.stepSize"])
         if d == 1:
@@ -68,13 +72,18 @@ class SurrogateModels:
         system.addForce(force)
         return system
 
-    def _full_force(self, count):
-        force = mm.CustomExternalForce(self.energy)
+    def _expression_force(self, expression, count):
+        force = mm.CustomExternalForce(expression)
         for i in range(count):
             force.addParticle(i, [])
         return force
 
+    def _full_force(self, count):
+        return self._expression_force(self.energy, count)
+
     def _learned_force(self, count):
+        if self.surrogateEnergy is not None:
+            return self._expression_force(self.surrogateEnergy, count)
         return self.potential.createForce(list(range(count)))
 
     def _damped(self, count, step, damped=True):
