@@ -160,6 +160,16 @@ public:
      * @return the friction, in 1/ps (it is not stored: call setFriction to keep it)
      */
     double choosePilotFriction(OpenMM::Platform& platform);
+    /**
+     * The sharpest learned potential a step may produce: the fit's penalty is raised until h^2 lambda_max / m of U
+     * (largest Hessian eigenvalue within 3 kT of the minimum) is at most this (default 0.3, SPEC.md section 3: a
+     * scale is resolved while h^2 lambda_max <~ 0.3). Sharper features of the sampled law belong to the scales the
+     * step turns into noise. 0 switches the limit off.
+     */
+    void setResolutionLimit(double limit);
+    double getResolutionLimit() const {
+        return resolutionLimit;
+    }
     /** Let run() choose the friction by a pilot run (the default until setFriction is called). */
     void setAutomaticFriction() {
         friction = 0;
@@ -199,6 +209,7 @@ private:
     PotentialFitter fitter;
     ProgressReporter* progress;
     int numThreads;
+    double resolutionLimit;
     ReplicaStatistics stage1, sampling;
 };
 

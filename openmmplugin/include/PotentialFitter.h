@@ -29,6 +29,15 @@ public:
      * By default (or with a negative value) it is chosen per fit by the unbiased risk estimate among 10^-4 .. 10^4.
      */
     void setSmoothing(double smoothing);
+    /**
+     * Limit the largest Hessian eigenvalue of the fit within 3 kT of its minimum (kJ/mol/nm^2; 0, the default,
+     * for none): the penalty is raised by sqrt(10) at a time until the fit is that smooth. CoarseGrainer sets it
+     * to 0.3 m / h^2, the sharpest potential a step h resolves (SPEC.md section 3).
+     */
+    void setMaxCurvature(double value);
+    double getMaxCurvature() const {
+        return maxCurvature;
+    }
     /** The fixed smoothing, or a negative number when it is chosen automatically. */
     double getSmoothing() const {
         return smoothing;
@@ -61,7 +70,7 @@ private:
     PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
                          std::vector<int>& numBasis, double& smoothing, double& spacing,
                          std::vector<std::pair<double, double> >* scores) const;
-    double knotSpacing, smoothing;
+    double knotSpacing, smoothing, maxCurvature;
     int minBinCount, numBootstrap, seed;
 };
 

@@ -9,7 +9,7 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), minBinCount(20), numBootstrap(20), seed(1) {
+PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), maxCurvature(0), minBinCount(20), numBootstrap(20), seed(1) {
 }
 
 void PotentialFitter::setKnotSpacing(double bins) {
@@ -17,6 +17,12 @@ void PotentialFitter::setKnotSpacing(double bins) {
         throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins, or 0 "
                               "to choose it (3, 4 or 6 bins, by the unbiased risk estimate)");
     knotSpacing = bins;
+}
+
+void PotentialFitter::setMaxCurvature(double value) {
+    if (!(value >= 0))
+        throw OpenMMException("PotentialFitter.setMaxCurvature: the curvature limit must be >= 0 kJ/mol/nm^2 (0: none)");
+    maxCurvature = value;
 }
 
 void PotentialFitter::setSmoothing(double value) {
@@ -73,9 +79,9 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
     else
         for (int k = -8; k <= 8; k++)
             candidates.push_back(pow(10.0, 0.5*k)*scale);
-    // Knots every `spacing` bins, or (spacing <= 0) the spacing among 3, 4 and 6 bins with the smallest unbiased
-    // risk estimate: on the same data the estimate compares fits with different knots as well as penalties.
-    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : vector<double>{3, 4, 6});
+    // Knots every `spacing` bins, or (spacing <= 0) the spacing among 3, 4 and 6 bins (1D: 2 to 8, cheap there) with
+    // the smallest unbiased risk estimate: on the same data it compares fits with different knots as well as penalties.
+    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : d == 1 ? vector<double>{2, 3, 4, 6, 8} : vector<double>{3, 4, 6});
     PSplineFit best({0.0}, {1.0}, {4});
     double bestScore = INFINITY, bestSmoothing = 0;
     for (double candidateSpacing : spacings) {
@@ -165,6 +171,25 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     }
     potential.setNodeSupported(supported);
     potential.normalize();
+    // The resolution constraint: where the dynamics spends its time (3 kT of the minimum) the fit may not be
+    // sharper than the step resolves. Features of larger curvature are real structure of the sampled law at the
+    // scale the step turns into noise, not of the potential at the chosen scale; smooth until they are gone.
+    double curvature = potential.getMaxCurvature(3*kT);
+    double unconstrainedSmoothing = chosenSmoothing;
+    // Up to the largest penalty the automatic choice would consider (10^4): beyond it the ridge that keeps the
+    // system solvable starts to flatten the fit. A smooth potential sharper than the limit (the step does not
+    // resolve the coarse part itself) cannot be smoothed away -- the third-difference penalty leaves quadratics
+    // alone -- and is reported by CoarseGrainer's resolution warning instead.
+    while (maxCurvature > 0 && curvature > maxCurvature && chosenSmoothing < 1e4) {
+        chosenSmoothing = (chosenSmoothing > 0 ? chosenSmoothing*sqrt(10.0) : 1e-4);
+        double sameSpacing = chosenSpacing;
+        spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, sameSpacing, NULL);
+        potential = EffectivePotential(spline, grid.getLower(), grid.getUpper(), nodes);
+        potential.setKT(kT);
+        potential.setNodeSupported(supported);
+        potential.normalize();
+        curvature = potential.getMaxCurvature(3*kT);
+    }
     if (numBootstrap >= 2 && numBatches >= 2) {
         // Resample replica batches with replacement and refit; align each refit's additive constant with the fit's
         // mean over supported nodes, then take the spread per node.
@@ -236,6 +261,11 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     for (auto& score : scores) // the reason for the choice: the unbiased risk estimate of each spacing tried
         diagnostics["fit.ubre.knotSpacing"+to_string((int) score.first)] = score.second;
     diagnostics["fit.smoothing"] = chosenSmoothing;
+    diagnostics["fit.maxCurvature"] = curvature;
+    if (maxCurvature > 0) {
+        diagnostics["fit.curvatureLimit"] = maxCurvature;
+        diagnostics["fit.smoothingBeforeCurvatureLimit"] = unconstrainedSmoothing;
+    }
     diagnostics["fit.countDispersion"] = dispersion;
     diagnostics["fit.smoothingAutomatic"] = (smoothing < 0 ? 1 : 0);
     diagnostics["fit.minBinCount"] = minBinCount;
