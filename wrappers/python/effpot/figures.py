@@ -24,7 +24,7 @@ def _legend_below(figure, axis):
     columns = max(1, min(len(labels), int(width // (max(len(label) for label in labels) + 6))))
     rows = -(-len(labels) // columns)
     figure.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
-    figure.tight_layout(rect=(0, 0.02 + 0.06 * rows, 1, 1))
+    figure.tight_layout(rect=(0, 0.02 + 0.045 * rows, 1, 1))
 
 
 def _finish(figure, path, title="", legend=None):
