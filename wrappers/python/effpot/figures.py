@@ -109,14 +109,12 @@ def _marginals(counts, grid):
 
 def densities(curves, metrics, path, title=""):
     """Equilibrium densities of q: the marginals of both models, and in 2D both densities side by side."""
-    plt = _pyplot()
     grid = curves["grid"]
     d = grid.getDimensions()
     ref, ref_marginals = _marginals(curves["histogram_reference"], grid)
     sur, sur_marginals = _marginals(curves["histogram_surrogate"], grid)
     extra = 2 if d == 2 else 0
-    figure, panels = plt.subplots(1, d + extra, figsize=(_width(d + extra), 4.3))
-    panels = np.atleast_1d(panels)
+    figure, panels = _component_panels(d + extra)
     for c in range(d):
         (x, r), (_, s) = ref_marginals[c], sur_marginals[c]
         panels[c].step(x, r, where="mid", **REFERENCE)
@@ -138,14 +136,18 @@ def densities(curves, metrics, path, title=""):
                                   f"KL {metrics['kl_divergence']:.4f}", legend=panels[0])
 
 
+def _component_panels(count, height=4.3):
+    """A figure with one panel per component, as an array even for one."""
+    figure, panels = _pyplot().subplots(1, count, figsize=(_width(count), height))
+    return figure, np.atleast_1d(panels)
+
+
 def mean_paths(curves, metrics, replicas, path, title=""):
     """Mean paths of both models per component, with +-2 standard-error bands."""
-    plt = _pyplot()
     t = curves["path_times"]
     mean_r, mean_s = curves["mean_path_reference"], curves["mean_path_surrogate"]
+    figure, panels = _component_panels(mean_r.shape[1])
     d = mean_r.shape[1]
-    figure, panels = plt.subplots(1, d, figsize=(_width(d), 4.3))
-    panels = np.atleast_1d(panels)
     for c in range(d):
         for mean, spread, style in ((mean_r, curves["path_spread_reference"], REFERENCE),
                                     (mean_s, curves["path_spread_surrogate"], SURROGATE)):
@@ -160,12 +162,10 @@ def mean_paths(curves, metrics, replicas, path, title=""):
 
 def autocorrelations(curves, metrics, path, title=""):
     """Normalized ACFs per component."""
-    plt = _pyplot()
     lags = curves["acf_lag_times"]
     acf_r, acf_s = curves["acf_reference"], curves["acf_surrogate"]
+    figure, panels = _component_panels(acf_r.shape[1])
     d = acf_r.shape[1]
-    figure, panels = plt.subplots(1, d, figsize=(_width(d), 4.3))
-    panels = np.atleast_1d(panels)
     for c in range(d):
         panels[c].plot(lags, acf_r[:, c], lw=1.2, **REFERENCE)
         panels[c].plot(lags, acf_s[:, c], lw=1.2, ls="--", **SURROGATE)
@@ -179,14 +179,12 @@ def autocorrelations(curves, metrics, path, title=""):
 def phase_portraits(curves, metrics, path, title=""):
     """One trajectory of the full and of the surrogate Hamiltonian from the same state: (q, v) per component,
     and the path in the plane (2D)."""
-    plt = _pyplot()
     portraits = curves["portraits"]
     if not portraits:
         return False
     d = curves["mean_path_reference"].shape[1]
     extra = 1 if d >= 2 else 0
-    figure, panels = plt.subplots(1, d + extra, figsize=(_width(d + extra), 4.6))
-    panels = np.atleast_1d(panels)
+    figure, panels = _component_panels(d + extra, 4.6)
     full_step, surrogate_step = curves["portrait_steps"]["full"], curves["portrait_steps"]["surrogate"]
     styles = (("full", dict(color="k", lw=0.8, label=f"full f, h = {full_step:.2g} ps")),
               ("surrogate", dict(color="C1", lw=1.2, marker=".", ms=3,
