@@ -138,6 +138,10 @@ class CoarseGrainer:
         """Threads for the replica runs (0: one per core, at most 4); results do not depend on it."""
         self._impl.setNumThreads(int(count))
 
+    def setUseCustomExternalForce(self, use):
+        """Evaluate the energy with OpenMM's CustomExternalForce instead of the (faster) ReplicaExpressionForce."""
+        self._impl.setUseCustomExternalForce(bool(use))
+
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
 
