@@ -19,11 +19,18 @@ public:
      * two threads start to win between 4096 and 16384 blocks.
      */
     static const int ParallelThreshold = 8192;
+    /**
+     * Fewest blocks of the fused replica step (FusedReplicaStepper, TapeEvaluator::BlockSize particles each) worth
+     * splitting: one pool round trip per step against roughly 1 us of work per block (bench/bench_replica_force.py).
+     */
+    static const int FusedParallelThreshold = 64;
     CpuIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:
     void forEachRange(int numUnits, const std::function<void (int first, int end, int slot)>& function);
     int getNumSlots() const;
+    void forEachBlockRange(int numBlocks, const std::function<void (int first, int end, int slot)>& function);
+    void split(int numUnits, int threshold, const std::function<void (int first, int end, int slot)>& function);
 private:
     OpenMM::ThreadPool& threads;
 };

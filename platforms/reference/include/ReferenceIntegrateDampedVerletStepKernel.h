@@ -3,6 +3,7 @@
 
 #include "EffPotKernels.h"
 #include "DampedVerletStepper.h"
+#include "FusedReplicaStepper.h"
 #include "internal/DampedVerletMatrices.h"
 #include "openmm/reference/ReferencePlatform.h"
 #include <cstdint>
@@ -14,6 +15,10 @@ namespace EffPot {
 /**
  * DampedVerletIntegrator on the Reference platform (serial). The CPU platform's kernel derives from it and only
  * changes how units of work are distributed.
+ *
+ * When the System is the replica case (FusedReplicaStepper: one-particle blocks, one ReplicaExpressionForce in the
+ * integration groups), a step is a single pass that fuses the force evaluation into the update, without going
+ * through ContextImpl::calcForcesAndEnergy.
  */
 class OPENMM_EXPORT_EFFPOT ReferenceIntegrateDampedVerletStepKernel : public IntegrateDampedVerletStepKernel {
 public:
@@ -32,12 +37,20 @@ protected:
     virtual int getNumSlots() const {
         return 1;
     }
+    /** forEachRange for the fused step's blocks (of TapeEvaluator::BlockSize particles). Serial here. */
+    virtual void forEachBlockRange(int numBlocks, const std::function<void (int first, int end, int slot)>& function) {
+        function(0, numBlocks, 0);
+    }
 private:
+    void updateFusedStepper(const DampedVerletIntegrator& integrator);
     void updateMatrices(const DampedVerletIntegrator& integrator);
     OpenMM::ReferencePlatform::PlatformData& data;
     const OpenMM::System* system;
     DampedVerletMatrices matrices;
     std::unique_ptr<DampedVerletStepper> stepper;
+    std::unique_ptr<FusedReplicaStepper> fused;
+    int fusedGroups;     // the integration groups `fused` was made for
+    bool fusedChecked;   // whether `fused` was made for the current matrices
     long long matricesVersion;
     uint32_t seed;
     uint64_t noiseCounter;

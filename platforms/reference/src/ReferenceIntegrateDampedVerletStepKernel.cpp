@@ -11,7 +11,7 @@ using namespace std;
 
 ReferenceIntegrateDampedVerletStepKernel::ReferenceIntegrateDampedVerletStepKernel(string name, const Platform& platform,
         ReferencePlatform::PlatformData& data) : IntegrateDampedVerletStepKernel(name, platform), data(data), system(NULL),
-        matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
+        fusedGroups(0), fusedChecked(false), matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::initialize(const System& system, const DampedVerletIntegrator& integrator) {
@@ -27,9 +27,20 @@ void ReferenceIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerlet
     if (matricesVersion == integrator.getParameterVersion())
         return;
     stepper.reset();
+    fused.reset();
+    fusedChecked = false;
     matrices = integrator.computeMatrices(*system);
     stepper.reset(new DampedVerletStepper(matrices, seed));
     matricesVersion = integrator.getParameterVersion();
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::updateFusedStepper(const DampedVerletIntegrator& integrator) {
+    int groups = integrator.getIntegrationForceGroups();
+    if (fusedChecked && fusedGroups == groups)
+        return;
+    fused.reset(FusedReplicaStepper::create(*system, matrices, groups, seed, getNumSlots()));
+    fusedGroups = groups;
+    fusedChecked = true;
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {
@@ -38,19 +49,28 @@ void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const 
 
 void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
     updateMatrices(integrator);
+    updateFusedStepper(integrator);
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);
     vector<Vec3>& x = *data.positions;
     vector<Vec3>& v = *data.velocities;
     vector<Vec3>& f = *data.forces;
-    int numUnits = stepper->getNumUnits();
     uint64_t counter = noiseCounter;
-    forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
-    if (hasVirtualSites)
-        context.computeVirtualSites();
-    context.calcForcesAndEnergy(true, false, groups);
-    forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    if (fused) {
+        fused->updateGlobals(context);
+        forEachBlockRange(fused->getNumBlocks(), [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter); });
+        // f now holds the forces of the integration groups at the new positions, as calcForcesAndEnergy leaves them.
+        context.getLastForceGroups() = groups;
+    }
+    else {
+        int numUnits = stepper->getNumUnits();
+        forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
+        if (hasVirtualSites)
+            context.computeVirtualSites();
+        context.calcForcesAndEnergy(true, false, groups);
+        forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    }
     noiseCounter += 2;
     context.setTime(context.getTime()+matrices.stepSize);
     context.setStepCount(context.getStepCount()+1);

@@ -1,4 +1,5 @@
 #include "TapeEvaluator.h"
+#include "ReplicaLaneKernels.h"
 #include <cstdint>
 
 using namespace EffPot;
@@ -6,8 +7,10 @@ using namespace std;
 
 namespace EffPot {
 void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count, double* registers);
+const ReplicaLaneKernels& replicaLaneKernelsBaseline();
 #if defined(EFFPOT_HAVE_LIBMVEC) && defined(__x86_64__)
 void runTapeAvx2(const ExpressionTape::Instruction* instructions, int count, double* registers);
+const ReplicaLaneKernels& replicaLaneKernelsAvx2();
 #endif
 }
 
@@ -42,4 +45,12 @@ void TapeEvaluator::setGlobals(const vector<double>& values) {
         for (int i = 0; i < BlockSize; i++)
             lane[i] = values[g];
     }
+}
+
+const ReplicaLaneKernels& ReplicaLaneKernels::get() {
+#if defined(EFFPOT_HAVE_LIBMVEC) && defined(__x86_64__)
+    if (TapeEvaluator::usesAvx2())
+        return replicaLaneKernelsAvx2();
+#endif
+    return replicaLaneKernelsBaseline();
 }

@@ -1,5 +1,6 @@
-// TapeEvaluator's instruction loops for AVX2 with FMA; compiled with -mavx2 -mfma and only called after a cpuid
+// TapeEvaluator's instruction loops and ReplicaLaneKernels for AVX2 with FMA; compiled with -mavx2 -mfma and only called after a cpuid
 // check (TapeEvaluator.cpp).
+#include "ReplicaLanes.h"
 #include "TapeInstructions.h"
 
 #if defined(EFFPOT_HAVE_LIBMVEC) && defined(__x86_64__)
@@ -34,6 +35,10 @@ struct Avx2Math {
 namespace EffPot {
 void runTapeAvx2(const ExpressionTape::Instruction* instructions, int count, double* registers) {
     TapeInstructions::run<Avx2Math>(instructions, count, registers);
+}
+const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
+    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf};
+    return kernels;
 }
 }
 

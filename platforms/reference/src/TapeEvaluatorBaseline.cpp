@@ -1,4 +1,5 @@
-// TapeEvaluator's instruction loops for baseline x86-64 (SSE2) or any other processor.
+// TapeEvaluator's instruction loops and ReplicaLaneKernels for baseline x86-64 (SSE2) or any other processor.
+#include "ReplicaLanes.h"
 #include "TapeInstructions.h"
 
 #if defined(EFFPOT_HAVE_LIBMVEC) && defined(__x86_64__)
@@ -34,6 +35,10 @@ namespace EffPot {
 void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count, double* registers) {
     TapeInstructions::run<Sse2Math>(instructions, count, registers);
 }
+const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
+    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf};
+    return kernels;
+}
 }
 
 #else
@@ -41,6 +46,10 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
 namespace EffPot {
 void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count, double* registers) {
     TapeInstructions::run<TapeInstructions::ScalarMath>(instructions, count, registers);
+}
+const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
+    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf};
+    return kernels;
 }
 }
 

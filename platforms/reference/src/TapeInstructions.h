@@ -10,6 +10,8 @@
 
 namespace EffPot {
 namespace TapeInstructions {
+// Internal linkage: every instruction-set translation unit must keep its own copy (see ReplicaLanes.h).
+namespace {
 
 const int B = TapeEvaluator::BlockSize;
 
@@ -113,6 +115,7 @@ struct ScalarMath {
     static void pow(const double* a, const double* b, double* d) { for (int i = 0; i < B; i++) d[i] = std::pow(a[i], b[i]); }
 };
 
+} // namespace
 } // namespace TapeInstructions
 } // namespace EffPot
 
