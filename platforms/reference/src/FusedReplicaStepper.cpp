@@ -93,12 +93,20 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
     double* Y = evaluator.lanes(1);
     double* Z = evaluator.lanes(2);
     alignas(64) double vx[B], vy[B], vz[B], fx[B], fy[B], fz[B];
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    double* const vLanes[3] = {vx, vy, vz};
+    double* const fLanes[3] = {fx, fy, fz};
+    double* const xLanes[3] = {X, Y, Z};
     const double h = m.stepSize;
     const int n = particles.size();
-    // Noise (thermal mode) and blocks mixing parameter sets take the lane-by-lane path; the replica case is uniform.
-    auto perLane = [&](int start, int count, bool firstHalf, uint64_t counter) {
+    // Particles with noise (thermal mode) are stepped lane by lane (with their drift in the first half). Every
+    // particle always takes the same path whatever its neighbours in the block, so that its arithmetic, and so its
+    // trajectory, does not depend on how replicas are split into blocks, threads or Contexts.
+    auto noisyLanes = [&](int start, int count, bool firstHalf, uint64_t counter) {
         for (int i = 0; i < count; i++) {
             const DampedVerletMatrices::ParameterSet& set = m.parameterSets[particleSet[start+i]];
+            if (set.noise.empty())
+                continue;
             double v3[3] = {vx[i], vy[i], vz[i]}, f3[3] = {fx[i], fy[i], fz[i]}, out[3];
             const double* d = set.decay.data();
             const double* k = set.halfKick.data();
@@ -114,22 +122,55 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 for (int r = 0; r < 3; r++)
                     out[r] = d[3*r]*w[0]+d[3*r+1]*w[1]+d[3*r+2]*w[2];
             }
-            if (!set.noise.empty()) {
-                double z[3];
-                random.normals3(particles[start+i], counter, z);
-                const double* b = set.noise.data();
-                for (int r = 0; r < 3; r++)
-                    out[r] += b[3*r]*z[0]+b[3*r+1]*z[1]+b[3*r+2]*z[2];
-            }
+            double z[3];
+            random.normals3(particles[start+i], counter, z);
+            const double* b = set.noise.data();
+            for (int r = 0; r < 3; r++)
+                out[r] += b[3*r]*z[0]+b[3*r+1]*z[1]+b[3*r+2]*z[2];
             vx[i] = out[0];
             vy[i] = out[1];
             vz[i] = out[2];
+            if (firstHalf) {
+                X[i] += vx[i]*h;
+                Y[i] += vy[i]*h;
+                Z[i] += vz[i]*h;
+            }
         }
     };
-    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
-    double* const vLanes[3] = {vx, vy, vz};
-    double* const fLanes[3] = {fx, fy, fz};
-    double* const xLanes[3] = {X, Y, Z};
+    // Particles without noise in a block that mixes parameter sets: the lane kernel once per set, on copies, keeping
+    // the lanes of that set (the same arithmetic as a uniform block).
+    alignas(64) double copyV[3][B], copyX[3][B], copyF[3][B];
+    double* const copyVLanes[3] = {copyV[0], copyV[1], copyV[2]};
+    double* const copyXLanes[3] = {copyX[0], copyX[1], copyX[2]};
+    double* const copyFLanes[3] = {copyF[0], copyF[1], copyF[2]};
+    double* const vOut[3] = {vx, vy, vz};
+    double* const xOut[3] = {X, Y, Z};
+    auto quietLanes = [&](int start, int count, bool firstHalf, const double* const dE[3]) {
+        int done[B], numDone = 0;
+        for (int i = 0; i < count; i++) {
+            int set = particleSet[start+i];
+            const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+            if (!matrices.noise.empty() || find(done, done+numDone, set) != done+numDone)
+                continue;
+            done[numDone++] = set;
+            for (int c = 0; c < 3; c++)
+                copy(vOut[c], vOut[c]+B, copyV[c]);
+            if (firstHalf) {
+                for (int c = 0; c < 3; c++)
+                    copy(xOut[c], xOut[c]+B, copyX[c]);
+                lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
+            }
+            else
+                lanes.secondHalf(matrices.decay.data(), matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
+            for (int j = i; j < count; j++)
+                if (particleSet[start+j] == set)
+                    for (int c = 0; c < 3; c++) {
+                        vOut[c][j] = copyV[c][j];
+                        if (firstHalf)
+                            xOut[c][j] = copyX[c][j];
+                    }
+        }
+    };
     for (int block = first; block < end; block++) {
         int start = block*B;
         int count = min(B, n-start);
@@ -164,12 +205,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         if (uniform)
             lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
         else {
-            perLane(start, count, true, noiseCounter);
-            for (int i = 0; i < B; i++) {
-                X[i] += vx[i]*h;
-                Y[i] += vy[i]*h;
-                Z[i] += vz[i]*h;
-            }
+            quietLanes(start, count, true, NULL);
+            noisyLanes(start, count, true, noiseCounter);
         }
 
         // The forces at the new positions.
@@ -186,7 +223,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 fy[i] = -dE[1][i];
                 fz[i] = -dE[2][i];
             }
-            perLane(start, count, false, noiseCounter+1);
+            quietLanes(start, count, false, dE);
+            noisyLanes(start, count, false, noiseCounter+1);
         }
         if (contiguous) {
             lanes.scatter(&x[index[0]][0], X, Y, Z);

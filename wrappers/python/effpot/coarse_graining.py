@@ -175,8 +175,8 @@ class CoarseGrainer:
         Parameters
         ----------
         platform : openmm.Platform or str, optional
-            The platform (default: Reference, which evaluates the per-replica CustomExternalForce faster than CPU
-            on small machines: docs/benchmarks.md).
+            The platform (default: Reference; the replicas' ReplicaExpressionForce and the fused integrator step
+            are vectorized there too, and the replicas are split over one Context per thread: docs/benchmarks.md).
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
         """
