@@ -17,7 +17,7 @@ public:
      * Fewest blocks (of TapeEvaluator::BlockSize particles) worth splitting: measured with
      * bench/bench_replica_force.py --threshold on a 2-core machine (docs/benchmarks.md).
      */
-    static const int ParallelThreshold = 32;
+    static const int ParallelThreshold = 128;
     CpuCalcReplicaExpressionForceKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:
