@@ -34,6 +34,15 @@ public:
      */
     virtual void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) = 0;
     /**
+     * Execute between 1 and maxSteps steps and return how many. A kernel may take several steps at once only when
+     * nothing could happen between them (no Force with a context state to update): the result must be what as
+     * many calls of execute() would give. This default takes one.
+     */
+    virtual int executeSteps(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int maxSteps) {
+        execute(context, integrator, forcesAreValid);
+        return 1;
+    }
+    /**
      * Compute the kinetic energy (1/2) v^T M v.
      */
     virtual double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator) = 0;

@@ -20,8 +20,9 @@ public:
      */
     static const int ParallelThreshold = 8192;
     /**
-     * Fewest blocks of the fused replica step (FusedReplicaStepper, TapeEvaluator::BlockSize particles each) worth
-     * splitting: one pool round trip per step against roughly 1 us of work per block (bench/bench_replica_force.py).
+     * Least work of the fused replica step (FusedReplicaStepper), in block-steps (TapeEvaluator::BlockSize
+     * particles for one step, about 1 us), worth splitting: one pool round trip (~40 us on 2 cores) per call
+     * (bench/bench_replica_force.py --threshold).
      */
     static const int FusedParallelThreshold = 64;
     CpuIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform,
@@ -29,7 +30,7 @@ public:
 protected:
     void forEachRange(int numUnits, const std::function<void (int first, int end, int slot)>& function);
     int getNumSlots() const;
-    void forEachBlockRange(int numBlocks, const std::function<void (int first, int end, int slot)>& function);
+    void forEachBlockRange(int numBlocks, int numSteps, const std::function<void (int first, int end, int slot)>& function);
     void split(int numUnits, int threshold, const std::function<void (int first, int end, int slot)>& function);
 private:
     OpenMM::ThreadPool& threads;

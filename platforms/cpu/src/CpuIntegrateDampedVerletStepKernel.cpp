@@ -17,8 +17,11 @@ void CpuIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const functi
     split(numUnits, ParallelThreshold, function);
 }
 
-void CpuIntegrateDampedVerletStepKernel::forEachBlockRange(int numBlocks, const function<void (int, int, int)>& function) {
-    split(numBlocks, FusedParallelThreshold, function);
+void CpuIntegrateDampedVerletStepKernel::forEachBlockRange(int numBlocks, int numSteps, const function<void (int, int, int)>& function) {
+    if ((long long) numBlocks*numSteps < FusedParallelThreshold || numBlocks < 2)
+        function(0, numBlocks, 0);
+    else
+        split(numBlocks, 0, function);
 }
 
 void CpuIntegrateDampedVerletStepKernel::split(int numUnits, int threshold, const function<void (int, int, int)>& function) {

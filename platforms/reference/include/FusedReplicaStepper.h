@@ -44,8 +44,12 @@ public:
     }
     /** Read the global parameters' current values from the context (once per step, before stepBlocks). */
     void updateGlobals(OpenMM::ContextImpl& context);
-    /** A whole step for the blocks [first, end); `slot` < numSlots is distinct per concurrent call. */
-    void stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter);
+    /**
+     * `numSteps` whole steps for the blocks [first, end): each block takes all of them before the next block is
+     * loaded (replicas are independent), with noise counters noiseCounter, noiseCounter+1 for the first step,
+     * +2, +3 for the second, and so on. `slot` < numSlots is distinct per concurrent call.
+     */
+    void stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps);
 private:
     FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::string& energy, const std::vector<std::string>& globals,
                         const std::vector<int>& particles, uint32_t seed, int numSlots);

@@ -25,6 +25,14 @@ public:
     ReferenceIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ReferencePlatform::PlatformData& data);
     void initialize(const OpenMM::System& system, const DampedVerletIntegrator& integrator);
     void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid);
+    /**
+     * In the fused replica case with no other Force in the System (so nothing to update between steps), up to
+     * MaxBatchSteps steps at once: each block of replicas takes them all while it sits in registers and L1, with one
+     * thread-pool round trip for the batch. Otherwise one step.
+     */
+    int executeSteps(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int maxSteps);
+    /** The most steps one executeSteps() call takes (it cannot be interrupted). */
+    static const int MaxBatchSteps = 256;
     double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
     void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const;
     void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream);
@@ -37,8 +45,11 @@ protected:
     virtual int getNumSlots() const {
         return 1;
     }
-    /** forEachRange for the fused step's blocks (of TapeEvaluator::BlockSize particles). Serial here. */
-    virtual void forEachBlockRange(int numBlocks, const std::function<void (int first, int end, int slot)>& function) {
+    /**
+     * forEachRange for the fused step's blocks (of TapeEvaluator::BlockSize particles), each taking numSteps steps.
+     * Serial here.
+     */
+    virtual void forEachBlockRange(int numBlocks, int numSteps, const std::function<void (int first, int end, int slot)>& function) {
         function(0, numBlocks, 0);
     }
 private:
@@ -51,6 +62,7 @@ private:
     std::unique_ptr<FusedReplicaStepper> fused;
     int fusedGroups;     // the integration groups `fused` was made for
     bool fusedChecked;   // whether `fused` was made for the current matrices
+    bool batchable;      // whether fused steps may be batched: every Force of the System is a ReplicaExpressionForce
     long long matricesVersion;
     uint32_t seed;
     uint64_t noiseCounter;

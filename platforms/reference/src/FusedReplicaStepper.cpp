@@ -86,7 +86,7 @@ void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
         globalValues[g] = context.getParameter(globalNames[g]);
 }
 
-void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter) {
+void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps) {
     TapeEvaluator& evaluator = *evaluators[slot];
     evaluator.setGlobals(globalValues);
     double* X = evaluator.lanes(0);
@@ -200,31 +200,35 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         }
         int set = blockSet[block];
         bool uniform = (set >= 0 && m.parameterSets[set].noise.empty());
+        // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
+        for (int step = 0; step < numSteps; step++) {
+            uint64_t counter = noiseCounter+2*step;
 
-        // O, B: friction half step and half kick with the current forces; A: drift.
-        if (uniform)
-            lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
-        else {
-            quietLanes(start, count, true, NULL);
-            noisyLanes(start, count, true, noiseCounter);
-        }
-
-        // The forces at the new positions.
-        evaluator.run();
-        const double* const dE[3] = {evaluator.lanes(tape.getDerivativeRegister(0)), evaluator.lanes(tape.getDerivativeRegister(1)),
-                                     evaluator.lanes(tape.getDerivativeRegister(2))};
-
-        // B, O: half kick with the new forces, friction half step.
-        if (uniform)
-            lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
-        else {
-            for (int i = 0; i < B; i++) {
-                fx[i] = -dE[0][i];
-                fy[i] = -dE[1][i];
-                fz[i] = -dE[2][i];
+            // O, B: friction half step and half kick with the current forces; A: drift.
+            if (uniform)
+                lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
+            else {
+                quietLanes(start, count, true, NULL);
+                noisyLanes(start, count, true, counter);
             }
-            quietLanes(start, count, false, dE);
-            noisyLanes(start, count, false, noiseCounter+1);
+
+            // The forces at the new positions.
+            evaluator.run();
+            const double* const dE[3] = {evaluator.lanes(tape.getDerivativeRegister(0)), evaluator.lanes(tape.getDerivativeRegister(1)),
+                                         evaluator.lanes(tape.getDerivativeRegister(2))};
+
+            // B, O: half kick with the new forces, friction half step.
+            if (uniform)
+                lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
+            else {
+                for (int i = 0; i < B; i++) {
+                    fx[i] = -dE[0][i];
+                    fy[i] = -dE[1][i];
+                    fz[i] = -dE[2][i];
+                }
+                quietLanes(start, count, false, dE);
+                noisyLanes(start, count, false, counter+1);
+            }
         }
         if (contiguous) {
             lanes.scatter(&x[index[0]][0], X, Y, Z);
