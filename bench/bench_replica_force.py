@@ -179,16 +179,17 @@ def measure(args):
 
 
 def thresholds(args):
-    """Time per force evaluation and per fused step with 1 and 2 threads around the parallel thresholds."""
-    print("| R | blocks of 64 | fused step, 1 thread (us) | fused step, 2 threads (us) | force only, 1 thread (us) | force only, 2 threads (us) |")
+    """Time per single fused step (integrator.step(1), so no batching) and per force evaluation (a State with
+    forces, which does not fuse) with 1 and 2 CPU threads, around the parallel thresholds."""
+    print("| R | blocks of 64 | step(1), 1 thread (us) | step(1), 2 threads (us) | forces, 1 thread (us) | forces, 2 threads (us) |")
     print("|---|---|---|---|---|---|")
-    for replicas in [512, 1024, 2048, 4096, 8192, 16384]:
+    for replicas in [512, 1024, 2048, 4096, 8192, 16384, 32768]:
         row = []
         for kind in ["step", "force"]:
             for threads in [1, 2]:
                 step, context = openmm_stepper("quadratic", replicas, "CPU", threads, False)  # keeps context alive
                 if kind == "step":
-                    rate = timed(step, replicas, args.seconds)
+                    rate = timed(lambda n: [step(1) for _ in range(n)], replicas, args.seconds)
                 else:
                     rate = timed(lambda n: [context.getState(getForces=True) for _ in range(n)], replicas, args.seconds)
                 row.append(1e6 * replicas / rate)

@@ -14,10 +14,12 @@ namespace EffPot {
 class CpuCalcReplicaExpressionForceKernel : public ReferenceCalcReplicaExpressionForceKernel {
 public:
     /**
-     * Fewest blocks (of TapeEvaluator::BlockSize particles) worth splitting: measured with
-     * bench/bench_replica_force.py --threshold on a 2-core machine (docs/benchmarks.md).
+     * Fewest blocks (of TapeEvaluator::BlockSize particles) worth splitting. Measured with
+     * bench/bench_replica_force.py --threshold on the shared 2-core machine: two threads do not clearly win below
+     * 256 blocks (docs/benchmarks.md). This kernel serves State queries and unfused steps; replica Systems stepped
+     * by DampedVerletIntegrator use the fused step.
      */
-    static const int ParallelThreshold = 128;
+    static const int ParallelThreshold = 256;
     CpuCalcReplicaExpressionForceKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:

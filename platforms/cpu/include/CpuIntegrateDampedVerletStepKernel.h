@@ -21,10 +21,11 @@ public:
     static const int ParallelThreshold = 8192;
     /**
      * Least work of the fused replica step (FusedReplicaStepper), in block-steps (TapeEvaluator::BlockSize
-     * particles for one step, about 1 us), worth splitting: one pool round trip (~40 us on 2 cores) per call
-     * (bench/bench_replica_force.py --threshold).
+     * particles for one step, about 1 us), worth splitting over the pool: measured with
+     * bench/bench_replica_force.py --threshold on the shared 2-core machine, two threads lose at 128 block-steps
+     * and win at 256 (docs/benchmarks.md).
      */
-    static const int FusedParallelThreshold = 64;
+    static const int FusedParallelThreshold = 256;
     CpuIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:
