@@ -334,3 +334,20 @@ TEST(ReplicaExpressionForce, ReplicaSystemUsesItByDefault) {
         p[2] = 0;
     expectClose(evaluate(*custom, "Reference", positions), evaluate(*fast, "Reference", positions), 1e-12, "ReplicaSystem");
 }
+
+// Degenerate Systems: a force with no particles, and a fixed (mass 0) particle outside every block.
+TEST(ReplicaExpressionForce, EmptyForceIsHarmless) {
+    for (const string& platform : platformNames()) {
+        System system;
+        system.addParticle(0.0);
+        system.addForce(new ReplicaExpressionForce("x^2"));
+        DampedVerletIntegrator integrator(0.01);
+        Context context(system, integrator, Platform::getPlatformByName(platform));
+        context.setPositions({Vec3(1, 2, 3)});
+        integrator.step(5);
+        State state = context.getState(State::Energy | State::Forces | State::Positions);
+        EXPECT_EQ(0.0, state.getPotentialEnergy());
+        EXPECT_EQ(Vec3(), state.getForces()[0]);
+        EXPECT_EQ(Vec3(1, 2, 3), state.getPositions()[0]);
+    }
+}

@@ -32,7 +32,7 @@ FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const Dam
         if (system.isVirtualSite(i))
             return NULL;
     int numBlocks = m.blockParameterSet.size();
-    if (found->getNumParticles() != numBlocks)
+    if (numBlocks == 0 || found->getNumParticles() != numBlocks)
         return NULL;
     vector<int> setOf(system.getNumParticles(), -1);
     for (int b = 0; b < numBlocks; b++) {
