@@ -1,5 +1,5 @@
-// TapeEvaluator's instruction loops and ReplicaLaneKernels for AVX2 with FMA; compiled with -mavx2 -mfma and only called after a cpuid
-// check (TapeEvaluator.cpp).
+// TapeEvaluator's instruction loops and ReplicaLaneKernels for AVX2 with FMA; compiled with -mavx2 -mfma and only
+// called after a cpuid check (TapeEvaluator.cpp).
 #include "ReplicaLanes.h"
 #include "TapeInstructions.h"
 
