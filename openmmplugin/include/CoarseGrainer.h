@@ -129,6 +129,16 @@ public:
      */
     void setNumThreads(int count);
     int getNumThreads() const;
+    /**
+     * Evaluate the energy with OpenMM's CustomExternalForce instead of ReplicaExpressionForce (the default, the
+     * same energies and forces to round-off, several times faster): for comparisons and benchmarks.
+     */
+    void setUseCustomExternalForce(bool use) {
+        useCustomExternalForce = use;
+    }
+    bool getUseCustomExternalForce() const {
+        return useCustomExternalForce;
+    }
     int getRandomSeed() const {
         return seed;
     }
@@ -210,6 +220,7 @@ private:
     ProgressReporter* progress;
     int numThreads;
     double resolutionLimit;
+    bool useCustomExternalForce;
     ReplicaStatistics stage1, sampling;
 };
 

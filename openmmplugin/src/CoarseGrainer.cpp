@@ -96,7 +96,7 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
         friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
         sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
-        allowNonGaussian(false), progress(NULL), numThreads(0), resolutionLimit(0.3) {
+        allowNonGaussian(false), progress(NULL), numThreads(0), resolutionLimit(0.3), useCustomExternalForce(false) {
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
@@ -396,7 +396,8 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     auto setUp = [&](Worker& w) {
         int count = w.endReplica-w.firstReplica;
         w.system.reset(userSystem ? XmlSerializer::clone<System>(*userSystem)
-                                  : ReplicaSystem::create(energy, d, (w.endGroup-w.firstGroup)*count));
+                                  : ReplicaSystem::create(energy, d, (w.endGroup-w.firstGroup)*count,
+                                        useCustomExternalForce ? ReplicaSystem::CustomExternal : ReplicaSystem::ReplicaExpression));
         w.integrator.reset(new DampedVerletIntegrator(stepSize));
         w.integrator->setRandomNumberSeed(seed);
         w.integrator->setDefaultFriction(friction); // particles of a user's System that are not replicas

@@ -22,6 +22,7 @@ namespace std {
 
 %{
 #include "DampedVerletIntegrator.h"
+#include "ReplicaExpressionForce.h"
 #include "CoarseGrainer.h"
 #include "EffectivePotential.h"
 #include "NoiseCovarianceDesigns.h"
@@ -97,6 +98,53 @@ public:
 };
 
 }
+
+/* ReplicaExpressionForce: a Force of OpenMM's module (System.addForce takes it over). */
+namespace EffPot {
+
+class ReplicaExpressionForce : public OpenMM::Force {
+public:
+    explicit ReplicaExpressionForce(const std::string& energy);
+    const std::string& getEnergyFunction() const;
+    void setEnergyFunction(const std::string& energy);
+    int getNumParticles() const;
+    int addParticle(int particle);
+    int getParticle(int index) const;
+    void setParticle(int index, int particle);
+    int getNumGlobalParameters() const;
+    int addGlobalParameter(const std::string& name, double defaultValue);
+    const std::string& getGlobalParameterName(int index) const;
+    void setGlobalParameterName(int index, const std::string& name);
+    double getGlobalParameterDefaultValue(int index) const;
+    void setGlobalParameterDefaultValue(int index, double defaultValue);
+    bool usesPeriodicBoundaryConditions() const;
+};
+
+}
+
+%extend EffPot::ReplicaExpressionForce {
+    /** Add many particles at once (one call instead of one per replica); returns the index of the first entry. */
+    int addParticles(const std::vector<int>& particles) {
+        int first = $self->getNumParticles();
+        for (int p : particles)
+            $self->addParticle(p);
+        return first;
+    }
+}
+
+%newobject _deserializeReplicaExpressionForce;
+%inline %{
+EffPot::ReplicaExpressionForce* _deserializeReplicaExpressionForce(const std::string& xml) {
+    std::stringstream stream(xml);
+    OpenMM::Force* force = OpenMM::XmlSerializer::deserialize<OpenMM::Force>(stream);
+    EffPot::ReplicaExpressionForce* result = dynamic_cast<EffPot::ReplicaExpressionForce*>(force);
+    if (result == NULL) {
+        delete force;
+        throw OpenMM::OpenMMException("ReplicaExpressionForce.deserialize: the XML holds another kind of Force");
+    }
+    return result;
+}
+%}
 
 /* XmlSerializer.deserialize in OpenMM's module returns a plain Integrator proxy, which cannot be downcast to a
    class it does not know; this returns the integrator with its own type. */

@@ -154,6 +154,10 @@ class CoarseGrainer:
         """Threads for the replica runs (0: one per core, at most 4); results do not depend on it."""
         self._impl.setNumThreads(int(count))
 
+    def setUseCustomExternalForce(self, use):
+        """Evaluate the energy with OpenMM's CustomExternalForce instead of the (faster) ReplicaExpressionForce."""
+        self._impl.setUseCustomExternalForce(bool(use))
+
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
 
@@ -188,8 +192,8 @@ class CoarseGrainer:
         Parameters
         ----------
         platform : openmm.Platform or str, optional
-            The platform (default: Reference, which evaluates the per-replica CustomExternalForce faster than CPU
-            on small machines: docs/benchmarks.md).
+            The platform (default: Reference; the replicas' ReplicaExpressionForce and the fused integrator step
+            are vectorized there too, and the replicas are split over one Context per thread: docs/benchmarks.md).
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
         """
