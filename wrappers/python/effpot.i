@@ -133,7 +133,6 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %rename(NormalityResult) EffPot::NormalityTests::Result;
 %ignore EffPot::NormalityTests::momentsFromPowerSums;
 %include "NormalityTests.h"
-%include "ScaleScan.h"
 %include "HistogramDistances.h"
 %include "TrajectoryStatistics.h"
 %include "ProgressReporter.h"
@@ -143,6 +142,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
 %include "CoarseGrainer.h"
+%include "ScaleScan.h"
 
 %extend EffPot::EffectivePotential {
     /** U at N points (N x d values, point-major), kJ/mol. */
@@ -184,6 +184,12 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 
 %extend EffPot::CoarseGrainer {
+    /** The settings as XML (CoarseGrainerProxy): what a worker process needs to run a piece. */
+    std::string toXml() const {
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<EffPot::CoarseGrainer>($self, "CoarseGrainer", stream);
+        return stream.str();
+    }
     void setFitKnotSpacing(double bins) { $self->getFitter().setKnotSpacing(bins); }
     void setFitSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
     void setFitMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
@@ -193,7 +199,12 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 
 %newobject _effectivePotentialFromXml;
 %newobject _replicaStatisticsFromXml;
+%newobject _coarseGrainerFromXml;
 %inline %{
+EffPot::CoarseGrainer* _coarseGrainerFromXml(const std::string& xml) {
+    std::stringstream stream(xml);
+    return OpenMM::XmlSerializer::deserialize<EffPot::CoarseGrainer>(stream);
+}
 EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml) {
     std::stringstream stream(xml);
     return OpenMM::XmlSerializer::deserialize<EffPot::EffectivePotential>(stream);
