@@ -12,6 +12,9 @@ from .integrator import DampedVerletIntegrator  # noqa: E402
 from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
 from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
 from .scale_scan import ScaleScan  # noqa: E402
+from .executors import Task, local_executor, run_tasks  # noqa: E402
+from .checkpoint import Checkpoint  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics", "ScaleScan"]
+__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics", "ScaleScan",
+           "Task", "local_executor", "run_tasks", "Checkpoint"]
