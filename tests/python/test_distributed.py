@@ -313,3 +313,20 @@ def test_mpi_pool_executor_equals_serial(tmp_path, serial):
     result = json.loads(output.stdout.strip().splitlines()[-1])
     assert result["kT"] == serial.kT
     np.testing.assert_array_equal(result["D"], serial.noiseCovariance)
+
+
+def test_scale_scan_checkpoint_keeps_finished_step_sizes(tmp_path):
+    def scan(steps):
+        s = effpot.ScaleScan(problems.p1(), 1)
+        s.setStepSizes(steps)
+        s.setNumReplicas(20)
+        s.setNumSteps(1000)
+        s.setNumEquilibrationSteps(200)
+        return s
+    scan([0.1, 0.3]).run(checkpoint=tmp_path)
+    with cf.ThreadPoolExecutor(1) as pool:
+        recording = RecordingExecutor(pool)
+        points, levels = scan([0.1, 0.3, 0.5]).run(executor=recording, checkpoint=tmp_path)
+    assert [name for name, *_ in recording.submitted] == ["scan_point"]  # only the new step size ran
+    reference, reference_levels = scan([0.1, 0.3, 0.5]).run()
+    assert [p["kT"] for p in points] == [p["kT"] for p in reference] and levels == reference_levels

@@ -84,4 +84,9 @@ def run_coarse_grainer(impl, platform, executor=None, checkpoint=None, batches_p
     grid_key = _digest(json.dumps([noise, grid]))[:12]
     sampling = _merge(run([Task(f"sampling-{grid_key}-b{b0:04d}-{b1:04d}", _pieces.sampling, (settings, spec, noise, grid, b0, b1))
                            for b0, b1 in chunks], "sampling (tasks)"))
-    return impl.fit(stage1, sampling, spec["name"])
+    if progress is not None:
+        progress("fit", 0, 1)
+    potential = impl.fit(stage1, sampling, spec["name"])
+    if progress is not None:
+        progress("fit", 1, 1)
+    return potential
