@@ -56,6 +56,26 @@ def test_pieces_in_process_equal_run_for_any_split(tmp_path, serial):
     assert stage1 == ["stage1-b0000-0003-g0-3.json", "stage1-b0003-0004-g0-3.json"]
 
 
+def test_one_dimension_in_pieces_equals_run(tmp_path):
+    def make():
+        cg = effpot.CoarseGrainer(problems.p1(), 1)
+        cg.setStepSize(0.3)
+        cg.setFriction(0.6)
+        cg.setNumReplicas(40)
+        cg.setNumBatches(4)
+        cg.setNumSteps(2000)
+        cg.setNumEquilibrationSteps(300)
+        cg.setAllowNonGaussian(True)
+        return cg
+    reference = make().run()
+    stages = set()
+    potential = make().run(checkpoint=tmp_path, progress=lambda stage, done, total: stages.add(stage))
+    assert potential.kT == reference.kT
+    x = np.linspace(-1, 1, 21)
+    np.testing.assert_array_equal(potential.evaluate(x), reference.evaluate(x))
+    assert stages == {"equilibration range (tasks)", "sampling (tasks)", "fit"}  # no Stage 1 in 1D
+
+
 def test_settings_travel_as_xml():
     cg = p4_grainer()
     cg.setInitialPositions(np.array(problems.P5_WELLS)[:, :2])
