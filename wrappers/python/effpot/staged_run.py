@@ -39,9 +39,11 @@ def _chunks(count, size):
     return [(first, min(first + size, count)) for first in range(0, count, size)]
 
 
-def open_checkpoint(directory, kind, settings_xml, platform, layout):
-    """A Checkpoint for a run of `kind` with these settings (XML), platform name and split."""
-    fingerprint = {"kind": kind, "settings_sha256": _digest(settings_xml), "platform": platform, "split": layout}
+def open_checkpoint(directory, kind, settings_xml, platform, layout, properties=None):
+    """A Checkpoint for a run of `kind` with these settings (XML), platform name, split and platform properties
+    (those that change results, such as Precision; not where the run goes, DeviceIndex)."""
+    fingerprint = {"kind": kind, "settings_sha256": _digest(settings_xml), "platform": platform, "split": layout,
+                   "properties": {k: v for k, v in sorted((properties or {}).items()) if k != "DeviceIndex"}}
     return Checkpoint(directory, fingerprint, details={"settings.xml": settings_xml})
 
 
@@ -57,7 +59,7 @@ def run_coarse_grainer(impl, platform, executor=None, checkpoint=None, batches_p
     store = None
     if checkpoint is not None:
         layout = "by design" if user else f"{batches_per_task} batches per task"
-        store = open_checkpoint(checkpoint, "effpot.CoarseGrainer", settings, spec["name"], layout)
+        store = open_checkpoint(checkpoint, "effpot.CoarseGrainer", settings, spec["name"], layout, spec["properties"])
     chunks = [(0, batches)] if user else _chunks(batches, batches_per_task)
 
     def run(tasks, stage):
