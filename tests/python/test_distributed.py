@@ -212,6 +212,16 @@ def test_local_processes_equal_threads_and_replace_a_killed_worker(tmp_path, ser
     assert_same(potential, p4_grainer(steps=6000).run())
 
 
+def test_local_executor_gives_each_process_its_device():
+    from effpot.executors import worker_device
+    with effpot.local_executor(devices=[3, 5]) as executor:
+        assert executor.max_workers == 2
+        devices = {executor.submit(worker_device).result() for _ in range(8)}
+    assert devices <= {3, 5} and devices
+    with pytest.raises(ValueError, match="one process per device"):
+        effpot.local_executor(3, devices=[0, 1])
+
+
 # ---- Dask distributed: a LocalCluster of worker processes --------------------------------------------------------
 
 @pytest.fixture(scope="module")
