@@ -6,7 +6,7 @@ relax by barrier crossings), samples every 10 steps, then a 50 x 50 histogram. R
 wall time, the error of D against its exact value (h/2) A^2 [[2, 1], [1, 5]], and the raw-histogram RMSE of
 -kT log rho against the coarse part over the 3 kT region (mean removed, in kT); effpot also reports its spline RMSE.
 
-    python bench/bench_p5_pipeline.py [--platforms Reference CPU] [--skip-numpy]
+    python bench/bench_p5_pipeline.py [--platforms Reference CPU] [--skip-numpy] [--custom-external-force]
 """
 import argparse
 import os
@@ -125,11 +125,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--platforms", nargs="+", default=["Reference", "CPU"])
     parser.add_argument("--skip-numpy", action="store_true")
+    parser.add_argument("--custom-external-force", action="store_true",
+                        help="also run effpot with OpenMM's CustomExternalForce instead of ReplicaExpressionForce")
     args = parser.parse_args(argv)
     true = np.array(problems.p5_noise_covariance(H))
     rows = []
-    for platform in args.platforms:
+    runs = [(platform, False) for platform in args.platforms]
+    if args.custom_external_force:
+        runs += [(platform, True) for platform in args.platforms]
+    for platform, custom in runs:
         cg = effpot.CoarseGrainer(problems.p5(), 2)
+        cg.setUseCustomExternalForce(custom)
         cg.setStepSize(H)
         cg.setFriction(GAMMA)
         cg.setNumReplicas(REPLICAS)
@@ -142,7 +148,8 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         axes = [np.linspace(-1.6, 1.2, 141), np.linspace(-0.5, 2.1, 131)]
         spline = rmse_in_kt(potential, problems.p5_coarse_values, axes)
-        rows.append((f"effpot ({platform})", seconds, potential.noiseCovariance, effpot_raw_rmse(cg, potential.kT), spline))
+        label = f"effpot ({platform}, CustomExternalForce)" if custom else f"effpot ({platform})"
+        rows.append((label, seconds, potential.noiseCovariance, effpot_raw_rmse(cg, potential.kT), spline))
     if not args.skip_numpy:
         start = time.perf_counter()
         noise, kt, positions = numpy_pipeline()

@@ -130,6 +130,16 @@ public:
      */
     void setNumThreads(int count);
     int getNumThreads() const;
+    /**
+     * Evaluate the energy with OpenMM's CustomExternalForce instead of ReplicaExpressionForce (the default, the
+     * same energies and forces to round-off, several times faster): for comparisons and benchmarks.
+     */
+    void setUseCustomExternalForce(bool use) {
+        useCustomExternalForce = use;
+    }
+    bool getUseCustomExternalForce() const {
+        return useCustomExternalForce;
+    }
     int getRandomSeed() const {
         return seed;
     }
@@ -213,6 +223,46 @@ public:
      * statistics a scale scan needs (ScaleScan). Uses the step size, replicas, steps and starts set here.
      */
     ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma);
+    /**
+     * Pick the friction for the 1D run and Stage 1 from a short pilot run (a tenth of the steps but at least 20
+     * relaxation times, M = I, gamma_pilot = 2 h): its energy balance gives the effective noise D per component, and the friction is
+     * the gamma for which the predicted kinetic kT, D phi(gamma h) / (2 gamma m), equals the target kT
+     * (setTargetKT; SPEC.md section 4). run() calls it when no friction was set (setAutomaticFriction()).
+     *
+     * @return the friction, in 1/ps (it is not stored: call setFriction to keep it)
+     */
+    double choosePilotFriction(OpenMM::Platform& platform);
+    /**
+     * Pick the friction by a pilot run (choosePilotFriction) and keep it, with the pilot's diagnostics for the next
+     * fit(): what run() does when the friction is automatic, for runs split into pieces (the pieces need a fixed
+     * friction). setAutomaticFriction() undoes it.
+     *
+     * @return the friction, in 1/ps
+     */
+    double usePilotFriction(OpenMM::Platform& platform) {
+        double gamma = choosePilotFriction(platform);
+        friction = gamma;
+        return gamma;
+    }
+    /**
+     * The sharpest learned potential a step may produce: the fit's penalty is raised until h^2 lambda_max / m of U
+     * (largest Hessian eigenvalue within 3 kT of the minimum) is at most this (default 0.3, SPEC.md section 3: a
+     * scale is resolved while h^2 lambda_max <~ 0.3). Sharper features of the sampled law belong to the scales the
+     * step turns into noise. 0 switches the limit off.
+     */
+    void setResolutionLimit(double limit);
+    double getResolutionLimit() const {
+        return resolutionLimit;
+    }
+    /** Let run() choose the friction by a pilot run (the default until setFriction is called). */
+    void setAutomaticFriction() {
+        friction = 0;
+        pilotDiagnostics.clear();
+    }
+    /** Whether run() will choose the friction by a pilot run. */
+    bool isFrictionAutomatic() const {
+        return friction == 0;
+    }
     /** Statistics of the last run: Stage 1 (2D/3D) and the run whose positions were fitted (1D or Stage 2). */
     const ReplicaStatistics& getStage1Statistics() const {
         return stage1;
@@ -240,6 +290,9 @@ private:
     void solveStage1(const ReplicaStatistics& statistics, std::vector<std::pair<std::string, double> >& diagnostics,
                      std::vector<std::string>& notes, std::vector<double>& noise, std::vector<double>& noiseError) const;
     std::vector<double> initialPositions(int count) const;
+    // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
+    double predictedKineticKT(double noise, double gamma) const;
+    std::vector<std::pair<std::string, double> > pilotDiagnostics; // of the last automatic friction choice
     std::string energy;
     std::shared_ptr<OpenMM::System> userSystem;
     std::vector<int> replicaParticles;
@@ -254,6 +307,8 @@ private:
     PotentialFitter fitter;
     ProgressReporter* progress;
     int numThreads;
+    double resolutionLimit;
+    bool useCustomExternalForce;
     std::map<std::string, std::string> platformProperties;
     ReplicaStatistics stage1, sampling;
 };

@@ -2,6 +2,7 @@
 #define EFFPOT_KERNELS_H_
 
 #include "DampedVerletIntegrator.h"
+#include "ReplicaExpressionForce.h"
 #include "openmm/KernelImpl.h"
 #include "openmm/System.h"
 #include <iosfwd>
@@ -33,6 +34,15 @@ public:
      */
     virtual void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) = 0;
     /**
+     * Execute between 1 and maxSteps steps and return how many. A kernel may take several steps at once only when
+     * nothing could happen between them (no Force with a context state to update): the result must be what as
+     * many calls of execute() would give. This default takes one.
+     */
+    virtual int executeSteps(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int maxSteps) {
+        execute(context, integrator, forcesAreValid);
+        return 1;
+    }
+    /**
      * Compute the kinetic energy (1/2) v^T M v.
      */
     virtual double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator) = 0;
@@ -44,6 +54,28 @@ public:
      * Read the kernel's own state from a checkpoint.
      */
     virtual void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream) = 0;
+};
+
+/**
+ * Computes the energy and forces of a ReplicaExpressionForce.
+ */
+class OPENMM_EXPORT_EFFPOT CalcReplicaExpressionForceKernel : public OpenMM::KernelImpl {
+public:
+    static std::string Name() {
+        return "EffPotCalcReplicaExpressionForce";
+    }
+    CalcReplicaExpressionForceKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    }
+    /** Defined in libEffPot, like ~IntegrateDampedVerletStepKernel. */
+    virtual ~CalcReplicaExpressionForceKernel();
+    /**
+     * Initialize the kernel.
+     */
+    virtual void initialize(const OpenMM::System& system, const ReplicaExpressionForce& force) = 0;
+    /**
+     * Add the forces to the context's forces and return the energy (kJ/mol; 0 if includeEnergy is false).
+     */
+    virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
 };
 
 } // namespace EffPot

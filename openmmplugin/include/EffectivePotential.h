@@ -76,6 +76,15 @@ public:
     void setNodeSupported(const std::vector<int>& supported);
     /** Fix the additive constant: the minimum of U over the supported nodes (all nodes if none is flagged) is 0. */
     void normalize();
+    /**
+     * The largest eigenvalue of the Hessian of U (kJ/mol/nm^2) over the supported nodes within `window` of the
+     * minimum, by central differences of the spline (nodes whose stencil leaves the box are skipped). h^2 times
+     * it over the mass says whether a step h resolves U where the dynamics spends its time: SPEC.md section 3
+     * wants h^2 lambda_max / m <~ 0.3. (The sparse edges of the support have noisy curvature: hence the window.)
+     *
+     * @param window   in kJ/mol, e.g. 3 kT
+     */
+    double getMaxCurvature(double window) const;
     /** The spline before the additive constant. */
     const PSplineFit& getSpline() const {
         return spline;

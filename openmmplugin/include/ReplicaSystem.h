@@ -23,11 +23,23 @@ namespace ReplicaSystem {
  */
 OPENMM_EXPORT_EFFPOT void validateEnergy(const std::string& energy, int dimensions);
 
+/** Which Force evaluates the energy of the replicas. */
+enum ForceKind {
+    ReplicaExpression, /**< EffPot::ReplicaExpressionForce: vectorized and threaded (the default) */
+    CustomExternal     /**< OpenMM::CustomExternalForce: the same values to round-off, slower; for comparisons */
+};
+
 /**
- * Create a System of `numReplicas` particles of mass 1 with a CustomExternalForce of `energy` on each. The caller
- * owns the System.
+ * Create a System of `numReplicas` particles of mass 1 with a ReplicaExpressionForce of `energy` on each. The
+ * caller owns the System.
  */
 OPENMM_EXPORT_EFFPOT OpenMM::System* create(const std::string& energy, int dimensions, int numReplicas);
+
+/**
+ * Create a System of `numReplicas` particles of mass 1 with the Force `kind` of `energy` on each. The caller owns
+ * the System.
+ */
+OPENMM_EXPORT_EFFPOT OpenMM::System* create(const std::string& energy, int dimensions, int numReplicas, ForceKind kind);
 
 } // namespace ReplicaSystem
 } // namespace EffPot

@@ -263,14 +263,15 @@ void DampedVerletIntegrator::step(int steps) {
     if (context == NULL)
         throw OpenMMException("DampedVerletIntegrator.step: this integrator is not bound to a Context");
     IntegrateDampedVerletStepKernel& stepKernel = kernel.getAs<IntegrateDampedVerletStepKernel>();
-    for (int i = 0; i < steps; ++i) {
+    for (int i = 0; i < steps; ) {
         // The first kick reuses the forces of the previous step's second kick unless something invalidated them:
         // a state change, a Force that changed the state (a barostat), or a force evaluation for other force
         // groups (e.g. a State with a subset of groups).
         if (context->updateContextState())
             forcesAreValid = false;
         bool valid = forcesAreValid && context->getLastForceGroups() == getIntegrationForceGroups();
-        stepKernel.execute(*context, *this, valid);
+        // The kernel may take several steps at once when no Force has a state to update between them (replicas).
+        i += stepKernel.executeSteps(*context, *this, valid, steps-i);
         forcesAreValid = valid;
     }
 }

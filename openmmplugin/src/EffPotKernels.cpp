@@ -4,3 +4,6 @@ using namespace EffPot;
 
 IntegrateDampedVerletStepKernel::~IntegrateDampedVerletStepKernel() {
 }
+
+CalcReplicaExpressionForceKernel::~CalcReplicaExpressionForceKernel() {
+}

@@ -2,6 +2,7 @@
 #include "openmm/CustomCompoundBondForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/TabulatedFunction.h"
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -112,8 +113,16 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     for (int i = 0; i < d; i++) {
         definitions<<(i > 0 ? " + " : "")<<getWallStiffness(i)<<"*("<<names[i]<<"1-effpot_"<<names[i]<<")^2";
     }
-    for (int i = 0; i < d; i++)
-        definitions<<"; effpot_"<<names[i]<<" = min(max("<<names[i]<<"1, "<<lower[i]<<"), "<<upper[i]<<")";
+    // The table argument, clamped to the box. Written with step/select rather than min/max so that a NaN
+    // coordinate (an exploded run) maps into the box too: OpenMM's tables throw outside their range, and an
+    // exception cannot unwind through JIT-compiled expressions, so the process would abort instead of the run
+    // reporting NaN energies.
+    // The clamp stops a hair inside the box: the table's own grid ends may differ from the box by rounding.
+    for (int i = 0; i < d; i++) {
+        double inset = 1e-9*(upper[i]-lower[i]), low = lower[i]+inset, high = upper[i]-inset;
+        definitions<<"; effpot_"<<names[i]<<" = select(step("<<names[i]<<"1-("<<low<<")), select(step("<<names[i]
+                   <<"1-("<<high<<")), "<<high<<", "<<names[i]<<"1), "<<low<<")";
+    }
     for (int p : particles)
         if (p < 0)
             throw OpenMMException("EffectivePotential.createForce: particle indices must be non-negative");
@@ -131,4 +140,42 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     for (int p : particles)
         force->addBond({p}, {});
     return force;
+}
+
+double EffectivePotential::getMaxCurvature(double window) const {
+    int d = getDimensions();
+    double largest = 0, lowest = INFINITY;
+    vector<double> values = getNodeValues();
+    for (int n = 0; n < getNumNodes(); n++)
+        if (nodeSupported.empty() || nodeSupported[n])
+            lowest = min(lowest, values[n]);
+    vector<double> delta(d);
+    for (int i = 0; i < d; i++)
+        delta[i] = 0.25*(upper[i]-lower[i])/(nodes[i]-1);
+    for (int n = 0; n < getNumNodes(); n++) {
+        if ((!nodeSupported.empty() && !nodeSupported[n]) || values[n] > lowest+window)
+            continue;
+        double point[3];
+        getNodePosition(n, point);
+        bool inside = true;
+        for (int i = 0; i < d; i++)
+            inside = inside && point[i]-delta[i] >= lower[i] && point[i]+delta[i] <= upper[i];
+        if (!inside)
+            continue;
+        Eigen::MatrixXd hessian(d, d);
+        for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++) {
+                double value = 0;
+                for (int si = -1; si <= 1; si += 2)
+                    for (int sj = -1; sj <= 1; sj += 2) {
+                        double shifted[3] = {point[0], point[1], point[2]};
+                        shifted[i] += si*delta[i];
+                        shifted[j] += sj*delta[j];
+                        value += si*sj*evaluate(shifted);
+                    }
+                hessian(i, j) = hessian(j, i) = value/(4*delta[i]*delta[j]);
+            }
+        largest = max(largest, Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(hessian).eigenvalues().maxCoeff());
+    }
+    return largest;
 }

@@ -11,7 +11,7 @@ using OpenMM::OpenMMException;
 using namespace std;
 
 PSplineFit::PSplineFit(const vector<double>& lower, const vector<double>& upper, const vector<int>& numBasis) :
-        lower(lower), upper(upper), numBasis(numBasis) {
+        lower(lower), upper(upper), numBasis(numBasis), score(NAN) {
     int d = lower.size();
     if (d < 1 || d > 3 || (int) upper.size() != d || (int) numBasis.size() != d)
         throw OpenMMException("PSplineFit: lower, upper and numBasis need one entry per dimension (1 to 3)");
@@ -91,7 +91,7 @@ typedef Eigen::SparseMatrix<double> SparseMatrix;
 
 } // namespace
 
-// The weighted normal equations B^T W B, B^T W y and y^T W y, and the roughness penalty P (second differences of
+// The weighted normal equations B^T W B, B^T W y and y^T W y, and the roughness penalty P (third differences of
 // the coefficients along every dimension), assembled once for any smoothing.
 struct PSplineFit::Normal {
     SparseMatrix gram, penalty;
@@ -147,12 +147,12 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
     for (int dim = 0; dim < d; dim++)
         for (int c = 0; c < total; c++) {
             int position = (c/strides[dim])%sizes[dim];
-            if (position+2 >= sizes[dim])
+            if (position+3 >= sizes[dim])
                 continue;
-            int idx[3] = {c, c+strides[dim], c+2*strides[dim]};
-            double coef[3] = {1, -2, 1};
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++)
+            int idx[4] = {c, c+strides[dim], c+2*strides[dim], c+3*strides[dim]};
+            double coef[4] = {-1, 3, -3, 1};
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
                     entries.push_back(Triplet(idx[a], idx[b], coef[a]*coef[b]));
         }
     normal.penalty.resize(total, total);
@@ -224,5 +224,6 @@ double PSplineFit::fitAutomatic(const vector<double>& points, const vector<doubl
         }
     }
     fit(points, values, weights, best);
+    score = bestScore;
     return best;
 }

@@ -9,13 +9,20 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-PotentialFitter::PotentialFitter() : knotSpacing(3), smoothing(-1), minBinCount(20), numBootstrap(20), seed(1) {
+PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), maxCurvature(0), minBinCount(20), numBootstrap(20), seed(1) {
 }
 
 void PotentialFitter::setKnotSpacing(double bins) {
-    if (!(bins > 0))
-        throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins");
+    if (!(bins >= 0) || isinf(bins))
+        throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins, or 0 "
+                              "to choose it (3, 4 or 6 bins, by the unbiased risk estimate)");
     knotSpacing = bins;
+}
+
+void PotentialFitter::setMaxCurvature(double value) {
+    if (!(value >= 0))
+        throw OpenMMException("PotentialFitter.setMaxCurvature: the curvature limit must be >= 0 kJ/mol/nm^2 (0: none)");
+    maxCurvature = value;
 }
 
 void PotentialFitter::setSmoothing(double value) {
@@ -37,7 +44,7 @@ void PotentialFitter::setNumBootstrap(int count) {
 }
 
 PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, double dispersion,
-        vector<int>& numBasis, double& chosen) const {
+        vector<int>& numBasis, double& chosen, double& spacing, vector<pair<double, double> >* scores) const {
     int d = grid.getDimensions(), numBins = grid.getNumBins();
     long long total = 0;
     for (long long c : counts)
@@ -65,20 +72,36 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
            <<" needed to fit a cubic spline): run more steps or replicas, or use fewer bins";
         throw OpenMMException(msg.str());
     }
-    numBasis.clear();
-    for (int i = 0; i < d; i++)
-        numBasis.push_back(max(4, (int) ceil(grid.getBins()[i]/knotSpacing)+3));
-    PSplineFit spline(grid.getLower(), grid.getUpper(), numBasis);
     double scale = supportedCount/supported;
+    vector<double> candidates;
     if (chosen >= 0)
-        spline.fit(points, values, weights, chosen*scale);
-    else {
-        vector<double> candidates;
+        candidates.push_back(chosen*scale);
+    else
         for (int k = -8; k <= 8; k++)
             candidates.push_back(pow(10.0, 0.5*k)*scale);
-        chosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
+    // Knots every `spacing` bins, or (spacing <= 0) the spacing among 3, 4 and 6 bins (1D: 2 to 8, cheap there) with
+    // the smallest unbiased risk estimate: on the same data it compares fits with different knots as well as penalties.
+    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : d == 1 ? vector<double>{2, 3, 4, 6, 8} : vector<double>{3, 4, 6});
+    PSplineFit best({0.0}, {1.0}, {4});
+    double bestScore = INFINITY, bestSmoothing = 0;
+    for (double candidateSpacing : spacings) {
+        vector<int> basis;
+        for (int i = 0; i < d; i++)
+            basis.push_back(max(4, (int) ceil(grid.getBins()[i]/candidateSpacing)+3));
+        PSplineFit spline(grid.getLower(), grid.getUpper(), basis);
+        double smoothingChosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
+        if (scores != NULL)
+            scores->push_back(make_pair(candidateSpacing, spline.getScore()));
+        if (spline.getScore() < bestScore || bestScore == INFINITY) {
+            bestScore = spline.getScore();
+            best = spline;
+            bestSmoothing = smoothingChosen;
+            numBasis = basis;
+            spacing = candidateSpacing;
+        }
     }
-    return spline;
+    chosen = bestSmoothing;
+    return best;
 }
 
 EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, double kT) const {
@@ -114,8 +137,9 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         }
     }
     vector<int> numBasis;
-    double chosenSmoothing = smoothing;
-    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing);
+    double chosenSmoothing = smoothing, chosenSpacing = knotSpacing;
+    vector<pair<double, double> > scores;
+    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, chosenSpacing, &scores);
     // Nodes at the bin edges: the table spans the whole histogram box.
     vector<int> nodes;
     for (int i = 0; i < d; i++)
@@ -147,6 +171,25 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
     }
     potential.setNodeSupported(supported);
     potential.normalize();
+    // The resolution constraint: where the dynamics spends its time (3 kT of the minimum) the fit may not be
+    // sharper than the step resolves. Features of larger curvature are real structure of the sampled law at the
+    // scale the step turns into noise, not of the potential at the chosen scale; smooth until they are gone.
+    double curvature = potential.getMaxCurvature(3*kT);
+    double unconstrainedSmoothing = chosenSmoothing;
+    // Up to the largest penalty the automatic choice would consider (10^4): beyond it the ridge that keeps the
+    // system solvable starts to flatten the fit. A smooth potential sharper than the limit (the step does not
+    // resolve the coarse part itself) cannot be smoothed away -- the third-difference penalty leaves quadratics
+    // alone -- and is reported by CoarseGrainer's resolution warning instead.
+    while (maxCurvature > 0 && curvature > maxCurvature && chosenSmoothing < 1e4) {
+        chosenSmoothing = (chosenSmoothing > 0 ? chosenSmoothing*sqrt(10.0) : 1e-4);
+        double sameSpacing = chosenSpacing;
+        spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, sameSpacing, NULL);
+        potential = EffectivePotential(spline, grid.getLower(), grid.getUpper(), nodes);
+        potential.setKT(kT);
+        potential.setNodeSupported(supported);
+        potential.normalize();
+        curvature = potential.getMaxCurvature(3*kT);
+    }
     if (numBootstrap >= 2 && numBatches >= 2) {
         // Resample replica batches with replacement and refit; align each refit's additive constant with the fit's
         // mean over supported nodes, then take the spread per node.
@@ -172,10 +215,10 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
                     resampled[i] += histogram[i];
             }
             vector<int> unused;
-            double sameSmoothing = chosenSmoothing; // the resamples reuse the chosen penalty
+            double sameSmoothing = chosenSmoothing, sameSpacing = chosenSpacing; // the resamples reuse the choices
             PSplineFit refit = spline;
             try {
-                refit = fitCounts(grid, resampled, kT, dispersion, unused, sameSmoothing);
+                refit = fitCounts(grid, resampled, kT, dispersion, unused, sameSmoothing, sameSpacing, NULL);
             }
             catch (const OpenMMException&) {
                 failedResamples++; // a resample with too few supported bins: leave it out
@@ -213,8 +256,16 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         inside += c;
     diagnostics["fit.samplesInBox"] = inside;
     diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
-    diagnostics["fit.knotSpacingBins"] = knotSpacing;
+    diagnostics["fit.knotSpacingBins"] = chosenSpacing;
+    diagnostics["fit.knotSpacingAutomatic"] = (knotSpacing > 0 ? 0 : 1);
+    for (auto& score : scores) // the reason for the choice: the unbiased risk estimate of each spacing tried
+        diagnostics["fit.ubre.knotSpacing"+to_string((int) score.first)] = score.second;
     diagnostics["fit.smoothing"] = chosenSmoothing;
+    diagnostics["fit.maxCurvature"] = curvature;
+    if (maxCurvature > 0) {
+        diagnostics["fit.curvatureLimit"] = maxCurvature;
+        diagnostics["fit.smoothingBeforeCurvatureLimit"] = unconstrainedSmoothing;
+    }
     diagnostics["fit.countDispersion"] = dispersion;
     diagnostics["fit.smoothingAutomatic"] = (smoothing < 0 ? 1 : 0);
     diagnostics["fit.minBinCount"] = minBinCount;

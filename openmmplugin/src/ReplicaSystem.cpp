@@ -1,4 +1,5 @@
 #include "ReplicaSystem.h"
+#include "ReplicaExpressionForce.h"
 #include "lepton/Exception.h"
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
@@ -53,15 +54,27 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions) {
 }
 
 System* ReplicaSystem::create(const string& energy, int dimensions, int numReplicas) {
+    return create(energy, dimensions, numReplicas, ReplicaExpression);
+}
+
+System* ReplicaSystem::create(const string& energy, int dimensions, int numReplicas, ForceKind kind) {
     validateEnergy(energy, dimensions);
     if (numReplicas < 1)
         throw OpenMMException("CoarseGrainer: the number of replicas must be at least 1");
     unique_ptr<System> system(new System());
-    CustomExternalForce* force = new CustomExternalForce(energy);
-    system->addForce(force);
-    for (int i = 0; i < numReplicas; i++) {
+    for (int i = 0; i < numReplicas; i++)
         system->addParticle(1.0);
-        force->addParticle(i, {});
+    if (kind == CustomExternal) {
+        CustomExternalForce* force = new CustomExternalForce(energy);
+        system->addForce(force);
+        for (int i = 0; i < numReplicas; i++)
+            force->addParticle(i, {});
+    }
+    else {
+        ReplicaExpressionForce* force = new ReplicaExpressionForce(energy);
+        system->addForce(force);
+        for (int i = 0; i < numReplicas; i++)
+            force->addParticle(i);
     }
     return system.release();
 }

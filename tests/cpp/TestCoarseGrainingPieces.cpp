@@ -16,8 +16,9 @@ using namespace OpenMM;
 using namespace std;
 
 TEST(PSplineFit, ReproducesPolynomialsInItsSpace) {
-    // Cubic splines contain cubics: with no penalty a 1D cubic is fitted exactly; second-difference penalties
-    // vanish on (multi)linear functions, so a bilinear function in 2D is exact even with a strong penalty.
+    // Cubic splines contain cubics: with no penalty a 1D cubic is fitted exactly; third-difference penalties
+    // vanish on functions quadratic in each coordinate, so a 2D quadratic well (with a cross term) is exact even
+    // with a strong penalty: smoothing never flattens a harmonic well.
     mt19937 random(1);
     uniform_real_distribution<double> uniform(-1, 1);
     {
@@ -44,14 +45,14 @@ TEST(PSplineFit, ReproducesPolynomialsInItsSpace) {
         for (int i = 0; i < 400; i++) {
             double x = uniform(random), y = 1+uniform(random);
             points.insert(points.end(), {x, y});
-            values.push_back(3-x+2*y+0.5*x*y);
+            values.push_back(3-x+2*y+0.5*x*y+2*x*x+y*y);
             weights.push_back(1.0);
         }
         spline.fit(points, values, weights, 1e3);
         for (double x = -1; x <= 1; x += 0.1)
             for (double y = 0; y <= 2; y += 0.1) {
                 double p[2] = {x, y};
-                EXPECT_NEAR(spline.evaluate(p), 3-x+2*y+0.5*x*y, 1e-6);
+                EXPECT_NEAR(spline.evaluate(p), 3-x+2*y+0.5*x*y+2*x*x+y*y, 1e-6);
             }
     }
 }

@@ -308,7 +308,7 @@ def test_dask_resume_runs_only_the_missing_pieces(client, tmp_path, serial):
         p4_grainer().run(executor=client, checkpoint=tmp_path, progress=interrupt)
     stored = [n for n in os.listdir(tmp_path) if n.startswith("sampling")]
     assert len(stored) == 2
-    recording = RecordingExecutor(client.get_executor())
+    recording = RecordingExecutor(client.get_executor(pure=False))
     potential = p4_grainer().run(executor=recording, checkpoint=tmp_path)
     assert_same(potential, serial)
     finished = {tuple(int(x) for x in n[:-5].split("-b")[1].split("-")) for n in stored}

@@ -1,5 +1,9 @@
 /* SWIG interface of effpot. The effpot Python package wraps these classes to accept numpy arrays and OpenMM units. */
-%module(package="effpot", directors="1") effpot_swig
+%module(package="effpot", directors="1", threads="1") effpot_swig
+/* Every call holds the GIL (%nothread) except the long ones named here, which Python threads run side by side. */
+%nothread;
+%thread EffPot::EnsembleRecorder::record;
+%thread EffPot::DampedVerletIntegrator::step;
 
 %import(module="openmm") "swig/OpenMMSwigHeaders.i"
 %include "swig/typemaps.i"
@@ -18,6 +22,7 @@ namespace std {
 
 %{
 #include "DampedVerletIntegrator.h"
+#include "ReplicaExpressionForce.h"
 #include "CoarseGrainer.h"
 #include "EffectivePotential.h"
 #include "NoiseCovarianceDesigns.h"
@@ -30,6 +35,8 @@ namespace std {
 #include "HistogramDistances.h"
 #include "ScaleScan.h"
 #include "TrajectoryStatistics.h"
+#include "EnsembleRecorder.h"
+#include "EnergyExpression.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <memory>
@@ -92,6 +99,53 @@ public:
 
 }
 
+/* ReplicaExpressionForce: a Force of OpenMM's module (System.addForce takes it over). */
+namespace EffPot {
+
+class ReplicaExpressionForce : public OpenMM::Force {
+public:
+    explicit ReplicaExpressionForce(const std::string& energy);
+    const std::string& getEnergyFunction() const;
+    void setEnergyFunction(const std::string& energy);
+    int getNumParticles() const;
+    int addParticle(int particle);
+    int getParticle(int index) const;
+    void setParticle(int index, int particle);
+    int getNumGlobalParameters() const;
+    int addGlobalParameter(const std::string& name, double defaultValue);
+    const std::string& getGlobalParameterName(int index) const;
+    void setGlobalParameterName(int index, const std::string& name);
+    double getGlobalParameterDefaultValue(int index) const;
+    void setGlobalParameterDefaultValue(int index, double defaultValue);
+    bool usesPeriodicBoundaryConditions() const;
+};
+
+}
+
+%extend EffPot::ReplicaExpressionForce {
+    /** Add many particles at once (one call instead of one per replica); returns the index of the first entry. */
+    int addParticles(const std::vector<int>& particles) {
+        int first = $self->getNumParticles();
+        for (int p : particles)
+            $self->addParticle(p);
+        return first;
+    }
+}
+
+%newobject _deserializeReplicaExpressionForce;
+%inline %{
+EffPot::ReplicaExpressionForce* _deserializeReplicaExpressionForce(const std::string& xml) {
+    std::stringstream stream(xml);
+    OpenMM::Force* force = OpenMM::XmlSerializer::deserialize<OpenMM::Force>(stream);
+    EffPot::ReplicaExpressionForce* result = dynamic_cast<EffPot::ReplicaExpressionForce*>(force);
+    if (result == NULL) {
+        delete force;
+        throw OpenMM::OpenMMException("ReplicaExpressionForce.deserialize: the XML holds another kind of Force");
+    }
+    return result;
+}
+%}
+
 /* XmlSerializer.deserialize in OpenMM's module returns a plain Integrator proxy, which cannot be downcast to a
    class it does not know; this returns the integrator with its own type. */
 %newobject _deserializeDampedVerletIntegrator;
@@ -117,6 +171,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::PSplineFit::evaluateWithGradient;
 %ignore EffPot::EffectivePotential::evaluate;
 %ignore EffPot::EffectivePotential::getNodePosition;
+%ignore EffPot::EnsembleRecorder::getTrajectoryStatistics;  /* a reference: trajectoryStatistics() returns a copy */
 %ignore EffPot::EffectivePotential::createForce;
 %ignore EffPot::EffectivePotential::getDiagnostics();
 %ignore EffPot::EffectivePotential::getNotes();
@@ -135,14 +190,24 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "NormalityTests.h"
 %include "HistogramDistances.h"
 %include "TrajectoryStatistics.h"
+%rename(evaluateEnergyExpression) EffPot::EnergyExpression::evaluate;
+%include "EnergyExpression.h"
 %include "ProgressReporter.h"
 %include "RegularGrid.h"
+%include "EnsembleRecorder.h"
 %include "PSplineFit.h"
 %include "EffectivePotential.h"
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
 %include "CoarseGrainer.h"
 %include "ScaleScan.h"
+
+%extend EffPot::EnsembleRecorder {
+    /** A copy of the mean-path and ACF accumulator. */
+    EffPot::TrajectoryStatistics trajectoryStatistics() const {
+        return $self->getTrajectoryStatistics();
+    }
+}
 
 %extend EffPot::EffectivePotential {
     /** U at N points (N x d values, point-major), kJ/mol. */

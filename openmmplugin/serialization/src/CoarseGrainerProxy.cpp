@@ -33,6 +33,8 @@ void CoarseGrainerProxy::serialize(const void* object, SerializationNode& node) 
     node.setDoubleProperty("maxExcessKurtosis", c.maxExcessKurtosis);
     node.setDoubleProperty("frozenKurtosis", c.frozenKurtosis);
     node.setBoolProperty("allowNonGaussian", c.allowNonGaussian);
+    node.setDoubleProperty("resolutionLimit", c.resolutionLimit);
+    node.setBoolProperty("useCustomExternalForce", c.useCustomExternalForce);
     writeList(node, "Positions", c.positions);
     writeList(node, "BoxLower", c.boxLower);
     writeList(node, "BoxUpper", c.boxUpper);
@@ -85,6 +87,8 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     c->maxExcessKurtosis = node.getDoubleProperty("maxExcessKurtosis");
     c->frozenKurtosis = node.getDoubleProperty("frozenKurtosis");
     c->allowNonGaussian = node.getBoolProperty("allowNonGaussian");
+    c->resolutionLimit = node.getDoubleProperty("resolutionLimit");
+    c->useCustomExternalForce = node.getBoolProperty("useCustomExternalForce");
     c->positions = readList<double>(node, "Positions");
     c->boxLower = readList<double>(node, "BoxLower");
     c->boxUpper = readList<double>(node, "BoxUpper");

@@ -4,6 +4,8 @@
 #include "DampedVerletIntegratorProxy.h"
 #include "EffectivePotential.h"
 #include "EffectivePotentialProxy.h"
+#include "ReplicaExpressionForce.h"
+#include "ReplicaExpressionForceProxy.h"
 #include "ReplicaStatistics.h"
 #include "ReplicaStatisticsProxy.h"
 #include "openmm/serialization/SerializationProxy.h"
@@ -14,6 +16,7 @@ extern "C" void __attribute__((constructor)) registerEffPotSerializationProxies(
 extern "C" OPENMM_EXPORT_EFFPOT void registerEffPotSerializationProxies() {
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::DampedVerletIntegrator), new EffPot::DampedVerletIntegratorProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::EffectivePotential), new EffPot::EffectivePotentialProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaExpressionForce), new EffPot::ReplicaExpressionForceProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaStatistics), new EffPot::ReplicaStatisticsProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::CoarseGrainer), new EffPot::CoarseGrainerProxy());
 }

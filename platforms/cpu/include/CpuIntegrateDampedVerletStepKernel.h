@@ -19,11 +19,20 @@ public:
      * two threads start to win between 4096 and 16384 blocks.
      */
     static const int ParallelThreshold = 8192;
+    /**
+     * Least work of the fused replica step (FusedReplicaStepper), in block-steps (TapeEvaluator::BlockSize
+     * particles for one step, about 1 us), worth splitting over the pool: measured with
+     * bench/bench_replica_force.py --threshold on the shared 2-core machine, two threads lose at 128 block-steps
+     * and win at 256 (docs/benchmarks.md).
+     */
+    static const int FusedParallelThreshold = 256;
     CpuIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform,
             OpenMM::ReferencePlatform::PlatformData& data, OpenMM::ThreadPool& threads);
 protected:
     void forEachRange(int numUnits, const std::function<void (int first, int end, int slot)>& function);
     int getNumSlots() const;
+    void forEachBlockRange(int numBlocks, int numSteps, const std::function<void (int first, int end, int slot)>& function);
+    void split(int numUnits, int threshold, const std::function<void (int first, int end, int slot)>& function);
 private:
     OpenMM::ThreadPool& threads;
 };

@@ -1,3 +1,4 @@
+#include "CpuCalcReplicaExpressionForceKernel.h"
 #include "CpuIntegrateDampedVerletStepKernel.h"
 #include "openmm/KernelFactory.h"
 #include "openmm/OpenMMException.h"
@@ -19,6 +20,8 @@ public:
         ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
         if (name == IntegrateDampedVerletStepKernel::Name())
             return new CpuIntegrateDampedVerletStepKernel(name, platform, data, CpuPlatform::getPlatformData(context).threads);
+        if (name == CalcReplicaExpressionForceKernel::Name())
+            return new CpuCalcReplicaExpressionForceKernel(name, platform, data, CpuPlatform::getPlatformData(context).threads);
         throw OpenMMException("CpuEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
     }
 };
@@ -33,8 +36,11 @@ extern "C" OPENMM_EXPORT_EFFPOT void registerPlatforms() {
 static void registerFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
-        if (platform.getName() == "CPU")
-            platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), new CpuEffPotKernelFactory());
+        if (platform.getName() == "CPU") {
+            CpuEffPotKernelFactory* factory = new CpuEffPotKernelFactory();
+            platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), factory);
+            platform.registerKernelFactory(CalcReplicaExpressionForceKernel::Name(), factory);
+        }
     }
 }
 

@@ -14,8 +14,19 @@ int CpuIntegrateDampedVerletStepKernel::getNumSlots() const {
 }
 
 void CpuIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {
+    split(numUnits, ParallelThreshold, function);
+}
+
+void CpuIntegrateDampedVerletStepKernel::forEachBlockRange(int numBlocks, int numSteps, const function<void (int, int, int)>& function) {
+    if ((long long) numBlocks*numSteps < FusedParallelThreshold || numBlocks < 2)
+        function(0, numBlocks, 0);
+    else
+        split(numBlocks, 0, function);
+}
+
+void CpuIntegrateDampedVerletStepKernel::split(int numUnits, int threshold, const function<void (int, int, int)>& function) {
     int numThreads = threads.getNumThreads();
-    if (numUnits < ParallelThreshold || numThreads < 2) {
+    if (numUnits < threshold || numThreads < 2) {
         function(0, numUnits, 0);
         return;
     }

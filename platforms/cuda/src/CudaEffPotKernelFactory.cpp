@@ -1,3 +1,4 @@
+#include "CommonCalcReplicaExpressionForceKernel.h"
 #include "CommonIntegrateDampedVerletStepKernel.h"
 #include "openmm/KernelFactory.h"
 #include "openmm/OpenMMException.h"
@@ -20,6 +21,8 @@ public:
         CudaContext& cu = *static_cast<CudaPlatform::PlatformData*>(context.getPlatformData())->contexts[0];
         if (name == IntegrateDampedVerletStepKernel::Name())
             return new CommonIntegrateDampedVerletStepKernel(name, platform, cu);
+        if (name == CalcReplicaExpressionForceKernel::Name())
+            return new CommonCalcReplicaExpressionForceKernel(name, platform, cu);
         throw OpenMMException("CudaEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
     }
 };
@@ -34,8 +37,11 @@ extern "C" OPENMM_EXPORT_EFFPOT void registerPlatforms() {
 static void registerFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
-        if (platform.getName() == "CUDA")
-            platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), new CudaEffPotKernelFactory());
+        if (platform.getName() == "CUDA") {
+            KernelFactory* factory = new CudaEffPotKernelFactory();
+            platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), factory);
+            platform.registerKernelFactory(CalcReplicaExpressionForceKernel::Name(), factory);
+        }
     }
 }
 

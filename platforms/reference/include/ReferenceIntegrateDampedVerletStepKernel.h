@@ -3,6 +3,7 @@
 
 #include "EffPotKernels.h"
 #include "DampedVerletStepper.h"
+#include "FusedReplicaStepper.h"
 #include "internal/DampedVerletMatrices.h"
 #include "openmm/reference/ReferencePlatform.h"
 #include <cstdint>
@@ -14,12 +15,24 @@ namespace EffPot {
 /**
  * DampedVerletIntegrator on the Reference platform (serial). The CPU platform's kernel derives from it and only
  * changes how units of work are distributed.
+ *
+ * When the System is the replica case (FusedReplicaStepper: one-particle blocks, one ReplicaExpressionForce in the
+ * integration groups), a step is a single pass that fuses the force evaluation into the update, without going
+ * through ContextImpl::calcForcesAndEnergy.
  */
 class OPENMM_EXPORT_EFFPOT ReferenceIntegrateDampedVerletStepKernel : public IntegrateDampedVerletStepKernel {
 public:
     ReferenceIntegrateDampedVerletStepKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ReferencePlatform::PlatformData& data);
     void initialize(const OpenMM::System& system, const DampedVerletIntegrator& integrator);
     void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid);
+    /**
+     * In the fused replica case with no other Force in the System (so nothing to update between steps), up to
+     * MaxBatchSteps steps at once: each block of replicas takes them all while it sits in registers and L1, with one
+     * thread-pool round trip for the batch. Otherwise one step.
+     */
+    int executeSteps(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int maxSteps);
+    /** The most steps one executeSteps() call takes (it cannot be interrupted). */
+    static const int MaxBatchSteps = 256;
     double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
     void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const;
     void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream);
@@ -32,12 +45,24 @@ protected:
     virtual int getNumSlots() const {
         return 1;
     }
+    /**
+     * forEachRange for the fused step's blocks (of TapeEvaluator::BlockSize particles), each taking numSteps steps.
+     * Serial here.
+     */
+    virtual void forEachBlockRange(int numBlocks, int numSteps, const std::function<void (int first, int end, int slot)>& function) {
+        function(0, numBlocks, 0);
+    }
 private:
+    void updateFusedStepper(const DampedVerletIntegrator& integrator);
     void updateMatrices(const DampedVerletIntegrator& integrator);
     OpenMM::ReferencePlatform::PlatformData& data;
     const OpenMM::System* system;
     DampedVerletMatrices matrices;
     std::unique_ptr<DampedVerletStepper> stepper;
+    std::unique_ptr<FusedReplicaStepper> fused;
+    int fusedGroups;     // the integration groups `fused` was made for
+    bool fusedChecked;   // whether `fused` was made for the current matrices
+    bool batchable;      // whether fused steps may be batched: every Force of the System is a ReplicaExpressionForce
     long long matricesVersion;
     uint32_t seed;
     uint64_t noiseCounter;

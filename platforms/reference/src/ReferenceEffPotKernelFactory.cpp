@@ -1,4 +1,5 @@
 #include "ReferenceEffPotKernelFactory.h"
+#include "ReferenceCalcReplicaExpressionForceKernel.h"
 #include "ReferenceIntegrateDampedVerletStepKernel.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
@@ -18,9 +19,10 @@ static void registerFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
         bool reference = (platform.getName() == "Reference");
-        bool cpuWithoutKernel = (platform.getName() == "CPU" && !platform.supportsKernels({IntegrateDampedVerletStepKernel::Name()}));
-        if (reference || cpuWithoutKernel)
-            platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), new ReferenceEffPotKernelFactory());
+        bool isCpu = (platform.getName() == "CPU");
+        for (const std::string& name : {IntegrateDampedVerletStepKernel::Name(), CalcReplicaExpressionForceKernel::Name()})
+            if (reference || (isCpu && !platform.supportsKernels({name})))
+                platform.registerKernelFactory(name, new ReferenceEffPotKernelFactory());
     }
 }
 
@@ -36,5 +38,7 @@ KernelImpl* ReferenceEffPotKernelFactory::createKernelImpl(std::string name, con
     ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
     if (name == IntegrateDampedVerletStepKernel::Name())
         return new ReferenceIntegrateDampedVerletStepKernel(name, platform, data);
+    if (name == CalcReplicaExpressionForceKernel::Name())
+        return new ReferenceCalcReplicaExpressionForceKernel(name, platform, data);
     throw OpenMMException("ReferenceEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
 }

@@ -1,8 +1,10 @@
 #include "ReferenceIntegrateDampedVerletStepKernel.h"
+#include "ReplicaExpressionForce.h"
 #include "internal/NoiseStreamCheckpoint.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/OSRngSeed.h"
+#include <algorithm>
 #include <iostream>
 
 using namespace EffPot;
@@ -11,7 +13,7 @@ using namespace std;
 
 ReferenceIntegrateDampedVerletStepKernel::ReferenceIntegrateDampedVerletStepKernel(string name, const Platform& platform,
         ReferencePlatform::PlatformData& data) : IntegrateDampedVerletStepKernel(name, platform), data(data), system(NULL),
-        matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
+        fusedGroups(0), fusedChecked(false), batchable(false), matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::initialize(const System& system, const DampedVerletIntegrator& integrator) {
@@ -27,9 +29,25 @@ void ReferenceIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerlet
     if (matricesVersion == integrator.getParameterVersion())
         return;
     stepper.reset();
+    fused.reset();
+    fusedChecked = false;
     matrices = integrator.computeMatrices(*system);
     stepper.reset(new DampedVerletStepper(matrices, seed));
     matricesVersion = integrator.getParameterVersion();
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::updateFusedStepper(const DampedVerletIntegrator& integrator) {
+    int groups = integrator.getIntegrationForceGroups();
+    if (fusedChecked && fusedGroups == groups)
+        return;
+    fused.reset(FusedReplicaStepper::create(*system, matrices, groups, seed, getNumSlots()));
+    fusedGroups = groups;
+    fusedChecked = true;
+    // ReplicaExpressionForce has no context state to update between steps; any other Force might (a barostat,
+    // CMMotionRemover), even outside the integration groups.
+    batchable = (fused != NULL);
+    for (int i = 0; i < system->getNumForces(); i++)
+        batchable &= (dynamic_cast<const ReplicaExpressionForce*>(&system->getForce(i)) != NULL);
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {
@@ -38,23 +56,60 @@ void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const 
 
 void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
     updateMatrices(integrator);
+    updateFusedStepper(integrator);
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);
     vector<Vec3>& x = *data.positions;
     vector<Vec3>& v = *data.velocities;
     vector<Vec3>& f = *data.forces;
-    int numUnits = stepper->getNumUnits();
     uint64_t counter = noiseCounter;
-    forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
-    if (hasVirtualSites)
-        context.computeVirtualSites();
-    context.calcForcesAndEnergy(true, false, groups);
-    forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    if (fused) {
+        fused->updateGlobals(context);
+        forEachBlockRange(fused->getNumBlocks(), 1, [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter, 1); });
+        // f now holds the forces of the integration groups at the new positions, as calcForcesAndEnergy leaves them.
+        context.getLastForceGroups() = groups;
+    }
+    else {
+        int numUnits = stepper->getNumUnits();
+        forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
+        if (hasVirtualSites)
+            context.computeVirtualSites();
+        context.calcForcesAndEnergy(true, false, groups);
+        forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    }
     noiseCounter += 2;
     context.setTime(context.getTime()+matrices.stepSize);
     context.setStepCount(context.getStepCount()+1);
     forcesAreValid = true;
+}
+
+int ReferenceIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context, const DampedVerletIntegrator& integrator,
+        bool& forcesAreValid, int maxSteps) {
+    updateMatrices(integrator);
+    updateFusedStepper(integrator);
+    int steps = min(maxSteps, (int) MaxBatchSteps);
+    if (!fused || !batchable || steps < 2) {
+        execute(context, integrator, forcesAreValid);
+        return 1;
+    }
+    int groups = integrator.getIntegrationForceGroups();
+    if (!forcesAreValid)
+        context.calcForcesAndEnergy(true, false, groups);
+    vector<Vec3>& x = *data.positions;
+    vector<Vec3>& v = *data.velocities;
+    vector<Vec3>& f = *data.forces;
+    uint64_t counter = noiseCounter;
+    fused->updateGlobals(context);
+    forEachBlockRange(fused->getNumBlocks(), 1, [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter, steps); });
+    context.getLastForceGroups() = groups;
+    noiseCounter += 2*steps;
+    // Time advances by repeated additions, as it does one step at a time.
+    for (int s = 0; s < steps; s++)
+        context.setTime(context.getTime()+matrices.stepSize);
+    context.setStepCount(context.getStepCount()+steps);
+    forcesAreValid = true;
+    return steps;
 }
 
 double ReferenceIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& context, const DampedVerletIntegrator& integrator) {

@@ -2,6 +2,7 @@
 
 Importing effpot loads its OpenMM plugin libraries (kernels for the Reference and CPU platforms) and exposes
 :class:`DampedVerletIntegrator`, the damped Stormer-Verlet integrator with matrix masses and friction, and
+:class:`ReplicaExpressionForce`, a fast per-particle expression force for independent replicas, and
 :class:`CoarseGrainer`, which learns an :class:`EffectivePotential` and emits it as an OpenMM force.
 """
 from ._plugins import load_plugins as _load_plugins
@@ -9,12 +10,16 @@ from ._plugins import load_plugins as _load_plugins
 _load_plugins()
 
 from .integrator import DampedVerletIntegrator  # noqa: E402
+from .replica_force import ReplicaExpressionForce  # noqa: E402
 from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
 from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
 from .scale_scan import ScaleScan  # noqa: E402
+from .surrogates import SurrogateModels  # noqa: E402
+from .comparison import ComparisonSettings, compare  # noqa: E402
 from .executors import Task, local_executor, run_tasks  # noqa: E402
 from .checkpoint import Checkpoint  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DampedVerletIntegrator", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics", "ScaleScan",
-           "Task", "local_executor", "run_tasks", "Checkpoint"]
+__all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
+           "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
+           "Checkpoint"]

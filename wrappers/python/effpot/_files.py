@@ -26,3 +26,19 @@ def atomic_write_text(path, text):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def atomic_save_figure(figure, path, **options):
+    """Save a matplotlib figure to path through a temporary file in the same folder, then rename it over path."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    os.close(handle)
+    try:
+        figure.savefig(temporary, **options)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

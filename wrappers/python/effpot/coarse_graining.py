@@ -30,6 +30,12 @@ def _lengths(value, dimensions, name):
     return _per_dimension(value, dimensions, name, float)
 
 
+def _platform(platform):
+    if platform is None:
+        platform = "Reference"
+    return mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
+
+
 class CoarseGrainer:
     """Learn the effective potential of an energy landscape at the scale set by the step size.
 
@@ -76,8 +82,18 @@ class CoarseGrainer:
         self._impl.setStepSize(strip(h, unit.picosecond, "stepSize"))
 
     def setFriction(self, gamma):
-        """The friction gamma (1/ps) of the 1D run and of Stage 1."""
-        self._impl.setFriction(strip(gamma, unit.picosecond ** -1, "friction"))
+        """The friction gamma (1/ps) of the 1D run and of Stage 1, or "auto" (the default): a pilot run picks
+        the gamma whose predicted kinetic kT is the target kT (setTargetKT), SPEC.md section 4."""
+        if isinstance(gamma, str):
+            if gamma != "auto":
+                raise ValueError(f"friction: give a number (1/ps) or 'auto', not {gamma!r}")
+            self._impl.setAutomaticFriction()
+        else:
+            self._impl.setFriction(strip(gamma, unit.picosecond ** -1, "friction"))
+
+    def choosePilotFriction(self, platform=None):
+        """Run the pilot run alone and return the friction it picks (1/ps), without keeping it."""
+        return self._impl.choosePilotFriction(_platform(platform))
 
     def setMass(self, m):
         """The scalar mass (dalton) of the 1D run."""
@@ -138,6 +154,10 @@ class CoarseGrainer:
         """Threads for the replica runs (0: one per core, at most 4); results do not depend on it."""
         self._impl.setNumThreads(int(count))
 
+    def setUseCustomExternalForce(self, use):
+        """Evaluate the energy with OpenMM's CustomExternalForce instead of the (faster) ReplicaExpressionForce."""
+        self._impl.setUseCustomExternalForce(bool(use))
+
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
 
@@ -145,8 +165,9 @@ class CoarseGrainer:
         self._impl.setAllowNonGaussian(bool(allow))
 
     def setKnotSpacing(self, bins):
-        """Spline knot spacing in histogram bins (default 3)."""
-        self._impl.setFitKnotSpacing(float(bins))
+        """Spline knot spacing in histogram bins, or "auto" (the default): chosen per fit among 3, 4 and 6 bins by
+        the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""
+        self._impl.setFitKnotSpacing(0.0 if bins == "auto" else float(bins))
 
     def setSmoothing(self, smoothing):
         """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk
@@ -160,8 +181,8 @@ class CoarseGrainer:
         self._impl.setFitNumBootstrap(int(count))
 
     def __getattr__(self, name):
-        # Getters (getStepSize, getNumReplicas, ...) come straight from the C++ object.
-        if name.startswith("get"):
+        # Getters (getStepSize, getNumReplicas, isFrictionAutomatic, ...) come straight from the C++ object.
+        if name.startswith("get") or name.startswith("is"):
             return getattr(self._impl, name)
         raise AttributeError(name)
 
@@ -171,8 +192,8 @@ class CoarseGrainer:
         Parameters
         ----------
         platform : openmm.Platform or str, optional
-            The platform (default: Reference, which evaluates the per-replica CustomExternalForce faster than CPU
-            on small machines: docs/benchmarks.md).
+            The platform (default: Reference; the replicas' ReplicaExpressionForce and the fused integrator step
+            are vectorized there too, and the replicas are split over one Context per thread: docs/benchmarks.md).
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
         executor : concurrent.futures.Executor or distributed.Client, optional
@@ -187,10 +208,7 @@ class CoarseGrainer:
         retries : int
             How often a piece whose worker died or was lost is resubmitted.
         """
-        if platform is None:
-            platform = "Reference"
-        if isinstance(platform, str):
-            platform = mm.Platform.getPlatformByName(platform)
+        platform = _platform(platform)
         reporter = None
         if progress is True:
             reporter = TextProgress()

@@ -54,7 +54,9 @@ def as_executor(executor):
     if executor is None or isinstance(executor, cf.Executor):
         return executor
     if hasattr(executor, "get_executor") and hasattr(executor, "scheduler_info"):  # distributed.Client
-        return executor.get_executor()
+        # pure=False: every submission is a task of its own. With Dask's default (a key from the function and its
+        # arguments) a resubmitted or resumed task would get back the same, possibly cancelled, future.
+        return executor.get_executor(pure=False)
     raise TypeError(f"executor: expected a concurrent.futures.Executor, a dask distributed.Client or None, got "
                     f"{type(executor).__name__}; effpot.local_executor() gives worker processes on this machine")
 

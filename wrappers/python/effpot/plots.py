@@ -1,6 +1,7 @@
 """Figures of learned potentials (matplotlib, imported only when a figure is drawn)."""
 import numpy as np
 
+from ._files import atomic_save_figure
 from .analysis import grid_points
 
 
@@ -34,7 +35,7 @@ def potential_1d(potentials, references, path, title=""):
     axis.set_title(title)
     axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    atomic_save_figure(figure, path, dpi=110)
     plt.close(figure)
 
 
@@ -69,5 +70,5 @@ def potential_2d(potential, reference, path, title="", levels=None):
         panel.set_aspect("equal")
     figure.suptitle(title)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    atomic_save_figure(figure, path, dpi=100)
     plt.close(figure)

@@ -45,6 +45,20 @@ def p1(e1=1e-2, e2=1e-4):
     return f"x^2/2+{e1}*sin(x/{e1})+{e2}*sin(x/{e2})"
 
 
+def p3_scales(count=12):
+    """The micro-scales e_k = 0.1 * 2^-(k-1), k = 1..count, of P3."""
+    return [0.1 * 2.0 ** -k for k in range(count)]
+
+
+def p3(count=12, kept=None):
+    """P3: x^2/2 + count^-1/2 sum_k e_k sin(x/e_k), many scales with no clean separation. `kept` keeps only the
+    first `kept` terms (the coarsest): the plain truncations a learned potential is compared against."""
+    scales = p3_scales(count)[:count if kept is None else kept]
+    amplitude = count ** -0.5
+    terms = "".join(f"+{amplitude * e!r}*sin(x/{e!r})" for e in scales)
+    return "x^2/2" + terms
+
+
 def p4(a=1.0, b=2.0, c=1.0, eps=1e-3):
     """P4: (x^2+y^2)/2 + e [a sin(x/e) + b sin(y/e) + c sin((x+y)/e)]."""
     return f"(x^2+y^2)/2+{eps}*({a}*sin(x/{eps})+{b}*sin(y/{eps})+{c}*sin((x+y)/{eps}))"

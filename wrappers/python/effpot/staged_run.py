@@ -52,6 +52,19 @@ def run_coarse_grainer(impl, platform, executor=None, checkpoint=None, batches_p
     """Run the C++ CoarseGrainer `impl` as tasks; returns the C++ EffectivePotential (see CoarseGrainer.run)."""
     if not isinstance(batches_per_task, int) or batches_per_task < 1:
         raise ValueError(f"batches_per_task: give a positive integer (replica batches per task), got {batches_per_task!r}")
+    # An automatic friction is picked here by the pilot run first (as run() does; the pilot is seeded, so a rerun
+    # picks the same), kept in the settings that the pieces get, and undone afterwards so that a rerun pilots again.
+    automatic = impl.isFrictionAutomatic()
+    if automatic:
+        impl.usePilotFriction(platform if not isinstance(platform, str) else _pieces.mm.Platform.getPlatformByName(platform))
+    try:
+        return _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads)
+    finally:
+        if automatic:
+            impl.setAutomaticFriction()
+
+
+def _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads):
     settings = impl.toXml()
     spec = _pieces.platform_spec(platform, impl.getPlatformProperties(), threads)
     batches = impl.getNumBatches()

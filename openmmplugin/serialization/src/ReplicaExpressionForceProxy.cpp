@@ -1,0 +1,40 @@
+#include "ReplicaExpressionForceProxy.h"
+#include "ReplicaExpressionForce.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/serialization/SerializationNode.h"
+#include <memory>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+ReplicaExpressionForceProxy::ReplicaExpressionForceProxy() : SerializationProxy("ReplicaExpressionForce") {
+}
+
+void ReplicaExpressionForceProxy::serialize(const void* object, SerializationNode& node) const {
+    const ReplicaExpressionForce& force = *reinterpret_cast<const ReplicaExpressionForce*>(object);
+    node.setIntProperty("version", 1);
+    node.setStringProperty("energy", force.getEnergyFunction());
+    node.setIntProperty("forceGroup", force.getForceGroup());
+    node.setStringProperty("name", force.getName());
+    SerializationNode& globals = node.createChildNode("GlobalParameters");
+    for (int i = 0; i < force.getNumGlobalParameters(); i++)
+        globals.createChildNode("Parameter").setStringProperty("name", force.getGlobalParameterName(i))
+               .setDoubleProperty("default", force.getGlobalParameterDefaultValue(i));
+    SerializationNode& particles = node.createChildNode("Particles");
+    for (int i = 0; i < force.getNumParticles(); i++)
+        particles.createChildNode("Particle").setIntProperty("index", force.getParticle(i));
+}
+
+void* ReplicaExpressionForceProxy::deserialize(const SerializationNode& node) const {
+    if (node.getIntProperty("version") != 1)
+        throw OpenMMException("ReplicaExpressionForceProxy: unsupported version number "+to_string(node.getIntProperty("version")));
+    unique_ptr<ReplicaExpressionForce> force(new ReplicaExpressionForce(node.getStringProperty("energy")));
+    force->setForceGroup(node.getIntProperty("forceGroup", 0));
+    force->setName(node.getStringProperty("name", force->getName()));
+    for (const SerializationNode& parameter : node.getChildNode("GlobalParameters").getChildren())
+        force->addGlobalParameter(parameter.getStringProperty("name"), parameter.getDoubleProperty("default"));
+    for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
+        force->addParticle(particle.getIntProperty("index"));
+    return force.release();
+}

@@ -1,0 +1,72 @@
+// The pilot run that picks the friction (SPEC.md section 4): CoarseGrainer::choosePilotFriction.
+#include "CoarseGrainer.h"
+#include "NoiseCovarianceDesigns.h"
+#include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <cmath>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+// Restores a setting when the pilot is done, also when it throws.
+struct Restore {
+    int& value;
+    int saved;
+    Restore(int& value) : value(value), saved(value) {
+    }
+    ~Restore() {
+        value = saved;
+    }
+};
+
+} // namespace
+
+double CoarseGrainer::predictedKineticKT(double noise, double gamma) const {
+    // The energy balance gamma E[p^2/m] = D/(2m) per component, with the sampling bias phi(gamma h) of full steps.
+    return noise*NoiseCovarianceDesigns::samplingBias(gamma*stepSize)/(2*gamma*(dimensions == 1 ? mass : 1.0));
+}
+
+double CoarseGrainer::choosePilotFriction(Platform& platform) {
+    if (stepSize == 0)
+        throw OpenMMException("CoarseGrainer: set the step size first (setStepSize): the pilot run needs it");
+    // Whatever the pilot friction, the pilot's energy balance gives the effective noise D (per component), which
+    // does not depend on it. gamma = 2 h (ScaleScan's rule) gives kT ~ E[zeta^2]/4 at any step, so the pilot
+    // neither freezes (a heavy friction cools replicas into micro-wells) nor runs hot; it runs a tenth of the
+    // steps, but at least 20 relaxation times 1/gamma (and at most the full run).
+    double pilotGamma = 2*stepSize;
+    Restore steps(numSteps), equilibration(numEquilibrationSteps);
+    double relaxationSteps = 1.0/(pilotGamma*stepSize);
+    numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
+    numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
+    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma);
+    vector<pair<string, double> > diagnostics;
+    vector<string> problems;
+    checkNormality(pilot, 0, "pilot", diagnostics, problems); // a frozen pilot throws with advice
+    double quadratic = 0;
+    long long count = 0;
+    for (int b = 0; b < pilot.getNumBatches(); b++) {
+        quadratic += pilot.getQuadraticSum(0, b);
+        count += pilot.getCount(0, b);
+    }
+    double pilotKT = quadratic/count/dimensions; // M = I in the pilot
+    double noise = 2*pilotGamma*pilotKT/NoiseCovarianceDesigns::samplingBias(pilotGamma*stepSize);
+    // kT(gamma) decreases from infinity to 0 as gamma grows: bisect in log gamma for kT(gamma) = kT*.
+    double low = 1e-8/stepSize, high = 1e8/stepSize;
+    if (!(predictedKineticKT(noise, high) < targetKT && predictedKineticKT(noise, low) > targetKT))
+        throw OpenMMException("CoarseGrainer: the pilot run measured an effective noise D = "+to_string(noise)+
+                              " for which no friction gives kT* = "+to_string(targetKT)+": set the friction yourself");
+    for (int i = 0; i < 200; i++) {
+        double middle = sqrt(low*high);
+        if (predictedKineticKT(noise, middle) > targetKT)
+            low = middle;
+        else
+            high = middle;
+    }
+    double gamma = sqrt(low*high);
+    pilotDiagnostics = {{"pilot.friction", pilotGamma}, {"pilot.kT.kinetic", pilotKT}, {"pilot.noise", noise},
+                        {"pilot.chosenFriction", gamma}, {"pilot.targetKT", targetKT}};
+    return gamma;
+}

@@ -1,0 +1,62 @@
+#include "CommonCalcReplicaExpressionForceKernel.h"
+#include "CommonEffPotKernelSources.h"
+#include "lepton/ParsedExpression.h"
+#include "lepton/Parser.h"
+#include "openmm/common/BondedUtilities.h"
+#include "openmm/common/ComputeForceInfo.h"
+#include "openmm/common/ContextSelector.h"
+#include "openmm/common/ExpressionUtilities.h"
+#include <map>
+#include <vector>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+/** Tells OpenMM which particles the force treats alike (all it acts on), for reordering. */
+class CommonCalcReplicaExpressionForceKernel::ForceInfo : public ComputeForceInfo {
+public:
+    ForceInfo(const ReplicaExpressionForce& force, int numParticles) : included(numParticles, false) {
+        for (int i = 0; i < force.getNumParticles(); i++)
+            included[force.getParticle(i)] = true;
+    }
+    bool areParticlesIdentical(int particle1, int particle2) {
+        return included[particle1] == included[particle2];
+    }
+private:
+    vector<bool> included;
+};
+
+void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, const ReplicaExpressionForce& force) {
+    ContextSelector selector(cc);
+    // With several devices (CUDA), each takes a contiguous share of the particles.
+    int numContexts = cc.getNumContexts();
+    int start = cc.getContextIndex()*force.getNumParticles()/numContexts;
+    int end = (cc.getContextIndex()+1)*force.getNumParticles()/numContexts;
+    cc.addForce(new ForceInfo(force, system.getNumParticles()));
+    if (start == end)
+        return;
+    vector<vector<int> > atoms(end-start, vector<int>(1));
+    for (int i = start; i < end; i++)
+        atoms[i-start][0] = force.getParticle(i);
+
+    // The same expressions as the Reference and CPU kernels (and CustomExternalForce): optimize, then differentiate.
+    Lepton::ParsedExpression energy = Lepton::Parser::parse(force.getEnergyFunction()).optimize();
+    map<string, Lepton::ParsedExpression> expressions;
+    expressions["energy += "] = energy;
+    expressions["real dEdX = "] = energy.differentiate("x").optimize();
+    expressions["real dEdY = "] = energy.differentiate("y").optimize();
+    expressions["real dEdZ = "] = energy.differentiate("z").optimize();
+    map<string, string> variables = {{"x", "pos1.x"}, {"y", "pos1.y"}, {"z", "pos1.z"}};
+    if (force.getNumGlobalParameters() > 0) {
+        string values = cc.getBondedUtilities().addArgument(cc.getGlobalParamValues(), "real");
+        for (int i = 0; i < force.getNumGlobalParameters(); i++) {
+            int index = cc.registerGlobalParam(force.getGlobalParameterName(i));
+            variables[force.getGlobalParameterName(i)] = values+"["+cc.intToString(index)+"]";
+        }
+    }
+    string compute = cc.getExpressionUtilities().createExpressions(expressions, variables, {}, {}, "temp");
+    map<string, string> replacements = {{"COMPUTE_FORCE", compute}};
+    cc.getBondedUtilities().addInteraction(atoms, cc.replaceStrings(CommonEffPotKernelSources::replicaExpressionForce, replacements),
+                                           force.getForceGroup());
+}

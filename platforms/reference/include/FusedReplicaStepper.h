@@ -1,0 +1,71 @@
+#ifndef EFFPOT_FUSED_REPLICA_STEPPER_H_
+#define EFFPOT_FUSED_REPLICA_STEPPER_H_
+
+#include "PhiloxNormal.h"
+#include "TapeEvaluator.h"
+#include "internal/DampedVerletMatrices.h"
+#include "internal/ExpressionTape.h"
+#include "openmm/System.h"
+#include "openmm/Vec3.h"
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace OpenMM {
+class ContextImpl;
+}
+
+namespace EffPot {
+
+/**
+ * A whole DampedVerlet step (O-B-A, force, B-O) fused with the force evaluation, for the replica case: every
+ * particle is a one-particle block (3 x 3 matrices) and the only force in the integration groups is one
+ * ReplicaExpressionForce acting once on every particle. Each particle's force depends on its own position only, so
+ * a block of TapeEvaluator::BlockSize particles can be kicked, drifted, evaluated and kicked again while it sits in
+ * registers and L1, instead of three passes over all particles with a force evaluation (and, on the CPU platform,
+ * its per-evaluation set-up of thread force buffers) in between. One pass also means one thread-pool round trip per
+ * step.
+ *
+ * The arithmetic is DampedVerletStepper's for one-particle blocks (same matrices, same order of operations, same
+ * counter-based noise), so trajectories agree with the unfused path to round-off; the forces left in the context are
+ * those at the new positions, as after the unfused step.
+ */
+class OPENMM_EXPORT_EFFPOT FusedReplicaStepper {
+public:
+    typedef std::vector<OpenMM::Vec3> Vectors;
+    /**
+     * A stepper for this System and these matrices, or null when the System is not the replica case.
+     */
+    static FusedReplicaStepper* create(const OpenMM::System& system, const DampedVerletMatrices& matrices,
+                                       int integrationGroups, uint32_t seed, int numSlots);
+    int getNumBlocks() const {
+        return numBlocks;
+    }
+    /** Read the global parameters' current values from the context (once per step, before stepBlocks). */
+    void updateGlobals(OpenMM::ContextImpl& context);
+    /**
+     * `numSteps` whole steps for the blocks [first, end): each block takes all of them before the next block is
+     * loaded (replicas are independent), with noise counters noiseCounter, noiseCounter+1 for the first step,
+     * +2, +3 for the second, and so on. `slot` < numSlots is distinct per concurrent call.
+     */
+    void stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps);
+private:
+    FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::string& energy, const std::vector<std::string>& globals,
+                        const std::vector<int>& particles, uint32_t seed, int numSlots);
+    const DampedVerletMatrices& m;
+    ExpressionTape tape;
+    PhiloxNormal random;
+    std::vector<std::string> globalNames;
+    std::vector<double> globalValues;
+    std::vector<int> particles;         ///< the force's particles, in its order
+    std::vector<int> particleSet;       ///< the parameter set of each of them
+    std::vector<int> blockSet;          ///< the parameter set shared by a whole block, or -1 if they differ
+    std::vector<bool> blockContiguous;  ///< whether a block's particles are consecutive indices
+    std::vector<std::unique_ptr<TapeEvaluator> > evaluators; ///< one per slot
+    int numBlocks;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_FUSED_REPLICA_STEPPER_H_*/

@@ -1,0 +1,27 @@
+#ifndef EFFPOT_REPLICA_LANE_KERNELS_H_
+#define EFFPOT_REPLICA_LANE_KERNELS_H_
+
+#include "internal/windowsExportEffPot.h"
+
+namespace EffPot {
+
+/**
+ * The lane loops of FusedReplicaStepper over one block of TapeEvaluator::BlockSize particles (structure of
+ * arrays), compiled like the tape's for baseline x86-64 and for AVX2 with FMA, and chosen at run time with it.
+ */
+struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
+    /** a, b, c <- the x, y, z of BlockSize consecutive Vec3 starting at aos. */
+    void (*gather)(const double* aos, double* a, double* b, double* c);
+    /** BlockSize consecutive Vec3 starting at aos <- a, b, c. */
+    void (*scatter)(double* aos, const double* a, const double* b, const double* c);
+    /** O, B, A: v <- D v + K f, then x <- x + h v (D, K 3 x 3 row-major). */
+    void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
+    /** f <- -dE, then B, O: v <- D (v + K f). */
+    void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    /** The variant for this processor. */
+    static const ReplicaLaneKernels& get();
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_REPLICA_LANE_KERNELS_H_*/

@@ -1,0 +1,245 @@
+#include "FusedReplicaStepper.h"
+#include "ReplicaExpressionForce.h"
+#include "ReplicaLaneKernels.h"
+#include "openmm/internal/ContextImpl.h"
+#include <algorithm>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+const int B = TapeEvaluator::BlockSize;
+
+} // namespace
+
+FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const DampedVerletMatrices& m, int integrationGroups,
+                                                 uint32_t seed, int numSlots) {
+    const ReplicaExpressionForce* found = NULL;
+    for (int i = 0; i < system.getNumForces(); i++) {
+        const Force& force = system.getForce(i);
+        if ((integrationGroups&(1<<force.getForceGroup())) == 0)
+            continue;
+        const ReplicaExpressionForce* replicaForce = dynamic_cast<const ReplicaExpressionForce*>(&force);
+        if (replicaForce == NULL || found != NULL)
+            return NULL;
+        found = replicaForce;
+    }
+    if (found == NULL || !m.freeParticles.empty())
+        return NULL;
+    for (int i = 0; i < system.getNumParticles(); i++)
+        if (system.isVirtualSite(i))
+            return NULL;
+    int numBlocks = m.blockParameterSet.size();
+    if (numBlocks == 0 || found->getNumParticles() != numBlocks)
+        return NULL;
+    vector<int> setOf(system.getNumParticles(), -1);
+    for (int b = 0; b < numBlocks; b++) {
+        if (m.blockStart[b+1]-m.blockStart[b] != 1)
+            return NULL;
+        setOf[m.blockParticles[m.blockStart[b]]] = m.blockParameterSet[b];
+    }
+    // Every block particle exactly once in the force (then no particle is left unstepped or stepped twice).
+    vector<int> particles(numBlocks);
+    vector<bool> seen(system.getNumParticles(), false);
+    for (int i = 0; i < numBlocks; i++) {
+        int p = found->getParticle(i);
+        if (p >= system.getNumParticles() || setOf[p] < 0 || seen[p])
+            return NULL;
+        seen[p] = true;
+        particles[i] = p;
+    }
+    vector<string> globals;
+    for (int i = 0; i < found->getNumGlobalParameters(); i++)
+        globals.push_back(found->getGlobalParameterName(i));
+    return new FusedReplicaStepper(m, found->getEnergyFunction(), globals, particles, seed, numSlots);
+}
+
+FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, const string& energy, const vector<string>& globals,
+        const vector<int>& particles, uint32_t seed, int numSlots) : m(matrices),
+        tape(energy, globals, ExpressionTape::ForcesOnly, "ReplicaExpressionForce"), random(seed), globalNames(globals),
+        globalValues(globals.size()), particles(particles) {
+    int n = particles.size();
+    numBlocks = (n+B-1)/B;
+    vector<int> setOf(*max_element(m.blockParticles.begin(), m.blockParticles.end())+1, -1);
+    for (int b = 0; b < (int) m.blockParameterSet.size(); b++)
+        setOf[m.blockParticles[m.blockStart[b]]] = m.blockParameterSet[b];
+    for (int p : particles)
+        particleSet.push_back(setOf[p]);
+    blockSet.resize(numBlocks);
+    for (int b = 0; b < numBlocks; b++) {
+        int first = b*B, end = min(n, first+B);
+        bool uniform = all_of(particleSet.begin()+first, particleSet.begin()+end, [&](int s) { return s == particleSet[first]; });
+        blockSet[b] = (uniform ? particleSet[first] : -1);
+        bool consecutive = true;
+        for (int i = first+1; i < end; i++)
+            consecutive &= (particles[i] == particles[i-1]+1);
+        blockContiguous.push_back(consecutive);
+    }
+    for (int s = 0; s < numSlots; s++)
+        evaluators.emplace_back(new TapeEvaluator(tape));
+}
+
+void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
+    for (int g = 0; g < (int) globalNames.size(); g++)
+        globalValues[g] = context.getParameter(globalNames[g]);
+}
+
+void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps) {
+    TapeEvaluator& evaluator = *evaluators[slot];
+    evaluator.setGlobals(globalValues);
+    double* X = evaluator.lanes(0);
+    double* Y = evaluator.lanes(1);
+    double* Z = evaluator.lanes(2);
+    alignas(64) double vx[B], vy[B], vz[B], fx[B], fy[B], fz[B];
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    double* const vLanes[3] = {vx, vy, vz};
+    double* const fLanes[3] = {fx, fy, fz};
+    double* const xLanes[3] = {X, Y, Z};
+    const double h = m.stepSize;
+    const int n = particles.size();
+    // Particles with noise (thermal mode) are stepped lane by lane (with their drift in the first half). Every
+    // particle always takes the same path whatever its neighbours in the block, so that its arithmetic, and so its
+    // trajectory, does not depend on how replicas are split into blocks, threads or Contexts.
+    auto noisyLanes = [&](int start, int count, bool firstHalf, uint64_t counter) {
+        for (int i = 0; i < count; i++) {
+            const DampedVerletMatrices::ParameterSet& set = m.parameterSets[particleSet[start+i]];
+            if (set.noise.empty())
+                continue;
+            double v3[3] = {vx[i], vy[i], vz[i]}, f3[3] = {fx[i], fy[i], fz[i]}, out[3];
+            const double* d = set.decay.data();
+            const double* k = set.halfKick.data();
+            double kf[3], w[3];
+            for (int r = 0; r < 3; r++)
+                kf[r] = k[3*r]*f3[0]+k[3*r+1]*f3[1]+k[3*r+2]*f3[2];
+            if (firstHalf)
+                for (int r = 0; r < 3; r++)
+                    out[r] = (d[3*r]*v3[0]+d[3*r+1]*v3[1]+d[3*r+2]*v3[2])+kf[r];
+            else {
+                for (int c = 0; c < 3; c++)
+                    w[c] = v3[c]+kf[c];
+                for (int r = 0; r < 3; r++)
+                    out[r] = d[3*r]*w[0]+d[3*r+1]*w[1]+d[3*r+2]*w[2];
+            }
+            double z[3];
+            random.normals3(particles[start+i], counter, z);
+            const double* b = set.noise.data();
+            for (int r = 0; r < 3; r++)
+                out[r] += b[3*r]*z[0]+b[3*r+1]*z[1]+b[3*r+2]*z[2];
+            vx[i] = out[0];
+            vy[i] = out[1];
+            vz[i] = out[2];
+            if (firstHalf) {
+                X[i] += vx[i]*h;
+                Y[i] += vy[i]*h;
+                Z[i] += vz[i]*h;
+            }
+        }
+    };
+    // Particles without noise in a block that mixes parameter sets: the lane kernel once per set, on copies, keeping
+    // the lanes of that set (the same arithmetic as a uniform block).
+    alignas(64) double copyV[3][B], copyX[3][B], copyF[3][B];
+    double* const copyVLanes[3] = {copyV[0], copyV[1], copyV[2]};
+    double* const copyXLanes[3] = {copyX[0], copyX[1], copyX[2]};
+    double* const copyFLanes[3] = {copyF[0], copyF[1], copyF[2]};
+    double* const vOut[3] = {vx, vy, vz};
+    double* const xOut[3] = {X, Y, Z};
+    auto quietLanes = [&](int start, int count, bool firstHalf, const double* const dE[3]) {
+        int done[B], numDone = 0;
+        for (int i = 0; i < count; i++) {
+            int set = particleSet[start+i];
+            const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+            if (!matrices.noise.empty() || find(done, done+numDone, set) != done+numDone)
+                continue;
+            done[numDone++] = set;
+            for (int c = 0; c < 3; c++)
+                copy(vOut[c], vOut[c]+B, copyV[c]);
+            if (firstHalf) {
+                for (int c = 0; c < 3; c++)
+                    copy(xOut[c], xOut[c]+B, copyX[c]);
+                lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
+            }
+            else
+                lanes.secondHalf(matrices.decay.data(), matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
+            for (int j = i; j < count; j++)
+                if (particleSet[start+j] == set)
+                    for (int c = 0; c < 3; c++) {
+                        vOut[c][j] = copyV[c][j];
+                        if (firstHalf)
+                            xOut[c][j] = copyX[c][j];
+                    }
+        }
+    };
+    for (int block = first; block < end; block++) {
+        int start = block*B;
+        int count = min(B, n-start);
+        const int* index = &particles[start];
+        // Replicas are usually particles start, start+1, ...: then a block is a slice of OpenMM's Vec3 arrays.
+        bool contiguous = (count == B && blockContiguous[block]);
+        if (contiguous) {
+            lanes.gather(&x[index[0]][0], X, Y, Z);
+            lanes.gather(&v[index[0]][0], vx, vy, vz);
+            lanes.gather(&f[index[0]][0], fx, fy, fz);
+        }
+        else {
+            for (int i = 0; i < count; i++) {
+                const Vec3& xp = x[index[i]];
+                const Vec3& vp = v[index[i]];
+                const Vec3& fp = f[index[i]];
+                X[i] = xp[0]; Y[i] = xp[1]; Z[i] = xp[2];
+                vx[i] = vp[0]; vy[i] = vp[1]; vz[i] = vp[2];
+                fx[i] = fp[0]; fy[i] = fp[1]; fz[i] = fp[2];
+            }
+            // A short last block repeats its first particle in the unused lanes (finite values, never stored).
+            for (int i = count; i < B; i++) {
+                X[i] = X[0]; Y[i] = Y[0]; Z[i] = Z[0];
+                vx[i] = vx[0]; vy[i] = vy[0]; vz[i] = vz[0];
+                fx[i] = fx[0]; fy[i] = fy[0]; fz[i] = fz[0];
+            }
+        }
+        int set = blockSet[block];
+        bool uniform = (set >= 0 && m.parameterSets[set].noise.empty());
+        // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
+        for (int step = 0; step < numSteps; step++) {
+            uint64_t counter = noiseCounter+2*step;
+
+            // O, B: friction half step and half kick with the current forces; A: drift.
+            if (uniform)
+                lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
+            else {
+                quietLanes(start, count, true, NULL);
+                noisyLanes(start, count, true, counter);
+            }
+
+            // The forces at the new positions.
+            evaluator.run();
+            const double* const dE[3] = {evaluator.lanes(tape.getDerivativeRegister(0)), evaluator.lanes(tape.getDerivativeRegister(1)),
+                                         evaluator.lanes(tape.getDerivativeRegister(2))};
+
+            // B, O: half kick with the new forces, friction half step.
+            if (uniform)
+                lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
+            else {
+                for (int i = 0; i < B; i++) {
+                    fx[i] = -dE[0][i];
+                    fy[i] = -dE[1][i];
+                    fz[i] = -dE[2][i];
+                }
+                quietLanes(start, count, false, dE);
+                noisyLanes(start, count, false, counter+1);
+            }
+        }
+        if (contiguous) {
+            lanes.scatter(&x[index[0]][0], X, Y, Z);
+            lanes.scatter(&v[index[0]][0], vx, vy, vz);
+            lanes.scatter(&f[index[0]][0], fx, fy, fz);
+        }
+        else
+            for (int i = 0; i < count; i++) {
+                x[index[i]] = Vec3(X[i], Y[i], Z[i]);
+                v[index[i]] = Vec3(vx[i], vy[i], vz[i]);
+                f[index[i]] = Vec3(fx[i], fy[i], fz[i]);
+            }
+    }
+}

@@ -1,0 +1,105 @@
+#include "ReferenceCalcReplicaExpressionForceKernel.h"
+#include "openmm/internal/ContextImpl.h"
+#include <algorithm>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+ReferenceCalcReplicaExpressionForceKernel::ReferenceCalcReplicaExpressionForceKernel(string name, const Platform& platform,
+        ReferencePlatform::PlatformData& data) : CalcReplicaExpressionForceKernel(name, platform), data(data), repeatedParticles(false) {
+}
+
+void ReferenceCalcReplicaExpressionForceKernel::initialize(const System& system, const ReplicaExpressionForce& force) {
+    particles.resize(force.getNumParticles());
+    for (int i = 0; i < force.getNumParticles(); i++)
+        particles[i] = force.getParticle(i);
+    vector<int> sorted = particles;
+    sort(sorted.begin(), sorted.end());
+    repeatedParticles = (adjacent_find(sorted.begin(), sorted.end()) != sorted.end());
+    for (int i = 0; i < force.getNumGlobalParameters(); i++)
+        globalNames.push_back(force.getGlobalParameterName(i));
+    globalValues.resize(globalNames.size());
+    const ExpressionTape::Outputs outputs[3] = {ExpressionTape::EnergyOnly, ExpressionTape::ForcesOnly, ExpressionTape::EnergyAndForces};
+    for (int i = 0; i < 3; i++)
+        tapes[i].reset(new ExpressionTape(force.getEnergyFunction(), globalNames, outputs[i], "ReplicaExpressionForce"));
+    blockEnergy.resize((particles.size()+TapeEvaluator::BlockSize-1)/TapeEvaluator::BlockSize);
+}
+
+void ReferenceCalcReplicaExpressionForceKernel::forEachRange(int numBlocks, const function<void (int, int, int)>& function) {
+    function(0, numBlocks, 0);
+}
+
+double ReferenceCalcReplicaExpressionForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
+    if (!includeForces && !includeEnergy)
+        return 0.0;
+    int kind = (includeEnergy ? 1 : 0)+(includeForces ? 2 : 0)-1;
+    const ExpressionTape& tape = *tapes[kind];
+    int numSlots = getNumSlots();
+    if ((int) evaluators.size() < 3*numSlots)
+        evaluators.resize(3*numSlots);
+    for (int g = 0; g < (int) globalNames.size(); g++)
+        globalValues[g] = context.getParameter(globalNames[g]);
+    vector<Vec3>& positions = *data.positions;
+    vector<Vec3>& forces = *data.forces;
+    auto work = [&](int first, int end, int slot) {
+        unique_ptr<TapeEvaluator>& evaluator = evaluators[3*slot+kind];
+        if (!evaluator)
+            evaluator.reset(new TapeEvaluator(tape));
+        evaluator->setGlobals(globalValues);
+        for (int block = first; block < end; block++)
+            evaluateBlock(block, tape, *evaluator, includeForces, positions, forces);
+    };
+    int numBlocks = blockEnergy.size();
+    if (repeatedParticles)
+        work(0, numBlocks, 0); // two blocks could add to one particle's force
+    else
+        forEachRange(numBlocks, work);
+    double energy = 0.0;
+    if (includeEnergy)
+        for (double e : blockEnergy)
+            energy += e;
+    return energy;
+}
+
+void ReferenceCalcReplicaExpressionForceKernel::evaluateBlock(int block, const ExpressionTape& tape, TapeEvaluator& evaluator,
+        bool includeForces, vector<Vec3>& positions, vector<Vec3>& forces) {
+    const int B = TapeEvaluator::BlockSize;
+    int first = block*B;
+    int count = min(B, (int) particles.size()-first);
+    const int* index = &particles[first];
+    double* x = evaluator.lanes(0);
+    double* y = evaluator.lanes(1);
+    double* z = evaluator.lanes(2);
+    for (int i = 0; i < count; i++) {
+        const Vec3& p = positions[index[i]];
+        x[i] = p[0];
+        y[i] = p[1];
+        z[i] = p[2];
+    }
+    // A short last block repeats its first particle in the unused lanes (finite values, ignored afterwards).
+    for (int i = count; i < B; i++) {
+        x[i] = x[0];
+        y[i] = y[0];
+        z[i] = z[0];
+    }
+    evaluator.run();
+    if (tape.getEnergyRegister() >= 0) {
+        const double* e = evaluator.lanes(tape.getEnergyRegister());
+        double sum = 0.0;
+        for (int i = 0; i < count; i++)
+            sum += e[i];
+        blockEnergy[block] = sum;
+    }
+    if (includeForces) {
+        const double* dx = evaluator.lanes(tape.getDerivativeRegister(0));
+        const double* dy = evaluator.lanes(tape.getDerivativeRegister(1));
+        const double* dz = evaluator.lanes(tape.getDerivativeRegister(2));
+        for (int i = 0; i < count; i++) {
+            Vec3& f = forces[index[i]];
+            f[0] -= dx[i];
+            f[1] -= dy[i];
+            f[2] -= dz[i];
+        }
+    }
+}

@@ -1,0 +1,196 @@
+"""The ``effpot`` command (docs/cli.md).
+
+    effpot learn CONFIG.toml -o DIR    learn the effective potential; write it, result.json, figures, report.html
+    effpot compare DIR                 run the surrogate-vs-reference comparisons for a learned DIR
+    effpot demo [-o DIR]               the Muller-Brown problem P5 end to end (learn, compare, report)
+
+Nothing is written until the computation is done, and then every file is written atomically; a new DIR is first
+assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C) leaves no partial file.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from importlib import resources
+
+from . import config as config_module
+from .report import (draw_comparison_figures, draw_learning_figures, learning_result, read_json, write_json,
+                     write_report)
+
+RESULT, SAVED_POTENTIAL, FORCE, CONFIG = "result.json", "effective_potential.xml", "potential.xml", "config.toml"
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _progress(enabled):
+    if not enabled:
+        return False, None
+    from ._progress import TextProgress
+    bar = TextProgress()
+    return bar, bar.report
+
+
+def _write_learning(folder, config_text, config, potential, summary):
+    import openmm as mm
+    from ._files import atomic_write_text
+    from .workflow import coarse_values
+    atomic_write_text(os.path.join(folder, CONFIG), config_text)
+    potential.save(os.path.join(folder, SAVED_POTENTIAL))
+    atomic_write_text(os.path.join(folder, FORCE), mm.XmlSerializer.serialize(potential.createForce([0])))
+    result = learning_result(config, potential, summary)
+    name = config["model"].get("name", "effective potential")
+    rmse = f", RMSE {summary['rmse_kT']:.3f} kT" if "rmse_kT" in summary else ""
+    draw_learning_figures(folder, potential, coarse_values(config), f"{name}: learned U{rmse}")
+    write_json(os.path.join(folder, RESULT), result)
+    write_report(folder, result, config_module.targets(config))
+    return result
+
+
+def _prepare_output(folder, force):
+    """A fresh temporary folder next to `folder` (renamed into place at the end), or `folder` itself with --force."""
+    folder = os.path.abspath(folder)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CommandError(f"{folder} exists and is not a directory: choose another output directory (-o)")
+    if os.path.isdir(folder) and os.listdir(folder):
+        if not force:
+            raise CommandError(f"{folder} already exists and is not empty: choose another output directory (-o) "
+                               "or pass --force to overwrite its files")
+        return folder, None
+    parent = os.path.dirname(folder)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(folder)}.partial-")
+    return staging, folder
+
+
+def _finish_output(staging, final):
+    if final is None:
+        return
+    os.chmod(staging, 0o755)
+    if os.path.isdir(final):  # an empty folder the user made
+        os.rmdir(final)
+    os.replace(staging, final)
+
+
+def learn(config_path, output, force=False, progress=True, then_compare=False):
+    config = config_module.load(config_path)
+    with open(config_path, encoding="utf-8") as stream:
+        config_text = stream.read()
+    staging, final = _prepare_output(output, force)
+    try:
+        from .workflow import learn as run_learning
+        # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
+        potential, summary = run_learning(config, progress=True if progress else (lambda *report: None))
+        _print_learning(summary)
+        if then_compare:
+            _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,
+                          config_text=config_text, summary=summary)
+        else:
+            _write_learning(staging, config_text, config, potential, summary)
+        _finish_output(staging, final)
+    except BaseException:
+        if final is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    print(f"effpot: wrote {os.path.abspath(output)} (open report.html)")
+
+
+def _print_learning(summary):
+    print(f"learned: kT = {summary['kT']:.4f} kJ/mol, D = {summary['noise_covariance']} "
+          f"(standard errors {summary['noise_covariance_error']}), {summary['seconds']:.1f} s")
+    if "rmse_kT" in summary:
+        print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
+
+
+def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None):
+    from .workflow import comparison_settings, run_comparisons
+    _, report = _progress(progress)
+    metrics, curves, seconds = run_comparisons(config, potential, progress=report)
+    if report is not None:
+        sys.stderr.write("\n")
+    if config_text is not None:
+        _write_learning(folder, config_text, config, potential, summary)
+    targets = config_module.targets(config)
+    result["compare"] = {"metrics": metrics, "seconds": seconds, "targets": targets,
+                         "settings": vars(comparison_settings(config))}
+    draw_comparison_figures(folder, metrics, curves, comparison_settings(config))
+    write_json(os.path.join(folder, RESULT), result)
+    write_report(folder, result, targets)
+    from .report import checks
+    for label, value, target, passed in checks(result, targets):
+        verdict = "" if passed is None else ("pass" if passed else "FAIL")
+        shown = "n/a" if value is None else f"{value:.4g}"
+        print(f"  {label}: {shown} (target {target}) {verdict}")
+    return result
+
+
+def compare(folder, progress=True):
+    folder = os.path.abspath(folder)
+    for name in (CONFIG, SAVED_POTENTIAL, RESULT):
+        if not os.path.isfile(os.path.join(folder, name)):
+            raise CommandError(f"{folder} has no {name}: give a folder written by 'effpot learn'")
+    from .coarse_graining import EffectivePotential
+    config = config_module.load(os.path.join(folder, CONFIG))
+    potential = EffectivePotential.load(os.path.join(folder, SAVED_POTENTIAL))
+    result = read_json(os.path.join(folder, RESULT))
+    _compare_into(folder, config, potential, result, progress)
+    print(f"effpot: updated {folder} (open report.html)")
+
+
+def demo_config_path():
+    return resources.files("effpot").joinpath("configs", "p5_muller_brown.toml")
+
+
+def demo(output, force=False, progress=True):
+    with resources.as_file(demo_config_path()) as path:
+        learn(path, output, force=force, progress=progress, then_compare=True)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="effpot", description="Learn effective potentials of multiscale energy "
+                                     "landscapes with OpenMM, and judge them by their surrogate models.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    learn_parser = commands.add_parser("learn", help="learn the effective potential of a configuration")
+    learn_parser.add_argument("config", help="TOML configuration (docs/cli.md)")
+    learn_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
+    learn_parser.add_argument("--compare", action="store_true", help="run the comparisons too")
+    compare_parser = commands.add_parser("compare", help="compare surrogate and reference models of a learned DIR")
+    compare_parser.add_argument("directory", help="a directory written by 'effpot learn'")
+    demo_parser = commands.add_parser("demo", help="Muller-Brown (P5) end to end: learn, compare, report")
+    demo_parser.add_argument("-o", "--output", default="effpot-demo", help="output directory (default effpot-demo)")
+    for sub in (learn_parser, demo_parser):
+        sub.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+    for sub in (learn_parser, compare_parser, demo_parser):
+        sub.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    progress = not args.no_progress
+    try:
+        if args.command == "learn":
+            learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare)
+        elif args.command == "compare":
+            compare(args.directory, progress=progress)
+        else:
+            demo(args.output, force=args.force, progress=progress)
+    except (CommandError, config_module.ConfigError) as error:
+        print(f"effpot {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\neffpot {args.command}: interrupted; no file was left half-written", file=sys.stderr)
+        return 130
+    except Exception as error:  # an OpenMMException from the run: the message says what to change
+        import openmm
+        if isinstance(error, openmm.OpenMMException):
+            print(f"effpot {args.command}: error: {error}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Judge a learned potential by its surrogate models (SPEC.md section 7).
+
+``compare(potential, settings)`` runs the surrogate Langevin model against the reference (the deterministic damped
+scheme with the full energy) from the same starting states, and the surrogate Hamiltonian against the full one:
+
+- equilibrium histograms of q (total variation and KL divergence) and normalized ACFs per component;
+- the mean path over many trajectories from a shifted start, in units of the equilibrium standard deviation of q;
+- the largest stable step (bounded energy error) of the surrogate and of the full Hamiltonian;
+- one phase-portrait trajectory of each Hamiltonian model from the same start.
+
+All statistics stream through EnsembleRecorder (C++); no trajectory is stored except the two phase portraits.
+"""
+import dataclasses
+import math
+
+import numpy as np
+import openmm as mm
+
+from . import effpot_swig as _swig
+from .ensembles import _platform, run_ensemble
+from .surrogates import SurrogateModels
+
+
+@dataclasses.dataclass
+class ComparisonSettings:
+    """Settings of compare(); times are in steps of the learning step h unless named otherwise.
+
+    starts: starting points (k x d) the equilibrium replicas cycle through (e.g. the wells), with Gaussian spread
+    ``start_spread`` (nm); the mean path starts at ``mean_path_start`` with spread ``mean_path_spread``.
+    """
+    starts: list
+    start_spread: float = 0.05
+    replicas: int = 2000
+    equilibration_steps: int = 10000
+    samples: int = 2000
+    sample_interval: int = 10
+    histogram_bins: list = None
+    acf_lags: int = 100
+    mean_path_replicas: int = 10000
+    mean_path_samples: int = 100
+    mean_path_interval: int = 10
+    mean_path_start: list = None
+    mean_path_spread: float = 0.05
+    surrogate_step_size: float = None
+    hamiltonian_replicas: int = 8
+    hamiltonian_time: float = 2.0
+    energy_tolerance: float = 0.2
+    portrait_time: float = 4.0
+    seed: int = 2
+    batches: int = 8
+    threads: int = None
+    platform: str = "Reference"
+
+
+def _grid(potential, bins):
+    lower, upper = list(potential._impl.getLower()), list(potential._impl.getUpper())
+    d = potential.dimensions
+    if bins is None:
+        bins = [{1: 100, 2: 30, 3: 12}[d]] * d
+    return _swig.RegularGrid(lower, upper, [int(b) for b in bins])
+
+
+def _starting_positions(centres, spread, count, rng):
+    centres = np.atleast_2d(np.asarray(centres, dtype=float))
+    d = centres.shape[1]
+    positions = np.zeros((count, 3))
+    positions[:, :d] = centres[np.arange(count) % len(centres)] + spread * rng.normal(size=(count, d))
+    return positions
+
+
+def _marginal_sd(histogram, grid):
+    """Per-component standard deviation of a histogram, with Sheppard's correction for the bin width."""
+    d = grid.getDimensions()
+    bins = list(grid.getBins())
+    counts = np.asarray(histogram).reshape(tuple(reversed(bins))).transpose()  # [i, j, ...], x first
+    result = []
+    for c in range(d):
+        marginal = counts.sum(axis=tuple(k for k in range(d) if k != c))
+        width = grid.getBinWidth(c)
+        centres = grid.getLower()[c] + width * (np.arange(bins[c]) + 0.5)
+        weights = marginal / marginal.sum()
+        mean = np.sum(weights * centres)
+        variance = np.sum(weights * (centres - mean) ** 2) - width ** 2 / 12
+        result.append(math.sqrt(max(variance, 0.0)))
+    return np.array(result)
+
+
+def energy_error(build, positions, velocities, duration, step, platform, checks=50):
+    """Largest |H(t) - H(0)| per replica (kJ/mol) over `duration` ps of a Hamiltonian model at `step`."""
+    system, integrator = build(len(positions), step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions(positions)
+    context.setVelocities(velocities)
+    start = context.getState(getEnergy=True)
+    h0 = start.getKineticEnergy()._value + start.getPotentialEnergy()._value
+    steps = max(1, int(round(duration / step)))
+    worst, done = 0.0, 0
+    while done < steps:
+        n = min(steps - done, max(1, steps // checks))
+        integrator.step(n)
+        done += n
+        state = context.getState(getEnergy=True)
+        value = state.getKineticEnergy()._value + state.getPotentialEnergy()._value
+        error = abs(value - h0) / len(positions)
+        if not math.isfinite(error):
+            return math.inf
+        worst = max(worst, error)
+    return worst
+
+
+def largest_stable_step(build, positions, velocities, steps, duration, tolerance, platform):
+    """The largest step of the increasing list `steps` up to which every step keeps the energy error per replica
+    within `tolerance` (kJ/mol) over `duration` ps; returns (step or None, [(step, error), ...])."""
+    table, best = [], None
+    for step in steps:
+        error = energy_error(build, positions, velocities, duration, step, platform)
+        table.append((float(step), float(error)))
+        if error > tolerance:
+            break
+        best = float(step)
+    return best, table
+
+
+def phase_portrait(build, position, velocity, step, duration, interval_time, platform):
+    """One trajectory: times (ps), positions and velocities (n x 3) every interval_time ps."""
+    system, integrator = build(1, step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions([position])
+    context.setVelocities([velocity])
+    per_sample = max(1, int(round(interval_time / step)))
+    count = int(round(duration / (per_sample * step)))
+    times, q, v = [0.0], [np.array(position)], [np.array(velocity)]
+    for k in range(count):
+        integrator.step(per_sample)
+        state = context.getState(getPositions=True, getVelocities=True)
+        times.append((k + 1) * per_sample * step)
+        q.append(state.getPositions(asNumpy=True)._value[0])
+        v.append(state.getVelocities(asNumpy=True)._value[0])
+    return np.array(times), np.array(q), np.array(v)
+
+
+def compare(potential, settings, energy=None, progress=None, surrogate_energy=None):
+    """Run the SPEC section 7 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
+
+    Parameters
+    ----------
+    potential : EffectivePotential
+    settings : ComparisonSettings
+    energy : str, optional
+        The full energy (default: the one the potential was learned from).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+    surrogate_energy : str, optional
+        Judge this expression (e.g. a truncation of the full energy) as the surrogate's potential instead of the
+        learned U, with the same calibration.
+    """
+    s = settings
+    models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
+    d, kT, h = models.dimensions, models.kT, models.stepSize
+    h_surrogate = h if s.surrogate_step_size is None else float(s.surrogate_step_size)
+    # A common time grid: the surrogate samples at the same times as the reference.
+    ratio = h / h_surrogate
+    if abs(ratio * s.sample_interval - round(ratio * s.sample_interval)) > 1e-9 or \
+            abs(ratio * s.mean_path_interval - round(ratio * s.mean_path_interval)) > 1e-9:
+        raise ValueError("surrogate_step_size: the sample intervals (sample_interval, mean_path_interval) times "
+                         f"h / surrogate_step_size = {ratio:g} must be whole numbers of surrogate steps")
+
+    def scaled(steps):
+        return int(round(steps * ratio))
+
+    platform = _platform(s.platform)
+    rng = np.random.default_rng(s.seed)
+    grid = _grid(potential, s.histogram_bins)
+    common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress)
+
+    def reference(count, seed):
+        return models.referenceLangevin(count)
+
+    def surrogate(count, seed):
+        return models.surrogateLangevin(count, h_surrogate, seed=seed)
+
+    # Equilibrium: the same starting states for both models.
+    q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
+    v0 = models.velocities(s.replicas, rng)
+    lags = min(s.acf_lags, s.samples - 1)
+    equilibrium = {}
+    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
+        equilibrium[name] = run_ensemble(
+            build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
+            interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
+            seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
+    counts_r, counts_s = equilibrium["reference"].histogram, equilibrium["surrogate"].histogram
+    sd = _marginal_sd(counts_r, grid)
+    acf_r = equilibrium["reference"].autocorrelation(d)
+    acf_s = equilibrium["surrogate"].autocorrelation(d)
+
+    # Mean paths from a shifted start.
+    start = s.mean_path_start if s.mean_path_start is not None else np.atleast_2d(s.starts)[0]
+    q1 = _starting_positions([start], s.mean_path_spread, s.mean_path_replicas, rng)
+    v1 = models.velocities(s.mean_path_replicas, rng)
+    paths = {}
+    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
+        paths[name] = run_ensemble(
+            build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
+            times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
+            label=f"{name} Langevin, mean path", **common)
+    mean_r, mean_s = paths["reference"].meanPath(d), paths["surrogate"].meanPath(d)
+    spread_r, spread_s = paths["reference"].pathSpread(d), paths["surrogate"].pathSpread(d)
+    standard_error = np.sqrt((spread_r ** 2 + spread_s ** 2) / s.mean_path_replicas)
+    path_difference = np.abs(mean_s - mean_r) / sd
+
+    # Hamiltonian models: largest stable step and one phase portrait each.
+    if progress is not None:
+        progress("Hamiltonian stable steps", 0, 1)
+    count = s.hamiltonian_replicas
+    qh = _starting_positions(s.starts, s.start_spread, count, rng)
+    vh = models.velocities(count, rng)
+    steps = h * 2.0 ** (np.arange(-20, 9) / 2.0)
+    full_step, full_table = largest_stable_step(models.fullHamiltonian, qh, vh, steps, s.hamiltonian_time,
+                                                s.energy_tolerance * kT, platform)
+    surrogate_step, surrogate_table = largest_stable_step(models.surrogateHamiltonian, qh, vh, steps,
+                                                          s.hamiltonian_time, s.energy_tolerance * kT, platform)
+    if progress is not None:
+        progress("Hamiltonian stable steps", 1, 1)
+    # Phase portraits: the full model well inside its stable range, the surrogate at half its largest step.
+    portraits, portrait_steps = {}, {}
+    p_start, p_velocity = q1[0], v1[0]
+    if full_step is not None and surrogate_step is not None:
+        portrait_steps = {"full": full_step / 4, "surrogate": surrogate_step / 2}
+        # The surrogate is drawn at every one of its steps; the full model as finely, at most every h / 2.
+        sample_times = {"full": min(h / 2, portrait_steps["surrogate"]), "surrogate": portrait_steps["surrogate"]}
+        for name, build in (("full", models.fullHamiltonian), ("surrogate", models.surrogateHamiltonian)):
+            portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
+                                             sample_times[name], platform)
+
+    # A surrogate whose U the step cannot integrate (h^2 lambda_max >> 1) explodes: say so instead of numbers.
+    surrogate_finite = bool(np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
+                            np.max(np.abs(mean_s)) < 1e6)
+    metrics = {
+        "kT": kT,
+        "surrogate_finite": surrogate_finite,
+        "tv_distance": _swig.totalVariation(list(counts_s), list(counts_r)),
+        "kl_divergence": _swig.klDivergence(list(counts_s), list(counts_r)),
+        "acf_max_difference": float(np.max(np.abs(acf_s - acf_r))),
+        "mean_path_max_difference_sd": float(np.max(path_difference)),
+        "mean_path_max_z": float(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
+        "equilibrium_sd": sd.tolist(),
+        "outside_fraction_reference": equilibrium["reference"].recorder.getOutsideCount() /
+        (s.replicas * s.samples),
+        "outside_fraction_surrogate": equilibrium["surrogate"].recorder.getOutsideCount() /
+        (s.replicas * s.samples),
+        "full_hamiltonian_stable_step": full_step,
+        "surrogate_hamiltonian_stable_step": surrogate_step,
+        "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,
+        "reference_rate": equilibrium["reference"].rate,
+        "surrogate_rate": equilibrium["surrogate"].rate,
+        "surrogate_step_size": h_surrogate,
+        "reference_step_size": h,
+        # Simulated time per wall second, surrogate over reference (equilibrium runs).
+        "surrogate_speedup": (equilibrium["surrogate"].rate * h_surrogate) / (equilibrium["reference"].rate * h),
+    }
+    curves = {
+        "grid": grid, "histogram_reference": counts_r, "histogram_surrogate": counts_s,
+        "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h, "acf_reference": acf_r, "acf_surrogate": acf_s,
+        "path_times": np.arange(s.mean_path_samples + 1) * s.mean_path_interval * h,
+        "mean_path_reference": mean_r, "mean_path_surrogate": mean_s,
+        "path_spread_reference": spread_r, "path_spread_surrogate": spread_s,
+        "stable_steps_full": full_table, "stable_steps_surrogate": surrogate_table, "portraits": portraits,
+        "portrait_steps": portrait_steps,
+    }
+    return metrics, curves
