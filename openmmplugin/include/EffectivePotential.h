@@ -64,6 +64,11 @@ public:
     double evaluate(const double* point) const;
     /** U at every node, in kJ/mol. */
     std::vector<double> getNodeValues() const;
+    /**
+     * The values createForce tabulates: U at every node, except that nodes outside the sampled support are raised
+     * to at least the highest value over the support (the fit only extrapolates there, and may bend down).
+     */
+    std::vector<double> getTableValues() const;
     /** Standard error of U at every node (kJ/mol); empty if none was estimated. */
     const std::vector<double>& getNodeErrors() const {
         return nodeErrors;

@@ -71,6 +71,24 @@ vector<double> EffectivePotential::getNodeValues() const {
     return values;
 }
 
+vector<double> EffectivePotential::getTableValues() const {
+    vector<double> values = getNodeValues();
+    bool anySupported = any_of(nodeSupported.begin(), nodeSupported.end(), [](int s) { return s != 0; });
+    if (!anySupported)
+        return values;
+    // Outside the support the fit only extrapolates, and a smooth extrapolation can bend down into spurious
+    // wells (P5: -1.2 kT in a corner of the box, where a surrogate then leaked). No bin there reached the minimum
+    // count, so the density is below anything seen in the support: U is at least the highest supported value.
+    double floor = -numeric_limits<double>::infinity();
+    for (size_t i = 0; i < values.size(); i++)
+        if (nodeSupported[i])
+            floor = max(floor, values[i]);
+    for (size_t i = 0; i < values.size(); i++)
+        if (!nodeSupported[i])
+            values[i] = max(values[i], floor);
+    return values;
+}
+
 void EffectivePotential::setNodeErrors(const vector<double>& errors) {
     if (!errors.empty() && (int) errors.size() != getNumNodes())
         throw OpenMMException("EffectivePotential.setNodeErrors: one error per node is needed");
@@ -127,7 +145,7 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
         if (p < 0)
             throw OpenMMException("EffectivePotential.createForce: particle indices must be non-negative");
     CustomCompoundBondForce* force = new CustomCompoundBondForce(1, expression.str()+definitions.str());
-    vector<double> values = getNodeValues();
+    vector<double> values = getTableValues();
     TabulatedFunction* table;
     if (d == 1)
         table = new Continuous1DFunction(values, lower[0], upper[0]);

@@ -81,7 +81,7 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
             candidates.push_back(pow(10.0, 0.5*k)*scale);
     // Knots every `spacing` bins, or (spacing <= 0) the spacing among 3, 4 and 6 bins (1D: 2 to 8, cheap there) with
     // the smallest unbiased risk estimate: on the same data it compares fits with different knots as well as penalties.
-    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : d == 1 ? vector<double>{2, 3, 4, 6, 8} : vector<double>{3, 4, 6});
+    vector<double> spacings = (spacing > 0 ? vector<double>{spacing} : d == 1 ? vector<double>{3, 4, 6, 8} : vector<double>{3, 4, 6});
     PSplineFit best({0.0}, {1.0}, {4});
     double bestScore = INFINITY, bestSmoothing = 0;
     for (double candidateSpacing : spacings) {

@@ -204,3 +204,21 @@ def test_every_configuration_key_is_documented():
 def test_example_configurations_are_valid(name):
     path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", name + ".toml")
     assert config.load(path)["learn"]["step_size"] > 0
+
+
+def test_demo_meets_its_targets(tmp_path, capsys):
+    """The main job end to end (P5: learn, compare, report), against the surrogates issue's targets."""
+    output = tmp_path / "demo"
+    code, out, err = run_cli(["demo", "-o", str(output), "--no-progress"], capsys)
+    assert code == 0, err
+    with open(output / "result.json") as stream:
+        result = json.load(stream)
+    metrics = result["compare"]["metrics"]
+    assert result["learn"]["rmse_kT"] <= 0.06
+    assert metrics["tv_distance"] <= 0.03
+    assert metrics["acf_max_difference"] <= 0.05
+    assert metrics["mean_path_max_difference_sd"] <= 0.05
+    assert metrics["stable_step_ratio"] >= 10
+    d = np.array(result["learn"]["noise_covariance"])
+    np.testing.assert_allclose(d, [[0.5, 0.25], [0.25, 1.25]], rtol=0.05)  # (h/2) A^2 [[2, 1], [1, 5]]
+    assert "FAIL" not in out and (output / "report.html").is_file()

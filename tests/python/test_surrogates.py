@@ -260,3 +260,13 @@ def test_learned_force_is_finite_at_and_beyond_the_box(potential_1d):
     assert np.all(np.isfinite(forces[:-1]))
     # Outside the box the wall pushes back in.
     assert forces[6, 0] > 0 and forces[7, 0] < 0
+
+
+def test_table_is_confining_outside_the_support(potential_1d):
+    """The emitted table raises nodes outside the sampled support to at least the highest supported value, so that
+    an extrapolation bending down cannot make a spurious well (it did in a corner of P5's box)."""
+    values = np.array(potential_1d._impl.getTableValues())
+    supported = np.array(potential_1d._impl.getNodeSupported(), dtype=bool)
+    assert (~supported).any() and supported.any()
+    assert values[~supported].min() >= values[supported].max()
+    np.testing.assert_array_equal(values[supported], np.array(potential_1d._impl.getNodeValues())[supported])

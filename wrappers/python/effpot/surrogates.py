@@ -2,7 +2,7 @@
 
 - **surrogate Langevin**: the learned U with the calibrated mass, friction and kT, in DampedVerletIntegrator's
   thermal mode (exact Ornstein-Uhlenbeck friction step with fluctuation-dissipation);
-- **reference Langevin**: the full rough energy in the *deterministic* damped scheme at the data-generating step,
+- **reference Langevin**: the full rough energy (a ReplicaExpressionForce) in the *deterministic* damped scheme at the data-generating step,
   mass and friction (the model whose law the potential was learned from);
 - **surrogate Hamiltonian**: the learned U with plain Stormer-Verlet (no friction), at any step;
 - **full Hamiltonian**: the full energy with plain Stormer-Verlet at a step that resolves every scale.
@@ -15,6 +15,7 @@ import numpy as np
 import openmm as mm
 
 from .integrator import DampedVerletIntegrator
+from .replica_force import ReplicaExpressionForce
 
 #: The molar gas constant in kJ/mol/K: DampedVerletIntegrator.setTemperature takes kelvin.
 MOLAR_GAS_CONSTANT = 0.00831446261815324
@@ -73,9 +74,10 @@ class SurrogateModels:
         return system
 
     def _expression_force(self, expression, count):
-        force = mm.CustomExternalForce(expression)
-        for i in range(count):
-            force.addParticle(i, [])
+        # ReplicaExpressionForce computes what CustomExternalForce would (to round-off), on SIMD lanes, and alone in
+        # a System it lets DampedVerletIntegrator fuse force and step (docs/replica-force.md).
+        force = ReplicaExpressionForce(expression)
+        force.addParticles(range(count))
         return force
 
     def _full_force(self, count):
