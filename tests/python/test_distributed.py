@@ -76,6 +76,26 @@ def test_one_dimension_in_pieces_equals_run(tmp_path):
     assert stages == {"equilibration range (tasks)", "sampling (tasks)", "fit"}  # no Stage 1 in 1D
 
 
+def test_automatic_friction_is_piloted_before_the_pieces(tmp_path):
+    def make():
+        cg = effpot.CoarseGrainer(problems.p1(), 1)
+        cg.setStepSize(0.3)
+        cg.setTargetKT(0.2)
+        cg.setNumReplicas(40)
+        cg.setNumBatches(4)
+        cg.setNumSteps(2000)
+        cg.setNumEquilibrationSteps(300)
+        cg.setAllowNonGaussian(True)
+        return cg
+    reference = make().run()
+    cg = make()
+    potential = cg.run(checkpoint=tmp_path)
+    assert potential.diagnostics["settings.frictionAutomatic"] == 1
+    assert potential.diagnostics["settings.friction"] == reference.diagnostics["settings.friction"]
+    assert potential.kT == reference.kT
+    assert cg.isFrictionAutomatic()  # undone afterwards, as run() does
+
+
 def test_settings_travel_as_xml():
     cg = p4_grainer()
     cg.setInitialPositions(np.array(problems.P5_WELLS)[:, :2])
