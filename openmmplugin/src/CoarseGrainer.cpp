@@ -101,7 +101,7 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
         friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
         sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
-        allowNonGaussian(false), progress(NULL), numThreads(0), resolutionLimit(0.3), useCustomExternalForce(false) {
+        allowNonGaussian(false), progress(NULL), numThreads(0), resolutionLimit(1.0), useCustomExternalForce(false) {
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
