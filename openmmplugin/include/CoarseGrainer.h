@@ -6,6 +6,7 @@
 #include "ProgressReporter.h"
 #include "ReplicaStatistics.h"
 #include "internal/windowsExportEffPot.h"
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -154,8 +155,69 @@ public:
     void setProgressReporter(ProgressReporter* reporter) {
         progress = reporter;
     }
-    /** Run on a platform and return the learned potential. */
+    /**
+     * Platform properties for the Contexts of every run (e.g. {"DeviceIndex": "1"} to put a process on one GPU).
+     * Not part of the settings: they say where to run, not what.
+     */
+    void setPlatformProperties(const std::map<std::string, std::string>& properties) {
+        platformProperties = properties;
+    }
+    const std::map<std::string, std::string>& getPlatformProperties() const {
+        return platformProperties;
+    }
+    /**
+     * Run on a platform and return the learned potential. This is the composition of the pieces below over all
+     * batches and designs (runStage1, estimateNoiseCovariance, runSampling, fit), run here on threads.
+     */
     EffectivePotential run(OpenMM::Platform& platform);
+
+    // ---- The pipeline in pieces, with plain-data inputs and outputs, for runs split over processes or machines
+    // (effpot.executors). A piece covers the replica batches [firstBatch, endBatch) (and in Stage 1 the designs
+    // [firstGroup, endGroup)); its statistics have the shape of the whole run and are zero elsewhere, and every
+    // batch's sums come from the same trajectories whatever the split, so merging the pieces (in any fixed order)
+    // gives the D and U of run() exactly. A batch's starting positions and velocities are drawn from the one
+    // seeded stream at the batch's own place in it: they depend on the seed, the stage and the batch only.
+
+    /** The designs (groups) of Stage 1: d(d+1)/2 in 2D and 3D; 0 in 1D, which has no Stage 1. */
+    int getNumStage1Groups() const;
+    /**
+     * Stage 1 for the batches [firstBatch, endBatch) of the designs [firstGroup, endGroup). A user's System
+     * holds every replica, so there each piece steps them all and records only its batches: split such runs by
+     * design.
+     */
+    ReplicaStatistics runStage1(OpenMM::Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup);
+    /**
+     * D (d x d, row-major) from the merged statistics of all of Stage 1: checks that no design froze and that D
+     * is not singular (both throw), as run() does before Stage 2.
+     */
+    std::vector<double> estimateNoiseCovariance(const ReplicaStatistics& stage1) const;
+    /**
+     * Equilibrate the sampling run (the 1D run, or Stage 2 with Gamma = D / (2 kT*)) of the batches
+     * [firstBatch, endBatch) and return the range its replicas visit over the last fifth of equilibration: d lower
+     * bounds then d upper bounds. The union over all batches gives the histogram grid (samplingGrid).
+     *
+     * @param noise   D from estimateNoiseCovariance (d x d), or empty in 1D
+     */
+    std::vector<double> runSamplingRange(OpenMM::Platform& platform, const std::vector<double>& noise, int firstBatch, int endBatch);
+    /** Whether the sampling run needs runSamplingRange for its grid (no box was set with setGridBox). */
+    bool needsSamplingRange() const {
+        return gridLower.empty();
+    }
+    /**
+     * The histogram grid of the sampling run: the box of setGridBox, or `range` (the union of runSamplingRange
+     * over all batches: d lower then d upper bounds) widened by 15% of its width on each side.
+     */
+    RegularGrid samplingGrid(const std::vector<double>& range) const;
+    /** The sampling run of the batches [firstBatch, endBatch), its positions histogrammed on `grid`. */
+    ReplicaStatistics runSampling(OpenMM::Platform& platform, const std::vector<double>& noise, const RegularGrid& grid,
+                                  int firstBatch, int endBatch);
+    /**
+     * Checks, diagnostics and the fit from the merged statistics of the whole run (stage1 empty in 1D); keeps
+     * them as getStage1Statistics() and getSamplingStatistics().
+     *
+     * @param platformName   recorded in the potential's notes
+     */
+    EffectivePotential fit(const ReplicaStatistics& stage1, const ReplicaStatistics& sampling, const std::string& platformName);
     /**
      * One run of the replicas with M = I and isotropic friction Gamma = gamma I, with no fit: the momentum
      * statistics a scale scan needs (ScaleScan). Uses the step size, replicas, steps and starts set here.
@@ -171,6 +233,18 @@ public:
      */
     double choosePilotFriction(OpenMM::Platform& platform);
     /**
+     * Pick the friction by a pilot run (choosePilotFriction) and keep it, with the pilot's diagnostics for the next
+     * fit(): what run() does when the friction is automatic, for runs split into pieces (the pieces need a fixed
+     * friction). setAutomaticFriction() undoes it.
+     *
+     * @return the friction, in 1/ps
+     */
+    double usePilotFriction(OpenMM::Platform& platform) {
+        double gamma = choosePilotFriction(platform);
+        friction = gamma;
+        return gamma;
+    }
+    /**
      * The sharpest learned potential a step may produce: the fit's penalty is raised until h^2 lambda_max / m of U
      * (largest Hessian eigenvalue within 3 kT of the minimum) is at most this (default 1). Sharper features of the
      * sampled law belong to the scales the step turns into noise (their imprints measured 2-4). SPEC.md section 3's
@@ -185,6 +259,7 @@ public:
     /** Let run() choose the friction by a pilot run (the default until setFriction is called). */
     void setAutomaticFriction() {
         friction = 0;
+        pilotDiagnostics.clear();
     }
     /** Whether run() will choose the friction by a pilot run. */
     bool isFrictionAutomatic() const {
@@ -198,11 +273,24 @@ public:
         return sampling;
     }
 private:
+    friend class CoarseGrainerProxy;
     struct Run;
-    ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, bool histogram, const std::string& stage);
+    struct Piece;
+    Run stage1Run() const;
+    Run samplingRun(const std::vector<double>& noise) const;
+    void checkRunSettings(const std::string& method) const;
+    void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
+    // Run `piece` of `run`. With `range` given, only equilibrate and return the visited range in it; otherwise
+    // sample, with the histogram on `grid` (NULL: no histogram) or, with `ownGrid`, on the grid of the range this
+    // call's own replicas visit (run() over all batches).
+    ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, const std::string& stage, const Piece& piece,
+                             const RegularGrid* grid, bool ownGrid, std::vector<double>* range);
     // Record normality statistics of a group; a frozen run throws, a non-Gaussian one is added to `problems`.
     void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label,
                         std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
+    // Stage-1 normality (a frozen design throws; non-Gaussian ones are noted) and D with standard errors.
+    void solveStage1(const ReplicaStatistics& statistics, std::vector<std::pair<std::string, double> >& diagnostics,
+                     std::vector<std::string>& notes, std::vector<double>& noise, std::vector<double>& noiseError) const;
     std::vector<double> initialPositions(int count) const;
     // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
     double predictedKineticKT(double noise, double gamma) const;
@@ -223,6 +311,7 @@ private:
     int numThreads;
     double resolutionLimit;
     bool useCustomExternalForce;
+    std::map<std::string, std::string> platformProperties;
     ReplicaStatistics stage1, sampling;
 };
 

@@ -55,6 +55,9 @@ public:
     void setRandomSeed(int seed) {
         this->seed = seed;
     }
+    int getRandomSeed() const {
+        return seed;
+    }
     /**
      * Fit U = -kT log rho on the statistics' histogram.
      *

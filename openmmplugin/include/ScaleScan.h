@@ -64,6 +64,24 @@ public:
     void setNormalityTolerance(double skewness, double excessKurtosis);
     /** Run every step size; returns the points in increasing step size. */
     const std::vector<ScaleScanPoint>& run(OpenMM::Platform& platform);
+    // ---- run() in pieces, for step sizes run in other processes (effpot.executors): for each index,
+    // getPointSettings(i).sampleIsotropic(platform, gamma) there, setPointStatistics here (or setPointExploded when
+    // it threw "exploded"), then classifyPoints.
+    /** The settings shared by every step size (step size and friction unset). */
+    const CoarseGrainer& getSettings() const {
+        return settings;
+    }
+    double getFrictionFactor() const {
+        return frictionFactor;
+    }
+    /** The settings of step size `index` (sorted order): this scan's CoarseGrainer with h and gamma = factor h. */
+    CoarseGrainer getPointSettings(int index) const;
+    /** Record the statistics of step size `index`. */
+    void setPointStatistics(int index, const ReplicaStatistics& statistics);
+    /** Record that the run of step size `index` exploded (non-finite positions or momenta). */
+    void setPointExploded(int index);
+    /** Classify every point once all are recorded (frozen against the largest kT of the scan, Gaussian, levels). */
+    void classifyPoints();
     const std::vector<ScaleScanPoint>& getPoints() const {
         return points;
     }
@@ -83,11 +101,13 @@ public:
      */
     static void classify(ScaleScanPoint& point, double kTScale, double maxSkewness, double maxExcessKurtosis);
 private:
+    ScaleScanPoint& pointToSet(int index);
     CoarseGrainer settings; // replicas, steps, starts and seed, validated once; copied per step size
     int dimensions;
     double frictionFactor, maxSkewness, maxExcessKurtosis;
     std::vector<double> stepSizes;
     std::vector<ScaleScanPoint> points;
+    std::vector<bool> measured;
 };
 
 } // namespace EffPot

@@ -34,6 +34,11 @@ struct CoarseGrainer::Run {
     double relaxationRate;                  // slowest rate of M^-1 Gamma over the active components, 1/ps
 };
 
+/** A share of a run: the replica batches [firstBatch, endBatch) of the groups [firstGroup, endGroup). */
+struct CoarseGrainer::Piece {
+    int firstBatch, endBatch, firstGroup, endGroup;
+};
+
 namespace {
 
 string number(double x) {
@@ -144,6 +149,7 @@ void CoarseGrainer::setFriction(double gamma) {
     if (!(gamma > 0) || !isfinite(gamma))
         throw OpenMMException("CoarseGrainer.setFriction: the friction must be a positive number (1/ps)");
     friction = gamma;
+    pilotDiagnostics.clear(); // a friction set by hand: no pilot chose it
 }
 
 void CoarseGrainer::setMass(double m) {
@@ -335,8 +341,12 @@ int CoarseGrainer::getNumThreads() const {
     return max(1, min(4, (int) thread::hardware_concurrency()));
 }
 
-ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, bool histogram, const string& stage) {
+ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, const string& stage, const Piece& piece,
+                                        const RegularGrid* givenGrid, bool ownGrid, vector<double>* range) {
     int d = dimensions, groups = run.mass.size(), replicas = getNumReplicas();
+    // Runs with a histogram (or that find its range) also record the visited range and the drift momenta.
+    bool histogram = (givenGrid != NULL || ownGrid || range != NULL);
+    auto firstReplicaOfBatch = [&](int b) { return (int) (((long long) b*replicas+numBatches-1)/numBatches); };
     vector<double> start = initialPositions(replicas);
     int numSamples = steps/sampleInterval;
     // Thin the stored momenta to about one per relaxation time, and spread them over the run.
@@ -362,34 +372,36 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                     startVelocity[g*replicas+r][i] += factor[3*i+j]*z[j]; // inert components stay at rest
         }
     }
-    // Our replica Systems split the replicas over Contexts run on parallel threads (replicas are independent, so
-    // the trajectories are the same however they are split); a user's System holds its replicas once, so each
-    // group runs in a Context of its own, one after the other.
+    // Our replica Systems split the piece's replicas over Contexts run on parallel threads (replicas are
+    // independent, so the trajectories are the same however they are split); a user's System holds its replicas
+    // once, so each group runs in a Context of its own, one after the other, stepping every replica and recording
+    // the piece's.
     vector<Worker> workers;
+    int pieceBatches = piece.endBatch-piece.firstBatch;
+    int pieceReplicas = firstReplicaOfBatch(piece.endBatch)-firstReplicaOfBatch(piece.firstBatch);
     if (userSystem) {
-        for (int g = 0; g < groups; g++) {
+        for (int g = piece.firstGroup; g < piece.endGroup; g++) {
             workers.emplace_back();
             Worker& w = workers.back();
             w.firstGroup = g;
             w.endGroup = g+1;
-            w.firstReplica = 0;
-            w.endReplica = replicas;
+            w.firstReplica = firstReplicaOfBatch(piece.firstBatch);
+            w.endReplica = firstReplicaOfBatch(piece.endBatch);
             w.userParticles = &replicaParticles;
         }
     }
     else {
         // Split at batch boundaries, so that every batch's sums are accumulated by one Context in one order: the
-        // results are then bitwise the same for any number of threads (deterministic chaos would amplify a
-        // different rounding of D into different Stage-2 trajectories).
-        int parts = max(1, min(getNumThreads(), min(numBatches, replicas/8)));
-        auto firstReplicaOfBatch = [&](int b) { return (int) (((long long) b*replicas+numBatches-1)/numBatches); };
+        // results are then bitwise the same for any number of threads or pieces (deterministic chaos would
+        // amplify a different rounding of D into different Stage-2 trajectories).
+        int parts = max(1, min(getNumThreads(), min(pieceBatches, pieceReplicas/8)));
         for (int k = 0; k < parts; k++) {
             workers.emplace_back();
             Worker& w = workers.back();
-            w.firstGroup = 0;
-            w.endGroup = groups;
-            w.firstReplica = firstReplicaOfBatch(k*numBatches/parts);
-            w.endReplica = firstReplicaOfBatch((k+1)*numBatches/parts);
+            w.firstGroup = piece.firstGroup;
+            w.endGroup = piece.endGroup;
+            w.firstReplica = firstReplicaOfBatch(piece.firstBatch+k*pieceBatches/parts);
+            w.endReplica = firstReplicaOfBatch(piece.firstBatch+(k+1)*pieceBatches/parts);
             w.userParticles = NULL;
         }
     }
@@ -402,16 +414,18 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         w.integrator->setRandomNumberSeed(seed);
         w.integrator->setDefaultFriction(friction); // particles of a user's System that are not replicas
         for (int g = w.firstGroup; g < w.endGroup; g++)
-            for (int r = w.firstReplica; r < w.endReplica; r++)
+            for (int r = (userSystem ? 0 : w.firstReplica); r < (userSystem ? replicas : w.endReplica); r++)
                 w.integrator->addBlock({w.particleOf(g, r)}, run.mass[g], run.friction[g]);
-        w.context.reset(new Context(*w.system, *w.integrator, platform));
+        w.context.reset(new Context(*w.system, *w.integrator, platform, platformProperties));
         int numParticles = w.system->getNumParticles();
         vector<Vec3> positions(numParticles), velocities(numParticles);
         if (!systemPositions.empty())
             for (int i = 0; i < numParticles; i++)
                 positions[i] = Vec3(systemPositions[3*i], systemPositions[3*i+1], systemPositions[3*i+2]);
+        // A user's System starts every replica (all of them move), ours only the piece's.
+        int initFirst = (userSystem ? 0 : w.firstReplica), initEnd = (userSystem ? replicas : w.endReplica);
         for (int g = w.firstGroup; g < w.endGroup; g++)
-            for (int r = w.firstReplica; r < w.endReplica; r++) {
+            for (int r = initFirst; r < initEnd; r++) {
                 int p = w.particleOf(g, r);
                 for (int i = 0; i < d; i++)
                     positions[p][i] = start[r*d+i];
@@ -459,25 +473,25 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         if (progress != NULL)
             progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
     }
-    RegularGrid grid;
-    if (histogram) {
-        vector<double> lower = gridLower, upper = gridUpper;
-        if (lower.empty()) {
-            if (numEquilibrationSteps == 0)
-                throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
-            for (int i = 0; i < d; i++) {
-                double low = INFINITY, high = -INFINITY;
-                for (Worker& w : workers) {
-                    low = min(low, w.low[i]);
-                    high = max(high, w.high[i]);
-                }
-                double margin = 0.15*max(high-low, 1e-6);
-                lower.push_back(low-margin);
-                upper.push_back(high+margin);
-            }
+    // The range this call's replicas visited: min and max are exact, so the union over pieces is the whole run's.
+    vector<double> visited(2*d);
+    for (int i = 0; i < d; i++) {
+        visited[i] = INFINITY;
+        visited[d+i] = -INFINITY;
+        for (Worker& w : workers) {
+            visited[i] = min(visited[i], w.low[i]);
+            visited[d+i] = max(visited[d+i], w.high[i]);
         }
-        grid = RegularGrid(lower, upper, getGridBins());
     }
+    if (range != NULL) {
+        *range = visited;
+        return ReplicaStatistics();
+    }
+    RegularGrid grid;
+    if (givenGrid != NULL)
+        grid = *givenGrid;
+    else if (ownGrid)
+        grid = samplingGrid(visited);
     for (Worker& w : workers)
         w.statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
     int samplesPerChunk = max(1, numSamples/50);
@@ -549,7 +563,8 @@ ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamm
     run.friction.push_back(embed(gamma*identity, gamma));
     run.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
     run.relaxationRate = gamma;
-    return sample(platform, run, numSteps, false, "scan");
+    Piece all = {0, numBatches, 0, 1};
+    return sample(platform, run, numSteps, "scan", all, NULL, false, NULL);
 }
 
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
@@ -584,6 +599,188 @@ void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int grou
     }
 }
 
+void CoarseGrainer::checkRunSettings(const string& method) const {
+    if (stepSize == 0)
+        throw OpenMMException(method+": set the step size first (setStepSize): it selects the scale to learn");
+    if (friction == 0)
+        throw OpenMMException(method+": the friction is automatic (not set): run() picks it by a pilot run; for the pieces "
+                              "of a run, pick it first (choosePilotFriction, then setFriction)");
+    if (getNumReplicas() < numBatches)
+        throw OpenMMException(method+": "+to_string(getNumReplicas())+" replicas cannot fill "+to_string(numBatches)+
+                              " batches: use more replicas (setNumReplicas) or fewer batches (setNumBatches)");
+    if (!positions.empty() && (int) positions.size()/dimensions > getNumReplicas())
+        throw OpenMMException(method+": setInitialPositions gave "+to_string(positions.size()/dimensions)+
+                              " positions for "+to_string(getNumReplicas())+" replicas: give at most one per replica");
+    int stage2Steps = (dimensions == 1 ? numSteps : getNumStage2Steps());
+    if (min(numSteps, stage2Steps)/sampleInterval < 2)
+        throw OpenMMException(method+": each run needs at least 2 samples: make the steps (setNumSteps, "
+                              "setNumStage2Steps) at least twice the sample interval ("+to_string(sampleInterval)+")");
+}
+
+void CoarseGrainer::checkBatches(const string& method, int firstBatch, int endBatch) const {
+    if (firstBatch < 0 || endBatch <= firstBatch || endBatch > numBatches)
+        throw OpenMMException(method+": the batches [firstBatch, endBatch) = ["+to_string(firstBatch)+", "+to_string(endBatch)+
+                              ") must satisfy 0 <= firstBatch < endBatch <= getNumBatches() = "+to_string(numBatches));
+}
+
+int CoarseGrainer::getNumStage1Groups() const {
+    return (dimensions == 1 ? 0 : dimensions*(dimensions+1)/2);
+}
+
+CoarseGrainer::Run CoarseGrainer::stage1Run() const {
+    // Stage 1: the designs as groups of one Context, Gamma = gamma M (scalar friction factor exp(-gamma h/2)).
+    int d = dimensions;
+    Run run;
+    for (const vector<double>& a : NoiseCovarianceDesigns::designs(d)) {
+        Eigen::MatrixXd m = toMatrix(a, d).inverse();
+        run.mass.push_back(embed(m, 1.0));
+        run.friction.push_back(embed(friction*m, friction));
+        run.design.push_back(a);
+    }
+    run.relaxationRate = friction;
+    return run;
+}
+
+CoarseGrainer::Run CoarseGrainer::samplingRun(const vector<double>& noise) const {
+    int d = dimensions;
+    Run run;
+    if (d == 1) {
+        // The 1D run: M = m, Gamma = gamma M.
+        Eigen::MatrixXd m = Eigen::MatrixXd::Constant(1, 1, mass);
+        run.mass.push_back(embed(m, mass));
+        run.friction.push_back(embed(friction*m, friction*mass));
+        run.design.push_back({1.0/mass});
+        run.relaxationRate = friction;
+        return run;
+    }
+    // Stage 2: M = I, Gamma = D / (2 kT*): fluctuation-dissipation at kT*.
+    if ((int) noise.size() != d*d)
+        throw OpenMMException("CoarseGrainer: Stage 2 needs the noise covariance D (d x d = "+to_string(d*d)+
+                              " values, from estimateNoiseCovariance); got "+to_string(noise.size()));
+    Eigen::MatrixXd gamma = toMatrix(noise, d)/(2*targetKT);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
+    if (!(eigen.eigenvalues().minCoeff() > 1e-12*eigen.eigenvalues().maxCoeff()))
+        throw OpenMMException("CoarseGrainer: the estimated noise covariance is singular, so Stage 2 would have no friction "
+                              "along some direction: the step size does not turn the small scales into noise in every direction");
+    run.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
+    run.friction.push_back(embed(gamma, 1.0));
+    Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
+    run.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
+    run.relaxationRate = eigen.eigenvalues().minCoeff();
+    return run;
+}
+
+namespace {
+
+// Statistics that are to be fitted must be whole: every batch of every group sampled (a piece missing from a
+// merge would otherwise divide by zero, or silently shrink the sample).
+void checkWhole(const ReplicaStatistics& statistics, int dimensions, int groups, int batches, const string& what) {
+    if (statistics.getDimensions() != dimensions || statistics.getNumGroups() != groups || statistics.getNumBatches() != batches)
+        throw OpenMMException("CoarseGrainer: the "+what+" statistics have "+to_string(statistics.getDimensions())+" dimensions, "+
+                              to_string(statistics.getNumGroups())+" groups and "+to_string(statistics.getNumBatches())+
+                              " batches; these settings need "+to_string(dimensions)+", "+to_string(groups)+" and "+to_string(batches));
+    for (int g = 0; g < groups; g++)
+        for (int b = 0; b < batches; b++)
+            if (statistics.getCount(g, b) == 0)
+                throw OpenMMException("CoarseGrainer: the "+what+" statistics have no samples in group "+to_string(g)+", batch "+
+                                      to_string(b)+": a piece of the run is missing from the merge");
+}
+
+} // namespace
+
+void CoarseGrainer::solveStage1(const ReplicaStatistics& statistics, vector<pair<string, double> >& diagnostics,
+        vector<string>& notes, vector<double>& noise, vector<double>& noiseError) const {
+    vector<vector<double> > designs = NoiseCovarianceDesigns::designs(dimensions);
+    checkWhole(statistics, dimensions, designs.size(), numBatches, "Stage-1");
+    double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
+    vector<double> b, bError;
+    for (int g = 0; g < (int) designs.size(); g++) {
+        checkNormality(statistics, g, "stage1.design"+to_string(g), diagnostics, notes);
+        double sum = 0, sumSquares = 0;
+        for (int k = 0; k < numBatches; k++) {
+            double value = 2*friction*statistics.getQuadraticSum(g, k)/statistics.getCount(g, k)/phi;
+            sum += value;
+            sumSquares += value*value;
+        }
+        double mean = sum/numBatches;
+        b.push_back(mean);
+        bError.push_back(sqrt(max(0.0, (sumSquares/numBatches-mean*mean)/(numBatches-1))));
+        diagnostics.push_back(make_pair("stage1.design"+to_string(g)+".b", mean));
+    }
+    NoiseCovarianceDesigns::solve(designs, b, bError, noise, noiseError);
+}
+
+ReplicaStatistics CoarseGrainer::runStage1(Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup) {
+    checkRunSettings("CoarseGrainer.runStage1");
+    if (dimensions == 1)
+        throw OpenMMException("CoarseGrainer.runStage1: a 1D landscape has no Stage 1: call runSampling with an empty noise");
+    checkBatches("CoarseGrainer.runStage1", firstBatch, endBatch);
+    if (firstGroup < 0 || endGroup <= firstGroup || endGroup > getNumStage1Groups())
+        throw OpenMMException("CoarseGrainer.runStage1: the designs [firstGroup, endGroup) = ["+to_string(firstGroup)+", "+
+                              to_string(endGroup)+") must satisfy 0 <= firstGroup < endGroup <= getNumStage1Groups() = "+
+                              to_string(getNumStage1Groups()));
+    Piece piece = {firstBatch, endBatch, firstGroup, endGroup};
+    return sample(platform, stage1Run(), numSteps, "stage 1", piece, NULL, false, NULL);
+}
+
+vector<double> CoarseGrainer::estimateNoiseCovariance(const ReplicaStatistics& statistics) const {
+    if (dimensions == 1)
+        throw OpenMMException("CoarseGrainer.estimateNoiseCovariance: a 1D landscape has no Stage 1 (its D comes from the fit)");
+    vector<pair<string, double> > diagnostics;
+    vector<string> notes;
+    vector<double> noise, noiseError;
+    solveStage1(statistics, diagnostics, notes, noise, noiseError);
+    samplingRun(noise); // throws if D is singular
+    return noise;
+}
+
+vector<double> CoarseGrainer::runSamplingRange(Platform& platform, const vector<double>& noise, int firstBatch, int endBatch) {
+    checkRunSettings("CoarseGrainer.runSamplingRange");
+    checkBatches("CoarseGrainer.runSamplingRange", firstBatch, endBatch);
+    if (numEquilibrationSteps == 0)
+        throw OpenMMException("CoarseGrainer.runSamplingRange: with no equilibration steps there is no range to find: set the "
+                              "histogram box with setGridBox()");
+    Piece piece = {firstBatch, endBatch, 0, 1};
+    vector<double> range;
+    sample(platform, samplingRun(noise), (dimensions == 1 ? numSteps : getNumStage2Steps()),
+           (dimensions == 1 ? "sampling" : "stage 2"), piece, NULL, false, &range);
+    return range;
+}
+
+RegularGrid CoarseGrainer::samplingGrid(const vector<double>& range) const {
+    if (!gridLower.empty())
+        return RegularGrid(gridLower, gridUpper, getGridBins());
+    if (numEquilibrationSteps == 0)
+        throw OpenMMException("CoarseGrainer: with no equilibration steps, set the histogram box with setGridBox()");
+    int d = dimensions;
+    if ((int) range.size() != 2*d)
+        throw OpenMMException("CoarseGrainer.samplingGrid: the range needs d lower then d upper bounds (2 d = "+to_string(2*d)+
+                              " values, from runSamplingRange); got "+to_string(range.size()));
+    vector<double> lower, upper;
+    for (int i = 0; i < d; i++) {
+        double low = range[i], high = range[d+i];
+        if (!isfinite(low) || !isfinite(high) || high < low)
+            throw OpenMMException("CoarseGrainer.samplingGrid: the range is empty or not finite in dimension "+to_string(i)+
+                                  ": merge runSamplingRange over all batches");
+        double margin = 0.15*max(high-low, 1e-6);
+        lower.push_back(low-margin);
+        upper.push_back(high+margin);
+    }
+    return RegularGrid(lower, upper, getGridBins());
+}
+
+ReplicaStatistics CoarseGrainer::runSampling(Platform& platform, const vector<double>& noise, const RegularGrid& grid,
+                                             int firstBatch, int endBatch) {
+    checkRunSettings("CoarseGrainer.runSampling");
+    checkBatches("CoarseGrainer.runSampling", firstBatch, endBatch);
+    if (grid.getDimensions() != dimensions)
+        throw OpenMMException("CoarseGrainer.runSampling: the grid has "+to_string(grid.getDimensions())+" dimensions, the "
+                              "landscape "+to_string(dimensions)+": use samplingGrid()");
+    Piece piece = {firstBatch, endBatch, 0, 1};
+    return sample(platform, samplingRun(noise), (dimensions == 1 ? numSteps : getNumStage2Steps()),
+                  (dimensions == 1 ? "sampling" : "stage 2"), piece, &grid, false, NULL);
+}
+
 EffectivePotential CoarseGrainer::run(Platform& platform) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
@@ -599,31 +796,33 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     pilotDiagnostics.clear();
     if (automaticFriction.automatic)
         friction = choosePilotFriction(platform);
-    if (getNumReplicas() < numBatches)
-        throw OpenMMException("CoarseGrainer.run: "+to_string(getNumReplicas())+" replicas cannot fill "+to_string(numBatches)+
-                              " batches: use more replicas (setNumReplicas) or fewer batches (setNumBatches)");
-    if (!positions.empty() && (int) positions.size()/dimensions > getNumReplicas())
-        throw OpenMMException("CoarseGrainer.run: setInitialPositions gave "+to_string(positions.size()/dimensions)+
-                              " positions for "+to_string(getNumReplicas())+" replicas: give at most one per replica");
-    int stage2Steps = (dimensions == 1 ? numSteps : getNumStage2Steps());
-    if (min(numSteps, stage2Steps)/sampleInterval < 2)
-        throw OpenMMException("CoarseGrainer.run: each run needs at least 2 samples: make the steps (setNumSteps, "
-                              "setNumStage2Steps) at least twice the sample interval ("+to_string(sampleInterval)+")");
+    checkRunSettings("CoarseGrainer.run");
+    ReplicaStatistics first;
+    vector<double> noise;
+    if (dimensions > 1) {
+        Piece all = {0, numBatches, 0, getNumStage1Groups()};
+        first = sample(platform, stage1Run(), numSteps, "stage 1", all, NULL, false, NULL);
+        noise = estimateNoiseCovariance(first);
+    }
+    // One pass over all batches finds the grid from its own equilibration (runSamplingRange + runSampling split it).
+    Piece all = {0, numBatches, 0, 1};
+    ReplicaStatistics second = sample(platform, samplingRun(noise), (dimensions == 1 ? numSteps : getNumStage2Steps()),
+                                      (dimensions == 1 ? "sampling" : "stage 2"), all, NULL, true, NULL);
+    return fit(first, second, platform.getName());
+}
+
+EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const ReplicaStatistics& sampling, const string& platformName) {
+    checkRunSettings("CoarseGrainer.fit");
     int d = dimensions;
+    checkWhole(sampling, d, 1, numBatches, "sampling");
+    if (!sampling.hasHistogram())
+        throw OpenMMException("CoarseGrainer.fit: the sampling statistics keep no histogram: give the ones of runSampling");
     vector<pair<string, double> > diagnostics;
     vector<string> problems, warnings;
     double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
     double kT;
     vector<double> noise, noiseError;
     if (d == 1) {
-        Run run;
-        Eigen::MatrixXd m = Eigen::MatrixXd::Constant(1, 1, mass);
-        run.mass.push_back(embed(m, mass));
-        run.friction.push_back(embed(friction*m, friction*mass));
-        run.design.push_back({1.0/mass});
-        run.relaxationRate = friction;
-        sampling = sample(platform, run, numSteps, true, "sampling");
-        stage1 = ReplicaStatistics();
         checkNormality(sampling, 0, "the 1D run", diagnostics, problems);
         // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
         vector<double> batchKT;
@@ -643,46 +842,8 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         noiseError = {2*friction*mass*kTError/phi};
     }
     else {
-        // Stage 1: the designs as groups of one Context, Gamma = gamma M (scalar friction factor exp(-gamma h/2)).
-        vector<vector<double> > designs = NoiseCovarianceDesigns::designs(d);
         vector<string> stage1Notes; // Stage 1's law is not Gibbs: non-Gaussian momenta are noted, not fatal
-        Run run;
-        for (const vector<double>& a : designs) {
-            Eigen::MatrixXd m = toMatrix(a, d).inverse();
-            run.mass.push_back(embed(m, 1.0));
-            run.friction.push_back(embed(friction*m, friction));
-            run.design.push_back(a);
-        }
-        run.relaxationRate = friction;
-        stage1 = sample(platform, run, numSteps, false, "stage 1");
-        vector<double> b, bError;
-        for (int g = 0; g < (int) designs.size(); g++) {
-            checkNormality(stage1, g, "stage1.design"+to_string(g), diagnostics, stage1Notes);
-            double sum = 0, sumSquares = 0;
-            for (int k = 0; k < numBatches; k++) {
-                double value = 2*friction*stage1.getQuadraticSum(g, k)/stage1.getCount(g, k)/phi;
-                sum += value;
-                sumSquares += value*value;
-            }
-            double mean = sum/numBatches;
-            b.push_back(mean);
-            bError.push_back(sqrt(max(0.0, (sumSquares/numBatches-mean*mean)/(numBatches-1))));
-            diagnostics.push_back(make_pair("stage1.design"+to_string(g)+".b", mean));
-        }
-        NoiseCovarianceDesigns::solve(designs, b, bError, noise, noiseError);
-        // Stage 2: M = I, Gamma = D / (2 kT*): fluctuation-dissipation at kT*.
-        Eigen::MatrixXd gamma = toMatrix(noise, d)/(2*targetKT);
-        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
-        if (eigen.eigenvalues().minCoeff() <= 1e-12*eigen.eigenvalues().maxCoeff())
-            throw OpenMMException("CoarseGrainer: the estimated noise covariance is singular, so Stage 2 would have no friction "
-                                  "along some direction: the step size does not turn the small scales into noise in every direction");
-        Run stage2;
-        stage2.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
-        stage2.friction.push_back(embed(gamma, 1.0));
-        Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
-        stage2.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
-        stage2.relaxationRate = eigen.eigenvalues().minCoeff();
-        sampling = sample(platform, stage2, getNumStage2Steps(), true, "stage 2");
+        solveStage1(stage1, diagnostics, stage1Notes, noise, noiseError);
         checkNormality(sampling, 0, "stage2", diagnostics, problems);
         for (const string& note : stage1Notes)
             warnings.push_back(note+" (expected in Stage 1 away from quadratic landscapes; not used for the fit)");
@@ -743,7 +904,8 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
         potential.getDiagnostics()[entry.first] = entry.second;
     for (auto& entry : pilotDiagnostics)
         potential.getDiagnostics()[entry.first] = entry.second;
-    potential.getDiagnostics()["settings.frictionAutomatic"] = (automaticFriction.automatic ? 1 : 0);
+    // The pilot's diagnostics are those of the friction it picked (run() clears them when the friction was set).
+    potential.getDiagnostics()["settings.frictionAutomatic"] = (pilotDiagnostics.empty() ? 0 : 1);
     // Does the step resolve what was learned? (SPEC.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
     double resolution = stepSize*stepSize*potential.getMaxCurvature(3*kT)/(d == 1 ? mass : 1.0);
     potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
@@ -755,7 +917,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     auto& numbers = potential.getDiagnostics();
     notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");
     notes["energy"] = (userSystem ? "(a user System; replicas are particles of it)" : energy);
-    notes["platform"] = platform.getName();
+    notes["platform"] = platformName;
     for (size_t i = 0; i < problems.size(); i++)
         notes["normalityWarning"+to_string(i)] = problems[i];
     for (size_t i = 0; i < warnings.size(); i++)
@@ -774,5 +936,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     numbers["settings.randomSeed"] = seed;
     numbers["samples"] = sampling.getGroupCount(0);
     numbers["samplingBias.phi"] = phi;
+    this->stage1 = stage1;
+    this->sampling = sampling;
     return potential;
 }

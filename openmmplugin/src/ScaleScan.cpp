@@ -22,6 +22,8 @@ void ScaleScan::setStepSizes(const vector<double>& values) {
             throw OpenMMException("ScaleScan.setStepSizes: step sizes must be positive numbers of ps");
     stepSizes = values;
     sort(stepSizes.begin(), stepSizes.end());
+    points.clear(); // points of other step sizes would be misread
+    measured.clear();
 }
 
 void ScaleScan::setStepSizeRange(double smallest, double largest, int count) {
@@ -106,48 +108,89 @@ vector<ScaleScanLevel> ScaleScan::groupLevels(const vector<ScaleScanPoint>& poin
     return levels;
 }
 
+CoarseGrainer ScaleScan::getPointSettings(int index) const {
+    if (index < 0 || index >= (int) stepSizes.size())
+        throw OpenMMException("ScaleScan.getPointSettings: index "+to_string(index)+" is not one of the "+
+                              to_string(stepSizes.size())+" step sizes");
+    CoarseGrainer grainer = settings;
+    grainer.setStepSize(stepSizes[index]);
+    grainer.setFriction(frictionFactor*stepSizes[index]);
+    return grainer;
+}
+
+ScaleScanPoint& ScaleScan::pointToSet(int index) {
+    if (index < 0 || index >= (int) stepSizes.size())
+        throw OpenMMException("ScaleScan: point index "+to_string(index)+" is not one of the "+to_string(stepSizes.size())+" step sizes");
+    if (points.size() != stepSizes.size()) {
+        points.assign(stepSizes.size(), ScaleScanPoint());
+        measured.assign(stepSizes.size(), false);
+    }
+    ScaleScanPoint& point = points[index];
+    point.stepSize = stepSizes[index];
+    point.friction = frictionFactor*stepSizes[index];
+    point.kT = 0;
+    point.exploded = false;
+    point.frozen = point.gaussian = false;
+    measured[index] = true;
+    return point;
+}
+
+void ScaleScan::setPointStatistics(int index, const ReplicaStatistics& statistics) {
+    int d = dimensions;
+    if (statistics.getDimensions() != d || statistics.getNumGroups() != 1)
+        throw OpenMMException("ScaleScan.setPointStatistics: give the statistics of CoarseGrainer.sampleIsotropic for this scan");
+    ScaleScanPoint& point = pointToSet(index);
+    long long count = statistics.getGroupCount(0);
+    double trace = 0;
+    for (int b = 0; b < statistics.getNumBatches(); b++) {
+        vector<double> sums = statistics.getSecondMomentSums(0, b);
+        for (int k = 0; k < d; k++)
+            trace += sums[k*d+k];
+    }
+    point.kT = trace/(count*d);
+    NormalityTests::momentsFromPowerSums(statistics.getPowerSums(0), d, count, point.skewness, point.excessKurtosis);
+    const vector<double>& stored = statistics.getStoredMomenta(0);
+    point.dagostinoPValue.clear();
+    if ((int) stored.size() >= 20*d)
+        point.dagostinoPValue = NormalityTests::test(stored, d).dagostinoPValue;
+}
+
+void ScaleScan::setPointExploded(int index) {
+    ScaleScanPoint& point = pointToSet(index);
+    point.exploded = true;
+    point.skewness.assign(dimensions, NAN);
+    point.excessKurtosis.assign(dimensions, NAN);
+    point.dagostinoPValue.clear();
+}
+
+void ScaleScan::classifyPoints() {
+    for (size_t i = 0; i < stepSizes.size(); i++)
+        if (points.size() != stepSizes.size() || !measured[i])
+            throw OpenMMException("ScaleScan.classifyPoints: the step size "+to_string(stepSizes[i])+" (index "+to_string(i)+
+                                  ") has no result yet (setPointStatistics or setPointExploded)");
+    // A collapsed kT is recognised against the largest kT of the scan (the same energy landscape at other steps).
+    double kTScale = 0;
+    for (const ScaleScanPoint& point : points)
+        kTScale = max(kTScale, point.kT);
+    for (ScaleScanPoint& point : points)
+        classify(point, kTScale, maxSkewness, maxExcessKurtosis);
+}
+
 const vector<ScaleScanPoint>& ScaleScan::run(Platform& platform) {
     if (stepSizes.empty())
         throw OpenMMException("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)");
     points.clear();
-    int d = dimensions;
-    double kTScale = 0;
-    for (double h : stepSizes) {
-        ScaleScanPoint point;
-        point.stepSize = h;
-        point.friction = frictionFactor*h;
-        point.kT = 0;
-        point.exploded = false;
-        CoarseGrainer grainer = settings;
-        grainer.setStepSize(h);
-        grainer.setFriction(point.friction);
+    for (int i = 0; i < (int) stepSizes.size(); i++) {
+        CoarseGrainer grainer = getPointSettings(i);
         try {
-            ReplicaStatistics statistics = grainer.sampleIsotropic(platform, point.friction);
-            long long count = statistics.getGroupCount(0);
-            double trace = 0;
-            for (int b = 0; b < statistics.getNumBatches(); b++) {
-                vector<double> sums = statistics.getSecondMomentSums(0, b);
-                for (int k = 0; k < d; k++)
-                    trace += sums[k*d+k];
-            }
-            point.kT = trace/(count*d);
-            NormalityTests::momentsFromPowerSums(statistics.getPowerSums(0), d, count, point.skewness, point.excessKurtosis);
-            const vector<double>& stored = statistics.getStoredMomenta(0);
-            if ((int) stored.size() >= 20*d)
-                point.dagostinoPValue = NormalityTests::test(stored, d).dagostinoPValue;
+            setPointStatistics(i, grainer.sampleIsotropic(platform, grainer.getFriction()));
         }
         catch (const OpenMMException& e) {
             if (string(e.what()).find("exploded") == string::npos)
                 throw;
-            point.exploded = true;
-            point.skewness.assign(d, NAN);
-            point.excessKurtosis.assign(d, NAN);
+            setPointExploded(i);
         }
-        kTScale = max(kTScale, point.kT);
-        points.push_back(point);
     }
-    // A collapsed kT is recognised against the largest kT of the scan (the same energy landscape at other steps).
-    for (ScaleScanPoint& point : points)
-        classify(point, kTScale, maxSkewness, maxExcessKurtosis);
+    classifyPoints();
     return points;
 }

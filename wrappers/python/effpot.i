@@ -188,7 +188,6 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %rename(NormalityResult) EffPot::NormalityTests::Result;
 %ignore EffPot::NormalityTests::momentsFromPowerSums;
 %include "NormalityTests.h"
-%include "ScaleScan.h"
 %include "HistogramDistances.h"
 %include "TrajectoryStatistics.h"
 %rename(evaluateEnergyExpression) EffPot::EnergyExpression::evaluate;
@@ -201,6 +200,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
 %include "CoarseGrainer.h"
+%include "ScaleScan.h"
 
 %extend EffPot::EnsembleRecorder {
     /** A copy of the mean-path and ACF accumulator. */
@@ -249,6 +249,12 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 
 %extend EffPot::CoarseGrainer {
+    /** The settings as XML (CoarseGrainerProxy): what a worker process needs to run a piece. */
+    std::string toXml() const {
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<EffPot::CoarseGrainer>($self, "CoarseGrainer", stream);
+        return stream.str();
+    }
     void setFitKnotSpacing(double bins) { $self->getFitter().setKnotSpacing(bins); }
     void setFitSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
     void setFitMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
@@ -258,7 +264,12 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 
 %newobject _effectivePotentialFromXml;
 %newobject _replicaStatisticsFromXml;
+%newobject _coarseGrainerFromXml;
 %inline %{
+EffPot::CoarseGrainer* _coarseGrainerFromXml(const std::string& xml) {
+    std::stringstream stream(xml);
+    return OpenMM::XmlSerializer::deserialize<EffPot::CoarseGrainer>(stream);
+}
 EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml) {
     std::stringstream stream(xml);
     return OpenMM::XmlSerializer::deserialize<EffPot::EffectivePotential>(stream);

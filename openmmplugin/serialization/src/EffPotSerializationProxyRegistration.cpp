@@ -1,3 +1,5 @@
+#include "CoarseGrainer.h"
+#include "CoarseGrainerProxy.h"
 #include "DampedVerletIntegrator.h"
 #include "DampedVerletIntegratorProxy.h"
 #include "EffectivePotential.h"
@@ -16,4 +18,5 @@ extern "C" OPENMM_EXPORT_EFFPOT void registerEffPotSerializationProxies() {
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::EffectivePotential), new EffPot::EffectivePotentialProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaExpressionForce), new EffPot::ReplicaExpressionForceProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaStatistics), new EffPot::ReplicaStatisticsProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::CoarseGrainer), new EffPot::CoarseGrainerProxy());
 }

@@ -186,7 +186,7 @@ class CoarseGrainer:
             return getattr(self._impl, name)
         raise AttributeError(name)
 
-    def run(self, platform=None, progress=False):
+    def run(self, platform=None, progress=False, executor=None, checkpoint=None, batches_per_task=1, retries=3):
         """Run and return the learned EffectivePotential.
 
         Parameters
@@ -196,6 +196,17 @@ class CoarseGrainer:
             are vectorized there too, and the replicas are split over one Context per thread: docs/benchmarks.md).
         progress : bool or callable
             True draws a progress bar on stderr; a callable receives (stage, done, total).
+        executor : concurrent.futures.Executor or distributed.Client, optional
+            Where the pieces run (docs/distributed.md): None (default) runs here on threads, one replica Context
+            per core; effpot.local_executor() gives worker processes, a Dask Client a cluster, mpi4py's
+            MPIPoolExecutor MPI ranks. The result is the same, bit for bit, however the work is split.
+        checkpoint : str or os.PathLike, optional
+            A folder where each finished piece is stored as it arrives; rerunning with the same settings only runs
+            the missing pieces. A folder of other settings is refused.
+        batches_per_task : int
+            Replica batches per task (default 1; see setNumBatches for more, smaller batches).
+        retries : int
+            How often a piece whose worker died or was lost is resubmitted.
         """
         platform = _platform(platform)
         reporter = None
@@ -203,12 +214,38 @@ class CoarseGrainer:
             reporter = TextProgress()
         elif callable(progress):
             reporter = CallbackProgress(progress)
+        elif progress not in (False, None):
+            raise ValueError("progress: give True, False or a callable f(stage, done, total)")
+        if executor is not None or checkpoint is not None:
+            from .staged_run import run_coarse_grainer
+            # Here (no executor) each piece uses this CoarseGrainer's threads; worker processes use one each.
+            threads = self._impl.getNumThreads() if executor is None else 1
+            return EffectivePotential(run_coarse_grainer(
+                self._impl, platform, executor=executor, checkpoint=checkpoint, batches_per_task=batches_per_task,
+                retries=retries, progress=reporter.report if reporter is not None else None, threads=threads))
         self._impl.setProgressReporter(reporter)
         try:
             result = self._impl.run(platform)
         finally:
             self._impl.setProgressReporter(None)
         return EffectivePotential(result)
+
+    def setPlatformProperties(self, properties):
+        """OpenMM Context properties for every run (e.g. {"Precision": "double"}); local_executor(devices=...)
+        adds each worker's DeviceIndex."""
+        self._impl.setPlatformProperties({str(k): str(v) for k, v in dict(properties).items()})
+
+    def toXml(self):
+        """The settings as XML (what worker processes receive)."""
+        return self._impl.toXml()
+
+    @classmethod
+    def fromXml(cls, xml):
+        """A CoarseGrainer with the settings of toXml()."""
+        self = cls.__new__(cls)
+        self._impl = _swig._coarseGrainerFromXml(xml)
+        self.dimensions = self._impl.getDimensions()
+        return self
 
     def stage1Statistics(self):
         """A copy of the mergeable statistics of the last Stage 1 (2D/3D), as a ReplicaStatistics."""

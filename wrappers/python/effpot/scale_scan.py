@@ -51,15 +51,22 @@ class ScaleScan:
     def setNormalityTolerance(self, skewness, excessKurtosis):
         self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
 
-    def run(self, platform=None):
+    def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
         """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,
         excessKurtosis, dagostinoPValue, frozen, exploded, gaussian) in increasing step size, levels a list of
-        dicts (smallest, largest, recommended, numPoints)."""
+        dicts (smallest, largest, recommended, numPoints).
+
+        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task.
+        progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
+        """
         if platform is None:
             platform = "Reference"
         if isinstance(platform, str):
             platform = mm.Platform.getPlatformByName(platform)
-        count = self._impl.runScan(platform)
+        if executor is None and checkpoint is None:
+            count = self._impl.runScan(platform)
+        else:
+            count = self._run_tasks(platform, executor, checkpoint, retries, progress)
         points = []
         for i in range(count):
             p = self._impl.getPoint(i)
@@ -72,3 +79,30 @@ class ScaleScan:
             levels.append(dict(smallest=level.smallest, largest=level.largest, recommended=level.recommended,
                                numPoints=level.numPoints))
         return points, levels
+
+    def _run_tasks(self, platform, executor, checkpoint, retries, progress):
+        """One task per step size, on the executor; the C++ scan classifies the merged points."""
+        from . import _pieces
+        from .executors import Task, run_tasks
+        from .staged_run import open_checkpoint
+        steps = list(self._impl.getStepSizes())
+        if not steps:
+            raise ValueError("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)")
+        threads = self._impl.getSettings().getNumThreads() if executor is None else 1
+        spec = _pieces.platform_spec(platform, threads=threads)
+        store = None
+        if checkpoint is not None:
+            # Points are keyed by step size, so a scan extended with more step sizes reuses the ones it has.
+            shared = self._impl.getSettings().toXml()
+            layout = f"one task per step size; friction factor {self._impl.getFrictionFactor()!r}"
+            store = open_checkpoint(checkpoint, "effpot.ScaleScan", shared, spec["name"], layout)
+        tasks = [Task(f"point-h{h!r}", _pieces.scan_point, (self._impl.getPointSettings(i).toXml(), spec))
+                 for i, h in enumerate(steps)]
+        results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (tasks)").values())
+        for i, result in enumerate(results):
+            if result["exploded"]:
+                self._impl.setPointExploded(i)
+            else:
+                self._impl.setPointStatistics(i, _swig._replicaStatisticsFromXml(result["statistics"]))
+        self._impl.classifyPoints()
+        return len(steps)

@@ -1,0 +1,105 @@
+#include "CoarseGrainerProxy.h"
+#include "CoarseGrainer.h"
+#include "SerializationHelpers.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/System.h"
+#include <memory>
+
+using namespace EffPot;
+using namespace EffPot::SerializationHelpers;
+using namespace OpenMM;
+using namespace std;
+
+CoarseGrainerProxy::CoarseGrainerProxy() : SerializationProxy("CoarseGrainer") {
+}
+
+void CoarseGrainerProxy::serialize(const void* object, SerializationNode& node) const {
+    const CoarseGrainer& c = *reinterpret_cast<const CoarseGrainer*>(object);
+    node.setIntProperty("version", 1);
+    node.setStringProperty("energy", c.energy);
+    node.setIntProperty("dimensions", c.dimensions);
+    node.setDoubleProperty("stepSize", c.stepSize);
+    node.setDoubleProperty("friction", c.friction);
+    node.setDoubleProperty("mass", c.mass);
+    node.setDoubleProperty("targetKT", c.targetKT);
+    node.setIntProperty("numReplicas", c.numReplicas);
+    node.setIntProperty("numSteps", c.numSteps);
+    node.setIntProperty("numStage2Steps", c.numStage2Steps);
+    node.setIntProperty("numEquilibrationSteps", c.numEquilibrationSteps);
+    node.setIntProperty("sampleInterval", c.sampleInterval);
+    node.setIntProperty("numBatches", c.numBatches);
+    node.setIntProperty("seed", c.seed);
+    node.setDoubleProperty("maxSkewness", c.maxSkewness);
+    node.setDoubleProperty("maxExcessKurtosis", c.maxExcessKurtosis);
+    node.setDoubleProperty("frozenKurtosis", c.frozenKurtosis);
+    node.setBoolProperty("allowNonGaussian", c.allowNonGaussian);
+    node.setDoubleProperty("resolutionLimit", c.resolutionLimit);
+    node.setBoolProperty("useCustomExternalForce", c.useCustomExternalForce);
+    writeList(node, "Positions", c.positions);
+    writeList(node, "BoxLower", c.boxLower);
+    writeList(node, "BoxUpper", c.boxUpper);
+    writeList(node, "GridLower", c.gridLower);
+    writeList(node, "GridUpper", c.gridUpper);
+    writeList(node, "GridBins", c.gridBins);
+    SerializationNode& fitter = node.createChildNode("Fitter");
+    fitter.setDoubleProperty("knotSpacing", c.fitter.getKnotSpacing());
+    fitter.setDoubleProperty("smoothing", c.fitter.getSmoothing());
+    fitter.setIntProperty("minBinCount", c.fitter.getMinBinCount());
+    fitter.setIntProperty("numBootstrap", c.fitter.getNumBootstrap());
+    fitter.setIntProperty("seed", c.fitter.getRandomSeed());
+    if (c.userSystem) {
+        SerializationNode& user = node.createChildNode("UserSystem");
+        writeList(user, "ReplicaParticles", c.replicaParticles);
+        writeList(user, "SystemPositions", c.systemPositions);
+        SerializationNode& system = user.createChildNode("System");
+        SerializationProxy::getProxy(typeid(System)).serialize(c.userSystem.get(), system);
+    }
+}
+
+void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
+    if (node.getIntProperty("version") != 1)
+        throw OpenMMException("CoarseGrainer: unsupported version "+to_string(node.getIntProperty("version")));
+    int dimensions = node.getIntProperty("dimensions");
+    unique_ptr<CoarseGrainer> c;
+    bool user = false;
+    for (const SerializationNode& child : node.getChildren())
+        user |= (child.getName() == "UserSystem");
+    if (user) {
+        const SerializationNode& userNode = node.getChildNode("UserSystem");
+        unique_ptr<System> system((System*) SerializationProxy::getProxy("System").deserialize(userNode.getChildNode("System")));
+        c.reset(new CoarseGrainer(*system, readList<int>(userNode, "ReplicaParticles"), dimensions));
+        c->systemPositions = readList<double>(userNode, "SystemPositions");
+    }
+    else
+        c.reset(new CoarseGrainer(node.getStringProperty("energy"), dimensions));
+    c->stepSize = node.getDoubleProperty("stepSize");
+    c->friction = node.getDoubleProperty("friction");
+    c->mass = node.getDoubleProperty("mass");
+    c->targetKT = node.getDoubleProperty("targetKT");
+    c->numReplicas = node.getIntProperty("numReplicas");
+    c->numSteps = node.getIntProperty("numSteps");
+    c->numStage2Steps = node.getIntProperty("numStage2Steps");
+    c->numEquilibrationSteps = node.getIntProperty("numEquilibrationSteps");
+    c->sampleInterval = node.getIntProperty("sampleInterval");
+    c->numBatches = node.getIntProperty("numBatches");
+    c->seed = node.getIntProperty("seed");
+    c->maxSkewness = node.getDoubleProperty("maxSkewness");
+    c->maxExcessKurtosis = node.getDoubleProperty("maxExcessKurtosis");
+    c->frozenKurtosis = node.getDoubleProperty("frozenKurtosis");
+    c->allowNonGaussian = node.getBoolProperty("allowNonGaussian");
+    c->resolutionLimit = node.getDoubleProperty("resolutionLimit");
+    c->useCustomExternalForce = node.getBoolProperty("useCustomExternalForce");
+    c->positions = readList<double>(node, "Positions");
+    c->boxLower = readList<double>(node, "BoxLower");
+    c->boxUpper = readList<double>(node, "BoxUpper");
+    c->gridLower = readList<double>(node, "GridLower");
+    c->gridUpper = readList<double>(node, "GridUpper");
+    c->gridBins = readList<int>(node, "GridBins");
+    const SerializationNode& fitter = node.getChildNode("Fitter");
+    c->fitter.setKnotSpacing(fitter.getDoubleProperty("knotSpacing"));
+    c->fitter.setSmoothing(fitter.getDoubleProperty("smoothing"));
+    c->fitter.setMinBinCount(fitter.getIntProperty("minBinCount"));
+    c->fitter.setNumBootstrap(fitter.getIntProperty("numBootstrap"));
+    c->fitter.setRandomSeed(fitter.getIntProperty("seed"));
+    return c.release();
+}
