@@ -43,6 +43,14 @@ public:
     std::vector<double> getNormalizedAutocorrelation() const;
     /** Add another accumulator over different trajectories with the same settings and the same number of samples. */
     void merge(const TrajectoryStatistics& other);
+    /**
+     * The sums as plain numbers (to send a finished run to another process): numTrajectories, numSamples, then
+     * the lagged sums, counts, totals and path sums. fromState() rebuilds an accumulator that merges but takes no
+     * further samples.
+     */
+    std::vector<double> getState() const;
+    /** The accumulator getState() described; dimensions, maxLag and numTimes as it was made with. */
+    static TrajectoryStatistics fromState(int dimensions, int maxLag, int numTimes, const std::vector<double>& state);
 private:
     int numTrajectories, dimensions, maxLag, numTimes, numSamples;
     std::vector<double> history;        // ring buffer of the last maxLag+1 samples, [slot][trajectory][component]

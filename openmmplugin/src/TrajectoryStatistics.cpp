@@ -110,3 +110,29 @@ void TrajectoryStatistics::merge(const TrajectoryStatistics& other) {
     numTrajectories += other.numTrajectories;
     history.clear(); // a merged accumulator summarizes; it cannot take further samples
 }
+
+vector<double> TrajectoryStatistics::getState() const {
+    vector<double> state = {(double) numTrajectories, (double) numSamples};
+    for (const vector<double>* part : {&laggedProducts, &laggedEarly, &laggedLate, &laggedCount, &total, &pathSum, &pathSquares})
+        state.insert(state.end(), part->begin(), part->end());
+    return state;
+}
+
+TrajectoryStatistics TrajectoryStatistics::fromState(int dimensions, int maxLag, int numTimes, const vector<double>& state) {
+    if (state.size() < 2)
+        throw OpenMMException("TrajectoryStatistics.fromState: the state is empty");
+    TrajectoryStatistics statistics((int) state[0], dimensions, maxLag, numTimes);
+    statistics.numSamples = (int) state[1];
+    size_t position = 2;
+    for (vector<double>* part : {&statistics.laggedProducts, &statistics.laggedEarly, &statistics.laggedLate,
+                                 &statistics.laggedCount, &statistics.total, &statistics.pathSum, &statistics.pathSquares}) {
+        if (position+part->size() > state.size())
+            throw OpenMMException("TrajectoryStatistics.fromState: the state does not match dimensions, maxLag and numTimes");
+        copy(state.begin()+position, state.begin()+position+part->size(), part->begin());
+        position += part->size();
+    }
+    if (position != state.size())
+        throw OpenMMException("TrajectoryStatistics.fromState: the state does not match dimensions, maxLag and numTimes");
+    statistics.history.clear(); // a finished run: it merges, it takes no samples
+    return statistics;
+}

@@ -222,3 +222,18 @@ def test_demo_meets_its_targets(tmp_path, capsys):
     d = np.array(result["learn"]["noise_covariance"])
     np.testing.assert_allclose(d, [[0.5, 0.25], [0.25, 1.25]], rtol=0.05)  # (h/2) A^2 [[2, 1], [1, 5]]
     assert "FAIL" not in out and (output / "report.html").is_file()
+
+
+def test_learn_and_compare_on_worker_processes_equal_threads(learned, tmp_path, capsys):
+    """--workers 2 (worker processes) writes the same numbers as the in-process run."""
+    output = tmp_path / "workers"
+    config_path = os.path.join(learned, "config.toml")
+    code, _, err = run_cli(["learn", config_path, "-o", str(output), "--no-progress", "--workers", "2",
+                            "--checkpoint", str(tmp_path / "checkpoint")], capsys)
+    assert code == 0, err
+    with open(os.path.join(learned, "result.json")) as stream:
+        threads = json.load(stream)["learn"]
+    with open(output / "result.json") as stream:
+        workers = json.load(stream)["learn"]
+    assert workers["noise_covariance"] == threads["noise_covariance"] and workers["kT"] == threads["kT"]
+    assert os.listdir(tmp_path / "checkpoint")

@@ -48,6 +48,18 @@ def assert_same(potential, reference):
 
 # ---- In-process pieces ----------------------------------------------------------------------------------------
 
+
+def small_p1():
+    """A small 1D run of P1 at h = 0.3 (40 replicas in 4 batches), for tests that compare two ways of running it."""
+    cg = effpot.CoarseGrainer(problems.p1(), 1)
+    cg.setStepSize(0.3)
+    cg.setNumReplicas(40)
+    cg.setNumBatches(4)
+    cg.setNumSteps(2000)
+    cg.setNumEquilibrationSteps(300)
+    cg.setAllowNonGaussian(True)
+    return cg
+
 def test_pieces_in_process_equal_run_for_any_split(tmp_path, serial):
     for batches_per_task in (1, 3):
         potential = p4_grainer().run(checkpoint=tmp_path / f"split{batches_per_task}", batches_per_task=batches_per_task)
@@ -58,14 +70,8 @@ def test_pieces_in_process_equal_run_for_any_split(tmp_path, serial):
 
 def test_one_dimension_in_pieces_equals_run(tmp_path):
     def make():
-        cg = effpot.CoarseGrainer(problems.p1(), 1)
-        cg.setStepSize(0.3)
+        cg = small_p1()
         cg.setFriction(0.6)
-        cg.setNumReplicas(40)
-        cg.setNumBatches(4)
-        cg.setNumSteps(2000)
-        cg.setNumEquilibrationSteps(300)
-        cg.setAllowNonGaussian(True)
         return cg
     reference = make().run()
     stages = set()
@@ -78,14 +84,8 @@ def test_one_dimension_in_pieces_equals_run(tmp_path):
 
 def test_automatic_friction_is_piloted_before_the_pieces(tmp_path):
     def make():
-        cg = effpot.CoarseGrainer(problems.p1(), 1)
-        cg.setStepSize(0.3)
+        cg = small_p1()
         cg.setTargetKT(0.2)
-        cg.setNumReplicas(40)
-        cg.setNumBatches(4)
-        cg.setNumSteps(2000)
-        cg.setNumEquilibrationSteps(300)
-        cg.setAllowNonGaussian(True)
         return cg
     reference = make().run()
     cg = make()

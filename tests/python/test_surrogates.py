@@ -156,7 +156,7 @@ def test_ensemble_results_do_not_depend_on_threads(potential_1d):
         np.testing.assert_array_equal(other.histogram, runs[0].histogram)
         np.testing.assert_array_equal(other.autocorrelation(1), runs[0].autocorrelation(1))
         np.testing.assert_array_equal(other.meanPath(1), runs[0].meanPath(1))
-    assert runs[0].histogram.sum() + runs[0].recorder.getOutsideCount() == 64 * 50
+    assert runs[0].histogram.sum() + runs[0].outside == 64 * 50
 
 
 def test_ensemble_recorder_histogram_and_merge():
@@ -270,3 +270,31 @@ def test_table_is_confining_outside_the_support(potential_1d):
     assert (~supported).any() and supported.any()
     assert values[~supported].min() >= values[supported].max()
     np.testing.assert_array_equal(values[supported], np.array(potential_1d._impl.getNodeValues())[supported])
+
+
+def test_ensembles_on_an_executor_equal_threads(potential_1d):
+    """The comparisons' batches as tasks on worker processes (effpot.local_executor) give exactly what threads
+    give: each batch returns its sums as plain data and they merge in batch order."""
+    from effpot.comparison import ModelSpec
+    from effpot.executors import local_executor
+    spec = ModelSpec(potential_1d.toXml(), ENERGY_1D, None, "surrogate", H)
+    rng = np.random.default_rng(11)
+    q0 = np.zeros((48, 3))
+    q0[:, 0] = rng.normal(size=48)
+    v0 = np.zeros((48, 3))
+    v0[:, 0] = rng.normal(size=48) * np.sqrt(potential_1d.kT)
+    grid = core.RegularGrid([-2.0], [2.0], [16])
+    common = dict(samples=40, interval=3, grid=grid, max_lag=8, times=10, batches=4, seed=7, platform="Reference")
+    threads = run_ensemble(spec, q0, v0, 1, threads=2, **common)
+    with local_executor(2) as executor:
+        workers = run_ensemble(spec, q0, v0, 1, executor=executor, **common)
+    np.testing.assert_array_equal(workers.histogram, threads.histogram)
+    np.testing.assert_array_equal(workers.autocorrelation(1), threads.autocorrelation(1))
+    np.testing.assert_array_equal(workers.meanPath(1), threads.meanPath(1))
+    np.testing.assert_array_equal(workers.pathSpread(1), threads.pathSpread(1))
+    # A finished accumulator's state round-trips exactly.
+    state = threads.trajectories.getState()
+    again = core.TrajectoryStatistics.fromState(1, 8, 10, state)
+    assert list(again.getState()) == list(state)
+    with pytest.raises(mm.OpenMMException, match="does not match"):
+        core.TrajectoryStatistics.fromState(2, 8, 10, state)

@@ -1,6 +1,7 @@
 """The ``effpot`` command (docs/cli.md).
 
     effpot learn CONFIG.toml -o DIR    learn the effective potential; write it, result.json, figures, report.html
+                                       (--workers N: worker processes; --checkpoint DIR: resumable)
     effpot compare DIR                 run the surrogate-vs-reference comparisons for a learned DIR
     effpot demo [-o DIR]               the Muller-Brown problem P5 end to end (learn, compare, report)
 
@@ -8,6 +9,7 @@ Nothing is written until the computation is done, and then every file is written
 assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C) leaves no partial file.
 """
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -74,21 +76,33 @@ def _finish_output(staging, final):
     os.replace(staging, final)
 
 
-def learn(config_path, output, force=False, progress=True, then_compare=False):
+def _executor(workers):
+    """Worker processes for --workers N (None: threads in this process, the fastest on one machine)."""
+    if not workers:
+        return contextlib.nullcontext(None)
+    if workers < 1:
+        raise CommandError("--workers must be at least 1")
+    from .executors import local_executor
+    return local_executor(workers)
+
+
+def learn(config_path, output, force=False, progress=True, then_compare=False, workers=None, checkpoint=None):
     config = config_module.load(config_path)
     with open(config_path, encoding="utf-8") as stream:
         config_text = stream.read()
     staging, final = _prepare_output(output, force)
     try:
         from .workflow import learn as run_learning
-        # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
-        potential, summary = run_learning(config, progress=True if progress else (lambda *report: None))
-        _print_learning(summary)
-        if then_compare:
-            _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,
-                          config_text=config_text, summary=summary)
-        else:
-            _write_learning(staging, config_text, config, potential, summary)
+        with _executor(workers) as executor:
+            # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
+            potential, summary = run_learning(config, progress=True if progress else (lambda *report: None),
+                                              executor=executor, checkpoint=checkpoint)
+            _print_learning(summary)
+            if then_compare:
+                _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,
+                              config_text=config_text, summary=summary, executor=executor)
+            else:
+                _write_learning(staging, config_text, config, potential, summary)
         _finish_output(staging, final)
     except BaseException:
         if final is not None:
@@ -104,10 +118,10 @@ def _print_learning(summary):
         print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
 
 
-def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None):
+def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):
     from .workflow import comparison_settings, run_comparisons
     _, report = _progress(progress)
-    metrics, curves, seconds = run_comparisons(config, potential, progress=report)
+    metrics, curves, seconds = run_comparisons(config, potential, progress=report, executor=executor)
     if report is not None:
         sys.stderr.write("\n")
     if config_text is not None:
@@ -126,7 +140,7 @@ def _compare_into(folder, config, potential, result, progress, config_text=None,
     return result
 
 
-def compare(folder, progress=True):
+def compare(folder, progress=True, workers=None):
     folder = os.path.abspath(folder)
     for name in (CONFIG, SAVED_POTENTIAL, RESULT):
         if not os.path.isfile(os.path.join(folder, name)):
@@ -135,7 +149,8 @@ def compare(folder, progress=True):
     config = config_module.load(os.path.join(folder, CONFIG))
     potential = EffectivePotential.load(os.path.join(folder, SAVED_POTENTIAL))
     result = read_json(os.path.join(folder, RESULT))
-    _compare_into(folder, config, potential, result, progress)
+    with _executor(workers) as executor:
+        _compare_into(folder, config, potential, result, progress, executor=executor)
     print(f"effpot: updated {folder} (open report.html)")
 
 
@@ -143,9 +158,9 @@ def demo_config_path():
     return resources.files("effpot").joinpath("configs", "p5_muller_brown.toml")
 
 
-def demo(output, force=False, progress=True):
+def demo(output, force=False, progress=True, workers=None):
     with resources.as_file(demo_config_path()) as path:
-        learn(path, output, force=force, progress=progress, then_compare=True)
+        learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
 
 
 def build_parser():
@@ -164,6 +179,10 @@ def build_parser():
         sub.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
     for sub in (learn_parser, compare_parser, demo_parser):
         sub.add_argument("--no-progress", action="store_true", help="no progress bars")
+        sub.add_argument("--workers", type=int, default=None,
+                         help="run the replica batches on N worker processes (default: threads in this process)")
+    learn_parser.add_argument("--checkpoint", default=None,
+                              help="folder keeping each finished piece of the learning run: rerun to resume")
     return parser
 
 
@@ -172,11 +191,12 @@ def main(argv=None):
     progress = not args.no_progress
     try:
         if args.command == "learn":
-            learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare)
+            learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare,
+                  workers=args.workers, checkpoint=args.checkpoint)
         elif args.command == "compare":
-            compare(args.directory, progress=progress)
+            compare(args.directory, progress=progress, workers=args.workers)
         else:
-            demo(args.output, force=args.force, progress=progress)
+            demo(args.output, force=args.force, progress=progress, workers=args.workers)
     except (CommandError, config_module.ConfigError) as error:
         print(f"effpot {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -52,6 +52,25 @@ class ComparisonSettings:
     platform: str = "Reference"
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """A Langevin model of compare() as plain data, so that worker processes can build it: the potential as XML,
+    the full energy, the surrogate's expression (or None for the learned U), which model, the surrogate's step."""
+    potential_xml: str
+    energy: str
+    surrogate_energy: str
+    kind: str
+    step_size: float
+
+    def __call__(self, count, seed):
+        from .coarse_graining import EffectivePotential
+        models = SurrogateModels(EffectivePotential.fromXml(self.potential_xml), self.energy,
+                                 surrogateEnergy=self.surrogate_energy)
+        if self.kind == "reference":
+            return models.referenceLangevin(count)
+        return models.surrogateLangevin(count, self.step_size, seed=seed)
+
+
 def _grid(potential, bins):
     lower, upper = list(potential._impl.getLower()), list(potential._impl.getUpper())
     d = potential.dimensions
@@ -139,7 +158,7 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
     return np.array(times), np.array(q), np.array(v)
 
 
-def compare(potential, settings, energy=None, progress=None, surrogate_energy=None):
+def compare(potential, settings, energy=None, progress=None, surrogate_energy=None, executor=None):
     """Run the SPEC section 7 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
 
     Parameters
@@ -153,6 +172,9 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     surrogate_energy : str, optional
         Judge this expression (e.g. a truncation of the full energy) as the surrogate's potential instead of the
         learned U, with the same calibration.
+    executor : optional
+        Run the Langevin ensembles' batches on an executor (effpot.local_executor(), a Dask Client, MPI ranks:
+        docs/distributed.md) instead of threads here; the results are the same (the batches merge in order).
     """
     s = settings
     models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
@@ -171,13 +193,10 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     platform = _platform(s.platform)
     rng = np.random.default_rng(s.seed)
     grid = _grid(potential, s.histogram_bins)
-    common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress)
-
-    def reference(count, seed):
-        return models.referenceLangevin(count)
-
-    def surrogate(count, seed):
-        return models.surrogateLangevin(count, h_surrogate, seed=seed)
+    common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress, executor=executor)
+    xml = potential.toXml()
+    reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
+    surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate)
 
     # Equilibrium: the same starting states for both models.
     q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
@@ -245,10 +264,8 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         "mean_path_max_difference_sd": float(np.max(path_difference)),
         "mean_path_max_z": float(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
         "equilibrium_sd": sd.tolist(),
-        "outside_fraction_reference": equilibrium["reference"].recorder.getOutsideCount() /
-        (s.replicas * s.samples),
-        "outside_fraction_surrogate": equilibrium["surrogate"].recorder.getOutsideCount() /
-        (s.replicas * s.samples),
+        "outside_fraction_reference": equilibrium["reference"].outside / (s.replicas * s.samples),
+        "outside_fraction_surrogate": equilibrium["surrogate"].outside / (s.replicas * s.samples),
         "full_hamiltonian_stable_step": full_step,
         "surrogate_hamiltonian_stable_step": surrogate_step,
         "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,

@@ -1,8 +1,10 @@
 """Run one model (a System of independent replicas) as an ensemble and stream its statistics.
 
-The replicas are split into a fixed number of batches, one OpenMM Context each. Batches run side by side on
-threads (the C++ stepping releases the GIL) and their EnsembleRecorders merge exactly in batch order, so the
-result does not depend on how many threads ran them. Thermal integrators get a seed per batch.
+The replicas are split into a fixed number of batches, one OpenMM Context each. Each batch streams through an
+EnsembleRecorder (C++) and returns its sums as plain data; the batches are merged in batch order, so the result
+does not depend on where they ran. They run side by side on threads here (the C++ stepping releases the GIL), or
+as tasks on any executor of effpot.executors (worker processes, a Dask cluster, MPI ranks). Thermal integrators
+get a seed per batch.
 """
 import concurrent.futures
 import os
@@ -21,27 +23,24 @@ def _platform(platform):
     return mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
 
 
-class _Stopped(Exception):
-    """A batch abandoned because another batch failed or the user interrupted the run."""
-
-
 def default_threads():
     return max(1, os.cpu_count() or 1)
 
 
-class EnsembleRun:
-    """What one ensemble run produced: the merged recorder, the replica-steps it took and its wall time."""
+class _Stopped(Exception):
+    """A batch abandoned because another batch failed or the user interrupted the run."""
 
-    def __init__(self, recorder, replica_steps, seconds):
-        self.recorder = recorder
+
+class EnsembleRun:
+    """What one ensemble run produced: the merged trajectory statistics and histogram, the replica-steps it took
+    and its wall time."""
+
+    def __init__(self, trajectories, histogram, outside, replica_steps, seconds):
+        self.trajectories = trajectories
+        self.histogram = np.asarray(histogram, dtype=float)
+        self.outside = float(outside)
         self.replicaSteps = replica_steps
         self.seconds = seconds
-        statistics = recorder.trajectoryStatistics()
-        self.trajectories = statistics
-
-    @property
-    def histogram(self):
-        return np.array(self.recorder.getHistogram())
 
     def meanPath(self, dimensions):
         return np.array(self.trajectories.getMeanPath()).reshape(-1, dimensions)
@@ -54,19 +53,65 @@ class EnsembleRun:
 
     @property
     def rate(self):
-        """Replica-steps per second (wall time, all threads)."""
+        """Replica-steps per second (wall time, all threads or workers)."""
         return self.replicaSteps / self.seconds if self.seconds > 0 else float("nan")
+
+
+def run_batch(build, positions, velocities, dimensions, equilibration, samples, interval, grid, max_lag, times,
+              sample_start, seed, platform, advance=None, stop=None, chunks=20):
+    """Run one batch of replicas in its own Context; returns its sums as plain data (a dict of lists).
+
+    ``build(count, seed)`` makes the System and integrator; ``grid`` is (lower, upper, bins) or None; ``platform``
+    a name. ``advance(replica_steps)`` reports progress, ``stop`` (a threading.Event) abandons the batch.
+    """
+    positions, velocities = np.asarray(positions, dtype=float), np.asarray(velocities, dtype=float)
+    count = len(positions)
+    system, integrator = build(count, seed)
+    context = mm.Context(system, integrator, _platform(platform))
+    context.setPositions(positions)
+    context.setVelocities(velocities)
+    regular = _swig.RegularGrid(*grid) if grid is not None else _swig.RegularGrid()
+    recorder = _swig.EnsembleRecorder(list(range(count)), dimensions, regular, max_lag, times)
+    remaining = equilibration
+    while remaining > 0:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+        n = min(remaining, max(1, equilibration // chunks))
+        integrator.step(n)
+        remaining -= n
+        if advance is not None:
+            advance(n * count)
+    if sample_start:
+        recorder.record(context, 1, 0)
+    taken = 0
+    while taken < samples:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+        n = min(samples - taken, max(1, samples // chunks))
+        recorder.record(context, n, interval)
+        taken += n
+        if advance is not None:
+            advance(n * interval * count)
+    del context
+    return {"state": list(recorder.trajectoryStatistics().getState()), "histogram": list(recorder.getHistogram()),
+            "outside": recorder.getOutsideCount()}
+
+
+def _run_batch_task(*args):
+    # The executor entry point: a module-level function, so that worker processes can import it.
+    return run_batch(*args)
 
 
 def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, samples, interval, grid=None,
                  max_lag=0, times=0, sample_start=False, batches=8, threads=None, platform=None, seed=0,
-                 progress=None, label="run"):
+                 progress=None, label="run", executor=None, retries=3):
     """Run ``len(positions)`` independent replicas and stream their statistics.
 
     Parameters
     ----------
     build : callable
         ``build(count, seed)`` returns ``(system, integrator)`` for ``count`` replicas (particle i = replica i).
+        With an executor it must be picklable (e.g. effpot.comparison.ModelSpec, or a module-level function).
     positions, velocities : array (R x 3)
         Starting state of every replica (nm, nm/ps).
     dimensions : int
@@ -82,11 +127,14 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
     sample_start : bool
         Record the starting state as the first sample (for mean paths from t = 0).
     batches : int
-        Replicas are split into this many Contexts (fixed, so results do not depend on threads).
+        Replicas are split into this many Contexts (fixed, so results do not depend on threads or workers).
     threads : int, optional
-        Threads running batches side by side (default: one per core).
+        Threads running batches side by side here (default: one per core).
+    platform : str or openmm.Platform
     progress : callable, optional
-        ``progress(label, done, total)`` with done/total in replica-steps.
+        ``progress(label, done, total)``: replica-steps here, finished batches with an executor.
+    executor : optional
+        Run the batches as tasks of effpot.executors.run_tasks (worker processes, Dask, MPI) instead of threads.
     """
     positions = np.asarray(positions, dtype=float)
     velocities = np.asarray(velocities, dtype=float)
@@ -97,13 +145,43 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
         raise ValueError("positions, velocities: give two R x 3 arrays")
     batches = max(1, min(int(batches), count))
     bounds = np.linspace(0, count, batches + 1).astype(int)
-    platform = _platform(platform)
-    grid = grid if grid is not None else _swig.RegularGrid()
-    total_steps = count * (equilibration + samples * interval)
+    platform_name = _platform(platform).getName()
+    grid_spec = None
+    if grid is not None and grid.getDimensions() > 0:
+        grid_spec = (list(grid.getLower()), list(grid.getUpper()), list(grid.getBins()))
+
+    def arguments(b):
+        lo, hi = bounds[b], bounds[b + 1]
+        return (build, positions[lo:hi].tolist(), velocities[lo:hi].tolist(), dimensions, equilibration, samples,
+                interval, grid_spec, max_lag, times, sample_start, seed * 1000 + b + 1, platform_name)
+
+    start = time.perf_counter()
+    if executor is not None:
+        from .executors import Task, run_tasks
+        tasks = [Task(f"{label.replace(' ', '_').replace(',', '')}.batch{b}", _run_batch_task, arguments(b))
+                 for b in range(batches)]
+        report = None if progress is None else (lambda stage, done, total: progress(label, done, total))
+        results = list(run_tasks(tasks, executor, retries=retries, progress=report, stage=label).values())
+    else:
+        results = _run_on_threads(arguments, batches, threads, progress, label,
+                                  count * (equilibration + samples * interval))
+    seconds = time.perf_counter() - start
+    trajectories = None
+    for result in results:  # in batch order
+        part = _swig.TrajectoryStatistics.fromState(dimensions, max_lag, times, result["state"])
+        if trajectories is None:
+            trajectories = part
+        else:
+            trajectories.merge(part)
+    histogram = np.sum([r["histogram"] for r in results], axis=0) if grid_spec is not None else np.zeros(0)
+    outside = sum(r["outside"] for r in results)
+    return EnsembleRun(trajectories, histogram, outside, count * (equilibration + samples * interval), seconds)
+
+
+def _run_on_threads(arguments, batches, threads, progress, label, total_steps):
     done = [0]
     lock = threading.Lock()
     stop = threading.Event()
-    chunks = 20  # progress granularity
 
     def advance(amount):
         with lock:
@@ -111,49 +189,20 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
             if progress is not None:
                 progress(label, done[0], total_steps)
 
-    def run_batch(b):
-        lo, hi = bounds[b], bounds[b + 1]
-        system, integrator = build(hi - lo, seed * 1000 + b + 1)
-        context = mm.Context(system, integrator, platform)
-        context.setPositions(positions[lo:hi])
-        context.setVelocities(velocities[lo:hi])
-        recorder = _swig.EnsembleRecorder(list(range(hi - lo)), dimensions, grid, max_lag, times)
-        remaining = equilibration
-        while remaining > 0 and not stop.is_set():
-            n = min(remaining, max(1, equilibration // chunks))
-            integrator.step(n)
-            remaining -= n
-            advance(n * (hi - lo))
-        if sample_start:
-            recorder.record(context, 1, 0)
-        taken = 0
-        while taken < samples:
-            if stop.is_set():
-                raise _Stopped()
-            n = min(samples - taken, max(1, samples // chunks))
-            recorder.record(context, n, interval)
-            taken += n
-            advance(n * interval * (hi - lo))
-        del context
-        return recorder
+    def batch(b):
+        return run_batch(*arguments(b), advance=advance, stop=stop)
 
-    start = time.perf_counter()
     threads = default_threads() if threads is None else max(1, int(threads))
     if threads == 1:
-        recorders = [run_batch(b) for b in range(batches)]
-    else:
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
-        try:
-            futures = [pool.submit(run_batch, b) for b in range(batches)]
-            recorders = [future.result() for future in futures]
-        except BaseException:
-            # Ctrl-C (or a failed batch): the running batches stop at their next chunk, the others never start.
-            stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
-    seconds = time.perf_counter() - start
-    merged = recorders[0]
-    for other in recorders[1:]:
-        merged.merge(other)
-    return EnsembleRun(merged, total_steps, seconds)
+        return [batch(b) for b in range(batches)]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads)
+    try:
+        futures = [pool.submit(batch, b) for b in range(batches)]
+        results = [future.result() for future in futures]
+    except BaseException:
+        # Ctrl-C (or a failed batch): the running batches stop at their next chunk, the others never start.
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results

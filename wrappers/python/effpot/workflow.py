@@ -58,11 +58,13 @@ def coarse_values(config):
     return values
 
 
-def learn(config, progress=False):
-    """Run the coarse-graining of a configuration; returns (potential, summary dict)."""
+def learn(config, progress=False, executor=None, checkpoint=None):
+    """Run the coarse-graining of a configuration; returns (potential, summary dict). `executor` and `checkpoint`
+    go to CoarseGrainer.run (docs/distributed.md)."""
     cg = coarse_grainer(config)
     start = time.perf_counter()
-    potential = cg.run(platform=config.get("run", {}).get("platform", "Reference"), progress=progress)
+    potential = cg.run(platform=config.get("run", {}).get("platform", "Reference"), progress=progress,
+                       executor=executor, checkpoint=checkpoint)
     seconds = time.perf_counter() - start
     diagnostics = potential.diagnostics
     summary = {
@@ -94,9 +96,9 @@ def comparison_settings(config):
     return ComparisonSettings(**values)
 
 
-def run_comparisons(config, potential, progress=None):
+def run_comparisons(config, potential, progress=None, executor=None):
     """The SPEC section 7 comparisons for a learned potential; returns (metrics, curves, seconds)."""
     start = time.perf_counter()
     metrics, curves = compare(potential, comparison_settings(config), energy=config["model"]["energy"],
-                              progress=progress)
+                              progress=progress, executor=executor)
     return metrics, curves, time.perf_counter() - start
