@@ -64,3 +64,26 @@ def test_friction_input_is_checked():
     import openmm
     with pytest.raises(openmm.OpenMMException, match="set the step size first"):
         cg.choosePilotFriction()
+
+
+def test_p4_with_automatic_settings_meets_the_driver_targets():
+    """P4 with nothing hand-set but the step: the pilot picks the Stage-1 friction (0.086-0.088 over seeds), the UBRE
+    the knots (6 bins: a quadratic) and the penalty, the grid its default. The driver's targets: D within 5% with
+    the truth inside 3 standard errors, RMSE < 0.05 kT (measured over seeds 1-3: D 0.3-1.1%, max |z| 1.4,
+    RMSE 0.011-0.016 kT)."""
+    from effpot.analysis import rmse_in_kt
+    cg = effpot.CoarseGrainer(problems.p4(), 2)
+    cg.setStepSize(0.1)
+    cg.setNumReplicas(300)
+    cg.setNumSteps(20000)
+    cg.setNumStage2Steps(40000)
+    cg.setInitialBox([-3, -3], [3, 3])
+    potential = cg.run()
+    diagnostics = potential.diagnostics
+    assert diagnostics["settings.frictionAutomatic"] == 1 and diagnostics["fit.knotSpacingAutomatic"] == 1
+    true = np.array(problems.p4_noise_covariance(0.1))
+    d, error = potential.noiseCovariance, potential.noiseCovarianceError
+    assert np.linalg.norm(d - true) / np.linalg.norm(true) < 0.05
+    assert np.all(np.abs(d - true) <= 3 * error)
+    axes = [np.linspace(-2.5, 2.5, 51)] * 2
+    assert rmse_in_kt(potential, lambda q: 0.5 * (q ** 2).sum(axis=1), axes) < 0.05
