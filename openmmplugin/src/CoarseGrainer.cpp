@@ -1,11 +1,10 @@
 #include "CoarseGrainer.h"
 #include "DampedVerletIntegrator.h"
+#include "EnergyExpression.h"
 #include "internal/BlockMatrixAlgebra.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
 #include "ReplicaSystem.h"
-#include "lepton/ParsedExpression.h"
-#include "lepton/Parser.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -82,18 +81,8 @@ double driftKT(const ReplicaStatistics& statistics, double mass) {
 // The spread (max - min) of the energy over the replicas' starting points: the scale against which a kT that
 // collapsed to nothing is recognised.
 double energySpread(const string& energy, const vector<double>& positions, int d) {
-    Lepton::ParsedExpression expression = Lepton::Parser::parse(energy).optimize();
-    const char* names[3] = {"x", "y", "z"};
-    double low = INFINITY, high = -INFINITY;
-    map<string, double> variables;
-    for (size_t r = 0; r*d < positions.size(); r++) {
-        for (int i = 0; i < 3; i++)
-            variables[names[i]] = (i < d ? positions[r*d+i] : 0.0);
-        double value = expression.evaluate(variables);
-        low = min(low, value);
-        high = max(high, value);
-    }
-    return high-low;
+    vector<double> values = EnergyExpression::evaluate(energy, d, positions);
+    return *max_element(values.begin(), values.end())-*min_element(values.begin(), values.end());
 }
 
 } // namespace

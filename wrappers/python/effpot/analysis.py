@@ -26,3 +26,18 @@ def rmse_in_kt(potential, reference, axes, window=3.0):
     mask = values - values.min() <= window * potential.kT
     difference = potential.evaluate(points[mask]) - values[mask]
     return float(np.sqrt(np.mean((difference - difference.mean()) ** 2)) / potential.kT)
+
+
+def histogram_marginals(counts, grid):
+    """A histogram on a RegularGrid (flat counts, x fastest) as probabilities per bin, indexed [i, j, ...] with x
+    first, and per component its marginal as (bin centres, density per nm)."""
+    bins = list(grid.getBins())
+    d = len(bins)
+    array = np.asarray(counts, dtype=float).reshape(tuple(reversed(bins))).transpose()
+    array = array / array.sum()
+    marginals = []
+    for c in range(d):
+        width = grid.getBinWidth(c)
+        centres = grid.getLower()[c] + width * (np.arange(bins[c]) + 0.5)
+        marginals.append((centres, array.sum(axis=tuple(k for k in range(d) if k != c)) / width))
+    return array, marginals

@@ -27,12 +27,12 @@ class CommandError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
-def _progress(enabled):
+def _progress_report(enabled):
+    """A progress bar's report(stage, done, total), or None without one."""
     if not enabled:
-        return False, None
+        return None
     from ._progress import TextProgress
-    bar = TextProgress()
-    return bar, bar.report
+    return TextProgress().report
 
 
 def _write_learning(folder, config_text, config, potential, summary):
@@ -120,16 +120,17 @@ def _print_learning(summary):
 
 def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):
     from .workflow import comparison_settings, run_comparisons
-    _, report = _progress(progress)
+    report = _progress_report(progress)
     metrics, curves, seconds = run_comparisons(config, potential, progress=report, executor=executor)
+    settings = comparison_settings(config)
     if report is not None:
         sys.stderr.write("\n")
     if config_text is not None:
         _write_learning(folder, config_text, config, potential, summary)
     targets = config_module.targets(config)
     result["compare"] = {"metrics": metrics, "seconds": seconds, "targets": targets,
-                         "settings": vars(comparison_settings(config))}
-    draw_comparison_figures(folder, metrics, curves, comparison_settings(config))
+                         "settings": vars(settings)}
+    draw_comparison_figures(folder, metrics, curves, settings)
     write_json(os.path.join(folder, RESULT), result)
     write_report(folder, result, targets)
     from .report import checks

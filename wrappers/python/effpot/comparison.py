@@ -11,12 +11,14 @@ scheme with the full energy) from the same starting states, and the surrogate Ha
 All statistics stream through EnsembleRecorder (C++); no trajectory is stored except the two phase portraits.
 """
 import dataclasses
+import functools
 import math
 
 import numpy as np
 import openmm as mm
 
 from . import effpot_swig as _swig
+from .analysis import histogram_marginals
 from .ensembles import _platform, run_ensemble
 from .surrogates import SurrogateModels
 
@@ -63,12 +65,17 @@ class ModelSpec:
     step_size: float
 
     def __call__(self, count, seed):
-        from .coarse_graining import EffectivePotential
-        models = SurrogateModels(EffectivePotential.fromXml(self.potential_xml), self.energy,
-                                 surrogateEnergy=self.surrogate_energy)
+        models = _models(self.potential_xml, self.energy, self.surrogate_energy)
         if self.kind == "reference":
             return models.referenceLangevin(count)
         return models.surrogateLangevin(count, self.step_size, seed=seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _models(potential_xml, energy, surrogate_energy):
+    # Every batch of a run builds its model from the same XML: parse it once per process, not once per batch.
+    from .coarse_graining import EffectivePotential
+    return SurrogateModels(EffectivePotential.fromXml(potential_xml), energy, surrogateEnergy=surrogate_energy)
 
 
 def _grid(potential, bins):
@@ -89,15 +96,10 @@ def _starting_positions(centres, spread, count, rng):
 
 def _marginal_sd(histogram, grid):
     """Per-component standard deviation of a histogram, with Sheppard's correction for the bin width."""
-    d = grid.getDimensions()
-    bins = list(grid.getBins())
-    counts = np.asarray(histogram).reshape(tuple(reversed(bins))).transpose()  # [i, j, ...], x first
     result = []
-    for c in range(d):
-        marginal = counts.sum(axis=tuple(k for k in range(d) if k != c))
+    for c, (centres, density) in enumerate(histogram_marginals(histogram, grid)[1]):
         width = grid.getBinWidth(c)
-        centres = grid.getLower()[c] + width * (np.arange(bins[c]) + 0.5)
-        weights = marginal / marginal.sum()
+        weights = density * width
         mean = np.sum(weights * centres)
         variance = np.sum(weights * (centres - mean) ** 2) - width ** 2 / 12
         result.append(math.sqrt(max(variance, 0.0)))

@@ -5,6 +5,7 @@ Reference (full model) curves are black, surrogate curves orange, everywhere; ba
 import numpy as np
 
 from ._files import atomic_save_figure
+from .analysis import histogram_marginals
 from .plots import _pyplot, potential_1d, potential_2d
 
 REFERENCE = dict(color="k", label="reference (full f, deterministic damped scheme)")
@@ -94,25 +95,12 @@ def _potential_slices(potential, reference, path, title):
     _finish(figure, path, title)
 
 
-def _marginals(counts, grid):
-    bins = list(grid.getBins())
-    d = len(bins)
-    array = np.asarray(counts, dtype=float).reshape(tuple(reversed(bins))).transpose()
-    array = array / array.sum()
-    result = []
-    for c in range(d):
-        width = grid.getBinWidth(c)
-        centres = grid.getLower()[c] + width * (np.arange(bins[c]) + 0.5)
-        result.append((centres, array.sum(axis=tuple(k for k in range(d) if k != c)) / width))
-    return array, result
-
-
 def densities(curves, metrics, path, title=""):
     """Equilibrium densities of q: the marginals of both models, and in 2D both densities side by side."""
     grid = curves["grid"]
     d = grid.getDimensions()
-    ref, ref_marginals = _marginals(curves["histogram_reference"], grid)
-    sur, sur_marginals = _marginals(curves["histogram_surrogate"], grid)
+    ref, ref_marginals = histogram_marginals(curves["histogram_reference"], grid)
+    sur, sur_marginals = histogram_marginals(curves["histogram_surrogate"], grid)
     extra = 2 if d == 2 else 0
     figure, panels = _component_panels(d + extra)
     for c in range(d):
