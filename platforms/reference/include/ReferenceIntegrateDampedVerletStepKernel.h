@@ -55,6 +55,10 @@ protected:
 private:
     void updateFusedStepper(const DampedVerletIntegrator& integrator);
     void updateMatrices(const DampedVerletIntegrator& integrator);
+    // `steps` steps of the fused replica stepper (fused must be set).
+    void stepFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int steps);
+    // After `steps` steps: the noise counter, time and step count move on; the forces are those at the new positions.
+    void advance(OpenMM::ContextImpl& context, bool& forcesAreValid, int steps);
     OpenMM::ReferencePlatform::PlatformData& data;
     const OpenMM::System* system;
     DampedVerletMatrices matrices;

@@ -57,6 +57,10 @@ void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const 
 void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
     updateMatrices(integrator);
     updateFusedStepper(integrator);
+    if (fused) {
+        stepFused(context, integrator, forcesAreValid, 1);
+        return;
+    }
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);
@@ -64,24 +68,13 @@ void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, con
     vector<Vec3>& v = *data.velocities;
     vector<Vec3>& f = *data.forces;
     uint64_t counter = noiseCounter;
-    if (fused) {
-        fused->updateGlobals(context);
-        forEachBlockRange(fused->getNumBlocks(), 1, [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter, 1); });
-        // f now holds the forces of the integration groups at the new positions, as calcForcesAndEnergy leaves them.
-        context.getLastForceGroups() = groups;
-    }
-    else {
-        int numUnits = stepper->getNumUnits();
-        forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
-        if (hasVirtualSites)
-            context.computeVirtualSites();
-        context.calcForcesAndEnergy(true, false, groups);
-        forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
-    }
-    noiseCounter += 2;
-    context.setTime(context.getTime()+matrices.stepSize);
-    context.setStepCount(context.getStepCount()+1);
-    forcesAreValid = true;
+    int numUnits = stepper->getNumUnits();
+    forEachRange(numUnits, [&](int first, int end, int) { stepper->firstHalf(first, end, x, v, f, counter); });
+    if (hasVirtualSites)
+        context.computeVirtualSites();
+    context.calcForcesAndEnergy(true, false, groups);
+    forEachRange(numUnits, [&](int first, int end, int) { stepper->secondHalf(first, end, v, f, counter+1); });
+    advance(context, forcesAreValid, 1);
 }
 
 int ReferenceIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context, const DampedVerletIntegrator& integrator,
@@ -93,6 +86,12 @@ int ReferenceIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context,
         execute(context, integrator, forcesAreValid);
         return 1;
     }
+    stepFused(context, integrator, forcesAreValid, steps);
+    return steps;
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, const DampedVerletIntegrator& integrator,
+        bool& forcesAreValid, int steps) {
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);
@@ -101,15 +100,19 @@ int ReferenceIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context,
     vector<Vec3>& f = *data.forces;
     uint64_t counter = noiseCounter;
     fused->updateGlobals(context);
-    forEachBlockRange(fused->getNumBlocks(), 1, [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter, steps); });
+    forEachBlockRange(fused->getNumBlocks(), steps, [&](int first, int end, int slot) { fused->stepBlocks(first, end, slot, x, v, f, counter, steps); });
+    // f now holds the forces of the integration groups at the new positions, as calcForcesAndEnergy leaves them.
     context.getLastForceGroups() = groups;
+    advance(context, forcesAreValid, steps);
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::advance(ContextImpl& context, bool& forcesAreValid, int steps) {
     noiseCounter += 2*steps;
     // Time advances by repeated additions, as it does one step at a time.
     for (int s = 0; s < steps; s++)
         context.setTime(context.getTime()+matrices.stepSize);
     context.setStepCount(context.getStepCount()+steps);
     forcesAreValid = true;
-    return steps;
 }
 
 double ReferenceIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& context, const DampedVerletIntegrator& integrator) {
