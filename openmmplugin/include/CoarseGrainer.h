@@ -147,6 +147,18 @@ public:
     void setNormalityTolerance(double skewness, double excessKurtosis);
     /** Fit anyway when momenta fail the normality check (recorded in the notes). Frozen runs always stop. */
     void setAllowNonGaussian(bool allow);
+    /**
+     * Whether a replica that comes to rest in a micro-well during sampling (kinetic temperature below 1% of kT*
+     * for three relaxation times) is restarted with a thermal velocity at kT*, its quiet samples dropped (the
+     * default), or left there and sampled as it is. Captures happen near the frozen end of a scale window; a
+     * captured replica adds a spike to -kT log rho. Counts are in the diagnostics (sampling.frozenReplicas).
+     */
+    void setRestartFrozenReplicas(bool restart) {
+        restartFrozenReplicas = restart;
+    }
+    bool getRestartFrozenReplicas() const {
+        return restartFrozenReplicas;
+    }
     /** The fitter's settings (knot spacing, smoothing, minimum bin count, bootstrap). */
     PotentialFitter& getFitter() {
         return fitter;
@@ -221,6 +233,8 @@ public:
     /**
      * One run of the replicas with M = I and isotropic friction Gamma = gamma I, with no fit: the momentum
      * statistics a scale scan needs (ScaleScan). Uses the step size, replicas, steps and starts set here.
+     * Replicas that freeze in micro-wells are counted (ReplicaStatistics::getNumFrozenReplicas) but, unlike in
+     * run(), not restarted: freezing is what a scan measures.
      */
     ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma);
     /**
@@ -277,6 +291,8 @@ private:
     struct Run;
     struct Piece;
     Run stage1Run() const;
+    // sampleIsotropic, restarting frozen replicas or only counting them (the scan), with progress under `stage`.
+    ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage);
     Run samplingRun(const std::vector<double>& noise) const;
     void checkRunSettings(const std::string& method) const;
     void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
@@ -305,7 +321,7 @@ private:
     std::vector<double> positions, boxLower, boxUpper, gridLower, gridUpper;
     std::vector<int> gridBins;
     double maxSkewness, maxExcessKurtosis, frozenKurtosis;
-    bool allowNonGaussian;
+    bool allowNonGaussian, restartFrozenReplicas;
     PotentialFitter fitter;
     ProgressReporter* progress;
     int numThreads;

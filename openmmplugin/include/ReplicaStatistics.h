@@ -47,6 +47,11 @@ public:
     void storeMomentum(int group, const double* momentum);
     /** Record one position sample in the batch's histogram; positions outside the grid are counted apart. */
     void addPosition(int batch, const double* position);
+    /**
+     * Count replicas found frozen in micro-wells and the samples dropped because of them (see the coarse-graining
+     * driver: a replica at rest in a micro-well is not sampling the law).
+     */
+    void addFrozen(long long replicas, long long discardedSamples);
     /** Add another accumulator's sums to this one (same dimensions, groups, batches and grid). */
     void merge(const ReplicaStatistics& other);
 
@@ -92,6 +97,14 @@ public:
     long long getOutsideCount() const {
         return outside;
     }
+    /** Replicas found frozen (each time one froze, counting restarts). */
+    long long getNumFrozenReplicas() const {
+        return frozenReplicas;
+    }
+    /** Samples not recorded because their replica was frozen (or settling after a restart). */
+    long long getNumDiscardedSamples() const {
+        return discardedSamples;
+    }
     /** Raw state, for serialization. */
     const std::vector<long long>& getCounts() const {
         return counts;
@@ -124,7 +137,7 @@ private:
     std::vector<std::vector<double> > powerSums;      // [group][4 d]
     std::vector<std::vector<double> > storedMomenta;  // [group][d * samples]
     std::vector<std::vector<long long> > histograms;  // [batch][bins]
-    long long outside;
+    long long outside, frozenReplicas, discardedSamples;
 };
 
 } // namespace EffPot

@@ -21,6 +21,7 @@ struct OPENMM_EXPORT_EFFPOT ScaleScanPoint {
     std::vector<double> excessKurtosis;    ///< per component
     std::vector<double> dagostinoPValue;   ///< per component, on thinned samples
     bool frozen;                           ///< kT collapsed or momenta heavy-tailed (excess kurtosis > 1)
+    long long frozenReplicas;              ///< replicas that came to rest in micro-wells (a few near a window's frozen end)
     bool exploded;                         ///< positions or momenta became non-finite
     bool gaussian;                         ///< |skewness| and |excess kurtosis| within the tolerances
 };

@@ -2,6 +2,7 @@
 #include "DampedVerletIntegrator.h"
 #include "EnergyExpression.h"
 #include "internal/BlockMatrixAlgebra.h"
+#include "internal/FrozenReplicaWatch.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
 #include "ReplicaSystem.h"
@@ -31,6 +32,7 @@ struct CoarseGrainer::Run {
     vector<vector<double> > mass, friction; // per group, 3x3 (inert components included)
     vector<vector<double> > design;         // per group, d x d: A in p^T A p
     double relaxationRate;                  // slowest rate of M^-1 Gamma over the active components, 1/ps
+    bool restartFrozen = true;              // restart frozen replicas (FrozenReplicaWatch); the scan only counts them
 };
 
 /** A share of a run: the replica batches [firstBatch, endBatch) of the groups [firstGroup, endGroup). */
@@ -90,7 +92,7 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
         friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
         sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
-        allowNonGaussian(false), progress(NULL), numThreads(0), resolutionLimit(1.0), useCustomExternalForce(false) {
+        allowNonGaussian(false), restartFrozenReplicas(true), progress(NULL), numThreads(0), resolutionLimit(1.0), useCustomExternalForce(false) {
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
@@ -295,6 +297,7 @@ struct Worker {
     }
     vector<double> low, high;          // the range visited at the end of equilibration
     unique_ptr<ReplicaStatistics> statistics;
+    unique_ptr<FrozenReplicaWatch> watch; // indexed (g-firstGroup)*(endReplica-firstReplica)+(r-firstReplica)
     exception_ptr error;
 };
 
@@ -481,13 +484,45 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         grid = *givenGrid;
     else if (ownGrid)
         grid = samplingGrid(visited);
-    for (Worker& w : workers)
+    // Frozen replicas (FrozenReplicaWatch): kinetic temperature below 1% of kT* for three relaxation times; a
+    // restarted one settles for one relaxation time before it is sampled again.
+    int watchWindow = max(10, 3*relaxationSamples), settle = relaxationSamples;
+    for (Worker& w : workers) {
         w.statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
+        w.watch.reset(new FrozenReplicaWatch((w.endGroup-w.firstGroup)*(w.endReplica-w.firstReplica), 0.01*targetKT,
+                                             watchWindow, settle, run.restartFrozen));
+    }
+    auto record = [&](Worker& w, int g, int batch, const FrozenReplicaWatch::Sample& sample) {
+        w.statistics->addMomentum(g, batch, sample.p, run.design[g].data());
+        if (sample.store)
+            w.statistics->storeMomentum(g, sample.p);
+        if (histogram) {
+            w.statistics->addPosition(batch, sample.q);
+            w.statistics->addDriftMomentum(g, batch, sample.drift);
+        }
+    };
+    // A restarted replica gets a thermal velocity at kT* drawn from its own stream (seed, group, replica, sample), so
+    // that restarts do not depend on how replicas are split.
+    auto restartVelocity = [&](int g, int r, int s) {
+        seed_seq sequence{(unsigned) seed, (unsigned) g, (unsigned) r, (unsigned) s};
+        mt19937_64 stream(sequence);
+        normal_distribution<double> gaussian;
+        double z[3] = {gaussian(stream), gaussian(stream), gaussian(stream)};
+        vector<double> factor = BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT);
+        Vec3 velocity;
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < 3; j++)
+                velocity[i] += factor[3*i+j]*z[j];
+        return velocity;
+    };
     int samplesPerChunk = max(1, numSamples/50);
     for (int first = 0; first < numSamples; first += samplesPerChunk) {
         int last = min(numSamples, first+samplesPerChunk);
         runPhase([&](Worker& w) {
-            double p[3], q[3];
+            FrozenReplicaWatch::Sample sample;
+            vector<FrozenReplicaWatch::Sample> ready;
+            vector<pair<int, int> > restarts;
+            int count = w.endReplica-w.firstReplica;
             for (int s = first; s < last; s++) {
                 // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
                 // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a
@@ -501,38 +536,54 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                     w.integrator->step(1);
                     next = w.context->getState(State::Positions).getPositions();
                 }
+                restarts.clear();
                 for (int g = w.firstGroup; g < w.endGroup; g++) {
                     const Eigen::MatrixXd& m = activeMass[g];
-                    const double* design = run.design[g].data();
                     for (int r = w.firstReplica; r < w.endReplica; r++) {
                         int particle = w.particleOf(g, r), batch = (int) ((long long) r*numBatches/replicas);
+                        double temperature = 0;
                         for (int i = 0; i < d; i++) {
-                            p[i] = 0;
+                            sample.p[i] = 0;
                             for (int j = 0; j < d; j++)
-                                p[i] += m(i, j)*v[particle][j];
-                            q[i] = x[particle][i];
+                                sample.p[i] += m(i, j)*v[particle][j];
+                            sample.q[i] = x[particle][i];
+                            temperature += sample.p[i]*v[particle][i]/d;
                         }
-                        if (!isfinite(p[0]) || !isfinite(q[0]))
+                        if (!isfinite(sample.p[0]) || !isfinite(sample.q[0]))
                             throw OpenMMException("CoarseGrainer: the run exploded (positions or momenta are not finite): "
                                                   "the step size is too large for the coarse scale; reduce it");
-                        w.statistics->addMomentum(g, batch, p, design);
-                        if (s%thin == 0)
-                            w.statistics->storeMomentum(g, p);
+                        sample.store = (s%thin == 0);
                         if (histogram) {
-                            w.statistics->addPosition(batch, q);
                             Eigen::VectorXd drift(d);
                             for (int i = 0; i < d; i++)
                                 drift[i] = (next[particle][i]-x[particle][i])/stepSize;
                             Eigen::VectorXd pd = m*drift;
-                            w.statistics->addDriftMomentum(g, batch, pd.data());
+                            for (int i = 0; i < d; i++)
+                                sample.drift[i] = pd[i];
                         }
+                        ready.clear();
+                        int index = (g-w.firstGroup)*count+(r-w.firstReplica);
+                        if (w.watch->observe(index, temperature, sample, ready) && run.restartFrozen)
+                            restarts.push_back(make_pair(g, r));
+                        if (s == numSamples-1)
+                            w.watch->flush(index, ready);
+                        for (const FrozenReplicaWatch::Sample& recorded : ready)
+                            record(w, g, batch, recorded);
                     }
+                }
+                if (!restarts.empty()) {
+                    vector<Vec3> velocities = w.context->getState(State::Velocities).getVelocities();
+                    for (const pair<int, int>& restart : restarts)
+                        velocities[w.particleOf(restart.first, restart.second)] = restartVelocity(restart.first, restart.second, s);
+                    w.context->setVelocities(velocities);
                 }
             }
         });
         if (progress != NULL)
             progress->report(stage, (long long) last*sampleInterval, (long long) numSamples*sampleInterval);
     }
+    for (Worker& w : workers)
+        w.statistics->addFrozen(w.watch->getNumFrozen(), w.watch->getNumDiscarded());
     // Merge in a fixed order: sums are exact up to the order of additions.
     ReplicaStatistics result = *workers[0].statistics;
     for (size_t k = 1; k < workers.size(); k++)
@@ -541,6 +592,11 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
 }
 
 ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamma) {
+    // The scan measures freezing: frozen replicas are counted, not restarted.
+    return sampleIsotropic(platform, gamma, false, "scan");
+}
+
+ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamma, bool restartFrozen, const string& stage) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer.sampleIsotropic: set the step size first (setStepSize)");
     if (!(gamma > 0))
@@ -552,8 +608,9 @@ ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamm
     run.friction.push_back(embed(gamma*identity, gamma));
     run.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
     run.relaxationRate = gamma;
+    run.restartFrozen = restartFrozen;
     Piece all = {0, numBatches, 0, 1};
-    return sample(platform, run, numSteps, "scan", all, NULL, false, NULL);
+    return sample(platform, run, numSteps, stage, all, NULL, false, NULL);
 }
 
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
@@ -627,6 +684,7 @@ CoarseGrainer::Run CoarseGrainer::stage1Run() const {
         run.design.push_back(a);
     }
     run.relaxationRate = friction;
+    run.restartFrozen = restartFrozenReplicas;
     return run;
 }
 
@@ -640,6 +698,7 @@ CoarseGrainer::Run CoarseGrainer::samplingRun(const vector<double>& noise) const
         run.friction.push_back(embed(friction*m, friction*mass));
         run.design.push_back({1.0/mass});
         run.relaxationRate = friction;
+        run.restartFrozen = restartFrozenReplicas;
         return run;
     }
     // Stage 2: M = I, Gamma = D / (2 kT*): fluctuation-dissipation at kT*.
@@ -656,6 +715,7 @@ CoarseGrainer::Run CoarseGrainer::samplingRun(const vector<double>& noise) const
     Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
     run.design.push_back(vector<double>(identity.data(), identity.data()+d*d));
     run.relaxationRate = eigen.eigenvalues().minCoeff();
+    run.restartFrozen = restartFrozenReplicas;
     return run;
 }
 
@@ -861,6 +921,27 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         diagnostics.push_back(make_pair("kT.kinetic", trace/d));
         kT = driftKT(sampling, 1.0);
     }
+    // Replicas captured at rest in micro-wells were restarted and their quiet samples dropped (FrozenReplicaWatch).
+    // A few mean the step is near the frozen end of its window; when most samples go, the run froze.
+    long long frozenReplicas = sampling.getNumFrozenReplicas()+stage1.getNumFrozenReplicas();
+    double discarded = sampling.getNumDiscardedSamples(), recorded = sampling.getGroupCount(0);
+    diagnostics.push_back(make_pair("sampling.frozenReplicas", sampling.getNumFrozenReplicas()));
+    diagnostics.push_back(make_pair("sampling.discardedFraction", discarded/(discarded+recorded)));
+    if (d > 1)
+        diagnostics.push_back(make_pair("stage1.frozenReplicas", stage1.getNumFrozenReplicas()));
+    if (discarded > recorded)
+        throw OpenMMException("CoarseGrainer: the run froze: "+to_string(sampling.getNumFrozenReplicas())+" times a replica "
+                "came to rest in a micro-well, and more samples were dropped for it than kept: the step size is too small to "
+                "turn the small scales into noise. Increase the step size, or decrease the friction.");
+    string frozenWarning;
+    if (frozenReplicas > 0 && restartFrozenReplicas)
+        frozenWarning = to_string(frozenReplicas)+" times a replica came to rest in a micro-well (kinetic temperature "
+                "below 1% of kT* for three relaxation times); it was restarted with a thermal velocity and its quiet samples "
+                "were dropped. The step is near the frozen end of its window: a slightly larger step avoids this.";
+    else if (frozenReplicas > 0)
+        frozenWarning = to_string(frozenReplicas)+" replicas came to rest in micro-wells (kinetic temperature below 1% of "
+                "kT* for three relaxation times) and, with restarts off, were sampled there: each adds a spike to the learned "
+                "U. Turn restarts on (setRestartFrozenReplicas) or take a slightly larger step.";
     // A frozen run: the deterministic dynamics settled into micro-wells and the "noise" vanished.
     // (For a user's System the energy of one replica is not separable: only the kurtosis check applies.)
     double spread = (userSystem ? 0.0 : energySpread(energy, initialPositions(numReplicas), d));
@@ -911,6 +992,8 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         notes["normalityWarning"+to_string(i)] = problems[i];
     for (size_t i = 0; i < warnings.size(); i++)
         notes["stage1Note"+to_string(i)] = warnings[i];
+    if (!frozenWarning.empty())
+        notes["frozenReplicasWarning"] = frozenWarning;
     numbers["settings.dimensions"] = d;
     numbers["settings.stepSize"] = stepSize;
     numbers["settings.friction"] = friction;

@@ -41,7 +41,7 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double relaxationSteps = 1.0/(pilotGamma*stepSize);
     numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
     numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
-    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma);
+    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, true, "pilot");
     vector<pair<string, double> > diagnostics;
     vector<string> problems;
     checkNormality(pilot, 0, "pilot", diagnostics, problems); // a frozen pilot throws with advice

@@ -7,11 +7,13 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-ReplicaStatistics::ReplicaStatistics() : dimensions(0), numGroups(0), numBatches(0), maxStoredSamples(0), outside(0) {
+ReplicaStatistics::ReplicaStatistics() : dimensions(0), numGroups(0), numBatches(0), maxStoredSamples(0), outside(0),
+        frozenReplicas(0), discardedSamples(0) {
 }
 
 ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatches, const RegularGrid& grid, int maxStoredSamples) :
-        dimensions(dimensions), numGroups(numGroups), numBatches(numBatches), maxStoredSamples(maxStoredSamples), grid(grid), outside(0) {
+        dimensions(dimensions), numGroups(numGroups), numBatches(numBatches), maxStoredSamples(maxStoredSamples), grid(grid),
+        outside(0), frozenReplicas(0), discardedSamples(0) {
     if (dimensions < 1 || dimensions > 3)
         throw OpenMMException("ReplicaStatistics: dimensions must be 1, 2 or 3");
     if (numGroups < 1 || numBatches < 1)
@@ -86,6 +88,13 @@ void ReplicaStatistics::addPosition(int batch, const double* q) {
         histograms[batch][bin]++;
 }
 
+void ReplicaStatistics::addFrozen(long long replicas, long long discarded) {
+    if (replicas < 0 || discarded < 0)
+        throw OpenMMException("ReplicaStatistics.addFrozen: the counts must not be negative");
+    frozenReplicas += replicas;
+    discardedSamples += discarded;
+}
+
 void ReplicaStatistics::merge(const ReplicaStatistics& other) {
     if (other.dimensions != dimensions || other.numGroups != numGroups || other.numBatches != numBatches ||
             !(other.grid == grid) || other.maxStoredSamples != maxStoredSamples)
@@ -112,6 +121,8 @@ void ReplicaStatistics::merge(const ReplicaStatistics& other) {
         for (int i = 0; i < (int) histograms[b].size(); i++)
             histograms[b][i] += other.histograms[b][i];
     outside += other.outside;
+    frozenReplicas += other.frozenReplicas;
+    discardedSamples += other.discardedSamples;
 }
 
 long long ReplicaStatistics::getCount(int group, int batch) const {

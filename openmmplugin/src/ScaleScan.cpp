@@ -131,6 +131,7 @@ ScaleScanPoint& ScaleScan::pointToSet(int index) {
     point.kT = 0;
     point.exploded = false;
     point.frozen = point.gaussian = false;
+    point.frozenReplicas = 0;
     measured[index] = true;
     return point;
 }
@@ -148,6 +149,7 @@ void ScaleScan::setPointStatistics(int index, const ReplicaStatistics& statistic
             trace += sums[k*d+k];
     }
     point.kT = trace/(count*d);
+    point.frozenReplicas = statistics.getNumFrozenReplicas();
     NormalityTests::momentsFromPowerSums(statistics.getPowerSums(0), d, count, point.skewness, point.excessKurtosis);
     const vector<double>& stored = statistics.getStoredMomenta(0);
     point.dagostinoPValue.clear();

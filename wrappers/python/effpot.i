@@ -178,6 +178,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::addMomentum;
 %ignore EffPot::ReplicaStatistics::storeMomentum;
 %ignore EffPot::ReplicaStatistics::addPosition;
+%ignore EffPot::ReplicaStatistics::addFrozen;
 %ignore EffPot::CoarseGrainer::getFitter;
 %ignore EffPot::ScaleScan::getPoints;
 %ignore EffPot::ScaleScan::groupLevels;

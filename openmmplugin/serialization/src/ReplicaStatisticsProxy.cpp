@@ -14,12 +14,14 @@ ReplicaStatisticsProxy::ReplicaStatisticsProxy() : SerializationProxy("ReplicaSt
 
 void ReplicaStatisticsProxy::serialize(const void* object, SerializationNode& node) const {
     const ReplicaStatistics& s = *reinterpret_cast<const ReplicaStatistics*>(object);
-    node.setIntProperty("version", 1);
+    node.setIntProperty("version", 2);
     node.setIntProperty("dimensions", s.getDimensions());
     node.setIntProperty("groups", s.getNumGroups());
     node.setIntProperty("batches", s.getNumBatches());
     node.setIntProperty("maxStoredSamples", s.getMaxStoredSamples());
     node.setDoubleProperty("outside", (double) s.getOutsideCount());
+    node.setDoubleProperty("frozenReplicas", (double) s.getNumFrozenReplicas());
+    node.setDoubleProperty("discardedSamples", (double) s.getNumDiscardedSamples());
     writeList(node, "GridLower", s.getGrid().getLower());
     writeList(node, "GridUpper", s.getGrid().getUpper());
     writeList(node, "GridBins", s.getGrid().getBins());
@@ -41,7 +43,8 @@ void ReplicaStatisticsProxy::serialize(const void* object, SerializationNode& no
 }
 
 void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
-    if (node.getIntProperty("version") != 1)
+    int version = node.getIntProperty("version");
+    if (version != 1 && version != 2)
         throw OpenMMException("ReplicaStatistics: unsupported version "+to_string(node.getIntProperty("version")));
     vector<double> lower = readList<double>(node, "GridLower");
     RegularGrid grid;
@@ -64,5 +67,8 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
     s->setRawState(readList<long long>(node, "Counts"), readList<double>(node, "QuadraticSums"), readList<double>(node, "SecondMoments"),
                    powerSums, stored, histograms, (long long) node.getDoubleProperty("outside"),
                    readList<long long>(node, "DriftCounts"), readList<double>(node, "DriftSecondMoments"));
+    // Version 1 predates the frozen-replica watch: nothing was dropped then.
+    if (version >= 2)
+        s->addFrozen((long long) node.getDoubleProperty("frozenReplicas"), (long long) node.getDoubleProperty("discardedSamples"));
     return s.release();
 }

@@ -164,6 +164,10 @@ class CoarseGrainer:
     def setAllowNonGaussian(self, allow):
         self._impl.setAllowNonGaussian(bool(allow))
 
+    def setRestartFrozenReplicas(self, restart):
+        """Restart replicas that come to rest in a micro-well (the default), or leave them there (True/False)."""
+        self._impl.setRestartFrozenReplicas(bool(restart))
+
     def setKnotSpacing(self, bins):
         """Spline knot spacing in histogram bins, or "auto" (the default): chosen per fit among 3, 4 and 6 bins by
         the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""

@@ -52,6 +52,8 @@ SCHEMA = {
         "grid_lower": ("floats", None, "lower corner of the histogram box in nm (default: the sampled range)"),
         "grid_upper": ("floats", None, "upper corner of the histogram box in nm"),
         "allow_non_gaussian": ("bool", None, "fit even if the momenta are not Gaussian (default false)"),
+        "restart_frozen_replicas": ("bool", None, "restart replicas that come to rest in a micro-well, dropping their "
+                                    "quiet samples (default true)"),
     },
     "compare": {
         "replicas": ("int", _positive, "equilibrium replicas per model (default 2000)"),

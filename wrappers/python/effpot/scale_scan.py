@@ -53,7 +53,7 @@ class ScaleScan:
 
     def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
         """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,
-        excessKurtosis, dagostinoPValue, frozen, exploded, gaussian) in increasing step size, levels a list of
+        excessKurtosis, dagostinoPValue, frozen, frozenReplicas, exploded, gaussian) in increasing step size, levels a list of
         dicts (smallest, largest, recommended, numPoints).
 
         executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task.
@@ -72,7 +72,8 @@ class ScaleScan:
             p = self._impl.getPoint(i)
             points.append(dict(stepSize=p.stepSize, friction=p.friction, kT=p.kT, skewness=list(p.skewness),
                                excessKurtosis=list(p.excessKurtosis), dagostinoPValue=list(p.dagostinoPValue),
-                               frozen=p.frozen, exploded=p.exploded, gaussian=p.gaussian))
+                               frozen=p.frozen, frozenReplicas=p.frozenReplicas, exploded=p.exploded,
+                               gaussian=p.gaussian))
         levels = []
         for i in range(self._impl.getNumLevels()):
             level = self._impl.getLevel(i)

@@ -20,7 +20,7 @@ def coarse_grainer(config):
                "steps": cg.setNumSteps, "stage2_steps": cg.setNumStage2Steps,
                "equilibration_steps": cg.setNumEquilibrationSteps, "sample_interval": cg.setSampleInterval,
                "batches": cg.setNumBatches, "grid_bins": cg.setGridBins,
-               "allow_non_gaussian": cg.setAllowNonGaussian}
+               "allow_non_gaussian": cg.setAllowNonGaussian, "restart_frozen_replicas": cg.setRestartFrozenReplicas}
     for key, setter in setters.items():
         if key in learn:
             setter(learn[key])
