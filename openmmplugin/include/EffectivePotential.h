@@ -65,8 +65,10 @@ public:
     /** U at every node, in kJ/mol. */
     std::vector<double> getNodeValues() const;
     /**
-     * The values createForce tabulates: U at every node, except that nodes outside the sampled support are raised
-     * to at least the highest value over the support (the fit only extrapolates there, and may bend down).
+     * The values createForce tabulates: U at every node, except that a node outside the sampled support is raised
+     * to at least min over supported nodes s of U_s + slope |x - x_s| (distances along node steps), with the slope
+     * the steepest gradient of U over the support, kept between kT per 5% of the box and kT per node spacing: the
+     * fit only extrapolates there, and may bend down or level off.
      */
     std::vector<double> getTableValues() const;
     /** Standard error of U at every node (kJ/mol); empty if none was estimated. */

@@ -42,6 +42,16 @@ public:
     double getSmoothing() const {
         return smoothing;
     }
+    /**
+     * Fit on the recorded histogram's bins merged `factor` at a time along every dimension (1: as recorded). 0 (the
+     * default) chooses the factor among those of 1 to 4 that divide every dimension's bin count, by the
+     * log-likelihood of held-out replica batches (5-fold cross-validation; scores in the diagnostics,
+     * fit.heldOutLogLikelihood.coarsening*). A fixed factor must divide every dimension's bin count.
+     */
+    void setGridCoarsening(int factor);
+    int getGridCoarsening() const {
+        return gridCoarsening;
+    }
     /** Bins with fewer samples are outside the support and not fitted (default 20). */
     void setMinBinCount(int count);
     int getMinBinCount() const {
@@ -73,8 +83,19 @@ private:
     PSplineFit fitCounts(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
                          std::vector<int>& numBasis, double& smoothing, double& spacing,
                          std::vector<std::pair<double, double> >* scores) const;
+    // The overdispersion of counts between replica batches (1 for Poisson counts).
+    static double countDispersion(const std::vector<std::vector<long long> >& batches);
+    // The grid with `factor` bins merged into one along every dimension, and a histogram summed onto it.
+    static RegularGrid coarsenGrid(const RegularGrid& grid, int factor);
+    static std::vector<long long> coarsenCounts(const RegularGrid& grid, const std::vector<long long>& counts, int factor);
+    // The coarsening factor with the largest held-out log-likelihood over folds of the replica batches; `heldOut`
+    // receives (factor, log-likelihood less the best's) for each factor tried, `smoothing`, `spacing` and
+    // `ubreScores` the knot and penalty choice on all batches at the chosen factor (unchanged when there was none).
+    int chooseCoarsening(const RegularGrid& grid, const std::vector<std::vector<long long> >& batches, double kT,
+                         std::vector<std::pair<int, double> >& heldOut, double& smoothing, double& spacing,
+                         std::vector<std::pair<double, double> >& ubreScores) const;
     double knotSpacing, smoothing, maxCurvature;
-    int minBinCount, numBootstrap, seed;
+    int minBinCount, numBootstrap, seed, gridCoarsening;
 };
 
 } // namespace EffPot

@@ -9,7 +9,15 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
-PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), maxCurvature(0), minBinCount(20), numBootstrap(20), seed(1) {
+PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), maxCurvature(0), minBinCount(20), numBootstrap(20), seed(1),
+        gridCoarsening(0) {
+}
+
+void PotentialFitter::setGridCoarsening(int factor) {
+    if (factor < 0)
+        throw OpenMMException("PotentialFitter.setGridCoarsening: the factor must be a positive number of recorded bins "
+                              "per fitted bin, or 0 to choose it by held-out likelihood");
+    gridCoarsening = factor;
 }
 
 void PotentialFitter::setKnotSpacing(double bins) {
@@ -89,6 +97,12 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
         for (int i = 0; i < d; i++)
             basis.push_back(max(4, (int) ceil(grid.getBins()[i]/candidateSpacing)+3));
         PSplineFit spline(grid.getLower(), grid.getUpper(), basis);
+        if (candidates.size() == 1 && spacings.size() == 1 && scores == NULL) {
+            // Nothing to choose (bootstrap resamples, cross-validation folds): one solve, no risk estimate.
+            spline.fit(points, values, weights, candidates[0]);
+            numBasis = basis;
+            return spline;
+        }
         double smoothingChosen = spline.fitAutomatic(points, values, weights, candidates)/scale;
         if (scores != NULL)
             scores->push_back(make_pair(candidateSpacing, spline.getScore()));
@@ -104,42 +118,65 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
     return best;
 }
 
+double PotentialFitter::countDispersion(const vector<vector<long long> >& batches) {
+    // Overdispersion of the counts from the scatter between replica batches: for independent samples the
+    // variance of a batch's count equals its mean; correlated samples (several per relaxation time) inflate it.
+    int numBatches = batches.size();
+    if (numBatches < 3)
+        return 1.0;
+    int numBins = batches[0].size();
+    vector<double> ratios;
+    for (int i = 0; i < numBins; i++) {
+        double mean = 0;
+        for (int b = 0; b < numBatches; b++)
+            mean += batches[b][i];
+        mean /= numBatches;
+        if (mean < 20)
+            continue;
+        double sumSquares = 0;
+        for (int b = 0; b < numBatches; b++) {
+            double deviation = batches[b][i]-mean;
+            sumSquares += deviation*deviation;
+        }
+        ratios.push_back(sumSquares/(numBatches-1)/mean);
+    }
+    if (ratios.empty())
+        return 1.0;
+    nth_element(ratios.begin(), ratios.begin()+ratios.size()/2, ratios.end());
+    return max(1.0, ratios[ratios.size()/2]);
+}
+
 EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, double kT) const {
     if (!statistics.hasHistogram())
         throw OpenMMException("PotentialFitter.fit: the statistics hold no position histogram");
     if (!(kT > 0))
         throw OpenMMException("PotentialFitter.fit: kT must be positive");
-    const RegularGrid& grid = statistics.getGrid();
-    int d = grid.getDimensions(), numBins = grid.getNumBins(), numBatches = statistics.getNumBatches();
-    vector<long long> counts(numBins, 0);
+    const RegularGrid& recorded = statistics.getGrid();
+    int numBatches = statistics.getNumBatches();
+    vector<vector<long long> > recordedBatches;
     for (int b = 0; b < numBatches; b++)
-        for (int i = 0; i < numBins; i++)
-            counts[i] += statistics.getHistogram(b)[i];
-    // Overdispersion of the counts from the scatter between replica batches: for independent samples the
-    // variance of a batch's count equals its mean; correlated samples (several per relaxation time) inflate it.
-    double dispersion = 1.0;
-    if (numBatches >= 3) {
-        vector<double> ratios;
-        for (int i = 0; i < numBins; i++) {
-            double mean = (double) counts[i]/numBatches;
-            if (mean < 20)
-                continue;
-            double sumSquares = 0;
-            for (int b = 0; b < numBatches; b++) {
-                double deviation = statistics.getHistogram(b)[i]-mean;
-                sumSquares += deviation*deviation;
-            }
-            ratios.push_back(sumSquares/(numBatches-1)/mean);
-        }
-        if (!ratios.empty()) {
-            nth_element(ratios.begin(), ratios.begin()+ratios.size()/2, ratios.end());
-            dispersion = max(1.0, ratios[ratios.size()/2]);
-        }
-    }
+        recordedBatches.push_back(statistics.getHistogram(b));
+    // The fit's bins: the recorded ones merged `factor` at a time per dimension, the factor fixed or chosen by the
+    // held-out likelihood of replica batches (PotentialFitterGrid.cpp).
+    vector<pair<int, double> > heldOut;
     vector<int> numBasis;
     double chosenSmoothing = smoothing, chosenSpacing = knotSpacing;
     vector<pair<double, double> > scores;
-    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, chosenSpacing, &scores);
+    int factor = gridCoarsening;
+    if (factor == 0) // the cross-validation also makes the knot and penalty choice (and its scores) of the factor
+        factor = chooseCoarsening(recorded, recordedBatches, kT, heldOut, chosenSmoothing, chosenSpacing, scores);
+    RegularGrid grid = coarsenGrid(recorded, factor);
+    vector<vector<long long> > batches;
+    for (const vector<long long>& histogram : recordedBatches)
+        batches.push_back(coarsenCounts(recorded, histogram, factor));
+    int d = grid.getDimensions(), numBins = grid.getNumBins();
+    vector<long long> counts(numBins, 0);
+    for (int b = 0; b < numBatches; b++)
+        for (int i = 0; i < numBins; i++)
+            counts[i] += batches[b][i];
+    double dispersion = countDispersion(batches);
+    PSplineFit spline = fitCounts(grid, counts, kT, dispersion, numBasis, chosenSmoothing, chosenSpacing,
+                                  (scores.empty() ? &scores : NULL));
     // Nodes at the bin edges: the table spans the whole histogram box.
     vector<int> nodes;
     for (int i = 0; i < d; i++)
@@ -210,7 +247,7 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         for (int r = 0; r < numBootstrap; r++) {
             vector<long long> resampled(numBins, 0);
             for (int b = 0; b < numBatches; b++) {
-                const vector<long long>& histogram = statistics.getHistogram(pick(random));
+                const vector<long long>& histogram = batches[pick(random)];
                 for (int i = 0; i < numBins; i++)
                     resampled[i] += histogram[i];
             }
@@ -256,6 +293,12 @@ EffectivePotential PotentialFitter::fit(const ReplicaStatistics& statistics, dou
         inside += c;
     diagnostics["fit.samplesInBox"] = inside;
     diagnostics["fit.samplesOutsideBox"] = statistics.getOutsideCount();
+    diagnostics["fit.gridCoarsening"] = factor;
+    diagnostics["fit.gridCoarseningAutomatic"] = (gridCoarsening > 0 ? 0 : 1);
+    for (int i = 0; i < d; i++)
+        diagnostics["fit.gridBins"+to_string(i)] = grid.getBins()[i];
+    for (auto& score : heldOut) // the reason for the choice: held-out log-likelihood of each factor, less the best's
+        diagnostics["fit.heldOutLogLikelihood.coarsening"+to_string(score.first)] = score.second;
     diagnostics["fit.knotSpacingBins"] = chosenSpacing;
     diagnostics["fit.knotSpacingAutomatic"] = (knotSpacing > 0 ? 0 : 1);
     for (auto& score : scores) // the reason for the choice: the unbiased risk estimate of each spacing tried

@@ -260,6 +260,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
     void setFitSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
     void setFitMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
     void setFitNumBootstrap(int count) { $self->getFitter().setNumBootstrap(count); }
+    void setFitGridCoarsening(int factor) { $self->getFitter().setGridCoarsening(factor); }
     void setFitRandomSeed(int seed) { $self->getFitter().setRandomSeed(seed); }
 }
 

@@ -48,6 +48,7 @@ void CoarseGrainerProxy::serialize(const void* object, SerializationNode& node) 
     fitter.setIntProperty("minBinCount", c.fitter.getMinBinCount());
     fitter.setIntProperty("numBootstrap", c.fitter.getNumBootstrap());
     fitter.setIntProperty("seed", c.fitter.getRandomSeed());
+    fitter.setIntProperty("gridCoarsening", c.fitter.getGridCoarsening());
     if (c.userSystem) {
         SerializationNode& user = node.createChildNode("UserSystem");
         writeList(user, "ReplicaParticles", c.replicaParticles);
@@ -103,5 +104,6 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     c->fitter.setMinBinCount(fitter.getIntProperty("minBinCount"));
     c->fitter.setNumBootstrap(fitter.getIntProperty("numBootstrap"));
     c->fitter.setRandomSeed(fitter.getIntProperty("seed"));
+    c->fitter.setGridCoarsening(fitter.getIntProperty("gridCoarsening", 0)); // absent before it existed: automatic
     return c.release();
 }

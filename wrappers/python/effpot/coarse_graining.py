@@ -173,6 +173,12 @@ class CoarseGrainer:
         the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""
         self._impl.setFitKnotSpacing(0.0 if bins == "auto" else float(bins))
 
+    def setGridCoarsening(self, factor):
+        """Fit on the histogram's bins merged `factor` at a time per dimension, or "auto" (the default): the factor
+        among 1-4 (those dividing the bin counts) with the largest log-likelihood of held-out replica batches
+        (diagnostics["fit.heldOutLogLikelihood.coarsening*"], the choice in fit.gridCoarsening)."""
+        self._impl.setFitGridCoarsening(0 if factor == "auto" else int(factor))
+
     def setSmoothing(self, smoothing):
         """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk
         estimate; a negative value restores that)."""
