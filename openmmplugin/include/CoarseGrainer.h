@@ -249,15 +249,13 @@ public:
     /**
      * Pick the friction by a pilot run (choosePilotFriction) and keep it, with the pilot's diagnostics for the next
      * fit(): what run() does when the friction is automatic, for runs split into pieces (the pieces need a fixed
-     * friction). setAutomaticFriction() undoes it.
+     * friction). When no starting positions or box were given (and the replicas are not a user's System), the
+     * replicas then start where the pilot's ended: spread over the region the dynamics visits at this step, and
+     * already relaxed for the pilot's run (diagnostics: settings.startsFromPilot). setAutomaticFriction() undoes both.
      *
      * @return the friction, in 1/ps
      */
-    double usePilotFriction(OpenMM::Platform& platform) {
-        double gamma = choosePilotFriction(platform);
-        friction = gamma;
-        return gamma;
-    }
+    double usePilotFriction(OpenMM::Platform& platform);
     /**
      * The sharpest learned potential a step may produce: the fit's penalty is raised until h^2 lambda_max / m of U
      * (largest Hessian eigenvalue within 3 kT of the minimum) is at most this (default 1). Sharper features of the
@@ -274,6 +272,17 @@ public:
     void setAutomaticFriction() {
         friction = 0;
         pilotDiagnostics.clear();
+        if (startsFromPilot)
+            positions.clear();
+        startsFromPilot = false;
+    }
+    /** Where the replicas of the last pilot run ended (R x d, row-major; empty for a user's System). */
+    const std::vector<double>& getPilotPositions() const {
+        return pilotPositions;
+    }
+    /** Whether the initial positions are the pilot's end positions (see usePilotFriction). */
+    bool getStartsFromPilot() const {
+        return startsFromPilot;
     }
     /** Whether run() will choose the friction by a pilot run. */
     bool isFrictionAutomatic() const {
@@ -292,15 +301,18 @@ private:
     struct Piece;
     Run stage1Run() const;
     // sampleIsotropic, restarting frozen replicas or only counting them (the scan), with progress under `stage`.
-    ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage);
+    ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage,
+                                      std::vector<double>* endPositions = NULL);
     Run samplingRun(const std::vector<double>& noise) const;
     void checkRunSettings(const std::string& method) const;
     void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
     // Run `piece` of `run`. With `range` given, only equilibrate and return the visited range in it; otherwise
     // sample, with the histogram on `grid` (NULL: no histogram) or, with `ownGrid`, on the grid of the range this
     // call's own replicas visit (run() over all batches).
+    // With `endPositions`, also return where the replicas of the first group ended (R x d; not for a user's System).
     ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, const std::string& stage, const Piece& piece,
-                             const RegularGrid* grid, bool ownGrid, std::vector<double>* range);
+                             const RegularGrid* grid, bool ownGrid, std::vector<double>* range,
+                             std::vector<double>* endPositions = NULL);
     // Record normality statistics of a group; a frozen run throws, a non-Gaussian one is added to `problems`.
     void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label,
                         std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
@@ -311,6 +323,8 @@ private:
     // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
     double predictedKineticKT(double noise, double gamma) const;
     std::vector<std::pair<std::string, double> > pilotDiagnostics; // of the last automatic friction choice
+    std::vector<double> pilotPositions;  // where the last pilot's replicas ended
+    bool startsFromPilot;                // the initial positions are the pilot's end positions (usePilotFriction)
     std::string energy;
     std::shared_ptr<OpenMM::System> userSystem;
     std::vector<int> replicaParticles;

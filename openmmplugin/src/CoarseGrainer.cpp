@@ -92,7 +92,7 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : energy(energy), dimensions(dimensions), stepSize(0),
         friction(0), mass(1), targetKT(1), numReplicas(200), numSteps(20000), numStage2Steps(0), numEquilibrationSteps(2000),
         sampleInterval(10), numBatches(10), seed(1), maxSkewness(0.1), maxExcessKurtosis(0.2), frozenKurtosis(1.0),
-        allowNonGaussian(false), restartFrozenReplicas(true), progress(NULL), numThreads(0), resolutionLimit(1.0), useCustomExternalForce(false) {
+        allowNonGaussian(false), restartFrozenReplicas(true), startsFromPilot(false), progress(NULL), numThreads(0), resolutionLimit(1.0), useCustomExternalForce(false) {
     ReplicaSystem::validateEnergy(energy, dimensions);
 }
 
@@ -337,7 +337,8 @@ int CoarseGrainer::getNumThreads() const {
 }
 
 ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int steps, const string& stage, const Piece& piece,
-                                        const RegularGrid* givenGrid, bool ownGrid, vector<double>* range) {
+                                        const RegularGrid* givenGrid, bool ownGrid, vector<double>* range,
+                                        vector<double>* endPositions) {
     int d = dimensions, groups = run.mass.size(), replicas = getNumReplicas();
     // Runs with a histogram (or that find its range) also record the visited range and the drift momenta.
     bool histogram = (givenGrid != NULL || ownGrid || range != NULL);
@@ -587,6 +588,15 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     }
     for (Worker& w : workers)
         w.statistics->addFrozen(w.watch->getNumFrozen(), w.watch->getNumDiscarded());
+    if (endPositions != NULL && !userSystem) {
+        endPositions->assign(replicas*d, 0.0);
+        for (Worker& w : workers) {
+            vector<Vec3> x = w.context->getState(State::Positions).getPositions();
+            for (int r = w.firstReplica; r < w.endReplica; r++)
+                for (int i = 0; i < d; i++)
+                    (*endPositions)[r*d+i] = x[w.particleOf(w.firstGroup, r)][i];
+        }
+    }
     // Merge in a fixed order: sums are exact up to the order of additions.
     ReplicaStatistics result = *workers[0].statistics;
     for (size_t k = 1; k < workers.size(); k++)
@@ -599,7 +609,8 @@ ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamm
     return sampleIsotropic(platform, gamma, false, "scan");
 }
 
-ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamma, bool restartFrozen, const string& stage) {
+ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamma, bool restartFrozen, const string& stage,
+                                                 vector<double>* endPositions) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer.sampleIsotropic: set the step size first (setStepSize)");
     if (!(gamma > 0))
@@ -613,7 +624,7 @@ ReplicaStatistics CoarseGrainer::sampleIsotropic(Platform& platform, double gamm
     run.relaxationRate = gamma;
     run.restartFrozen = restartFrozen;
     Piece all = {0, numBatches, 0, 1};
-    return sample(platform, run, numSteps, stage, all, NULL, false, NULL);
+    return sample(platform, run, numSteps, stage, all, NULL, false, NULL, endPositions);
 }
 
 void CoarseGrainer::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
@@ -842,18 +853,22 @@ ReplicaStatistics CoarseGrainer::runSampling(Platform& platform, const vector<do
 EffectivePotential CoarseGrainer::run(Platform& platform) {
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
-    // No friction set: a pilot run picks it (and is undone afterwards, so that a rerun pilots again).
+    // No friction set: a pilot run picks it, and may give the starting positions (usePilotFriction); both are undone
+    // afterwards, so that a rerun pilots again.
     struct AutomaticFriction {
-        double& friction;
+        CoarseGrainer& grainer;
         bool automatic;
         ~AutomaticFriction() {
-            if (automatic)
-                friction = 0;
+            if (automatic) {
+                vector<pair<string, double> > kept = grainer.pilotDiagnostics;
+                grainer.setAutomaticFriction();
+                grainer.pilotDiagnostics = kept; // they describe the last fit
+            }
         }
-    } automaticFriction{friction, friction == 0};
+    } automaticFriction{*this, friction == 0};
     pilotDiagnostics.clear();
     if (automaticFriction.automatic)
-        friction = choosePilotFriction(platform);
+        usePilotFriction(platform);
     checkRunSettings("CoarseGrainer.run");
     ReplicaStatistics first;
     vector<double> noise;
@@ -1015,6 +1030,7 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
     numbers["settings.sampleInterval"] = sampleInterval;
     numbers["settings.numBatches"] = numBatches;
     numbers["settings.randomSeed"] = seed;
+    numbers["settings.startsFromPilot"] = (startsFromPilot ? 1 : 0);
     numbers["samples"] = sampling.getGroupCount(0);
     numbers["samplingBias.phi"] = phi;
     this->stage1 = stage1;

@@ -41,7 +41,7 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double relaxationSteps = 1.0/(pilotGamma*stepSize);
     numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
     numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
-    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, true, "pilot");
+    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, true, "pilot", &pilotPositions);
     vector<pair<string, double> > diagnostics;
     vector<string> problems;
     checkNormality(pilot, 0, "pilot", diagnostics, problems); // a frozen pilot throws with advice
@@ -68,5 +68,20 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double gamma = sqrt(low*high);
     pilotDiagnostics = {{"pilot.friction", pilotGamma}, {"pilot.kT.kinetic", pilotKT}, {"pilot.noise", noise},
                         {"pilot.chosenFriction", gamma}, {"pilot.targetKT", targetKT}};
+    return gamma;
+}
+
+double CoarseGrainer::usePilotFriction(Platform& platform) {
+    bool givenStarts = !positions.empty() && !startsFromPilot;
+    if (startsFromPilot) { // a pilot chooses again from the given starts, not from an earlier pilot's ends
+        positions.clear();
+        startsFromPilot = false;
+    }
+    double gamma = choosePilotFriction(platform);
+    friction = gamma;
+    if (!givenStarts && boxLower.empty() && !userSystem && !pilotPositions.empty()) {
+        positions = pilotPositions;
+        startsFromPilot = true;
+    }
     return gamma;
 }

@@ -125,3 +125,37 @@ def test_grid_coarsening_must_divide_the_bins():
     cg = p1_small_step(7)
     with pytest.raises(Exception, match="grid coarsening of 7 must divide the 1200 histogram bins"):
         cg.run()
+
+
+def shifted_p1(**settings):
+    """P1 moved to x = 4, outside the default starting box [-1, 1]."""
+    cg = effpot.CoarseGrainer(problems.p1().replace("x^2/2", "(x-4)^2/2"), 1)
+    cg.setStepSize(0.3)
+    cg.setTargetKT(0.228)
+    cg.setNumReplicas(100)
+    cg.setNumSteps(10000)
+    for name, value in settings.items():
+        getattr(cg, name)(*value)
+    return cg
+
+
+def test_replicas_start_where_the_pilot_ended():
+    """With no starts given, the run starts from the pilot's end positions: spread over the well at x = 4 with the
+    pilot's temperature (about E[zeta^2]/4 = 0.25 kJ/mol, so an sd near 0.5), not over the default box [-1, 1].
+    Given starts (a box or positions) are kept, and run() leaves the settings as they were."""
+    cg = shifted_p1()
+    potential = cg.run()
+    assert potential.diagnostics["settings.startsFromPilot"] == 1
+    assert not cg.getStartsFromPilot() and cg.isFrictionAutomatic()
+    starts = np.array(cg.getPilotPositions())
+    assert starts.shape == (100,)
+    # 100 replicas: the mean is within 4 standard errors of 4, the sd within 30% of sqrt(0.25).
+    assert abs(starts.mean() - 4) < 4 * 0.5 / np.sqrt(100)
+    assert 0.35 < starts.std() < 0.65
+    # A rerun pilots again from the same seeded box and repeats the result exactly.
+    again = cg.run()
+    np.testing.assert_array_equal(again.evaluate(np.array([[3.5], [4.0], [4.5]])),
+                                  potential.evaluate(np.array([[3.5], [4.0], [4.5]])))
+    # Given starts are not replaced.
+    for given in (shifted_p1(setInitialBox=([3.0], [5.0])), shifted_p1(setInitialPositions=([4.0, 4.2],))):
+        assert given.run().diagnostics["settings.startsFromPilot"] == 0

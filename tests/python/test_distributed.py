@@ -92,8 +92,10 @@ def test_automatic_friction_is_piloted_before_the_pieces(tmp_path):
     potential = cg.run(checkpoint=tmp_path)
     assert potential.diagnostics["settings.frictionAutomatic"] == 1
     assert potential.diagnostics["settings.friction"] == reference.diagnostics["settings.friction"]
+    # No starts given: the pieces start where the pilot's replicas ended, as run() does.
+    assert potential.diagnostics["settings.startsFromPilot"] == reference.diagnostics["settings.startsFromPilot"] == 1
     assert potential.kT == reference.kT
-    assert cg.isFrictionAutomatic()  # undone afterwards, as run() does
+    assert cg.isFrictionAutomatic() and not cg.getStartsFromPilot()  # undone afterwards, as run() does
 
 
 def test_settings_travel_as_xml():

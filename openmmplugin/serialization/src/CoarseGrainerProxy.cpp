@@ -33,6 +33,7 @@ void CoarseGrainerProxy::serialize(const void* object, SerializationNode& node) 
     node.setDoubleProperty("maxExcessKurtosis", c.maxExcessKurtosis);
     node.setDoubleProperty("frozenKurtosis", c.frozenKurtosis);
     node.setBoolProperty("allowNonGaussian", c.allowNonGaussian);
+    node.setBoolProperty("startsFromPilot", c.startsFromPilot);
     node.setBoolProperty("restartFrozenReplicas", c.restartFrozenReplicas);
     node.setDoubleProperty("resolutionLimit", c.resolutionLimit);
     node.setBoolProperty("useCustomExternalForce", c.useCustomExternalForce);
@@ -89,6 +90,7 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     c->maxExcessKurtosis = node.getDoubleProperty("maxExcessKurtosis");
     c->frozenKurtosis = node.getDoubleProperty("frozenKurtosis");
     c->allowNonGaussian = node.getBoolProperty("allowNonGaussian");
+    c->startsFromPilot = node.getBoolProperty("startsFromPilot", false);
     c->restartFrozenReplicas = node.getBoolProperty("restartFrozenReplicas", true); // absent before it existed
     c->resolutionLimit = node.getDoubleProperty("resolutionLimit");
     c->useCustomExternalForce = node.getBoolProperty("useCustomExternalForce");
