@@ -272,9 +272,7 @@ public:
     void setAutomaticFriction() {
         friction = 0;
         pilotDiagnostics.clear();
-        if (startsFromPilot)
-            positions.clear();
-        startsFromPilot = false;
+        forgetPilotStarts();
     }
     /** Where the replicas of the last pilot run ended (R x d, row-major; empty for a user's System). */
     const std::vector<double>& getPilotPositions() const {
@@ -300,6 +298,8 @@ private:
     struct Run;
     struct Piece;
     Run stage1Run() const;
+    // Drop initial positions that came from a pilot (usePilotFriction); given ones stay.
+    void forgetPilotStarts();
     // sampleIsotropic, restarting frozen replicas or only counting them (the scan), with progress under `stage`.
     ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage,
                                       std::vector<double>* endPositions = NULL);

@@ -67,8 +67,9 @@ public:
     /**
      * The values createForce tabulates: U at every node, except that a node outside the sampled support is raised
      * to at least min over supported nodes s of U_s + slope |x - x_s| (distances along node steps), with the slope
-     * the steepest gradient of U over the support, kept between kT per 5% of the box and kT per node spacing: the
-     * fit only extrapolates there, and may bend down or level off.
+     * the steepest gradient of U over the support, raised to at least kT per 5% of the box, and then capped at kT
+     * per node spacing (the cap wins on grids of fewer than 20 nodes): the fit only extrapolates there, and may
+     * bend down or level off.
      */
     std::vector<double> getTableValues() const;
     /** Standard error of U at every node (kJ/mol); empty if none was estimated. */

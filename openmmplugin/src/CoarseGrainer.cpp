@@ -155,6 +155,13 @@ void CoarseGrainer::setNumReplicas(int count) {
     if (count < 2)
         throw OpenMMException("CoarseGrainer.setNumReplicas: at least 2 replicas are needed");
     numReplicas = count;
+    forgetPilotStarts(); // they were one per replica of the earlier count
+}
+
+void CoarseGrainer::forgetPilotStarts() {
+    if (startsFromPilot)
+        positions.clear();
+    startsFromPilot = false;
 }
 
 void CoarseGrainer::setNumSteps(int steps) {
@@ -194,6 +201,7 @@ void CoarseGrainer::setInitialPositions(const vector<double>& values) {
         if (!isfinite(x))
             throw OpenMMException("CoarseGrainer.setInitialPositions: positions must be finite");
     positions = values;
+    startsFromPilot = false; // given starts: never replaced, nor cleared by setAutomaticFriction
 }
 
 void CoarseGrainer::setInitialBox(const vector<double>& lower, const vector<double>& upper) {
@@ -205,6 +213,7 @@ void CoarseGrainer::setInitialBox(const vector<double>& lower, const vector<doub
         throw OpenMMException("CoarseGrainer.setInitialBox: lower and upper need d = "+to_string(dimensions)+" entries");
     boxLower = lower;
     boxUpper = upper;
+    forgetPilotStarts(); // a given box takes over from the pilot's starts
 }
 
 void CoarseGrainer::setGridBins(const vector<int>& bins) {
@@ -488,13 +497,14 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         grid = *givenGrid;
     else if (ownGrid)
         grid = samplingGrid(visited);
-    // Frozen replicas (FrozenReplicaWatch): kinetic temperature below 1% of kT* for three relaxation times; a
-    // restarted one settles for one relaxation time before it is sampled again.
-    int watchWindow = max(10, 3*relaxationSamples), settle = relaxationSamples;
+    // Frozen replicas (FrozenReplicaWatch): kinetic temperature below 1% of the replica's own (starting at kT*) for
+    // three relaxation times, but at least 30 samples; a restarted one settles for one relaxation time before it is
+    // sampled again. The temperature scale follows about ten relaxation times.
+    int watchWindow = max(30, 3*relaxationSamples), settle = relaxationSamples, memory = max(30, 10*relaxationSamples);
     for (Worker& w : workers) {
         w.statistics.reset(new ReplicaStatistics(d, groups, numBatches, grid, maxStored));
-        w.watch.reset(new FrozenReplicaWatch((w.endGroup-w.firstGroup)*(w.endReplica-w.firstReplica), 0.01*targetKT,
-                                             watchWindow, settle, run.restartFrozen));
+        w.watch.reset(new FrozenReplicaWatch((w.endGroup-w.firstGroup)*(w.endReplica-w.firstReplica), targetKT, 0.01,
+                                             watchWindow, settle, memory, run.restartFrozen));
     }
     auto record = [&](Worker& w, int g, int batch, const FrozenReplicaWatch::Sample& sample) {
         w.statistics->addMomentum(g, batch, sample.p, run.design[g].data());

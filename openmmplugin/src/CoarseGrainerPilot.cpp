@@ -41,7 +41,9 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double relaxationSteps = 1.0/(pilotGamma*stepSize);
     numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
     numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
-    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, true, "pilot", &pilotPositions);
+    // Frozen replicas are counted, not restarted: the watch's threshold starts from kT*, and the pilot runs at its
+    // own temperature (about E[zeta^2]/4), which may be far from it.
+    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, false, "pilot", &pilotPositions);
     vector<pair<string, double> > diagnostics;
     vector<string> problems;
     checkNormality(pilot, 0, "pilot", diagnostics, problems); // a frozen pilot throws with advice
@@ -72,11 +74,8 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
 }
 
 double CoarseGrainer::usePilotFriction(Platform& platform) {
-    bool givenStarts = !positions.empty() && !startsFromPilot;
-    if (startsFromPilot) { // a pilot chooses again from the given starts, not from an earlier pilot's ends
-        positions.clear();
-        startsFromPilot = false;
-    }
+    forgetPilotStarts(); // a pilot starts from the given starts (or box), not from an earlier pilot's ends
+    bool givenStarts = !positions.empty();
     double gamma = choosePilotFriction(platform);
     friction = gamma;
     if (!givenStarts && boxLower.empty() && !userSystem && !pilotPositions.empty()) {

@@ -59,14 +59,62 @@ int PotentialFitter::chooseCoarsening(const RegularGrid& grid, const vector<vect
     }
     if (folds < 2 || factors.size() < 2)
         return 1;
-    // The common region: recorded bins with enough samples over all batches.
     vector<long long> total(numBins, 0);
     for (const vector<long long>& histogram : batches)
         for (int i = 0; i < numBins; i++)
             total[i] += histogram[i];
+    const vector<int>& bins = grid.getBins();
+    // The coarse bin that holds each recorded bin, for each factor.
+    auto parentOf = [&](int i, int factor) {
+        int rest = i, parent = 0, stride = 1;
+        for (int k = 0; k < grid.getDimensions(); k++) {
+            parent += stride*((rest%bins[k])/factor);
+            rest /= bins[k];
+            stride *= bins[k]/factor;
+        }
+        return parent;
+    };
+    // A grid must fit where the samples are: its support (coarse bins with the minimum count) must hold 99% of
+    // them. A fine grid on few samples fails this, and its fit would leave the sparse edge to extrapolation (P4
+    // with 100 replicas on 96 x 96 bins: 0.15 kT off there). It must also have the 4^d supported bins a cubic
+    // spline needs. If no factor passes both, the one whose support holds the most samples is taken alone.
+    long long all = 0;
+    for (long long n : total)
+        all += n;
+    int needed = 1;
+    for (int k = 0; k < grid.getDimensions(); k++)
+        needed *= 4;
+    vector<int> allowed;
+    int mostCovering = -1;
+    double mostCovered = -1;
+    for (int factor : factors) {
+        vector<long long> coarse = coarsenCounts(grid, total, factor);
+        long long inside = 0;
+        int supportedBins = 0;
+        for (long long n : coarse)
+            if (n >= minBinCount) {
+                inside += n;
+                supportedBins++;
+            }
+        if (supportedBins < needed)
+            continue;
+        if (inside >= 0.99*all)
+            allowed.push_back(factor);
+        if (inside > mostCovered) {
+            mostCovered = inside;
+            mostCovering = factor;
+        }
+    }
+    if (allowed.empty())
+        return (mostCovering > 0 ? mostCovering : 1); // the fit at that factor makes the knot and penalty choice
+    factors = allowed;
+    if (factors.size() < 2)
+        return factors[0]; // one candidate: no cross-validation
+    // The scored region: the recorded bins inside the finest candidate's support (every candidate fits there).
+    vector<long long> finestTotal = coarsenCounts(grid, total, factors[0]);
     vector<int> region;
     for (int i = 0; i < numBins; i++)
-        if (total[i] >= minBinCount)
+        if (finestTotal[parentOf(i, factors[0])] >= minBinCount)
             region.push_back(i);
     // Each factor's knots and penalty are chosen once, on all batches, and reused for its folds: the choice is then
     // part of what is scored, and a fold costs one solve instead of a search.
@@ -86,6 +134,7 @@ int PotentialFitter::chooseCoarsening(const RegularGrid& grid, const vector<vect
             usable[c] = false;
         }
     }
+    vector<bool> fitsAll = usable; // a fit on all batches works at this factor
     double logVolume = log(grid.getBinVolume());
     vector<double> logLikelihood(factors.size(), 0.0);
     double center[3];
@@ -137,8 +186,18 @@ int PotentialFitter::chooseCoarsening(const RegularGrid& grid, const vector<vect
     for (size_t c = 0; c < factors.size(); c++)
         if (usable[c] && (best < 0 || logLikelihood[c] > logLikelihood[best]))
             best = c;
-    if (best < 0)
-        return 1; // no candidate fits without its held-out batches: the full fit at the recorded bins says why
+    if (best < 0) {
+        // No factor fits without its held-out batches: take the finest that fits all of them (the fit at the
+        // recorded bins says why when none does).
+        for (size_t c = 0; c < factors.size(); c++)
+            if (fitsAll[c]) {
+                smoothingChoice = chosenSmoothing[c];
+                spacingChoice = chosenSpacing[c];
+                ubreScores = ubre[c];
+                return factors[c];
+            }
+        return 1;
+    }
     for (size_t c = 0; c < factors.size(); c++)
         if (usable[c])
             scores.push_back(make_pair(factors[c], logLikelihood[c]-logLikelihood[best]));

@@ -1,7 +1,7 @@
 // FrozenReplicaWatch's rule on synthetic kinetic temperatures: a free replica's samples are all recorded in their
 // order (quiet stretches shorter than the window included); a replica quiet for a whole window is frozen once,
 // its quiet samples and the settling ones after the restart are dropped; the scan mode records everything and
-// counts each frozen replica once.
+// counts each frozen replica once; the threshold follows the replica's own temperature.
 #include "internal/FrozenReplicaWatch.h"
 #include <gtest/gtest.h>
 #include <vector>
@@ -11,8 +11,9 @@ using namespace std;
 
 namespace {
 
-const double Threshold = 0.01;
-const int Window = 5, Settle = 3;
+// A scale of 1 that never moves (memory far beyond any test) makes the threshold 0.01.
+const double Scale = 1.0, Fraction = 0.01;
+const int Window = 5, Settle = 3, Fixed = 1<<30;
 
 FrozenReplicaWatch::Sample numbered(int n) {
     FrozenReplicaWatch::Sample sample = {};
@@ -39,7 +40,7 @@ vector<int> feed(FrozenReplicaWatch& watch, const vector<double>& temperatures, 
 } // namespace
 
 TEST(FrozenReplicaWatch, FreeReplicaKeepsEverySampleInOrder) {
-    FrozenReplicaWatch watch(1, Threshold, Window, Settle, true);
+    FrozenReplicaWatch watch(1, Scale, Fraction, Window, Settle, Fixed, true);
     // Quiet stretches of up to Window-1 samples (turning points, a cold spell) are held, then recorded.
     vector<double> t = {1, 0.001, 0.002, 0.5, 0, 0, 0, 0, 2, 0.3, 0, 0};
     vector<int> frozenAt;
@@ -53,7 +54,7 @@ TEST(FrozenReplicaWatch, FreeReplicaKeepsEverySampleInOrder) {
 }
 
 TEST(FrozenReplicaWatch, FrozenReplicaIsDroppedAndSettles) {
-    FrozenReplicaWatch watch(1, Threshold, Window, Settle, true);
+    FrozenReplicaWatch watch(1, Scale, Fraction, Window, Settle, Fixed, true);
     // Samples 0-1 free; 2-6 quiet (a whole window: frozen at 6); 7-9 settling after the restart; 10-11 free.
     vector<double> t = {1, 1, 0.005, 0.001, 0, 0, 0, 0.8, 0.9, 1.1, 1, 1};
     vector<int> frozenAt;
@@ -65,7 +66,7 @@ TEST(FrozenReplicaWatch, FrozenReplicaIsDroppedAndSettles) {
 }
 
 TEST(FrozenReplicaWatch, ReplicasAreWatchedApart) {
-    FrozenReplicaWatch watch(2, Threshold, Window, Settle, true);
+    FrozenReplicaWatch watch(2, Scale, Fraction, Window, Settle, Fixed, true);
     vector<FrozenReplicaWatch::Sample> ready;
     int frozen = 0;
     for (int n = 0; n < Window; n++) {
@@ -79,7 +80,7 @@ TEST(FrozenReplicaWatch, ReplicasAreWatchedApart) {
 }
 
 TEST(FrozenReplicaWatch, ScanModeRecordsEverythingAndCountsOnce) {
-    FrozenReplicaWatch watch(1, Threshold, Window, Settle, false);
+    FrozenReplicaWatch watch(1, Scale, Fraction, Window, Settle, Fixed, false);
     vector<double> t(3*Window, 0.0);
     vector<int> frozenAt;
     vector<int> recorded = feed(watch, t, frozenAt);
@@ -90,9 +91,29 @@ TEST(FrozenReplicaWatch, ScanModeRecordsEverythingAndCountsOnce) {
 }
 
 TEST(FrozenReplicaWatch, QuietStretchAtTheEndIsRecorded) {
-    FrozenReplicaWatch watch(1, Threshold, Window, Settle, true);
+    FrozenReplicaWatch watch(1, Scale, Fraction, Window, Settle, Fixed, true);
     vector<double> t = {1, 0, 0, 0};
     vector<int> frozenAt;
     EXPECT_EQ(feed(watch, t, frozenAt), vector<int>({0, 1, 2, 3}));
     EXPECT_TRUE(frozenAt.empty());
+}
+
+TEST(FrozenReplicaWatch, ThresholdFollowsTheReplicasTemperature) {
+    // A replica sampled at 5% of the starting scale (Stage 1 with a given friction may run far from kT*): once
+    // the running scale has adapted, dips to 0.003 (below 1% of the starting scale, above 1% of its own) are not
+    // quiet; a stretch at rest still is.
+    FrozenReplicaWatch watch(1, Scale, Fraction, Window, Settle, 10, true);
+    vector<double> t(200, 0.05);
+    for (int n = 100; n < 200; n += 2)
+        t[n] = 0.003;
+    vector<int> frozenAt;
+    vector<int> recorded = feed(watch, t, frozenAt);
+    EXPECT_EQ(recorded.size(), t.size());
+    EXPECT_TRUE(frozenAt.empty());
+    t.assign(Window, 0.0);
+    vector<FrozenReplicaWatch::Sample> ready;
+    int frozen = 0;
+    for (int n = 0; n < Window; n++)
+        frozen += watch.observe(0, t[n], numbered(n), ready);
+    EXPECT_EQ(frozen, 1);
 }

@@ -159,3 +159,31 @@ def test_replicas_start_where_the_pilot_ended():
     # Given starts are not replaced.
     for given in (shifted_p1(setInitialBox=([3.0], [5.0])), shifted_p1(setInitialPositions=([4.0, 4.2],))):
         assert given.run().diagnostics["settings.startsFromPilot"] == 0
+
+
+def test_pilot_starts_give_way_to_given_settings():
+    """Starts from a pilot never override what the user sets afterwards: given positions stay (and survive a
+    return to automatic friction), a box drops the pilot's starts, and a new replica count makes the next run
+    pilot again for that count."""
+    import openmm as mm
+    platform = mm.Platform.getPlatformByName("Reference")
+    cg = shifted_p1()
+    cg._impl.usePilotFriction(platform)
+    assert cg.getStartsFromPilot()
+    cg.setInitialPositions([4.0, 4.2])
+    assert not cg.getStartsFromPilot()
+    cg.setFriction("auto")
+    assert cg.run().diagnostics["settings.startsFromPilot"] == 0  # the given positions were kept
+    cg = shifted_p1()
+    cg._impl.usePilotFriction(platform)
+    cg.setInitialBox([3.0], [5.0])
+    assert not cg.getStartsFromPilot()
+    cg.setFriction("auto")
+    assert cg.run().diagnostics["settings.startsFromPilot"] == 0
+    cg = shifted_p1()
+    cg._impl.usePilotFriction(platform)
+    cg.setNumReplicas(50)  # the 100 pilot starts no longer fit
+    assert not cg.getStartsFromPilot()
+    cg.setFriction("auto")
+    assert cg.run().diagnostics["settings.startsFromPilot"] == 1
+    assert len(cg.getPilotPositions()) == 50

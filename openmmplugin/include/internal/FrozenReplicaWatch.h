@@ -15,10 +15,12 @@ namespace EffPot {
  * spike in -kT log rho) and zero kinetic energy to the temperature. Near the frozen end of a window (P2 at
  * h = 0.025) a few replicas in 200 are captured per 4e4 steps and the learned U is off by up to 0.1 kT there.
  *
- * Rule: a replica whose kinetic temperature (p^T M^-1 p / d) stays below `threshold` for `window` consecutive
- * samples is frozen. A free replica's energy changes by about kT within a relaxation time 1/gamma, so staying
- * below 1% of kT for three relaxation times does not happen to it in any run of practical length; a captured one
- * stays at rest. The samples of a quiet stretch are held back until it ends: if the replica moves again they are
+ * Rule: a replica whose kinetic temperature (p^T M^-1 p / d) stays below `fraction` of its own temperature scale
+ * for `window` consecutive samples is frozen. The scale starts at the caller's guess (kT*) and follows the
+ * replica's temperature (a running mean over `memory` samples, not updated by quiet ones), so the rule holds where
+ * the sampled temperature is far from kT* (Stage 1 with a friction given). A free replica's energy changes by about
+ * kT within a relaxation time 1/gamma, so staying below 1% of kT for three relaxation times does not happen to it in
+ * any run of practical length; a captured one stays at rest. The samples of a quiet stretch are held back until it ends: if the replica moves again they are
  * recorded (nothing is lost or reordered for a free replica's statistics), if it is found frozen they are dropped.
  *
  * With `restart`, the caller gives a frozen replica a fresh thermal velocity, and its next `settle` samples are
@@ -34,8 +36,11 @@ public:
         double p[3], q[3], drift[3];
         bool store; // keep p for the normality tests
     };
-    FrozenReplicaWatch(int numReplicas, double threshold, int window, int settle, bool restart) :
-            threshold(threshold), window(window), settle(settle), restart(restart), replicas(numReplicas), frozen(0), discarded(0) {
+    FrozenReplicaWatch(int numReplicas, double initialScale, double fraction, int window, int settle, int memory, bool restart) :
+            fraction(fraction), window(window), settle(settle), memory(memory), restart(restart), replicas(numReplicas),
+            frozen(0), discarded(0) {
+        for (Replica& replica : replicas)
+            replica.scale = initialScale;
     }
     /**
      * One sample of replica r with kinetic temperature `temperature`. Samples to record now are appended to
@@ -43,11 +48,14 @@ public:
      */
     bool observe(int r, double temperature, const Sample& sample, std::vector<Sample>& record) {
         Replica& replica = replicas[r];
+        bool quiet = (temperature < fraction*replica.scale);
+        if (!quiet)
+            replica.scale += (temperature-replica.scale)/memory;
         if (!restart) {
             record.push_back(sample);
             if (replica.counted)
                 return false;
-            replica.quiet = (temperature < threshold ? replica.quiet+1 : 0);
+            replica.quiet = (quiet ? replica.quiet+1 : 0);
             replica.counted = (replica.quiet >= window);
             frozen += replica.counted;
             return replica.counted;
@@ -57,7 +65,7 @@ public:
             discarded++;
             return false;
         }
-        if (temperature >= threshold) {
+        if (!quiet) {
             flush(r, record);
             record.push_back(sample);
             return false;
@@ -86,11 +94,12 @@ public:
 private:
     struct Replica {
         std::vector<Sample> held;
+        double scale = 0;
         int quiet = 0, settling = 0;
         bool counted = false;
     };
-    double threshold;
-    int window, settle;
+    double fraction;
+    int window, settle, memory;
     bool restart;
     std::vector<Replica> replicas;
     long long frozen, discarded;

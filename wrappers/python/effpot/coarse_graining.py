@@ -136,7 +136,8 @@ class CoarseGrainer:
         self._impl.setInitialBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
 
     def setGridBins(self, bins):
-        """Histogram bins: one number, or one per dimension."""
+        """Histogram bins as recorded: one number, or one per dimension. The fit merges 1-4 of them per dimension,
+        chosen by held-out likelihood (setGridCoarsening fixes the factor; 1 fits on these bins)."""
         self._impl.setGridBins(_per_dimension(bins, self.dimensions, "bins", int))
 
     def setGridBox(self, lower, upper):
