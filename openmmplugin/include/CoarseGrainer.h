@@ -148,8 +148,8 @@ public:
     /** Fit anyway when momenta fail the normality check (recorded in the notes). Frozen runs always stop. */
     void setAllowNonGaussian(bool allow);
     /**
-     * Whether a replica that comes to rest in a micro-well during sampling (kinetic temperature below 1% of kT*
-     * for three relaxation times) is restarted with a thermal velocity at kT*, its quiet samples dropped (the
+     * Whether a replica that comes to rest in a micro-well during sampling (kinetic temperature below 1% of its
+     * own running mean, which starts at kT*, for three relaxation times) is restarted with a thermal velocity at kT*, its quiet samples dropped (the
      * default), or left there and sampled as it is. Captures happen near the frozen end of a scale window; a
      * captured replica adds a spike to -kT log rho. Counts are in the diagnostics (sampling.frozenReplicas).
      */

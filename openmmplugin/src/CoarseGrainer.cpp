@@ -970,11 +970,11 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
     string frozenWarning;
     if (frozenReplicas > 0 && restartFrozenReplicas)
         frozenWarning = to_string(frozenReplicas)+" times a replica came to rest in a micro-well (kinetic temperature "
-                "below 1% of kT* for three relaxation times); it was restarted with a thermal velocity and its quiet samples "
+                "below 1% of its own for three relaxation times); it was restarted with a thermal velocity and its quiet samples "
                 "were dropped. The step is near the frozen end of its window: a slightly larger step avoids this.";
     else if (frozenReplicas > 0)
         frozenWarning = to_string(frozenReplicas)+" replicas came to rest in micro-wells (kinetic temperature below 1% of "
-                "kT* for three relaxation times) and, with restarts off, were sampled there: each adds a spike to the learned "
+                "their own for three relaxation times) and, with restarts off, were sampled there: each adds a spike to the learned "
                 "U. Turn restarts on (setRestartFrozenReplicas) or take a slightly larger step.";
     // A frozen run: the deterministic dynamics settled into micro-wells and the "noise" vanished.
     // (For a user's System the energy of one replica is not separable: only the kurtosis check applies.)
