@@ -367,16 +367,23 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     // would follow one trajectory and count as one.
     mt19937_64 random(seed);
     normal_distribution<double> normal;
+    // A velocity at kT* for group g from three standard normals (inert components stay at rest).
+    vector<vector<double> > thermalFactor;
+    for (int g = 0; g < groups; g++)
+        thermalFactor.push_back(BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT));
+    auto thermalVelocity = [&](int g, const double* z) {
+        Vec3 velocity;
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < 3; j++)
+                velocity[i] += thermalFactor[g][3*i+j]*z[j];
+        return velocity;
+    };
     vector<Vec3> startVelocity(groups*replicas);
-    for (int g = 0; g < groups; g++) {
-        vector<double> factor = BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT);
+    for (int g = 0; g < groups; g++)
         for (int r = 0; r < replicas; r++) {
             double z[3] = {normal(random), normal(random), normal(random)};
-            for (int i = 0; i < d; i++)
-                for (int j = 0; j < 3; j++)
-                    startVelocity[g*replicas+r][i] += factor[3*i+j]*z[j]; // inert components stay at rest
+            startVelocity[g*replicas+r] = thermalVelocity(g, z);
         }
-    }
     // Our replica Systems split the piece's replicas over Contexts run on parallel threads (replicas are
     // independent, so the trajectories are the same however they are split); a user's System holds its replicas
     // once, so each group runs in a Context of its own, one after the other, stepping every replica and recording
@@ -522,12 +529,7 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         mt19937_64 stream(sequence);
         normal_distribution<double> gaussian;
         double z[3] = {gaussian(stream), gaussian(stream), gaussian(stream)};
-        vector<double> factor = BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT);
-        Vec3 velocity;
-        for (int i = 0; i < d; i++)
-            for (int j = 0; j < 3; j++)
-                velocity[i] += factor[3*i+j]*z[j];
-        return velocity;
+        return thermalVelocity(g, z);
     };
     int samplesPerChunk = max(1, numSamples/50);
     for (int first = 0; first < numSamples; first += samplesPerChunk) {

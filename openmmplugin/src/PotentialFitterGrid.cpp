@@ -9,6 +9,21 @@ using namespace EffPot;
 using OpenMM::OpenMMException;
 using namespace std;
 
+namespace {
+
+// The bin of the grid coarsened by `factor` that holds bin i of the grid with `bins` per dimension (x fastest).
+int coarseBin(const vector<int>& bins, int i, int factor) {
+    int coarse = 0, stride = 1;
+    for (int n : bins) {
+        coarse += stride*((i%n)/factor);
+        i /= n;
+        stride *= n/factor;
+    }
+    return coarse;
+}
+
+} // namespace
+
 RegularGrid PotentialFitter::coarsenGrid(const RegularGrid& grid, int factor) {
     vector<int> bins;
     for (int n : grid.getBins()) {
@@ -21,20 +36,9 @@ RegularGrid PotentialFitter::coarsenGrid(const RegularGrid& grid, int factor) {
 }
 
 vector<long long> PotentialFitter::coarsenCounts(const RegularGrid& grid, const vector<long long>& counts, int factor) {
-    RegularGrid coarse = coarsenGrid(grid, factor);
-    const vector<int>& bins = grid.getBins();
-    const vector<int>& coarseBins = coarse.getBins();
-    int d = grid.getDimensions();
-    vector<long long> result(coarse.getNumBins(), 0);
-    for (int i = 0; i < (int) counts.size(); i++) {
-        int rest = i, target = 0, stride = 1;
-        for (int k = 0; k < d; k++) {
-            target += stride*((rest%bins[k])/factor);
-            rest /= bins[k];
-            stride *= coarseBins[k];
-        }
-        result[target] += counts[i];
-    }
+    vector<long long> result(coarsenGrid(grid, factor).getNumBins(), 0);
+    for (int i = 0; i < (int) counts.size(); i++)
+        result[coarseBin(grid.getBins(), i, factor)] += counts[i];
     return result;
 }
 
@@ -64,16 +68,6 @@ int PotentialFitter::chooseCoarsening(const RegularGrid& grid, const vector<vect
         for (int i = 0; i < numBins; i++)
             total[i] += histogram[i];
     const vector<int>& bins = grid.getBins();
-    // The coarse bin that holds each recorded bin, for each factor.
-    auto parentOf = [&](int i, int factor) {
-        int rest = i, parent = 0, stride = 1;
-        for (int k = 0; k < grid.getDimensions(); k++) {
-            parent += stride*((rest%bins[k])/factor);
-            rest /= bins[k];
-            stride *= bins[k]/factor;
-        }
-        return parent;
-    };
     // A grid must fit where the samples are: its support (coarse bins with the minimum count) must hold 99% of
     // them. A fine grid on few samples fails this, and its fit would leave the sparse edge to extrapolation (P4
     // with 100 replicas on 96 x 96 bins: 0.15 kT off there). It must also have the 4^d supported bins a cubic
@@ -114,7 +108,7 @@ int PotentialFitter::chooseCoarsening(const RegularGrid& grid, const vector<vect
     vector<long long> finestTotal = coarsenCounts(grid, total, factors[0]);
     vector<int> region;
     for (int i = 0; i < numBins; i++)
-        if (finestTotal[parentOf(i, factors[0])] >= minBinCount)
+        if (finestTotal[coarseBin(bins, i, factors[0])] >= minBinCount)
             region.push_back(i);
     // Each factor's knots and penalty are chosen once, on all batches, and reused for its folds: the choice is then
     // part of what is scored, and a fold costs one solve instead of a search.

@@ -55,6 +55,8 @@ protected:
 private:
     void updateFusedStepper(const DampedVerletIntegrator& integrator);
     void updateMatrices(const DampedVerletIntegrator& integrator);
+    // The integration groups, with their forces computed first unless they are still valid.
+    int validForces(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool forcesAreValid);
     // `steps` steps of the fused replica stepper (fused must be set).
     void stepFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int steps);
     // After `steps` steps: the noise counter, time and step count move on; the forces are those at the new positions.

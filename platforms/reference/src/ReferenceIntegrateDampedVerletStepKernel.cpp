@@ -61,9 +61,7 @@ void ReferenceIntegrateDampedVerletStepKernel::execute(ContextImpl& context, con
         stepFused(context, integrator, forcesAreValid, 1);
         return;
     }
-    int groups = integrator.getIntegrationForceGroups();
-    if (!forcesAreValid)
-        context.calcForcesAndEnergy(true, false, groups);
+    int groups = validForces(context, integrator, forcesAreValid);
     vector<Vec3>& x = *data.positions;
     vector<Vec3>& v = *data.velocities;
     vector<Vec3>& f = *data.forces;
@@ -92,9 +90,7 @@ int ReferenceIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context,
 
 void ReferenceIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, const DampedVerletIntegrator& integrator,
         bool& forcesAreValid, int steps) {
-    int groups = integrator.getIntegrationForceGroups();
-    if (!forcesAreValid)
-        context.calcForcesAndEnergy(true, false, groups);
+    int groups = validForces(context, integrator, forcesAreValid);
     vector<Vec3>& x = *data.positions;
     vector<Vec3>& v = *data.velocities;
     vector<Vec3>& f = *data.forces;
@@ -104,6 +100,14 @@ void ReferenceIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, c
     // f now holds the forces of the integration groups at the new positions, as calcForcesAndEnergy leaves them.
     context.getLastForceGroups() = groups;
     advance(context, forcesAreValid, steps);
+}
+
+int ReferenceIntegrateDampedVerletStepKernel::validForces(ContextImpl& context, const DampedVerletIntegrator& integrator,
+        bool forcesAreValid) {
+    int groups = integrator.getIntegrationForceGroups();
+    if (!forcesAreValid)
+        context.calcForcesAndEnergy(true, false, groups);
+    return groups;
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::advance(ContextImpl& context, bool& forcesAreValid, int steps) {
