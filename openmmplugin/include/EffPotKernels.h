@@ -3,6 +3,7 @@
 
 #include "DampedVerletIntegrator.h"
 #include "ReplicaExpressionForce.h"
+#include "ReplicaSplineForce.h"
 #include "openmm/KernelImpl.h"
 #include "openmm/System.h"
 #include <iosfwd>
@@ -74,6 +75,28 @@ public:
     virtual void initialize(const OpenMM::System& system, const ReplicaExpressionForce& force) = 0;
     /**
      * Add the forces to the context's forces and return the energy (kJ/mol; 0 if includeEnergy is false).
+     */
+    virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
+};
+
+/**
+ * Computes the forces and energy of a ReplicaSplineForce.
+ */
+class OPENMM_EXPORT_EFFPOT CalcReplicaSplineForceKernel : public OpenMM::KernelImpl {
+public:
+    static std::string Name() {
+        return "EffPotCalcReplicaSplineForce";
+    }
+    CalcReplicaSplineForceKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    }
+    virtual ~CalcReplicaSplineForceKernel();
+    /**
+     * @param system   the System this kernel is part of
+     * @param force    the ReplicaSplineForce this kernel evaluates
+     */
+    virtual void initialize(const OpenMM::System& system, const ReplicaSplineForce& force) = 0;
+    /**
+     * @return the potential energy of the force (kJ/mol) if includeEnergy, else 0
      */
     virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
 };

@@ -13,6 +13,8 @@ class Force;
 
 namespace EffPot {
 
+class ReplicaSplineForce;
+
 /**
  * A learned effective potential U(q) = -kT log rho(q) + C in 1 to 3 coordinates (SPEC.md section 6), with what it
  * was learned with: the temperature kT of the sampled law, the effective-noise covariance D and its standard error,
@@ -124,6 +126,13 @@ public:
      * box width outside. The caller owns the returned force.
      */
     OpenMM::Force* createForce(const std::vector<int>& particles) const;
+    /**
+     * Create the fast form of createForce's force: a ReplicaSplineForce with the same table, box and wall, acting on
+     * each of the given particles. It gives the same energies and forces (to round-off) and lets
+     * DampedVerletIntegrator fuse force and step; it needs effpot's plugin wherever it runs, where createForce's
+     * force is plain OpenMM. The caller owns the returned force.
+     */
+    ReplicaSplineForce* createReplicaForce(const std::vector<int>& particles) const;
     /** The stiffness of the confining wall along a dimension, kJ/mol/nm^2. */
     double getWallStiffness(int dimension) const;
 private:

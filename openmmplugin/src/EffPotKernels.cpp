@@ -7,3 +7,6 @@ IntegrateDampedVerletStepKernel::~IntegrateDampedVerletStepKernel() {
 
 CalcReplicaExpressionForceKernel::~CalcReplicaExpressionForceKernel() {
 }
+
+CalcReplicaSplineForceKernel::~CalcReplicaSplineForceKernel() {
+}

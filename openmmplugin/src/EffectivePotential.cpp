@@ -1,4 +1,5 @@
 #include "EffectivePotential.h"
+#include "ReplicaSplineForce.h"
 #include "internal/ConfiningFloor.h"
 #include "openmm/CustomCompoundBondForce.h"
 #include "openmm/OpenMMException.h"
@@ -153,6 +154,20 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     force->setName("EffectivePotential");
     for (int p : particles)
         force->addBond({p}, {});
+    return force;
+}
+
+ReplicaSplineForce* EffectivePotential::createReplicaForce(const vector<int>& particles) const {
+    for (int p : particles)
+        if (p < 0)
+            throw OpenMMException("EffectivePotential.createReplicaForce: particle indices must be non-negative");
+    vector<double> wall;
+    for (int i = 0; i < getDimensions(); i++)
+        wall.push_back(getWallStiffness(i));
+    ReplicaSplineForce* force = new ReplicaSplineForce(nodes, lower, upper, getTableValues(), wall);
+    force->setName("EffectivePotential");
+    for (int p : particles)
+        force->addParticle(p);
     return force;
 }
 

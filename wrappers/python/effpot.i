@@ -23,6 +23,7 @@ namespace std {
 %{
 #include "DampedVerletIntegrator.h"
 #include "ReplicaExpressionForce.h"
+#include "ReplicaSplineForce.h"
 #include "CoarseGrainer.h"
 #include "EffectivePotential.h"
 #include "NoiseCovarianceDesigns.h"
@@ -146,6 +147,54 @@ EffPot::ReplicaExpressionForce* _deserializeReplicaExpressionForce(const std::st
 }
 %}
 
+/* ReplicaSplineForce: a tabulated potential for independent replicas (System.addForce takes it over). */
+namespace EffPot {
+
+class ReplicaSplineForce : public OpenMM::Force {
+public:
+    ReplicaSplineForce(const std::vector<int>& nodes, const std::vector<double>& lower, const std::vector<double>& upper,
+                       const std::vector<double>& values, const std::vector<double>& wallStiffness);
+    int getDimensions() const;
+    const std::vector<int>& getNodes() const;
+    const std::vector<double>& getLower() const;
+    const std::vector<double>& getUpper() const;
+    const std::vector<double>& getValues() const;
+    const std::vector<double>& getWallStiffness() const;
+    void setTable(const std::vector<int>& nodes, const std::vector<double>& lower, const std::vector<double>& upper,
+                  const std::vector<double>& values, const std::vector<double>& wallStiffness);
+    int getNumParticles() const;
+    int addParticle(int particle);
+    int getParticle(int index) const;
+    void setParticle(int index, int particle);
+    bool usesPeriodicBoundaryConditions() const;
+};
+
+}
+
+%extend EffPot::ReplicaSplineForce {
+    /** Add many particles at once; returns the index of the first entry. */
+    int addParticles(const std::vector<int>& particles) {
+        int first = $self->getNumParticles();
+        for (int p : particles)
+            $self->addParticle(p);
+        return first;
+    }
+}
+
+%newobject _deserializeReplicaSplineForce;
+%inline %{
+EffPot::ReplicaSplineForce* _deserializeReplicaSplineForce(const std::string& xml) {
+    std::stringstream stream(xml);
+    OpenMM::Force* force = OpenMM::XmlSerializer::deserialize<OpenMM::Force>(stream);
+    EffPot::ReplicaSplineForce* result = dynamic_cast<EffPot::ReplicaSplineForce*>(force);
+    if (result == NULL) {
+        delete force;
+        throw OpenMM::OpenMMException("ReplicaSplineForce.deserialize: the XML holds another kind of Force");
+    }
+    return result;
+}
+%}
+
 /* XmlSerializer.deserialize in OpenMM's module returns a plain Integrator proxy, which cannot be downcast to a
    class it does not know; this returns the integrator with its own type. */
 %newobject _deserializeDampedVerletIntegrator;
@@ -173,6 +222,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::EffectivePotential::getNodePosition;
 %ignore EffPot::EnsembleRecorder::getTrajectoryStatistics;  /* a reference: trajectoryStatistics() returns a copy */
 %ignore EffPot::EffectivePotential::createForce;
+%newobject EffPot::EffectivePotential::createReplicaForce;
 %ignore EffPot::EffectivePotential::getDiagnostics();
 %ignore EffPot::EffectivePotential::getNotes();
 %ignore EffPot::ReplicaStatistics::addMomentum;

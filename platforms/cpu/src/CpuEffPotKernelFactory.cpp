@@ -1,4 +1,5 @@
 #include "CpuCalcReplicaExpressionForceKernel.h"
+#include "CpuCalcReplicaSplineForceKernel.h"
 #include "CpuIntegrateDampedVerletStepKernel.h"
 #include "openmm/KernelFactory.h"
 #include "openmm/OpenMMException.h"
@@ -22,6 +23,8 @@ public:
             return new CpuIntegrateDampedVerletStepKernel(name, platform, data, CpuPlatform::getPlatformData(context).threads);
         if (name == CalcReplicaExpressionForceKernel::Name())
             return new CpuCalcReplicaExpressionForceKernel(name, platform, data, CpuPlatform::getPlatformData(context).threads);
+        if (name == CalcReplicaSplineForceKernel::Name())
+            return new CpuCalcReplicaSplineForceKernel(name, platform, data, CpuPlatform::getPlatformData(context).threads);
         throw OpenMMException("CpuEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
     }
 };
@@ -40,6 +43,7 @@ static void registerFactories() {
             CpuEffPotKernelFactory* factory = new CpuEffPotKernelFactory();
             platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), factory);
             platform.registerKernelFactory(CalcReplicaExpressionForceKernel::Name(), factory);
+            platform.registerKernelFactory(CalcReplicaSplineForceKernel::Name(), factory);
         }
     }
 }

@@ -2,9 +2,10 @@
 #define EFFPOT_FUSED_REPLICA_STEPPER_H_
 
 #include "PhiloxNormal.h"
-#include "TapeEvaluator.h"
+#include "ReplicaLaneForce.h"
 #include "internal/DampedVerletMatrices.h"
 #include "internal/ExpressionTape.h"
+#include "internal/SplineTable.h"
 #include "openmm/System.h"
 #include "openmm/Vec3.h"
 #include <cstdint>
@@ -21,7 +22,7 @@ namespace EffPot {
 /**
  * A whole DampedVerlet step (O-B-A, force, B-O) fused with the force evaluation, for the replica case: every
  * particle is a one-particle block (3 x 3 matrices) and the only force in the integration groups is one
- * ReplicaExpressionForce acting once on every particle. Each particle's force depends on its own position only, so
+ * ReplicaExpressionForce or ReplicaSplineForce acting once on every particle. Each particle's force depends on its own position only, so
  * a block of TapeEvaluator::BlockSize particles can be kicked, drifted, evaluated and kicked again while it sits in
  * registers and L1, instead of three passes over all particles with a force evaluation (and, on the CPU platform,
  * its per-evaluation set-up of thread force buffers) in between. One pass also means one thread-pool round trip per
@@ -39,6 +40,8 @@ public:
      */
     static FusedReplicaStepper* create(const OpenMM::System& system, const DampedVerletMatrices& matrices,
                                        int integrationGroups, uint32_t seed, int numSlots);
+    /** Whether a Force is one the stepper can fuse (ReplicaExpressionForce or ReplicaSplineForce). */
+    static bool isReplicaForce(const OpenMM::Force& force);
     int getNumBlocks() const {
         return numBlocks;
     }
@@ -51,10 +54,10 @@ public:
      */
     void stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps);
 private:
-    FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::string& energy, const std::vector<std::string>& globals,
-                        const std::vector<int>& particles, uint32_t seed, int numSlots);
+    FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::vector<int>& particles, uint32_t seed, int numSlots);
     const DampedVerletMatrices& m;
-    ExpressionTape tape;
+    std::unique_ptr<ExpressionTape> tape;   ///< the expression of a ReplicaExpressionForce, or null
+    std::unique_ptr<SplineTable> table;     ///< the table of a ReplicaSplineForce, or null
     PhiloxNormal random;
     std::vector<std::string> globalNames;
     std::vector<double> globalValues;
@@ -62,7 +65,7 @@ private:
     std::vector<int> particleSet;       ///< the parameter set of each of them
     std::vector<int> blockSet;          ///< the parameter set shared by a whole block, or -1 if they differ
     std::vector<bool> blockContiguous;  ///< whether a block's particles are consecutive indices
-    std::vector<std::unique_ptr<TapeEvaluator> > evaluators; ///< one per slot
+    std::vector<std::unique_ptr<ReplicaLaneForce> > evaluators; ///< one per slot
     int numBlocks;
 };
 

@@ -68,7 +68,7 @@ private:
     std::unique_ptr<FusedReplicaStepper> fused;
     int fusedGroups;     // the integration groups `fused` was made for
     bool fusedChecked;   // whether `fused` was made for the current matrices
-    bool batchable;      // whether fused steps may be batched: every Force of the System is a ReplicaExpressionForce
+    bool batchable;      // whether fused steps may be batched: every Force of the System is a replica force
     long long matricesVersion;
     uint32_t seed;
     uint64_t noiseCounter;

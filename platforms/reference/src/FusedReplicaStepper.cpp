@@ -1,5 +1,7 @@
 #include "FusedReplicaStepper.h"
 #include "ReplicaExpressionForce.h"
+#include "ReplicaSplineForce.h"
+#include "SplineLaneForce.h"
 #include "ReplicaLaneKernels.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
@@ -10,21 +12,37 @@ using namespace std;
 
 namespace {
 
-const int B = TapeEvaluator::BlockSize;
+const int B = ReplicaLaneForce::BlockSize;
+
+// The particles of either replica force.
+int numForceParticles(const Force* force) {
+    if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(force))
+        return expression->getNumParticles();
+    return dynamic_cast<const ReplicaSplineForce*>(force)->getNumParticles();
+}
+
+int forceParticle(const Force* force, int i) {
+    if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(force))
+        return expression->getParticle(i);
+    return dynamic_cast<const ReplicaSplineForce*>(force)->getParticle(i);
+}
 
 } // namespace
 
+bool FusedReplicaStepper::isReplicaForce(const Force& force) {
+    return dynamic_cast<const ReplicaExpressionForce*>(&force) != NULL || dynamic_cast<const ReplicaSplineForce*>(&force) != NULL;
+}
+
 FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const DampedVerletMatrices& m, int integrationGroups,
                                                  uint32_t seed, int numSlots) {
-    const ReplicaExpressionForce* found = NULL;
+    const Force* found = NULL;
     for (int i = 0; i < system.getNumForces(); i++) {
         const Force& force = system.getForce(i);
         if ((integrationGroups&(1<<force.getForceGroup())) == 0)
             continue;
-        const ReplicaExpressionForce* replicaForce = dynamic_cast<const ReplicaExpressionForce*>(&force);
-        if (replicaForce == NULL || found != NULL)
+        if (!isReplicaForce(force) || found != NULL)
             return NULL;
-        found = replicaForce;
+        found = &force;
     }
     if (found == NULL || !m.freeParticles.empty())
         return NULL;
@@ -32,7 +50,7 @@ FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const Dam
         if (system.isVirtualSite(i))
             return NULL;
     int numBlocks = m.blockParameterSet.size();
-    if (numBlocks == 0 || found->getNumParticles() != numBlocks)
+    if (numBlocks == 0 || numForceParticles(found) != numBlocks)
         return NULL;
     vector<int> setOf(system.getNumParticles(), -1);
     for (int b = 0; b < numBlocks; b++) {
@@ -44,22 +62,34 @@ FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const Dam
     vector<int> particles(numBlocks);
     vector<bool> seen(system.getNumParticles(), false);
     for (int i = 0; i < numBlocks; i++) {
-        int p = found->getParticle(i);
+        int p = forceParticle(found, i);
         if (p >= system.getNumParticles() || setOf[p] < 0 || seen[p])
             return NULL;
         seen[p] = true;
         particles[i] = p;
     }
-    vector<string> globals;
-    for (int i = 0; i < found->getNumGlobalParameters(); i++)
-        globals.push_back(found->getGlobalParameterName(i));
-    return new FusedReplicaStepper(m, found->getEnergyFunction(), globals, particles, seed, numSlots);
+    unique_ptr<FusedReplicaStepper> stepper(new FusedReplicaStepper(m, particles, seed, numSlots));
+    if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(found)) {
+        for (int i = 0; i < expression->getNumGlobalParameters(); i++)
+            stepper->globalNames.push_back(expression->getGlobalParameterName(i));
+        stepper->globalValues.resize(stepper->globalNames.size());
+        stepper->tape.reset(new ExpressionTape(expression->getEnergyFunction(), stepper->globalNames, ExpressionTape::ForcesOnly,
+                                               "ReplicaExpressionForce"));
+        for (int s = 0; s < numSlots; s++)
+            stepper->evaluators.emplace_back(new TapeLaneForce(*stepper->tape));
+    }
+    else {
+        const ReplicaSplineForce& spline = dynamic_cast<const ReplicaSplineForce&>(*found);
+        stepper->table.reset(new SplineTable(spline.getNodes(), spline.getLower(), spline.getUpper(), spline.getValues(),
+                                             spline.getWallStiffness(), "ReplicaSplineForce"));
+        for (int s = 0; s < numSlots; s++)
+            stepper->evaluators.emplace_back(new SplineLaneForce(*stepper->table));
+    }
+    return stepper.release();
 }
 
-FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, const string& energy, const vector<string>& globals,
-        const vector<int>& particles, uint32_t seed, int numSlots) : m(matrices),
-        tape(energy, globals, ExpressionTape::ForcesOnly, "ReplicaExpressionForce"), random(seed), globalNames(globals),
-        globalValues(globals.size()), particles(particles) {
+FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, const vector<int>& particles, uint32_t seed,
+        int numSlots) : m(matrices), random(seed), particles(particles) {
     int n = particles.size();
     numBlocks = (n+B-1)/B;
     vector<int> setOf(*max_element(m.blockParticles.begin(), m.blockParticles.end())+1, -1);
@@ -77,8 +107,6 @@ FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, c
             consecutive &= (particles[i] == particles[i-1]+1);
         blockContiguous.push_back(consecutive);
     }
-    for (int s = 0; s < numSlots; s++)
-        evaluators.emplace_back(new TapeEvaluator(tape));
 }
 
 void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
@@ -87,11 +115,11 @@ void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
 }
 
 void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps) {
-    TapeEvaluator& evaluator = *evaluators[slot];
+    ReplicaLaneForce& evaluator = *evaluators[slot];
     evaluator.setGlobals(globalValues);
-    double* X = evaluator.lanes(0);
-    double* Y = evaluator.lanes(1);
-    double* Z = evaluator.lanes(2);
+    double* X = evaluator.positions(0);
+    double* Y = evaluator.positions(1);
+    double* Z = evaluator.positions(2);
     alignas(64) double vx[B], vy[B], vz[B], fx[B], fy[B], fz[B];
     const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
     double* const vLanes[3] = {vx, vy, vz};
@@ -213,9 +241,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             }
 
             // The forces at the new positions.
-            evaluator.run();
-            const double* const dE[3] = {evaluator.lanes(tape.getDerivativeRegister(0)), evaluator.lanes(tape.getDerivativeRegister(1)),
-                                         evaluator.lanes(tape.getDerivativeRegister(2))};
+            evaluator.compute();
+            const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
 
             // B, O: half kick with the new forces, friction half step.
             if (uniform)

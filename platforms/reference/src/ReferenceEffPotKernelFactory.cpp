@@ -1,5 +1,6 @@
 #include "ReferenceEffPotKernelFactory.h"
 #include "ReferenceCalcReplicaExpressionForceKernel.h"
+#include "ReferenceCalcReplicaSplineForceKernel.h"
 #include "ReferenceIntegrateDampedVerletStepKernel.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
@@ -20,7 +21,8 @@ static void registerFactories() {
         Platform& platform = Platform::getPlatform(i);
         bool reference = (platform.getName() == "Reference");
         bool isCpu = (platform.getName() == "CPU");
-        for (const std::string& name : {IntegrateDampedVerletStepKernel::Name(), CalcReplicaExpressionForceKernel::Name()})
+        for (const std::string& name : {IntegrateDampedVerletStepKernel::Name(), CalcReplicaExpressionForceKernel::Name(),
+                                        CalcReplicaSplineForceKernel::Name()})
             if (reference || (isCpu && !platform.supportsKernels({name})))
                 platform.registerKernelFactory(name, new ReferenceEffPotKernelFactory());
     }
@@ -40,5 +42,7 @@ KernelImpl* ReferenceEffPotKernelFactory::createKernelImpl(std::string name, con
         return new ReferenceIntegrateDampedVerletStepKernel(name, platform, data);
     if (name == CalcReplicaExpressionForceKernel::Name())
         return new ReferenceCalcReplicaExpressionForceKernel(name, platform, data);
+    if (name == CalcReplicaSplineForceKernel::Name())
+        return new ReferenceCalcReplicaSplineForceKernel(name, platform, data);
     throw OpenMMException("ReferenceEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
 }

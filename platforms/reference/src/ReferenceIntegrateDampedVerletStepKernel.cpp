@@ -43,11 +43,11 @@ void ReferenceIntegrateDampedVerletStepKernel::updateFusedStepper(const DampedVe
     fused.reset(FusedReplicaStepper::create(*system, matrices, groups, seed, getNumSlots()));
     fusedGroups = groups;
     fusedChecked = true;
-    // ReplicaExpressionForce has no context state to update between steps; any other Force might (a barostat,
+    // The replica forces have no context state to update between steps; any other Force might (a barostat,
     // CMMotionRemover), even outside the integration groups.
     batchable = (fused != NULL);
     for (int i = 0; i < system->getNumForces(); i++)
-        batchable &= (dynamic_cast<const ReplicaExpressionForce*>(&system->getForce(i)) != NULL);
+        batchable &= FusedReplicaStepper::isReplicaForce(system->getForce(i));
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {
