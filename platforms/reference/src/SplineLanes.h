@@ -2,29 +2,133 @@
 #define EFFPOT_SPLINE_LANES_H_
 
 // The body of the SplineLaneForce lane loops, included by one translation unit per instruction set (like
-// ReplicaLanes.h): SplinePoint::evaluate on every lane, which the compiler vectorizes.
+// ReplicaLanes.h). SplinePoint's arithmetic in three passes, so that the compiler vectorizes two of them: the clamp,
+// wall and cell index of every lane; then each lane's cell coefficients copied into structure-of-arrays rows (the one
+// pass with lane-dependent addresses: plain loads, which beat AVX2 gathers on the processors we measured); then the
+// Horner evaluation of every lane at unit stride.
 
 #include "SplineLaneForce.h"
-#include "internal/SplinePoint.h"
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace EffPot {
 namespace SplineLanes {
 namespace {
 
+const int L = ReplicaLaneForce::BlockSize;
+
+#define EFFPOT_LANES _Pragma("omp simd") for (int i = 0; i < L; i++)
+
+/** Clamp, wall and cell of coordinate c of every lane: local coordinate in [0, 1], cell offset added to `cell`. */
+// Cell indices are kept as doubles (exact below 2^53) and truncated with trunc(): a double-to-int conversion in
+// the loop keeps the compiler from vectorizing it.
+inline void locate(const SplineTable::Layout& t, int c, const double* q, double* local, double* inside, double* wallEnergy,
+                   double* wallGradient, double* cell) {
+    const double low = t.low[c], high = t.high[c], origin = t.origin[c], inverse = t.inverseSpacing[c], wall = t.wall[c];
+    const double last = t.cells[c]-1, stride = t.stride[c];
+    EFFPOT_LANES {
+        double x = q[i];
+        bool aboveLow = (x >= low), belowHigh = (x < high);
+        double clamped = (aboveLow ? (belowHigh ? x : high) : low);
+        inside[i] = ((aboveLow & belowHigh) ? 1.0 : 0.0);
+        double s = (clamped-origin)*inverse;
+        double index = __builtin_trunc(s);
+        index = (index > last ? last : index);
+        local[i] = s-index;
+        cell[i] += index*stride;
+        double outside = x-clamped;
+        wallEnergy[i] += wall*outside*outside;
+        wallGradient[i] = 2*wall*outside;
+    }
+}
+
+#if defined(__AVX2__)
+/**
+ * rows[j][i] <- coefficient j of lane i's cell: four lanes at a time, each lane's coefficients read four at a time
+ * (contiguous) and transposed in registers; a quarter of the loads and stores of the scalar copy.
+ */
+inline void copyRows(const double* coefficients, const double* cell, int K, double* rows) {
+    for (int i = 0; i < L; i += 4) {
+        const double* p0 = coefficients+(long long) cell[i]*K;  // cell[i] is a whole number
+        const double* p1 = coefficients+(long long) cell[i+1]*K;
+        const double* p2 = coefficients+(long long) cell[i+2]*K;
+        const double* p3 = coefficients+(long long) cell[i+3]*K;
+        for (int j = 0; j < K; j += 4) {
+            __m256d a0 = _mm256_loadu_pd(p0+j), a1 = _mm256_loadu_pd(p1+j), a2 = _mm256_loadu_pd(p2+j), a3 = _mm256_loadu_pd(p3+j);
+            __m256d t0 = _mm256_unpacklo_pd(a0, a1), t1 = _mm256_unpackhi_pd(a0, a1);
+            __m256d t2 = _mm256_unpacklo_pd(a2, a3), t3 = _mm256_unpackhi_pd(a2, a3);
+            _mm256_store_pd(rows+(j+0)*L+i, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_store_pd(rows+(j+1)*L+i, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_store_pd(rows+(j+2)*L+i, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_store_pd(rows+(j+3)*L+i, _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+    }
+}
+#else
+/** rows[j][i] <- coefficient j of lane i's cell. */
+inline void copyRows(const double* coefficients, const double* cell, int K, double* rows) {
+    for (int i = 0; i < L; i++) {
+        const double* k = coefficients+(long long) cell[i]*K;  // cell[i] is a whole number
+        for (int j = 0; j < K; j++)
+            rows[j*L+i] = k[j];
+    }
+}
+#endif
+
 template <int D>
-void run(const SplineTable::Layout& layout, const double* coefficients, const double* const q[3], double* energy,
-         double* const gradient[3]) {
-    const int L = ReplicaLaneForce::BlockSize;
-    const double* x = q[0];
-    const double* y = q[1];
-    const double* z = q[2];
+void run(const SplineTable::Layout& t, const double* coefficients, const double* const q[3], double* energy, double* const gradient[3]) {
+    const int K = (D == 1 ? 4 : D == 2 ? 16 : 64);
+    alignas(64) double local[3][L], inside[3][L], wallGradient[3][L], wallEnergy[L];
+    alignas(64) double cell[L];
+    alignas(64) double rows[K][L];
+    for (int i = 0; i < L; i++) {
+        cell[i] = 0;
+        wallEnergy[i] = 0.0;
+    }
+    for (int c = 0; c < D; c++)
+        locate(t, c, q[c], local[c], inside[c], wallEnergy, wallGradient[c], cell);
+    copyRows(coefficients, cell, K, rows[0]);
+    const double* u = local[0];
+    const double* v = local[1];
+    const double* w = local[2];
     double* gx = gradient[0];
     double* gy = gradient[1];
     double* gz = gradient[2];
-    _Pragma("omp simd")
-    for (int i = 0; i < L; i++)
-        SplinePoint::evaluate<D>(layout, coefficients, x[i], y[i], z[i], energy[i], gx[i], gy[i], gz[i]);
+    const double ix = t.inverseSpacing[0], iy = t.inverseSpacing[1], iz = t.inverseSpacing[2];
+    EFFPOT_LANES {
+        // Horner in u for each (v, w) power, then in v, then in w, carrying the derivatives along (SplinePoint).
+        double e = 0, eu = 0, ev = 0, ew = 0;
+        for (int c = (D == 3 ? 3 : 0); c >= 0; c--) {
+            double p = 0, pu = 0, pv = 0;
+            for (int b = (D >= 2 ? 3 : 0); b >= 0; b--) {
+                const int r = 4*b+16*c;
+                double value = ((rows[r+3][i]*u[i]+rows[r+2][i])*u[i]+rows[r+1][i])*u[i]+rows[r][i];
+                double slope = (3*rows[r+3][i]*u[i]+2*rows[r+2][i])*u[i]+rows[r+1][i];
+                pv = (D >= 2 ? pv*v[i]+p : 0.0);
+                p = (D >= 2 ? p*v[i]+value : value);
+                pu = (D >= 2 ? pu*v[i]+slope : slope);
+            }
+            if (D == 3) {
+                ew = ew*w[i]+e;
+                e = e*w[i]+p;
+                eu = eu*w[i]+pu;
+                ev = ev*w[i]+pv;
+            }
+            else {
+                e = p;
+                eu = pu;
+                ev = pv;
+            }
+        }
+        energy[i] = e+wallEnergy[i];
+        gx[i] = eu*ix*inside[0][i]+wallGradient[0][i];
+        gy[i] = (D >= 2 ? ev*iy*inside[1][i]+wallGradient[1][i] : 0.0);
+        gz[i] = (D >= 3 ? ew*iz*inside[2][i]+wallGradient[2][i] : 0.0);
+    }
 }
+
+#undef EFFPOT_LANES
 
 } // namespace
 } // namespace SplineLanes
