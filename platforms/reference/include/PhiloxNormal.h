@@ -17,6 +17,13 @@ class PhiloxNormal {
 public:
     explicit PhiloxNormal(uint32_t seed) : key0(seed), key1(0x5eed5eedu) {
     }
+    /** The key words (for ReplicaLaneKernels::normals, which computes the same stream on SIMD lanes). */
+    uint32_t getKey0() const {
+        return key0;
+    }
+    uint32_t getKey1() const {
+        return key1;
+    }
     /**
      * Three independent standard normal deviates for one particle at one noise counter.
      */

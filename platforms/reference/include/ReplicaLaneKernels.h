@@ -2,6 +2,7 @@
 #define EFFPOT_REPLICA_LANE_KERNELS_H_
 
 #include "internal/windowsExportEffPot.h"
+#include <cstdint>
 
 namespace EffPot {
 
@@ -18,6 +19,14 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
     void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
     /** f <- -dE, then B, O: v <- D (v + K f). */
     void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    /** z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes. */
+    void (*normals)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* const z[3]);
+    /** O, B, A with noise N z: v <- (D v + K f) + N z, then x <- x + h v. */
+    void (*firstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
+                           const double* const f[3], const double* const z[3], double* const x[3]);
+    /** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
+    void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
+                            double* const v[3], double* const f[3], const double* const z[3]);
     /** The variant for this processor. */
     static const ReplicaLaneKernels& get();
 };

@@ -125,69 +125,41 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
     double* const vLanes[3] = {vx, vy, vz};
     double* const fLanes[3] = {fx, fy, fz};
     double* const xLanes[3] = {X, Y, Z};
+    alignas(64) double zx[B], zy[B], zz[B];
+    double* const zLanes[3] = {zx, zy, zz};
     const double h = m.stepSize;
     const int n = particles.size();
-    // Particles with noise (thermal mode) are stepped lane by lane (with their drift in the first half). Every
-    // particle always takes the same path whatever its neighbours in the block, so that its arithmetic, and so its
-    // trajectory, does not depend on how replicas are split into blocks, threads or Contexts.
-    auto noisyLanes = [&](int start, int count, bool firstHalf, uint64_t counter) {
-        for (int i = 0; i < count; i++) {
-            const DampedVerletMatrices::ParameterSet& set = m.parameterSets[particleSet[start+i]];
-            if (set.noise.empty())
-                continue;
-            double v3[3] = {vx[i], vy[i], vz[i]}, f3[3] = {fx[i], fy[i], fz[i]}, out[3];
-            const double* d = set.decay.data();
-            const double* k = set.halfKick.data();
-            double kf[3], w[3];
-            for (int r = 0; r < 3; r++)
-                kf[r] = k[3*r]*f3[0]+k[3*r+1]*f3[1]+k[3*r+2]*f3[2];
-            if (firstHalf)
-                for (int r = 0; r < 3; r++)
-                    out[r] = (d[3*r]*v3[0]+d[3*r+1]*v3[1]+d[3*r+2]*v3[2])+kf[r];
-            else {
-                for (int c = 0; c < 3; c++)
-                    w[c] = v3[c]+kf[c];
-                for (int r = 0; r < 3; r++)
-                    out[r] = d[3*r]*w[0]+d[3*r+1]*w[1]+d[3*r+2]*w[2];
-            }
-            double z[3];
-            random.normals3(particles[start+i], counter, z);
-            const double* b = set.noise.data();
-            for (int r = 0; r < 3; r++)
-                out[r] += b[3*r]*z[0]+b[3*r+1]*z[1]+b[3*r+2]*z[2];
-            vx[i] = out[0];
-            vy[i] = out[1];
-            vz[i] = out[2];
-            if (firstHalf) {
-                X[i] += vx[i]*h;
-                Y[i] += vy[i]*h;
-                Z[i] += vz[i]*h;
-            }
-        }
-    };
-    // Particles without noise in a block that mixes parameter sets: the lane kernel once per set, on copies, keeping
-    // the lanes of that set (the same arithmetic as a uniform block).
+    // A block that mixes parameter sets: the lane kernel once per set, on copies, keeping the lanes of that set. Every
+    // particle thus takes the same arithmetic (and the same lane-drawn noise) whatever its neighbours in the block, so
+    // that its trajectory does not depend on how replicas are split into blocks, threads or Contexts.
     alignas(64) double copyV[3][B], copyX[3][B], copyF[3][B];
     double* const copyVLanes[3] = {copyV[0], copyV[1], copyV[2]};
     double* const copyXLanes[3] = {copyX[0], copyX[1], copyX[2]};
     double* const copyFLanes[3] = {copyF[0], copyF[1], copyF[2]};
     double* const vOut[3] = {vx, vy, vz};
     double* const xOut[3] = {X, Y, Z};
-    auto quietLanes = [&](int start, int count, bool firstHalf, const double* const dE[3]) {
+    auto mixedLanes = [&](int start, int count, bool firstHalf, const double* const dE[3]) {
         int done[B], numDone = 0;
         for (int i = 0; i < count; i++) {
             int set = particleSet[start+i];
             const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-            if (!matrices.noise.empty() || find(done, done+numDone, set) != done+numDone)
+            if (find(done, done+numDone, set) != done+numDone)
                 continue;
             done[numDone++] = set;
+            bool noisy = !matrices.noise.empty();
             for (int c = 0; c < 3; c++)
                 copy(vOut[c], vOut[c]+B, copyV[c]);
             if (firstHalf) {
                 for (int c = 0; c < 3; c++)
                     copy(xOut[c], xOut[c]+B, copyX[c]);
-                lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
+                if (noisy)
+                    lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, copyVLanes, fLanes,
+                                         zLanes, copyXLanes);
+                else
+                    lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
             }
+            else if (noisy)
+                lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, copyVLanes, copyFLanes, zLanes);
             else
                 lanes.secondHalf(matrices.decay.data(), matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
             for (int j = i; j < count; j++)
@@ -228,16 +200,30 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         }
         int set = blockSet[block];
         bool uniform = (set >= 0 && m.parameterSets[set].noise.empty());
+        // Thermal blocks draw their noise on the lanes too (the same Philox stream as the unfused step).
+        bool uniformNoisy = (set >= 0 && !uniform);
+        bool anyNoisy = false;
+        for (int i = 0; i < count; i++)
+            anyNoisy |= !m.parameterSets[particleSet[start+i]].noise.empty();
+        alignas(64) uint32_t noiseIndex[B];
+        for (int i = 0; i < B; i++)
+            noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
         // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
         for (int step = 0; step < numSteps; step++) {
             uint64_t counter = noiseCounter+2*step;
 
             // O, B: friction half step and half kick with the current forces; A: drift.
-            if (uniform)
+            if (uniformNoisy) {
+                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, zLanes);
+                lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, vLanes, fLanes, zLanes, xLanes);
+            }
+            else if (uniform)
                 lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
             else {
-                quietLanes(start, count, true, NULL);
-                noisyLanes(start, count, true, counter);
+                if (anyNoisy)
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, zLanes);
+                mixedLanes(start, count, true, NULL);
             }
 
             // The forces at the new positions.
@@ -245,7 +231,12 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
 
             // B, O: half kick with the new forces, friction half step.
-            if (uniform)
+            if (uniformNoisy) {
+                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, zLanes);
+                lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, vLanes, fLanes, zLanes);
+            }
+            else if (uniform)
                 lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
             else {
                 for (int i = 0; i < B; i++) {
@@ -253,8 +244,9 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                     fy[i] = -dE[1][i];
                     fz[i] = -dE[2][i];
                 }
-                quietLanes(start, count, false, dE);
-                noisyLanes(start, count, false, counter+1);
+                if (anyNoisy)
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, zLanes);
+                mixedLanes(start, count, false, dE);
             }
         }
         if (contiguous) {

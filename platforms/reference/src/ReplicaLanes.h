@@ -6,6 +6,8 @@
 
 #include "ReplicaLaneKernels.h"
 #include "TapeEvaluator.h"
+#include <cmath>
+#include <cstdint>
 
 namespace EffPot {
 namespace ReplicaLanes {
@@ -82,6 +84,121 @@ inline void secondHalf(const double* d, const double* k, const double* const dE[
         vx[i] = d0*a+d1*b+d2*c;
         vy[i] = d3*a+d4*b+d5*c;
         vz[i] = d6*a+d7*b+d8*c;
+    }
+}
+
+/**
+ * The three standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane, with the
+ * transcendental functions of Math (libmvec's vector variants where available: within a few ulp of the scalar ones
+ * PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The integer
+ * rounds vectorize; the 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53).
+ */
+template <class Math>
+inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* const z[3]) {
+    alignas(64) double u1[2][L], u2[2][L], radius[2][L], angle[2][L], cosine[2][L], sine[L];
+    const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
+    const double scale = 1.0/9007199254740992.0;
+    for (int call = 0; call < 2; call++) {
+        double* first = u1[call];
+        double* second = u2[call];
+        EFFPOT_LANES {
+            uint32_t c0 = particle[i], c1 = lowCounter, c2 = highCounter, c3 = (uint32_t) call;
+            uint32_t k0 = key0, k1 = key1;
+            for (int round = 0; round < 10; round++) {
+                uint64_t p0 = (uint64_t) 0xD2511F53u*c0;
+                uint64_t p1 = (uint64_t) 0xCD9E8D57u*c2;
+                uint32_t n0 = (uint32_t) (p1>>32)^c1^k0;
+                uint32_t n1 = (uint32_t) p1;
+                uint32_t n2 = (uint32_t) (p0>>32)^c3^k1;
+                uint32_t n3 = (uint32_t) p0;
+                c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+                k0 += 0x9E3779B9u;
+                k1 += 0xBB67AE85u;
+            }
+            first[i] = ((double) c0*2097152.0+(double) (c1>>11)+1.0)*scale;
+            second[i] = ((double) c2*2097152.0+(double) (c3>>11))*scale;
+        }
+    }
+    for (int call = 0; call < 2; call++) {
+        Math::log(u1[call], radius[call]);
+        double* r = radius[call];
+        double* a = angle[call];
+        const double* second = u2[call];
+        EFFPOT_LANES {
+            r[i] = std::sqrt(-2.0*r[i]);
+            a[i] = 6.283185307179586*second[i];
+        }
+        Math::cos(angle[call], cosine[call]);
+    }
+    Math::sin(angle[0], sine);
+    double* z0 = z[0];
+    double* z1 = z[1];
+    double* z2 = z[2];
+    EFFPOT_LANES {
+        z0[i] = radius[0][i]*cosine[0][i];
+        z1[i] = radius[0][i]*sine[i];
+        z2[i] = radius[1][i]*cosine[1][i];
+    }
+}
+
+/** O, B, A with noise: v <- (D v + K f) + N z, then x <- x + h v (the order of the per-particle noisy path). */
+inline void firstHalfNoisy(const double* d, const double* k, const double* n, double h, double* const v[3], const double* const f[3],
+                           const double* const z[3], double* const x[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    const double* fx = f[0];
+    const double* fy = f[1];
+    const double* fz = f[2];
+    const double* za = z[0];
+    const double* zb = z[1];
+    const double* zc = z[2];
+    double* X = x[0];
+    double* Y = x[1];
+    double* Z = x[2];
+    EFFPOT_LANES {
+        double a = vx[i], b = vy[i], c = vz[i];
+        double ox = (d[0]*a+d[1]*b+d[2]*c)+(k[0]*fx[i]+k[1]*fy[i]+k[2]*fz[i]);
+        double oy = (d[3]*a+d[4]*b+d[5]*c)+(k[3]*fx[i]+k[4]*fy[i]+k[5]*fz[i]);
+        double oz = (d[6]*a+d[7]*b+d[8]*c)+(k[6]*fx[i]+k[7]*fy[i]+k[8]*fz[i]);
+        ox += n[0]*za[i]+n[1]*zb[i]+n[2]*zc[i];
+        oy += n[3]*za[i]+n[4]*zb[i]+n[5]*zc[i];
+        oz += n[6]*za[i]+n[7]*zb[i]+n[8]*zc[i];
+        vx[i] = ox;
+        vy[i] = oy;
+        vz[i] = oz;
+        X[i] += ox*h;
+        Y[i] += oy*h;
+        Z[i] += oz*h;
+    }
+}
+
+/** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
+inline void secondHalfNoisy(const double* d, const double* k, const double* n, const double* const dE[3], double* const v[3],
+                            double* const f[3], const double* const z[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    double* fx = f[0];
+    double* fy = f[1];
+    double* fz = f[2];
+    const double* ex = dE[0];
+    const double* ey = dE[1];
+    const double* ez = dE[2];
+    const double* za = z[0];
+    const double* zb = z[1];
+    const double* zc = z[2];
+    EFFPOT_LANES {
+        double gx = -ex[i], gy = -ey[i], gz = -ez[i];
+        fx[i] = gx;
+        fy[i] = gy;
+        fz[i] = gz;
+        double a = vx[i]+(k[0]*gx+k[1]*gy+k[2]*gz);
+        double b = vy[i]+(k[3]*gx+k[4]*gy+k[5]*gz);
+        double c = vz[i]+(k[6]*gx+k[7]*gy+k[8]*gz);
+        vx[i] = (d[0]*a+d[1]*b+d[2]*c)+(n[0]*za[i]+n[1]*zb[i]+n[2]*zc[i]);
+        vy[i] = (d[3]*a+d[4]*b+d[5]*c)+(n[3]*za[i]+n[4]*zb[i]+n[5]*zc[i]);
+        vz[i] = (d[6]*a+d[7]*b+d[8]*c)+(n[6]*za[i]+n[7]*zb[i]+n[8]*zc[i]);
     }
 }
 

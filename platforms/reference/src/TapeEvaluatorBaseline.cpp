@@ -36,7 +36,8 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
     TapeInstructions::run<Sse2Math>(instructions, count, registers);
 }
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
-    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf};
+    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
+                                               ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy};
     return kernels;
 }
 }
@@ -48,7 +49,9 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
     TapeInstructions::run<TapeInstructions::ScalarMath>(instructions, count, registers);
 }
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
-    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf};
+    static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
+                                               ReplicaLanes::normals<TapeInstructions::ScalarMath>, ReplicaLanes::firstHalfNoisy,
+                                               ReplicaLanes::secondHalfNoisy};
     return kernels;
 }
 }
