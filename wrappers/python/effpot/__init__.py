@@ -10,7 +10,7 @@ from ._plugins import load_plugins as _load_plugins
 _load_plugins()
 
 from .integrator import DampedVerletIntegrator  # noqa: E402
-from .replica_force import ReplicaExpressionForce  # noqa: E402
+from .replica_force import ReplicaExpressionForce, ReplicaSplineForce  # noqa: E402
 from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
 from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
 from .scale_scan import ScaleScan  # noqa: E402
@@ -20,6 +20,6 @@ from .executors import Task, local_executor, run_tasks  # noqa: E402
 from .checkpoint import Checkpoint  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
+__all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "ReplicaSplineForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
            "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
            "Checkpoint"]

@@ -137,7 +137,7 @@ def _compare_into(folder, config, potential, result, progress, config_text=None,
     for label, value, target, passed in checks(result, targets):
         verdict = "" if passed is None else ("pass" if passed else "FAIL")
         shown = "n/a" if value is None else f"{value:.4g}"
-        print(f"  {label}: {shown} (target {target}) {verdict}")
+        print(f"  {label}: {shown}" + (f" (target {target}) {verdict}" if target else ""))
     return result
 
 

@@ -10,7 +10,7 @@ from openmm import unit
 from . import effpot_swig as _swig
 from ._files import atomic_write_text
 from ._progress import CallbackProgress, TextProgress
-from ._units import strip
+from ._units import particle_list, strip
 
 _ENERGY = unit.kilojoule_per_mole
 
@@ -341,6 +341,16 @@ class EffectivePotential:
         """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
         indices = [int(p) for p in np.atleast_1d(particles)]
         return mm.XmlSerializer.deserialize(self._impl.createForceXml(indices))
+
+    def createReplicaForce(self, particles):
+        """The fast form of :meth:`createForce`: a ReplicaSplineForce with the same table, box and wall (the same
+        energies and forces to round-off), evaluated on SIMD lanes and fused into DampedVerletIntegrator's step.
+        It needs effpot wherever it runs; createForce's force is plain OpenMM."""
+        from .replica_force import ReplicaSplineForce
+        indices = particle_list(particles, "particles")
+        force = self._impl.createReplicaForce(indices)
+        force.__class__ = ReplicaSplineForce
+        return force
 
     def toXml(self):
         return self._impl.toXml()

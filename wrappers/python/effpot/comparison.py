@@ -13,13 +13,14 @@ All statistics stream through EnsembleRecorder (C++); no trajectory is stored ex
 import dataclasses
 import functools
 import math
+import time
 
 import numpy as np
 import openmm as mm
 
 from . import effpot_swig as _swig
 from .analysis import histogram_marginals
-from .ensembles import _platform, run_ensemble
+from .ensembles import UnstableRun, _platform, run_ensemble
 from .surrogates import SurrogateModels
 
 
@@ -142,6 +143,23 @@ def largest_stable_step(build, positions, velocities, steps, duration, tolerance
     return best, table
 
 
+def step_rate(build, positions, velocities, step, platform, seconds=0.3):
+    """Replica-steps per wall second of a model at `step` (ps), run for at least `seconds`."""
+    system, integrator = build(len(positions), step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions(positions)
+    context.setVelocities(velocities)
+    chunk = max(1, int(2e5 / len(positions)))
+    integrator.step(chunk)  # warm up: the fused path, the CPU platform's threads
+    done, start = 0, time.perf_counter()
+    while True:
+        integrator.step(chunk)
+        done += chunk
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return len(positions) * done / elapsed
+
+
 def phase_portrait(build, position, velocity, step, duration, interval_time, platform):
     """One trajectory: times (ps), positions and velocities (n x 3) every interval_time ps."""
     system, integrator = build(1, step)
@@ -204,16 +222,31 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
     v0 = models.velocities(s.replicas, rng)
     lags = min(s.acf_lags, s.samples - 1)
-    equilibrium = {}
+    equilibrium, unstable = {}, None
     for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
-        equilibrium[name] = run_ensemble(
-            build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
-            interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
-            seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
-    counts_r, counts_s = equilibrium["reference"].histogram, equilibrium["surrogate"].histogram
+        try:
+            equilibrium[name] = run_ensemble(
+                build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
+                interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
+                seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
+        except UnstableRun as error:
+            if name == "reference":
+                raise
+            # A surrogate its step cannot integrate is a result (a failed metric), not an error.
+            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
+                        "stage": "equilibrium"}
+    counts_r = equilibrium["reference"].histogram
     sd = _marginal_sd(counts_r, grid)
     acf_r = equilibrium["reference"].autocorrelation(d)
-    acf_s = equilibrium["surrogate"].autocorrelation(d)
+    if unstable is None and not np.sum(equilibrium["surrogate"].histogram) > 0:
+        # Every sample left the grid with a finite energy: an escape, as much a failure as an explosion.
+        unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": None,
+                    "stage": "equilibrium (every sample left the histogram grid)"}
+    if unstable is None:
+        counts_s = equilibrium["surrogate"].histogram
+        acf_s = equilibrium["surrogate"].autocorrelation(d)
+    else:
+        counts_s, acf_s = np.full_like(counts_r, np.nan), np.full_like(acf_r, np.nan)
 
     # Mean paths from a shifted start.
     start = s.mean_path_start if s.mean_path_start is not None else np.atleast_2d(s.starts)[0]
@@ -221,12 +254,23 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     v1 = models.velocities(s.mean_path_replicas, rng)
     paths = {}
     for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
-        paths[name] = run_ensemble(
-            build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
-            times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
-            label=f"{name} Langevin, mean path", **common)
-    mean_r, mean_s = paths["reference"].meanPath(d), paths["surrogate"].meanPath(d)
-    spread_r, spread_s = paths["reference"].pathSpread(d), paths["surrogate"].pathSpread(d)
+        if name == "surrogate" and unstable is not None:
+            continue
+        try:
+            paths[name] = run_ensemble(
+                build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
+                times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
+                label=f"{name} Langevin, mean path", **common)
+        except UnstableRun as error:
+            if name == "reference":
+                raise
+            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
+                        "stage": "mean path"}
+    mean_r, spread_r = paths["reference"].meanPath(d), paths["reference"].pathSpread(d)
+    if "surrogate" in paths:
+        mean_s, spread_s = paths["surrogate"].meanPath(d), paths["surrogate"].pathSpread(d)
+    else:
+        mean_s, spread_s = np.full_like(mean_r, np.nan), np.full_like(spread_r, np.nan)
     standard_error = np.sqrt((spread_r ** 2 + spread_s ** 2) / s.mean_path_replicas)
     path_difference = np.abs(mean_s - mean_r) / sd
 
@@ -254,30 +298,54 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
             portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
                                              sample_times[name], platform)
 
-    # A surrogate whose U the step cannot integrate (h^2 lambda_max >> 1) explodes: say so instead of numbers.
-    surrogate_finite = bool(np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
+    # Net speed-up of the Hamiltonian surrogate: simulated time per wall second, each model at its largest stable
+    # step, the per-step costs measured here on the same replicas.
+    hamiltonian_rates = {}
+    if full_step is not None and surrogate_step is not None:
+        many = max(count, min(s.replicas, 20000))
+        qr, vr = np.resize(qh, (many, 3)), np.resize(vh, (many, 3))
+        hamiltonian_rates = {
+            "full": step_rate(models.fullHamiltonian, qr, vr, full_step, platform),
+            "surrogate": step_rate(models.surrogateHamiltonian, qr, vr, surrogate_step, platform)}
+
+    # A surrogate whose U the step cannot integrate (h^2 lambda_max > 4) explodes: say so instead of numbers.
+    surrogate_finite = bool(unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
                             np.max(np.abs(mean_s)) < 1e6)
+
+    def finite_or_none(value):
+        return float(value) if surrogate_finite and math.isfinite(value) else None
+
     metrics = {
         "kT": kT,
         "surrogate_finite": surrogate_finite,
-        "tv_distance": _swig.totalVariation(list(counts_s), list(counts_r)),
-        "kl_divergence": _swig.klDivergence(list(counts_s), list(counts_r)),
-        "acf_max_difference": float(np.max(np.abs(acf_s - acf_r))),
-        "mean_path_max_difference_sd": float(np.max(path_difference)),
-        "mean_path_max_z": float(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
+        "surrogate_unstable": unstable,
+        "tv_distance": finite_or_none(_swig.totalVariation(list(counts_s), list(counts_r))) if unstable is None else None,
+        "kl_divergence": finite_or_none(_swig.klDivergence(list(counts_s), list(counts_r))) if unstable is None else None,
+        "acf_max_difference": finite_or_none(np.max(np.abs(acf_s - acf_r))),
+        "mean_path_max_difference_sd": finite_or_none(np.max(path_difference)),
+        "mean_path_max_z": finite_or_none(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
         "equilibrium_sd": sd.tolist(),
         "outside_fraction_reference": equilibrium["reference"].outside / (s.replicas * s.samples),
-        "outside_fraction_surrogate": equilibrium["surrogate"].outside / (s.replicas * s.samples),
+        "outside_fraction_surrogate": (equilibrium["surrogate"].outside / (s.replicas * s.samples)
+                                       if unstable is None else None),
         "full_hamiltonian_stable_step": full_step,
         "surrogate_hamiltonian_stable_step": surrogate_step,
         "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,
         "reference_rate": equilibrium["reference"].rate,
-        "surrogate_rate": equilibrium["surrogate"].rate,
+        "surrogate_rate": equilibrium["surrogate"].rate if unstable is None else None,
         "surrogate_step_size": h_surrogate,
         "reference_step_size": h,
-        # Simulated time per wall second, surrogate over reference (equilibrium runs).
-        "surrogate_speedup": (equilibrium["surrogate"].rate * h_surrogate) / (equilibrium["reference"].rate * h),
+        # Simulated time per wall second, surrogate over reference (equilibrium runs): the Langevin net speed-up,
+        # the surrogate at the step asked for, the full model at the learning step.
+        "surrogate_speedup": ((equilibrium["surrogate"].rate * h_surrogate) / (equilibrium["reference"].rate * h)
+                              if unstable is None else None),
+        "hamiltonian_full_rate": hamiltonian_rates.get("full"),
+        "hamiltonian_surrogate_rate": hamiltonian_rates.get("surrogate"),
+        # Each Hamiltonian model at its largest stable step.
+        "hamiltonian_net_speedup": ((hamiltonian_rates["surrogate"] * surrogate_step) /
+                                    (hamiltonian_rates["full"] * full_step) if hamiltonian_rates else None),
     }
+    metrics["langevin_net_speedup"] = metrics["surrogate_speedup"]
     curves = {
         "grid": grid, "histogram_reference": counts_r, "histogram_surrogate": counts_s,
         "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h, "acf_reference": acf_r, "acf_surrogate": acf_s,

@@ -27,6 +27,42 @@ def default_threads():
     return max(1, os.cpu_count() or 1)
 
 
+class UnstableRun(RuntimeError):
+    """A model whose replicas went non-finite: its step is too large for its potential (h^2 lambda_max > 4).
+
+    Attributes
+    ----------
+    time : float
+        Simulated time (ps) after which the energy was first seen non-finite (checked every 1/20 of a run).
+    step_size : float
+        The model's step (ps).
+    """
+
+    def __init__(self, time, step_size, label="run"):
+        self.time, self.step_size, self.label = float(time), float(step_size), label
+        super().__init__(f"{label}: the replicas' energy became non-finite within {self.time:g} ps at the step "
+                         f"{self.step_size:g} ps: the step is too large for this potential; reduce it")
+
+
+def _step_size(integrator):
+    step = integrator.getStepSize()
+    return float(getattr(step, "_value", step))
+
+
+def _require_finite(context, steps, step_size, error=None):
+    """Raise UnstableRun if the context's energy is not finite (or absurd) after `steps` steps; else raise `error`
+    if one is given."""
+    try:
+        energy = context.getState(getEnergy=True).getPotentialEnergy()._value
+    except mm.OpenMMException:
+        energy = float("nan")
+    # An explosion grows the energy exponentially: past 1e12 kJ/mol per replica it is one even before overflow.
+    if not np.isfinite(energy) or abs(energy) > 1e12 * context.getSystem().getNumParticles():
+        raise UnstableRun(steps * step_size, step_size)
+    if error is not None:
+        raise error
+
+
 class _Stopped(Exception):
     """A batch abandoned because another batch failed or the user interrupted the run."""
 
@@ -72,6 +108,9 @@ def run_batch(build, positions, velocities, dimensions, equilibration, samples, 
     context.setVelocities(velocities)
     regular = _swig.RegularGrid(*grid) if grid is not None else _swig.RegularGrid()
     recorder = _swig.EnsembleRecorder(list(range(count)), dimensions, regular, max_lag, times)
+    # A model that blows up is reported as UnstableRun (with the time it happened), checked once per chunk: one
+    # extra energy evaluation per 1/20 of the run.
+    step_size, done = _step_size(integrator), 0
     remaining = equilibration
     while remaining > 0:
         if stop is not None and stop.is_set():
@@ -79,6 +118,8 @@ def run_batch(build, positions, velocities, dimensions, equilibration, samples, 
         n = min(remaining, max(1, equilibration // chunks))
         integrator.step(n)
         remaining -= n
+        done += n
+        _require_finite(context, done, step_size)
         if advance is not None:
             advance(n * count)
     if sample_start:
@@ -88,8 +129,13 @@ def run_batch(build, positions, velocities, dimensions, equilibration, samples, 
         if stop is not None and stop.is_set():
             raise _Stopped()
         n = min(samples - taken, max(1, samples // chunks))
-        recorder.record(context, n, interval)
+        try:
+            recorder.record(context, n, interval)
+        except mm.OpenMMException as error:  # e.g. "Particle coordinate is NaN" while reading the positions
+            _require_finite(context, done + n * interval, step_size, error)
         taken += n
+        done += n * interval
+        _require_finite(context, done, step_size)
         if advance is not None:
             advance(n * interval * count)
     del context

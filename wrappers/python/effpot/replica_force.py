@@ -1,5 +1,7 @@
-"""Python face of EffPot::ReplicaExpressionForce: numpy particle lists and XML deserialization."""
+"""Python faces of EffPot::ReplicaExpressionForce and EffPot::ReplicaSplineForce: numpy inputs, XML deserialization."""
 from . import effpot_swig as _effpot_swig
+import numpy as np
+
 from ._units import particle_list
 
 
@@ -37,4 +39,39 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
         """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
         force = _effpot_swig._deserializeReplicaExpressionForce(xml)
         force.__class__ = ReplicaExpressionForce
+        return force
+
+
+class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
+    """A tabulated potential U in 1 to 3 coordinates on independent particles: the cubic spline OpenMM's
+    ``Continuous{1,2,3}DFunction`` makes of the same grid values, clamped to the box with a harmonic wall outside it,
+    exactly what :meth:`EffectivePotential.createForce` emits, but on SIMD lanes, threaded, and fused into
+    DampedVerletIntegrator's step (docs/replica-force.md). Usually made by
+    :meth:`EffectivePotential.createReplicaForce`.
+
+    Parameters
+    ----------
+    nodes : sequence of int
+        Grid points per coordinate (at least 4 each).
+    lower, upper : sequence of float
+        The box (nm).
+    values : array
+        U at the grid points (kJ/mol), x fastest (a numpy array of shape ``nodes[::-1]`` or flat).
+    wall_stiffness : sequence of float
+        Stiffness of the harmonic wall outside the box per coordinate (kJ/mol/nm^2).
+    """
+
+    def __init__(self, nodes, lower, upper, values, wall_stiffness):
+        super().__init__([int(n) for n in nodes], [float(v) for v in lower], [float(v) for v in upper],
+                         [float(v) for v in np.ravel(values)], [float(v) for v in wall_stiffness])
+
+    def addParticles(self, particles):
+        """Add many particles (any iterable of System indices); returns the first entry's index."""
+        return super().addParticles(particle_list(particles, "particles"))
+
+    @staticmethod
+    def deserialize(xml):
+        """A ReplicaSplineForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
+        force = _effpot_swig._deserializeReplicaSplineForce(xml)
+        force.__class__ = ReplicaSplineForce
         return force

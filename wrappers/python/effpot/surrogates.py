@@ -34,6 +34,10 @@ class SurrogateModels:
     surrogateEnergy : str, optional
         An expression to use in the surrogate models instead of the learned U (e.g. a truncation of the full
         energy), with the same calibration (kT, M, Gamma): the baseline a learned potential is compared against.
+    portable : bool, optional
+        Apply the learned U as the plain-OpenMM force of ``potential.createForce`` (a CustomCompoundBondForce)
+        instead of the default ``potential.createReplicaForce`` (a ReplicaSplineForce: the same energies and forces,
+        fused into the integrator's step and many times faster).
 
     Attributes
     ----------
@@ -46,8 +50,9 @@ class SurrogateModels:
         d x d (dalton, dalton/ps): 1D, m and gamma m; 2D/3D, the Stage-2 calibration M = I, Gamma = D / (2 kT*).
     """
 
-    def __init__(self, potential, energy=None, surrogateEnergy=None):
+    def __init__(self, potential, energy=None, surrogateEnergy=None, portable=False):
         diagnostics = potential.diagnostics
+        self.portable = bool(portable)
         self.potential = potential
         self.dimensions = d = potential.dimensions
         self.energy = energy if energy is not None else diagnostics.get("energy", "")
@@ -86,7 +91,9 @@ class SurrogateModels:
     def _learned_force(self, count):
         if self.surrogateEnergy is not None:
             return self._expression_force(self.surrogateEnergy, count)
-        return self.potential.createForce(list(range(count)))
+        if self.portable:
+            return self.potential.createForce(list(range(count)))
+        return self.potential.createReplicaForce(range(count))
 
     def _damped(self, count, step, damped=True):
         integrator = DampedVerletIntegrator(step)
