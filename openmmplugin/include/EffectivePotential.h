@@ -67,11 +67,11 @@ public:
     /** U at every node, in kJ/mol. */
     std::vector<double> getNodeValues() const;
     /**
-     * The values createForce tabulates: U at every node, except that a node outside the sampled support is raised
-     * to at least min over supported nodes s of U_s + slope |x - x_s| (distances along node steps), with the slope
-     * the steepest gradient of U over the support, raised to at least kT per 5% of the box, and then capped at kT
-     * per node spacing (the cap wins on grids of fewer than 20 nodes): the fit only extrapolates there, and may
-     * bend down or level off.
+     * The values createForce and createReplicaForce tabulate: U at every supported node, and outside the sampled
+     * support (where the fit only extrapolates, and may bend down or level off) U + (c / 2) d^2, with d the
+     * distance to the nearest supported node and c = getTableCurvature(), and never below the lowest supported
+     * value. The continuation meets U with no kink and curves no more than c, so a step that integrates U where
+     * the dynamics spends its time integrates the whole table (docs/theory.md, the table outside the support).
      */
     std::vector<double> getTableValues() const;
     /** Standard error of U at every node (kJ/mol); empty if none was estimated. */
@@ -121,9 +121,9 @@ public:
     }
     /**
      * Create an OpenMM force applying U to each of the given particles (CustomCompoundBondForce, one bond per
-     * particle, with a Continuous{1,2,3}DFunction of the node values). The table's argument is clamped to the box
-     * and a harmonic wall outside it keeps the force confining there: its energy reaches 10 kT at a tenth of the
-     * box width outside. The caller owns the returned force.
+     * particle, with a Continuous{1,2,3}DFunction of getTableValues()). The table's argument is clamped to the box
+     * and a harmonic wall outside it (getWallStiffness) keeps the force confining there. The caller owns the
+     * returned force.
      */
     OpenMM::Force* createForce(const std::vector<int>& particles) const;
     /**
@@ -133,7 +133,12 @@ public:
      * force is plain OpenMM. The caller owns the returned force.
      */
     ReplicaSplineForce* createReplicaForce(const std::vector<int>& particles) const;
-    /** The stiffness of the confining wall along a dimension, kJ/mol/nm^2. */
+    /**
+     * The curvature of the table's continuation outside the support and of the wall outside the box
+     * (kJ/mol/nm^2): getMaxCurvature(3 kT), at least kT / (0.1 L)^2 with L the widest side of the box.
+     */
+    double getTableCurvature() const;
+    /** The stiffness k of the confining wall k (q - clamp(q))^2 along a dimension: half the table curvature. */
     double getWallStiffness(int dimension) const;
 private:
     PSplineFit spline;

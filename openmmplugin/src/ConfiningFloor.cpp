@@ -1,88 +1,107 @@
-// The confining floor outside a sampled support: ConfiningFloor::raise.
+// The continuation of a learned U outside its sampled support: ConfiningFloor::raise.
 #include "internal/ConfiningFloor.h"
 #include <algorithm>
 #include <cmath>
-#include <queue>
+#include <limits>
 
 using namespace EffPot;
 using namespace std;
 
+namespace {
+
+/**
+ * f <- min over q of f(q) + ((p - q) h)^2 along one line of n points `stride` apart (the 1D squared distance
+ * transform; infinite entries are points with nothing to offer).
+ */
+void transformLine(double* f, int n, int stride, double h, vector<double>& values, vector<int>& hull, vector<double>& bounds) {
+    const double infinity = numeric_limits<double>::infinity();
+    values.resize(n);
+    for (int i = 0; i < n; i++)
+        values[i] = f[i*stride];
+    hull.assign(n, 0);
+    bounds.assign(n+1, 0.0);
+    int k = -1;
+    for (int q = 0; q < n; q++) {
+        if (values[q] == infinity)
+            continue;
+        double xq = q*h;
+        while (k >= 0) {
+            double xv = hull[k]*h;
+            double s = ((values[q]+xq*xq)-(values[hull[k]]+xv*xv))/(2*(xq-xv));
+            if (s > bounds[k])
+                break;
+            k--;
+        }
+        k++;
+        hull[k] = q;
+        bounds[k] = (k == 0 ? -infinity : ((values[q]+xq*xq)-(values[hull[k-1]]+(hull[k-1]*h)*(hull[k-1]*h)))/(2*(xq-hull[k-1]*h)));
+        bounds[k+1] = infinity;
+    }
+    if (k < 0)
+        return; // nothing supported on this line: it stays infinite
+    int j = 0;
+    for (int p = 0; p < n; p++) {
+        double x = p*h;
+        while (bounds[j+1] < x)
+            j++;
+        double dx = x-hull[j]*h;
+        f[p*stride] = dx*dx+values[hull[j]];
+    }
+}
+
+} // namespace
+
+void ConfiningFloor::smooth(vector<double>& field, const vector<int>& shape, int passes) {
+    vector<double> line;
+    for (int pass = 0; pass < passes; pass++) {
+        int stride = 1;
+        for (size_t k = 0; k < shape.size(); k++) {
+            int n = shape[k];
+            line.resize(n);
+            for (int start = 0; start < (int) field.size(); start++) {
+                if ((start/stride)%n != 0)
+                    continue;
+                for (int i = 0; i < n; i++)
+                    line[i] = field[start+i*stride];
+                // (1, 2, 1) / 4 with the end points repeated.
+                for (int i = 0; i < n; i++)
+                    field[start+i*stride] = 0.25*line[max(i-1, 0)]+0.5*line[i]+0.25*line[min(i+1, n-1)];
+            }
+            stride *= n;
+        }
+    }
+}
+
+vector<double> ConfiningFloor::squaredDistance(const vector<int>& supported, const vector<int>& shape, const vector<double>& spacing) {
+    int d = shape.size();
+    vector<double> field(supported.size());
+    for (size_t i = 0; i < field.size(); i++)
+        field[i] = (supported[i] ? 0.0 : numeric_limits<double>::infinity());
+    vector<double> values, bounds;
+    vector<int> hull;
+    int stride = 1;
+    for (int k = 0; k < d; k++) {
+        int n = shape[k];
+        // Every line along dimension k: its first point runs over all points whose index k is 0.
+        for (int start = 0; start < (int) field.size(); start++)
+            if ((start/stride)%n == 0)
+                transformLine(&field[start], n, stride, spacing[k], values, hull, bounds);
+        stride *= n;
+    }
+    return field;
+}
+
 void ConfiningFloor::raise(vector<double>& values, const vector<int>& supported, const vector<int>& shape,
-                           const vector<double>& spacing, double kT) {
+                           const vector<double>& spacing, double curvature, double floor) {
     if (none_of(supported.begin(), supported.end(), [](int s) { return s != 0; }))
         return;
-    // Outside the support the fit only extrapolates, and a smooth extrapolation can bend down into spurious
-    // wells (P5: -1.2 kT in a corner of the box, where a surrogate then leaked). No bin there reached the minimum
-    // count, so the density is below what the support's edge shows, and it keeps falling away from the support.
-    // A level floor (the highest supported value) is not enough: over the large unsampled part of a box it holds
-    // a few per cent of the surrogate's probability (P5 on a 96 x 96 grid: TV 0.035, all of it in the far box).
-    // So U is raised to at least the cone min_s (U_s + slope * |x - x_s|) over supported nodes s: it continues
-    // each edge value outward at `slope`, which leaves no step at the edge. The slope is the steepest gradient
-    // of U over the support (the cone is no stiffer than the landscape, so a step that resolves U resolves it;
-    // a steeper rise of kT per node made P1's Langevin surrogate at h = 0.3 fail), raised to kT per 5% of the box
-    // (a flat U still confines), then capped at kT per node spacing (beyond which nothing more is confined; the
-    // cap wins on grids of fewer than 20 nodes).
-    int d = shape.size();
-    const vector<int>& nodes = shape;
-    double widest = 0, finest = INFINITY;
-    for (int k = 0; k < d; k++) {
-        widest = max(widest, spacing[k]*(nodes[k]-1));
-        finest = min(finest, spacing[k]);
-    }
-    auto position = [&](int node, int* index) {
-        for (int k = 0; k < d; k++) {
-            index[k] = node%nodes[k];
-            node /= nodes[k];
-        }
-    };
-    double steepest = 0;
-    int index[3], other[3];
-    for (size_t i = 0; i < values.size(); i++) {
-        if (!supported[i])
-            continue;
-        position(i, index);
-        for (int k = 0, stride = 1; k < d; stride *= nodes[k], k++)
-            if (index[k]+1 < nodes[k] && supported[i+stride])
-                steepest = max(steepest, fabs(values[i+stride]-values[i])/spacing[k]);
-    }
-    double slope = min(kT/finest, max(steepest, kT/(0.05*widest)));
-    // Dijkstra from every supported node at once over the 3^d - 1 neighbours: the cone with chamfer distances.
-    vector<double> cone(values.size(), INFINITY);
-    priority_queue<pair<double, int>, vector<pair<double, int> >, greater<pair<double, int> > > queue;
-    for (size_t i = 0; i < values.size(); i++)
-        if (supported[i]) {
-            cone[i] = values[i];
-            queue.push(make_pair(values[i], (int) i));
-        }
-    int numNeighbours = (d == 1 ? 3 : d == 2 ? 9 : 27);
-    while (!queue.empty()) {
-        pair<double, int> top = queue.top();
-        queue.pop();
-        if (top.first > cone[top.second])
-            continue;
-        position(top.second, index);
-        for (int n = 0; n < numNeighbours; n++) {
-            int offset = n, neighbour = 0, stride = 1;
-            bool inside = true;
-            double step = 0;
-            for (int k = 0; k < d; k++) {
-                other[k] = index[k]+offset%3-1;
-                step += (offset%3 != 1 ? spacing[k]*spacing[k] : 0.0);
-                offset /= 3;
-                inside &= (other[k] >= 0 && other[k] < nodes[k]);
-                neighbour += stride*other[k];
-                stride *= nodes[k];
-            }
-            if (!inside || neighbour == top.second)
-                continue;
-            double value = top.first+slope*sqrt(step);
-            if (value < cone[neighbour]) {
-                cone[neighbour] = value;
-                queue.push(make_pair(value, neighbour));
-            }
-        }
-    }
+    vector<double> distance2 = squaredDistance(supported, shape, spacing);
+    // d^2 has downward kinks where two nearest supported points meet; a cubic spline through samples of a kink
+    // rings, with upward curvature beside it (5 times `curvature` on a learned 2D quadratic). A binomial filter
+    // blurs the kinks over a few nodes; an average of functions whose Hessian is at most 2 I is another such
+    // function, so the bound holds. Supported points stay at 0 (the filter moves them by O(spacing^2) only).
+    smooth(distance2, shape, 2);
     for (size_t i = 0; i < values.size(); i++)
         if (!supported[i])
-            values[i] = max(values[i], cone[i]);
+            values[i] = max(values[i]+0.5*curvature*distance2[i], floor);
 }

@@ -82,7 +82,11 @@ vector<double> EffectivePotential::getTableValues() const {
     vector<double> spacing;
     for (int k = 0; k < getDimensions(); k++)
         spacing.push_back((upper[k]-lower[k])/(nodes[k]-1));
-    ConfiningFloor::raise(values, nodeSupported, nodes, spacing, kT);
+    double lowest = INFINITY;
+    for (int i = 0; i < (int) values.size(); i++)
+        if (nodeSupported[i])
+            lowest = min(lowest, values[i]);
+    ConfiningFloor::raise(values, nodeSupported, nodes, spacing, getTableCurvature(), lowest);
     return values;
 }
 
@@ -109,9 +113,19 @@ void EffectivePotential::normalize() {
     offset = minimum;
 }
 
+double EffectivePotential::getTableCurvature() const {
+    // U's largest curvature where the dynamics spends its time (within 3 kT of the minimum), so that a step that
+    // integrates U there integrates the whole table; at least kT over (10% of the widest box side)^2, so that a
+    // flat U is still confined.
+    double widest = 0;
+    for (int i = 0; i < getDimensions(); i++)
+        widest = max(widest, upper[i]-lower[i]);
+    return max(getMaxCurvature(3*kT), kT/(0.01*widest*widest));
+}
+
 double EffectivePotential::getWallStiffness(int dimension) const {
-    double width = upper[dimension]-lower[dimension];
-    return 10*kT/(0.01*width*width);
+    // The wall's curvature 2k is the table's: the step that integrates the continuation integrates the wall.
+    return 0.5*getTableCurvature();
 }
 
 Force* EffectivePotential::createForce(const vector<int>& particles) const {
