@@ -5,6 +5,7 @@
 #include "TestSupport.h"
 #include "EffPotKernels.h"
 #include "ReplicaSplineForce.h"
+#include "openmm/NonbondedForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/VerletIntegrator.h"
 #include <cmath>
@@ -279,6 +280,109 @@ TEST_P(ReplicaSplineForceGpu, DampedVerletMatchesReference) {
             EXPECT_LT(dv, tol) << platform << " " << d << "D";
             EXPECT_LT(de, tol) << platform << " " << d << "D";
         }
+}
+
+TEST_P(ReplicaSplineForceGpu, SeveralForcesAndForceGroups) {
+    // Two tables in one System (one BondedUtilities kernel holds both), in force groups of their own, on
+    // overlapping particle sets: each group's energy and forces match Reference's.
+    const string precision = GetParam();
+    const int n = 45;
+    Table t1 = table(1), t3 = table(3);
+    System system;
+    ReplicaSplineForce* first = new ReplicaSplineForce(t1.nodes, t1.lower, t1.upper, t1.values, t1.wall);
+    ReplicaSplineForce* second = new ReplicaSplineForce(t3.nodes, t3.lower, t3.upper, t3.values, t3.wall);
+    for (int i = 0; i < n; i++) {
+        system.addParticle(1.0);
+        if (i < 30)
+            first->addParticle(i);
+        if (i >= 12)
+            second->addParticle(i);
+    }
+    first->setForceGroup(1);
+    second->setForceGroup(2);
+    system.addForce(first);
+    system.addForce(second);
+    vector<Vec3> positions = points(t3, n, 17, precision != "double");
+    for (const string& platform : platforms) {
+        VerletIntegrator integrator1(0.001), integrator2(0.001);
+        Context reference(system, integrator1, Platform::getPlatformByName("Reference"));
+        Context context(system, integrator2, Platform::getPlatformByName(platform), properties());
+        reference.setPositions(positions);
+        context.setPositions(positions);
+        for (int groups : {1<<1, 1<<2, (1<<1)|(1<<2)}) {
+            State expected = reference.getState(State::Energy | State::Forces, false, groups);
+            State actual = context.getState(State::Energy | State::Forces, false, groups);
+            pair<double, double> diff = difference({expected.getPotentialEnergy(), expected.getForces()},
+                                                   {actual.getPotentialEnergy(), actual.getForces()});
+            EXPECT_LE(diff.first, tolerance(precision)) << platform << " groups " << groups;
+            EXPECT_LE(diff.second, tolerance(precision)) << platform << " groups " << groups;
+        }
+    }
+}
+
+TEST_P(ReplicaSplineForceGpu, FollowsParticlesWhenAtomsAreReordered) {
+    // A NonbondedForce with a cutoff makes OpenMM reorder the particles it may treat alike on the device (on the
+    // first step): those the table acts on once, those it does not act on (every seventh) and those it acts on
+    // twice (every ninth) may not trade places (a ForceInfo that only tells in from out fails here). The particles
+    // start on a scrambled lattice inside the periodic box and the table's box and move little in 100 steps
+    // (OpenMM wraps the positions into the periodic box when it reorders; the table reads them as they are).
+    const string precision = GetParam();
+    const int n = 64, steps = 100;
+    const double box = 4.0;
+    System system;
+    system.setDefaultPeriodicBoxVectors(Vec3(box, 0, 0), Vec3(0, box, 0), Vec3(0, 0, box));
+    NonbondedForce* nonbonded = new NonbondedForce();
+    nonbonded->setNonbondedMethod(NonbondedForce::CutoffPeriodic);
+    nonbonded->setCutoffDistance(1.0);
+    // A 3D table of wells, one per lattice site (like TestDampedVerletGpu's cosine lattice), with a slope, so that a
+    // particle fed another's position would move differently.
+    Table t;
+    t.nodes = {17, 17, 17};
+    t.lower = {0.0, 0.0, 0.0};
+    t.upper = {box, box, box};
+    t.wall = {100.0, 100.0, 100.0};
+    for (int k = 0; k < 17; k++)
+        for (int j = 0; j < 17; j++)
+            for (int i = 0; i < 17; i++) {
+                double x = i*box/16, y = j*box/16, z = k*box/16, pi = 3.141592653589793;
+                t.values.push_back(2*(pow(cos(pi*x), 2)+pow(cos(pi*y), 2)+pow(cos(pi*z), 2))+0.3*x-0.2*y+0.1*z*x);
+            }
+    ReplicaSplineForce* force = new ReplicaSplineForce(t.nodes, t.lower, t.upper, t.values, t.wall);
+    vector<Vec3> positions, velocities;
+    for (int i = 0; i < n; i++) {
+        system.addParticle(1.0);
+        nonbonded->addParticle(0.0, 0.1, 0.05);
+        if (i%7 != 3)
+            force->addParticle(i);
+        int cell = (37*i+11)%n;
+        positions.push_back(Vec3(0.5+(cell%4), 0.5+(cell/4)%4, 0.5+cell/16)+Vec3(0.1*sin(i), 0.1*cos(2*i), 0.1*sin(3*i)));
+        velocities.push_back(Vec3(0.5*cos(i), 0.5*sin(1.5*i), 0.5*cos(2.5*i)));
+    }
+    for (int i = 5; i < n; i += 9)
+        force->addParticle(i);
+    system.addForce(nonbonded);
+    system.addForce(force);
+    for (const string& platform : platforms) {
+        vector<State> states;
+        for (int run = 0; run < 2; run++) {
+            DampedVerletIntegrator integrator(0.005);
+            for (int i = 0; i < n; i++)
+                integrator.addBlock({i}, scaled(massMatrix3(), 1.0+0.05*i), scaled(frictionMatrix3(), 1.0+0.1*(i%7)));
+            Context context(system, integrator, Platform::getPlatformByName(run == 0 ? "Reference" : platform),
+                            run == 0 ? map<string, string>() : properties());
+            context.setPositions(positions);
+            context.setVelocities(velocities);
+            integrator.step(steps);
+            states.push_back(context.getState(State::Positions | State::Velocities));
+        }
+        double dx = maxAbsDifference(states[1].getPositions(), states[0].getPositions())/maxAbs(states[0].getPositions());
+        double dv = maxAbsDifference(states[1].getVelocities(), states[0].getVelocities())/maxAbs(states[0].getVelocities());
+        cout<<platform<<" "<<precision<<" with reordering vs Reference after "<<steps<<" steps: positions "<<dx
+            <<", velocities "<<dv<<endl;
+        double tol = (precision == "double" ? 1e-9 : (precision == "mixed" ? 5e-5 : 1e-4));
+        EXPECT_LT(dx, tol) << platform;
+        EXPECT_LT(dv, tol) << platform;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, ReplicaSplineForceGpu, ::testing::Values("double", "mixed", "single"));
