@@ -385,4 +385,18 @@ TEST_P(ReplicaSplineForceGpu, FollowsParticlesWhenAtomsAreReordered) {
     }
 }
 
+TEST_P(ReplicaSplineForceGpu, EmptyForceIsHarmless) {
+    // No particles: no interaction is added; the Context works and the energy is 0.
+    Table t = table(2);
+    System system;
+    system.addParticle(1.0);
+    system.addParticle(1.0);
+    system.addForce(new ReplicaSplineForce(t.nodes, t.lower, t.upper, t.values, t.wall));
+    for (const string& platform : platforms) {
+        Result result = evaluate(system, platform, {Vec3(0.1, 0.2, 0.3), Vec3(5, 5, 5)}, properties());
+        EXPECT_EQ(result.energy, 0.0) << platform;
+        EXPECT_EQ(maxAbs(result.forces), 0.0) << platform;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Precisions, ReplicaSplineForceGpu, ::testing::Values("double", "mixed", "single"));
