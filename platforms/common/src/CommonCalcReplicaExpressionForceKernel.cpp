@@ -13,18 +13,21 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
-/** Tells OpenMM which particles the force treats alike (all it acts on), for reordering. */
+/**
+ * Tells OpenMM which particles the force treats alike, for reordering: those it acts on equally often (a particle
+ * added twice feels twice the force, so it may not trade places with one added once).
+ */
 class CommonCalcReplicaExpressionForceKernel::ForceInfo : public ComputeForceInfo {
 public:
-    ForceInfo(const ReplicaExpressionForce& force, int numParticles) : included(numParticles, false) {
+    ForceInfo(const ReplicaExpressionForce& force, int numParticles) : count(numParticles, 0) {
         for (int i = 0; i < force.getNumParticles(); i++)
-            included[force.getParticle(i)] = true;
+            count[force.getParticle(i)]++;
     }
     bool areParticlesIdentical(int particle1, int particle2) {
-        return included[particle1] == included[particle2];
+        return count[particle1] == count[particle2];
     }
 private:
-    vector<bool> included;
+    vector<int> count;
 };
 
 void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, const ReplicaExpressionForce& force) {

@@ -1,4 +1,5 @@
 #include "CommonCalcReplicaExpressionForceKernel.h"
+#include "CommonCalcReplicaSplineForceKernel.h"
 #include "CommonIntegrateDampedVerletStepKernel.h"
 #include "openmm/KernelFactory.h"
 #include "openmm/OpenMMException.h"
@@ -23,6 +24,8 @@ public:
             return new CommonIntegrateDampedVerletStepKernel(name, platform, cu);
         if (name == CalcReplicaExpressionForceKernel::Name())
             return new CommonCalcReplicaExpressionForceKernel(name, platform, cu);
+        if (name == CalcReplicaSplineForceKernel::Name())
+            return new CommonCalcReplicaSplineForceKernel(name, platform, cu);
         throw OpenMMException("CudaEffPotKernelFactory: tried to create a kernel with an unknown name '"+name+"'");
     }
 };
@@ -41,6 +44,7 @@ static void registerFactories() {
             KernelFactory* factory = new CudaEffPotKernelFactory();
             platform.registerKernelFactory(IntegrateDampedVerletStepKernel::Name(), factory);
             platform.registerKernelFactory(CalcReplicaExpressionForceKernel::Name(), factory);
+            platform.registerKernelFactory(CalcReplicaSplineForceKernel::Name(), factory);
         }
     }
 }

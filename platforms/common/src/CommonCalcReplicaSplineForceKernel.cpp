@@ -1,0 +1,90 @@
+#include "CommonCalcReplicaSplineForceKernel.h"
+#include "CommonEffPotKernelSources.h"
+#include "internal/SplineTable.h"
+#include "openmm/common/BondedUtilities.h"
+#include "openmm/common/ComputeForceInfo.h"
+#include "openmm/common/ContextSelector.h"
+#include <cmath>
+#include <map>
+#include <vector>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+/**
+ * Tells OpenMM which particles the force treats alike, for reordering: those it acts on equally often (a particle
+ * added twice feels twice the force, so it may not trade places with one added once).
+ */
+class CommonCalcReplicaSplineForceKernel::ForceInfo : public ComputeForceInfo {
+public:
+    ForceInfo(const ReplicaSplineForce& force, int numParticles) : count(numParticles, 0) {
+        for (int i = 0; i < force.getNumParticles(); i++)
+            count[force.getParticle(i)]++;
+    }
+    bool areParticlesIdentical(int particle1, int particle2) {
+        return count[particle1] == count[particle2];
+    }
+private:
+    vector<int> count;
+};
+
+namespace {
+
+/**
+ * A clamp bound as the device compares it. In double precision the bound itself; in single and mixed precision
+ * (float positions) the smallest float not below it, so that for every float q, q >= bound on the device exactly
+ * when q >= the double bound on the host: the selects of the clamp (inside, at the edge, outside) agree with
+ * SplinePoint's for the same float coordinates.
+ */
+double deviceBound(double bound, bool doublePrecision) {
+    if (doublePrecision)
+        return bound;
+    float f = (float) bound;
+    if ((double) f < bound)
+        f = nextafterf(f, INFINITY);
+    return f;
+}
+
+} // namespace
+
+void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const ReplicaSplineForce& force) {
+    ContextSelector selector(cc);
+    // With several devices (CUDA), each takes a contiguous share of the particles.
+    int numContexts = cc.getNumContexts();
+    int start = cc.getContextIndex()*force.getNumParticles()/numContexts;
+    int end = (cc.getContextIndex()+1)*force.getNumParticles()/numContexts;
+    cc.addForce(new ForceInfo(force, system.getNumParticles()));
+    if (start == end)
+        return;
+    vector<vector<int> > atoms(end-start, vector<int>(1));
+    for (int i = start; i < end; i++)
+        atoms[i-start][0] = force.getParticle(i);
+
+    // The same table (and the same validation) as the Reference and CPU kernels.
+    SplineTable table(force.getNodes(), force.getLower(), force.getUpper(), force.getValues(), force.getWallStiffness(),
+                      "ReplicaSplineForce");
+    const SplineTable::Layout& layout = table.getLayout();
+    const vector<double>& values = table.getCoefficients();
+    bool doublePrecision = cc.getUseDoublePrecision();
+    coefficients.initialize(cc, values.size(), doublePrecision ? sizeof(double) : sizeof(float), "replicaSplineCoefficients");
+    coefficients.upload(values, true); // as float in single and mixed precision
+    string argument = cc.getBondedUtilities().addArgument(coefficients, "real");
+
+    map<string, string> replacements;
+    replacements["SPLINE_DIMENSIONS"] = cc.intToString(layout.dimensions);
+    replacements["SPLINE_COEFFICIENTS_PER_CELL"] = cc.intToString(layout.coefficientsPerCell);
+    replacements["SPLINE_COEFFICIENTS"] = argument;
+    const string suffix[3] = {"X", "Y", "Z"};
+    for (int i = 0; i < 3; i++) {
+        replacements["SPLINE_ORIGIN_"+suffix[i]] = cc.doubleToString(layout.origin[i]);
+        replacements["SPLINE_INVERSE_SPACING_"+suffix[i]] = cc.doubleToString(layout.inverseSpacing[i]);
+        replacements["SPLINE_LOW_"+suffix[i]] = cc.doubleToString(deviceBound(layout.low[i], doublePrecision));
+        replacements["SPLINE_HIGH_"+suffix[i]] = cc.doubleToString(deviceBound(layout.high[i], doublePrecision));
+        replacements["SPLINE_WALL_"+suffix[i]] = cc.doubleToString(layout.wall[i]);
+        replacements["SPLINE_CELLS_"+suffix[i]] = cc.intToString(layout.cells[i]);
+        replacements["SPLINE_STRIDE_"+suffix[i]] = cc.intToString(layout.stride[i]);
+    }
+    cc.getBondedUtilities().addInteraction(atoms, cc.replaceStrings(CommonEffPotKernelSources::replicaSplineForce, replacements),
+                                           force.getForceGroup());
+}
