@@ -137,7 +137,7 @@ def test_emitted_force_reproduces_potential_and_confines(p1_coarse_result):
     inside = np.linspace(axes[0][supported].min(), axes[0][supported].max(), 25)
     lower, upper = axes[0][0], axes[0][-1]
     width = upper - lower
-    outside = np.array([lower - 0.2 * width, upper + 0.2 * width])  # the wall reaches 10 kT at 0.1 width: 40 kT here
+    outside = np.array([lower - 0.2 * width, upper + 0.2 * width])  # the wall: k (0.2 width)^2 here
     points = np.concatenate([inside, outside])
     system = mm.System()
     for _ in points:
@@ -164,8 +164,10 @@ def test_emitted_force_reproduces_potential_and_confines(p1_coarse_result):
     # The table's edge nodes (raised above the spline when they are outside the support, getTableValues).
     table = potential._impl.getTableValues()
     edges = [table[0], table[-1]]
-    assert single[-2] == pytest.approx(edges[0] + 40 * potential.kT, rel=1e-6)
-    assert single[-1] == pytest.approx(edges[1] + 40 * potential.kT, rel=1e-6)
+    wall = potential._impl.getWallStiffness(0) * (0.2 * width) ** 2
+    assert potential._impl.getWallStiffness(0) == pytest.approx(0.5 * potential._impl.getTableCurvature(), rel=1e-12)
+    assert single[-2] == pytest.approx(edges[0] + wall, rel=1e-6)
+    assert single[-1] == pytest.approx(edges[1] + wall, rel=1e-6)
 
 
 @pytest.mark.parametrize("energy, dimensions, words", [

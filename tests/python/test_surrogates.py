@@ -263,28 +263,38 @@ def test_learned_force_is_finite_at_and_beyond_the_box(potential_1d):
 
 
 def test_table_is_confining_outside_the_support(potential_1d):
-    """Outside the sampled support the emitted table is at least the cone min_s (U_s + slope |x - x_s|) over the
-    supported nodes s, with the slope the steepest gradient over the support (kept between kT per 5% of the box and
-    kT per node spacing): an extrapolation bending down cannot make a spurious well (it did in a corner of P5's
-    box), a level one cannot hold probability far out (P5 on a 96 x 96 grid: TV 0.035), and the rise is no stiffer
-    than the landscape (kT per node made P1's surrogate at h = 0.3 fail)."""
+    """Outside the sampled support the emitted table is U + (c/2) d^2, with d the distance to the nearest supported
+    node and c = getTableCurvature() (U's largest curvature within 3 kT of its minimum), the squared distance
+    blurred by two passes of a (1, 2, 1)/4 filter (which adds at most one node spacing squared): it meets U with no
+    kink, rises on both sides (no spurious well where the fit bends down, none of the probability a level floor
+    holds far out), and curves no more than the landscape where the dynamics lives, so a step that integrates U
+    integrates the table (a cone with a kink at the edge reached 20 times that curvature)."""
     values = np.array(potential_1d._impl.getTableValues())
     spline = np.array(potential_1d._impl.getNodeValues())
     supported = np.array(potential_1d._impl.getNodeSupported(), dtype=bool)
     assert (~supported).any() and supported.any()
     axes, _, _, _ = potential_1d.grid()
     x = axes[0]
-    spacing, width, kT = x[1] - x[0], x[-1] - x[0], potential_1d.kT
-    pairs = supported[:-1] & supported[1:]
-    steepest = np.abs(np.diff(spline))[pairs].max() / spacing
-    slope = min(kT / spacing, max(steepest, kT / (0.05 * width)))
+    spacing = x[1] - x[0]
+    c = potential_1d._impl.getTableCurvature()
+    assert c == pytest.approx(max(potential_1d._impl.getMaxCurvature(3 * potential_1d.kT),
+                                  potential_1d.kT / (0.1 * (x[-1] - x[0])) ** 2), rel=1e-12)
     inside = np.flatnonzero(supported)
-    cone = (spline[inside][None, :] + slope * np.abs(x[:, None] - x[inside][None, :])).min(axis=1)
-    np.testing.assert_allclose(values[~supported], np.maximum(spline, cone)[~supported], rtol=1e-9)
+    d2 = (np.abs(x[:, None] - x[inside][None, :]).min(axis=1)) ** 2
+    # The filter averages d^2 over +-2 nodes: it moves it by at most 4 d s + 4 s^2 (s the spacing); in the open
+    # (in the tails, away from the box's ends and the support) by exactly s^2, the filter's variance.
+    bound = 0.5 * c * (4 * np.sqrt(d2) * spacing + 4 * spacing ** 2) + 1e-12
+    assert np.all(np.abs(values - (spline + 0.5 * c * d2))[~supported] <= bound[~supported])
+    far = np.r_[np.arange(2, inside[0] - 2), np.arange(inside[-1] + 3, len(x) - 2)]  # the two tails
+    np.testing.assert_allclose(values[far], (spline + 0.5 * c * (d2 + spacing ** 2))[far], rtol=1e-9)
     np.testing.assert_array_equal(values[supported], spline[supported])
     # Away from the support the table only rises.
     left, right = inside[0], inside[-1]
     assert np.all(np.diff(values[:left + 1]) < 0) and np.all(np.diff(values[right:]) > 0)
+    # Its curvature outside the support stays below c (and below U's own inside it), up to the spline's.
+    curvature = np.diff(values, 2) / spacing ** 2
+    outside = ~supported[1:-1]
+    assert curvature[outside].max() <= max(c, curvature[~outside].max()) * 1.05
 
 
 def test_ensembles_on_an_executor_equal_threads(potential_1d):
