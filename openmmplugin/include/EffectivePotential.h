@@ -71,7 +71,7 @@ public:
      * support (where the fit only extrapolates, and may bend down or level off) U + (c / 2) d^2, with d the
      * distance to the nearest supported node and c = getTableCurvature(), and never below the lowest supported
      * value. The continuation meets U with no kink and curves no more than c, so a step that integrates U where
-     * the dynamics spends its time integrates the whole table (docs/theory.md, the table outside the support).
+     * the dynamics spends its time integrates the whole table (docs/theory.md section 7).
      */
     std::vector<double> getTableValues() const;
     /** Standard error of U at every node (kJ/mol); empty if none was estimated. */

@@ -7,7 +7,7 @@ namespace EffPot {
 
 /**
  * The continuation of a learned U outside its sampled support: U + (curvature / 2) d^2, with d the distance to
- * the nearest supported lattice point (theory.md, "The table outside the support").
+ * the nearest supported lattice point (docs/theory.md section 7).
  *
  * Why this form: d^2 / 2 = min over supported points s of |x - s|^2 / 2 is a minimum of functions whose Hessian
  * is the identity, so its Hessian never exceeds the identity, and the added term never curves more than

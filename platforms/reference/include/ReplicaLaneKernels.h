@@ -19,8 +19,11 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
     void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
     /** f <- -dE, then B, O: v <- D (v + K f). */
     void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
-    /** z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes. */
-    void (*normals)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* const z[3]);
+    /**
+     * z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes; with
+     * count = 2 only the first two (half the work: 1D and 2D blocks have no noise along z), z[2] = 0.
+     */
+    void (*normals)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]);
     /** O, B, A with noise N z: v <- (D v + K f) + N z, then x <- x + h v. */
     void (*firstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
                            const double* const f[3], const double* const z[3], double* const x[3]);

@@ -203,8 +203,14 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         // Thermal blocks draw their noise on the lanes too (the same Philox stream as the unfused step).
         bool uniformNoisy = (set >= 0 && !uniform);
         bool anyNoisy = false;
-        for (int i = 0; i < count; i++)
-            anyNoisy |= !m.parameterSets[particleSet[start+i]].noise.empty();
+        int numNormals = 2;
+        for (int i = 0; i < count; i++) {
+            const vector<double>& noise = m.parameterSets[particleSet[start+i]].noise;
+            anyNoisy |= !noise.empty();
+            // The third normal only matters where the noise acts along z.
+            if (!noise.empty() && (noise[2] != 0 || noise[5] != 0 || noise[8] != 0))
+                numNormals = 3;
+        }
         alignas(64) uint32_t noiseIndex[B];
         for (int i = 0; i < B; i++)
             noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
@@ -215,14 +221,14 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             // O, B: friction half step and half kick with the current forces; A: drift.
             if (uniformNoisy) {
                 const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, zLanes);
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
                 lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, vLanes, fLanes, zLanes, xLanes);
             }
             else if (uniform)
                 lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
             else {
                 if (anyNoisy)
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, zLanes);
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
                 mixedLanes(start, count, true, NULL);
             }
 
@@ -233,7 +239,7 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             // B, O: half kick with the new forces, friction half step.
             if (uniformNoisy) {
                 const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, zLanes);
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
                 lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, vLanes, fLanes, zLanes);
             }
             else if (uniform)
@@ -245,7 +251,7 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                     fz[i] = -dE[2][i];
                 }
                 if (anyNoisy)
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, zLanes);
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
                 mixedLanes(start, count, false, dE);
             }
         }

@@ -94,11 +94,14 @@ inline void secondHalf(const double* d, const double* k, const double* const dE[
  * rounds vectorize; the 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53).
  */
 template <class Math>
-inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* const z[3]) {
+inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
     alignas(64) double u1[2][L], u2[2][L], radius[2][L], angle[2][L], cosine[2][L], sine[L];
     const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
     const double scale = 1.0/9007199254740992.0;
-    for (int call = 0; call < 2; call++) {
+    // The third normal comes from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and the
+    // first two are still exactly those of normals3.
+    const int calls = (count > 2 ? 2 : 1);
+    for (int call = 0; call < calls; call++) {
         double* first = u1[call];
         double* second = u2[call];
         EFFPOT_LANES {
@@ -119,7 +122,7 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
             second[i] = ((double) c2*2097152.0+(double) (c3>>11))*scale;
         }
     }
-    for (int call = 0; call < 2; call++) {
+    for (int call = 0; call < calls; call++) {
         Math::log(u1[call], radius[call]);
         double* r = radius[call];
         double* a = angle[call];
@@ -134,11 +137,18 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
     double* z0 = z[0];
     double* z1 = z[1];
     double* z2 = z[2];
-    EFFPOT_LANES {
-        z0[i] = radius[0][i]*cosine[0][i];
-        z1[i] = radius[0][i]*sine[i];
-        z2[i] = radius[1][i]*cosine[1][i];
-    }
+    if (calls == 2)
+        EFFPOT_LANES {
+            z0[i] = radius[0][i]*cosine[0][i];
+            z1[i] = radius[0][i]*sine[i];
+            z2[i] = radius[1][i]*cosine[1][i];
+        }
+    else
+        EFFPOT_LANES {
+            z0[i] = radius[0][i]*cosine[0][i];
+            z1[i] = radius[0][i]*sine[i];
+            z2[i] = 0.0;
+        }
 }
 
 /** O, B, A with noise: v <- (D v + K f) + N z, then x <- x + h v (the order of the per-particle noisy path). */
