@@ -34,7 +34,7 @@ string blockName(const char* method, int index) {
 } // namespace
 
 DampedVerletIntegrator::DampedVerletIntegrator(double stepSize) : defaultFriction(0), temperature(0), randomNumberSeed(0),
-        parameterVersion(0), forcesAreValid(false) {
+        splitting(OBABO), parameterVersion(0), forcesAreValid(false) {
     setStepSize(stepSize);
     setConstraintTolerance(1e-5);
 }
@@ -154,6 +154,14 @@ const vector<double>& DampedVerletIntegrator::getNoiseCovariance(int block) cons
     return blocks[block].noise;
 }
 
+void DampedVerletIntegrator::setSplitting(int value) {
+    if (value != OBABO && value != BAOAB)
+        throw OpenMMException("DampedVerletIntegrator.setSplitting: "+to_string(value)+" is not a splitting: use "
+                              "DampedVerletIntegrator.OBABO (0) or DampedVerletIntegrator.BAOAB (1)");
+    splitting = value;
+    parameterVersion++;
+}
+
 int DampedVerletIntegrator::getRandomNumberSeed() const {
     return randomNumberSeed;
 }
@@ -170,6 +178,7 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
     int numParticles = system.getNumParticles();
     DampedVerletMatrices result;
     result.stepSize = getStepSize();
+    result.splitting = splitting;
     double halfStep = 0.5*getStepSize();
     double kT = BOLTZMANN*temperature;
     // Replicas share their matrices: build each distinct (M, Gamma, D) once.

@@ -92,6 +92,9 @@ public:
     void setTemperature(double temperature);
     void setNoiseCovariance(int block, const std::vector<double>& covariance);
     const std::vector<double>& getNoiseCovariance(int block) const;
+    enum Splitting { OBABO = 0, BAOAB = 1 };
+    int getSplitting() const;
+    void setSplitting(int splitting);
     int getRandomNumberSeed() const;
     void setRandomNumberSeed(int seed);
     void step(int steps);

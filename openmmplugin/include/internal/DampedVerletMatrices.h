@@ -33,6 +33,7 @@ struct OPENMM_EXPORT_EFFPOT DampedVerletMatrices {
     std::vector<double> freeNoise;                   ///< standard deviation of the velocity noise per half step
     double freeDecay;                                ///< exp(-(h/2) gamma)
     double stepSize;                                 ///< h, in ps
+    int splitting;                                   ///< DampedVerletIntegrator::Splitting
     bool anyNoise;                                   ///< whether any block or free particle receives noise
 };
 

@@ -22,6 +22,7 @@ void DampedVerletIntegratorProxy::serialize(const void* object, SerializationNod
     node.setDoubleProperty("defaultFriction", integrator.getDefaultFriction());
     node.setDoubleProperty("temperature", integrator.getTemperature());
     node.setIntProperty("randomSeed", integrator.getRandomNumberSeed());
+    node.setIntProperty("splitting", integrator.getSplitting());
     node.setIntProperty("integrationForceGroups", integrator.getIntegrationForceGroups());
     SerializationNode& blocks = node.createChildNode("Blocks");
     for (int b = 0; b < integrator.getNumBlocks(); b++) {
@@ -43,6 +44,7 @@ void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) co
     integrator->setDefaultFriction(node.getDoubleProperty("defaultFriction"));
     integrator->setTemperature(node.getDoubleProperty("temperature"));
     integrator->setRandomNumberSeed(node.getIntProperty("randomSeed"));
+    integrator->setSplitting(node.getIntProperty("splitting", DampedVerletIntegrator::OBABO)); // absent before it existed
     integrator->setIntegrationForceGroups(node.getIntProperty("integrationForceGroups", 0xFFFFFFFF));
     for (const SerializationNode& block : node.getChildNode("Blocks").getChildren()) {
         vector<int> particles;

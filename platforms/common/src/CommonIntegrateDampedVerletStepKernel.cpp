@@ -103,6 +103,9 @@ void CommonIntegrateDampedVerletStepKernel::updateSlots() {
 }
 
 void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletIntegrator& integrator) {
+    if (integrator.getSplitting() != DampedVerletIntegrator::OBABO)
+        throw OpenMMException("DampedVerletIntegrator: the BAOAB splitting runs on the Reference and CPU platforms only "
+                              "(so far); on OpenCL and CUDA use setSplitting(DampedVerletIntegrator.OBABO), or the CPU platform");
     if (matricesVersion == integrator.getParameterVersion())
         return;
     ContextSelector selector(cc);

@@ -1,6 +1,7 @@
 #ifndef EFFPOT_DAMPED_VERLET_STEPPER_H_
 #define EFFPOT_DAMPED_VERLET_STEPPER_H_
 
+#include "DampedVerletIntegrator.h"
 #include "PhiloxNormal.h"
 #include "internal/DampedVerletMatrices.h"
 #include "openmm/Vec3.h"
@@ -11,7 +12,7 @@
 namespace EffPot {
 
 /**
- * The arithmetic of one O-B-A-B-O step on host arrays, shared by the Reference and CPU kernels.
+ * The arithmetic of one O-B-A-B-O (or B-A-O-A-B) step on host arrays, shared by the Reference and CPU kernels.
  *
  * Work is split into units: unit u < numBlocks is block u, the rest are chunks of free particles. A step is
  * firstHalf (O, B, A) on every unit, a force evaluation, then secondHalf (B, O) on every unit; each half touches
@@ -47,8 +48,16 @@ public:
     int getNumUnits() const {
         return numBlocks+numFreeChunks;
     }
-    /** O, B, A: friction (and noise) half step, half kick with the current forces, drift. */
+    /**
+     * Everything before the force evaluation: O, B, A (friction and noise half step, half kick with the current
+     * forces, drift), or with the BAOAB splitting B, A/2, O, O, A/2 (the two half friction steps take the noise
+     * counters noiseCounter and noiseCounter+1).
+     */
     void firstHalf(int firstUnit, int endUnit, Vectors& x, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
+        if (m.splitting == DampedVerletIntegrator::BAOAB) {
+            firstHalfMiddle(firstUnit, endUnit, x, v, f, noiseCounter);
+            return;
+        }
         std::vector<double> work(3*maxSize);
         const double h = m.stepSize;
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
@@ -72,8 +81,15 @@ public:
             x[p] += v[p]*h;
         });
     }
-    /** B, O: half kick with the forces at the new positions, friction (and noise) half step. */
+    /**
+     * Everything after it: B, O (half kick with the forces at the new positions, friction and noise half step), or
+     * with the BAOAB splitting the half kick alone.
+     */
     void secondHalf(int firstUnit, int endUnit, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
+        if (m.splitting == DampedVerletIntegrator::BAOAB) {
+            kickOnly(firstUnit, endUnit, v, f);
+            return;
+        }
         std::vector<double> work(3*maxSize);
         const double h = m.stepSize;
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
@@ -114,6 +130,55 @@ public:
     }
 private:
     static const int FreeChunk = 256;
+
+    /** B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation). */
+    void firstHalfMiddle(int firstUnit, int endUnit, Vectors& x, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
+        std::vector<double> work(3*maxSize);
+        const double halfH = 0.5*m.stepSize, h = m.stepSize;
+        forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
+            Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
+            const int* particles = &m.blockParticles[m.blockStart[first]];
+            for (int u = 0; u < end-first; u++) {
+                OpenMM::Vec3& vp = v[particles[u]];
+                vp = vp+kick*f[particles[u]];
+                x[particles[u]] += vp*halfH;
+                vp = decay*vp+noise3(set, particles[u], noiseCounter);
+                vp = decay*vp+noise3(set, particles[u], noiseCounter+1);
+                x[particles[u]] += vp*halfH;
+            }
+        }, [&](int u, const int* particles, int k, const ParameterSet& set) {
+            addProduct(set.halfKick, particles, k, f, v, work.data());
+            for (int j = 0; j < k; j++)
+                x[particles[j]] += v[particles[j]]*halfH;
+            friction(particles, k, set, v, noiseCounter, work.data());
+            friction(particles, k, set, v, noiseCounter+1, work.data());
+            for (int j = 0; j < k; j++)
+                x[particles[j]] += v[particles[j]]*halfH;
+        });
+        forEachFree(firstUnit, endUnit, [&](int i, int p) {
+            v[p] += f[p]*(0.5*h*m.freeInverseMass[i]);
+            x[p] += v[p]*halfH;
+            v[p] = v[p]*m.freeDecay+freeNoise(i, noiseCounter);
+            v[p] = v[p]*m.freeDecay+freeNoise(i, noiseCounter+1);
+            x[p] += v[p]*halfH;
+        });
+    }
+    /** B alone (the BAOAB splitting after the force evaluation). */
+    void kickOnly(int firstUnit, int endUnit, Vectors& v, const Vectors& f) const {
+        std::vector<double> work(3*maxSize);
+        const double h = m.stepSize;
+        forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
+            Matrix3 kick(set.halfKick.data());
+            const int* particles = &m.blockParticles[m.blockStart[first]];
+            for (int u = 0; u < end-first; u++)
+                v[particles[u]] = v[particles[u]]+kick*f[particles[u]];
+        }, [&](int u, const int* particles, int k, const ParameterSet& set) {
+            addProduct(set.halfKick, particles, k, f, v, work.data());
+        });
+        forEachFree(firstUnit, endUnit, [&](int i, int p) {
+            v[p] += f[p]*(0.5*h*m.freeInverseMass[i]);
+        });
+    }
 
     /** A 3x3 row-major matrix by value, so that the compiler keeps it in registers across a run. */
     struct Matrix3 {

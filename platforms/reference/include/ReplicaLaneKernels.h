@@ -30,6 +30,11 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
     /** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
     void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
                             double* const v[3], double* const f[3], const double* const z[3]);
+    /** B, A/2, O, O, A/2 (BAOAB before the force): noise N z1 then N z2 in the two O half steps; N null: none. */
+    void (*firstHalfMiddle)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
+                            const double* const f[3], const double* const z1[3], const double* const z2[3], double* const x[3]);
+    /** f <- -dE, then B: v += K f (BAOAB after the force). */
+    void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
     /** The variant for this processor. */
     static const ReplicaLaneKernels& get();
 };

@@ -1,5 +1,6 @@
 #include "FusedReplicaStepper.h"
 #include "ReplicaExpressionForce.h"
+#include "DampedVerletIntegrator.h"
 #include "ReplicaSplineForce.h"
 #include "SplineLaneForce.h"
 #include "ReplicaLaneKernels.h"
@@ -125,8 +126,10 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
     double* const vLanes[3] = {vx, vy, vz};
     double* const fLanes[3] = {fx, fy, fz};
     double* const xLanes[3] = {X, Y, Z};
-    alignas(64) double zx[B], zy[B], zz[B];
+    alignas(64) double zx[B], zy[B], zz[B], zx2[B], zy2[B], zz2[B];
     double* const zLanes[3] = {zx, zy, zz};
+    double* const zLanes2[3] = {zx2, zy2, zz2};  // BAOAB: the second half friction step's normals
+    const bool middle = (m.splitting == DampedVerletIntegrator::BAOAB);
     const double h = m.stepSize;
     const int n = particles.size();
     // A block that mixes parameter sets: the lane kernel once per set, on copies, keeping the lanes of that set. Every
@@ -149,7 +152,17 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             bool noisy = !matrices.noise.empty();
             for (int c = 0; c < 3; c++)
                 copy(vOut[c], vOut[c]+B, copyV[c]);
-            if (firstHalf) {
+            if (middle) {
+                if (firstHalf) {
+                    for (int c = 0; c < 3; c++)
+                        copy(xOut[c], xOut[c]+B, copyX[c]);
+                    lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), noisy ? matrices.noise.data() : nullptr,
+                                          h, copyVLanes, fLanes, zLanes, zLanes2, copyXLanes);
+                }
+                else
+                    lanes.secondHalfMiddle(matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
+            }
+            else if (firstHalf) {
                 for (int c = 0; c < 3; c++)
                     copy(xOut[c], xOut[c]+B, copyX[c]);
                 if (noisy)
@@ -217,6 +230,35 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
         for (int step = 0; step < numSteps; step++) {
             uint64_t counter = noiseCounter+2*step;
+
+            if (middle) {
+                // B, A/2, O, O, A/2 (noise counters counter and counter+1); the force; B.
+                if (anyNoisy) {
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
+                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes2);
+                }
+                if (set >= 0) {
+                    const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+                    lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(),
+                                          matrices.noise.empty() ? nullptr : matrices.noise.data(), h, vLanes, fLanes, zLanes,
+                                          zLanes2, xLanes);
+                }
+                else
+                    mixedLanes(start, count, true, NULL);
+                evaluator.compute();
+                const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
+                if (set >= 0)
+                    lanes.secondHalfMiddle(m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
+                else {
+                    for (int i = 0; i < B; i++) {
+                        fx[i] = -dE[0][i];
+                        fy[i] = -dE[1][i];
+                        fz[i] = -dE[2][i];
+                    }
+                    mixedLanes(start, count, false, dE);
+                }
+                continue;
+            }
 
             // O, B: friction half step and half kick with the current forces; A: drift.
             if (uniformNoisy) {

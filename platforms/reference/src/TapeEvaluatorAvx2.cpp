@@ -64,7 +64,8 @@ void scatterAvx2(double* aos, const double* a, const double* b, const double* c)
 
 const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
-                                               ReplicaLanes::normals<Avx2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy};
+                                               ReplicaLanes::normals<Avx2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
+                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }

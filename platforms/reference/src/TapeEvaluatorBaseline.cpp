@@ -37,7 +37,8 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
 }
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
-                                               ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy};
+                                               ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
+                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }
@@ -51,7 +52,7 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<TapeInstructions::ScalarMath>, ReplicaLanes::firstHalfNoisy,
-                                               ReplicaLanes::secondHalfNoisy};
+                                               ReplicaLanes::secondHalfNoisy, ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }

@@ -45,6 +45,7 @@ class ComparisonSettings:
     mean_path_start: list = None
     mean_path_spread: float = 0.05
     surrogate_step_size: float = None
+    surrogate_splitting: str = None
     hamiltonian_replicas: int = 8
     hamiltonian_time: float = 2.0
     energy_tolerance: float = 0.2
@@ -64,12 +65,13 @@ class ModelSpec:
     surrogate_energy: str
     kind: str
     step_size: float
+    splitting: str = "BAOAB"
 
     def __call__(self, count, seed):
         models = _models(self.potential_xml, self.energy, self.surrogate_energy)
         if self.kind == "reference":
             return models.referenceLangevin(count)
-        return models.surrogateLangevin(count, self.step_size, seed=seed)
+        return models.surrogateLangevin(count, self.step_size, seed=seed, splitting=self.splitting)
 
 
 @functools.lru_cache(maxsize=4)
@@ -216,7 +218,9 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress, executor=executor)
     xml = potential.toXml()
     reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
-    surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate)
+    # The surrogate Langevin model splits its step B-A-O-A-B where the platform runs it (Reference, CPU).
+    splitting = s.surrogate_splitting or ("BAOAB" if platform.getName() in ("Reference", "CPU") else "OBABO")
+    surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate, splitting)
 
     # Equilibrium: the same starting states for both models.
     q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
@@ -334,6 +338,7 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         "reference_rate": equilibrium["reference"].rate,
         "surrogate_rate": equilibrium["surrogate"].rate if unstable is None else None,
         "surrogate_step_size": h_surrogate,
+        "surrogate_splitting": splitting,
         "reference_step_size": h,
         # Simulated time per wall second, surrogate over reference (equilibrium runs): the Langevin net speed-up,
         # the surrogate at the step asked for, the full model at the learning step.

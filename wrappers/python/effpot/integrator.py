@@ -85,6 +85,26 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         """Set the temperature (kelvin): 0 is the deterministic scheme, T > 0 the thermal mode."""
         super().setTemperature(strip(temperature, unit.kelvin, "temperature"))
 
+    #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with) and
+    #: B-A-O-A-B (friction in the middle, like LangevinMiddleIntegrator; much smaller configurational bias at
+    #: large thermal steps; Reference and CPU platforms).
+    OBABO, BAOAB = _effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB
+
+    def getSplitting(self):
+        """The splitting of the step, "OBABO" or "BAOAB"."""
+        return {self.OBABO: "OBABO", self.BAOAB: "BAOAB"}[super().getSplitting()]
+
+    def setSplitting(self, splitting):
+        """Set the splitting of the step: "OBABO" (default) or "BAOAB" (or DampedVerletIntegrator.OBABO/BAOAB)."""
+        names = {"OBABO": self.OBABO, "BAOAB": self.BAOAB}
+        if isinstance(splitting, str):
+            if splitting.upper() not in names:
+                raise ValueError(f"splitting: {splitting!r} is not a splitting; use 'OBABO' or 'BAOAB'")
+            splitting = names[splitting.upper()]
+        elif isinstance(splitting, bool) or not isinstance(splitting, (int, np.integer)):
+            raise TypeError(f"splitting: expected 'OBABO' or 'BAOAB', got {splitting!r}")
+        super().setSplitting(int(splitting))
+
     def setNoiseCovariance(self, block, covariance):
         """Give a block explicit momentum noise of covariance D (3k x 3k, dalton^2 nm^2 ps^-3); None removes it."""
         if covariance is None:

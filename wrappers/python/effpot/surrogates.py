@@ -108,9 +108,14 @@ class SurrogateModels:
             integrator.addBlock([i], mass, friction)
         return integrator
 
-    def surrogateLangevin(self, count, stepSize=None, seed=0):
-        """The learned U, kinetic Langevin at kT with the calibrated M and Gamma (default step: the learning step)."""
+    def surrogateLangevin(self, count, stepSize=None, seed=0, splitting="BAOAB"):
+        """The learned U, kinetic Langevin at kT with the calibrated M and Gamma (default step: the learning step).
+
+        ``splitting``: "BAOAB" (default; friction in the middle of the step, like LangevinMiddleIntegrator: its
+        configurational bias stays small at several times the learning step, docs/theory.md section 8) or "OBABO"
+        (the learning scheme's order; needed on OpenCL and CUDA, which do not run BAOAB yet)."""
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
+        integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / MOLAR_GAS_CONSTANT)
         integrator.setRandomNumberSeed(int(seed))
         return self._system(count, self._learned_force(count)), integrator
