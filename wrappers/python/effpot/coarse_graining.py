@@ -345,6 +345,11 @@ class EffectivePotential:
     def toXml(self):
         return self._impl.toXml()
 
+    def export(self, path, format, **options):
+        """Write U for other tools: "plumed" (an EXTERNAL grid), "npz" or "csv" (effpot.export, docs/export.md)."""
+        from .export import export_potential
+        return export_potential(self, path, format, **options)
+
     def save(self, path):
         """Write everything needed to reuse the result (XML, docs/file-formats.md) atomically."""
         atomic_write_text(path, self.toXml())
