@@ -94,6 +94,10 @@ def check_plumed_against_potential(potential, path, names):
     names_read, axes, values, derivatives, rows = read_plumed_grid(path, "effpot.bias")
     assert names_read == names
     impl = potential._impl
+    # The grid is U shifted so that its minimum is 100 kT (PLUMED's 2D spline divides by node values).
+    shift = export.PLUMED_OFFSET_KT * potential.kT - min(impl.getTableValues())
+    assert values.min() == pytest.approx(export.PLUMED_OFFSET_KT * potential.kT, abs=1e-8)
+    values = values - shift
     nodes, lower, upper = list(impl.getNodes()), list(impl.getLower()), list(impl.getUpper())
     d = potential.dimensions
     for k in range(d):
@@ -142,28 +146,42 @@ def check_plumed_against_potential(potential, path, names):
         numeric = np.gradient(arranged, *axes, edge_order=2) if d > 1 else [np.gradient(arranged, axes[0], edge_order=2)]
         for k in range(d):
             np.testing.assert_allclose(grid[raised, k], numeric[k].transpose().ravel()[raised], rtol=1e-9, atol=1e-9)
-    return axes, values, derivatives
+    return axes, values + shift, derivatives, shift
 
 
-def hermite(x, axis, values, derivatives):
-    """PLUMED's 1D spline (cubic Hermite on values and derivatives, Grid::getValueAndDerivatives with spline)."""
-    i = np.clip(np.searchsorted(axis, x) - 1, 0, len(axis) - 2)
-    h = axis[1] - axis[0]
-    t = (x - axis[i]) / h
-    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
-    return h00 * values[i] + h10 * h * derivatives[i] + h01 * values[i + 1] + h11 * h * derivatives[i + 1]
+def plumed_spline(x, axes, values, derivatives):
+    """U at one point as PLUMED's EXTERNAL interpolates a grid with derivatives (GridBase::getValueAndDerivatives
+    with dospline, src/tools/Grid.cpp): a sum over the 2^d corners of the cell of grid * prod_j C_j, C_j the cubic
+    Hermite factor with the corner's derivative relative to its value (dropped where |value| < 1e-7). In 1D this
+    is the cubic Hermite interpolant."""
+    d = len(axes)
+    dx = [a[1] - a[0] for a in axes]
+    lower = [int(np.floor((x[j] - axes[j][0]) / dx[j])) for j in range(d)]
+    lower = [min(max(i, 0), len(axes[j]) - 2) for j, i in enumerate(lower)]
+    value = 0.0
+    for corner in np.ndindex(*([2] * d)):
+        index = tuple(lower[j] + corner[j] for j in range(d))
+        grid = values[index]
+        ff = 1.0
+        for j in range(d):
+            X = abs((x[j] - axes[j][lower[j]]) / dx[j] - corner[j])
+            yy = 0.0 if abs(grid) < 1e-7 else -derivatives[index][j] / grid
+            sign = -1.0 if corner[j] else 1.0
+            ff *= (1 - 3 * X**2 + 2 * X**3) - sign * yy * (X - 2 * X**2 + X**3) * dx[j]
+        value += grid * ff
+    return value
 
 
 def test_plumed_grid_1d(p1_potential, tmp_path):
     path = tmp_path / "p1.grid"
     assert export.export_potential(p1_potential, path, "plumed") == path
-    axes, values, derivatives = check_plumed_against_potential(p1_potential, path, ["x"])
+    axes, values, derivatives, shift = check_plumed_against_potential(p1_potential, path, ["x"])
     # Interpolated between nodes as PLUMED would, the grid gives U: within 1e-4 kT at the midpoints of the support.
     supported = np.array(p1_potential._impl.getNodeSupported(), dtype=bool)
     axis = axes[0]
     middles = (axis[:-1] + axis[1:]) / 2
     keep = supported[:-1] & supported[1:]
-    interpolated = hermite(middles[keep], axis, values, derivatives[:, 0])
+    interpolated = np.array([plumed_spline([m], axes, values, derivatives) for m in middles[keep]]) - shift
     np.testing.assert_allclose(interpolated, p1_potential.evaluate(middles[keep]), atol=1e-4 * p1_potential.kT)
     # P1 at h = 0.3 learns about x^2/2: near x = 0.5 the derivative is about x (kJ/mol/nm).
     near = np.argmin(np.abs(axis - 0.5))
@@ -179,7 +197,22 @@ def test_plumed_grid_2d_names_and_label(p4_potential, tmp_path):
     assert header[0] == "#! FIELDS p.x p.y effpot.bias der_p.x der_p.y\n"
     assert header[3] == f"#! SET nbins_p.x {nodes[0]}\n" and header[4] == "#! SET periodic_p.x false\n"
     assert header[7] == f"#! SET nbins_p.y {nodes[1]}\n"
-    check_plumed_against_potential(p4_potential, path, ["p.x", "p.y"])
+    axes, values, derivatives, shift = check_plumed_against_potential(p4_potential, path, ["p.x", "p.y"])
+    # PLUMED's interpolation of the grid gives U at the centres of the supported cells.
+    _, _, _, supported = p4_potential.grid()
+    cells = supported[:-1, :-1] & supported[1:, :-1] & supported[:-1, 1:] & supported[1:, 1:]
+    centres = np.array([[(axes[0][i] + axes[0][i + 1]) / 2, (axes[1][j] + axes[1][j + 1]) / 2]
+                        for i, j in zip(*np.nonzero(cells))])
+    assert len(centres) > 50
+    exact = p4_potential.evaluate(centres)
+    interpolated = np.array([plumed_spline(c, axes, values, derivatives) for c in centres]) - shift
+    error = np.abs(interpolated - exact) / p4_potential.kT
+    assert error.max() < 1e-4, error.max()
+    # Without the shift PLUMED's 2D spline is much worse next to the minimum, where U is near 0 (a P4 run:
+    # 0.011 kT against 1.2e-6 kT).
+    unshifted = values - shift
+    plain = np.array([plumed_spline(c, axes, unshifted, derivatives) for c in centres])
+    assert np.abs(plain - exact).max() / p4_potential.kT > 100 * error.max()
     with pytest.raises(ValueError, match="names"):
         export.plumed_grid_text(p4_potential, names=["x"])
     with pytest.raises(ValueError, match="format"):
