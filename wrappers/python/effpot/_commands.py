@@ -192,7 +192,7 @@ def export(folder, format, output, names=None, label="effpot"):
     """``effpot export``: the learned potential of DIR as a PLUMED grid, an .npz or a .csv file."""
     from .cli import CommandError, SAVED_POTENTIAL
     from .coarse_graining import EffectivePotential
-    from .export import export_potential
+    from .export import PLUMED_OFFSET_KT, export_potential
     path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
     if not os.path.isfile(path):
         raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
@@ -207,5 +207,11 @@ def export(folder, format, output, names=None, label="effpot"):
     nodes = "x".join(str(n) for n in potential._impl.getNodes())
     print(f"effpot: wrote {os.path.abspath(output)} ({format}, {nodes} nodes)")
     if format == "plumed":
-        args = ",".join(names or ["x", "y", "z"][:potential.dimensions])
-        print(f"  PLUMED input: EXTERNAL ARG={args} FILE={os.path.basename(output)} LABEL={label}")
+        labels = names or ["x", "y", "z"][:potential.dimensions]
+        print(f"  PLUMED input: EXTERNAL ARG={','.join(labels)} FILE={os.path.basename(output)} LABEL={label}")
+        box = ", ".join(f"{n} in [{lo:.4g}, {hi:.4g}]" for n, lo, hi in
+                        zip(labels, potential._impl.getLower(), potential._impl.getUpper()))
+        print(f"  grid box (nm): {box}; keep the arguments inside it (LOWER_WALLS/UPPER_WALLS): PLUMED stops "
+              "outside a grid")
+        print(f"  values: U + a constant, the minimum at {PLUMED_OFFSET_KT:g} kT (docs: PLUMED's spline divides "
+              "by node values)")
