@@ -16,6 +16,11 @@ def _value(value):
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
+        if "\n" in value and '"""' not in value and "\\" not in value and not value.endswith('"') and \
+                all(c == "\n" or c == "\t" or ord(c) >= 0x20 for c in value):
+            # A multi-line basic string, as a person writes an energy expression (a newline right after the
+            # opening quotes is not part of the value).
+            return '"""\n' + value + '"""'
         return json.dumps(value, ensure_ascii=False)  # a TOML basic string: the same escapes as JSON
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_value(v) for v in value) + "]"

@@ -237,8 +237,30 @@ def build_parser():
     return parser
 
 
+def _show_log_messages():
+    """effpot's diagnostics go through logging (logger "effpot"); the command shows INFO and above on stderr."""
+    import logging
+    logger = logging.getLogger("effpot")
+    if not logger.handlers:
+        class StderrHandler(logging.StreamHandler):
+            """Writes to sys.stderr as it is at each message (not as it was when the handler was made)."""
+            @property
+            def stream(self):
+                return sys.stderr
+
+            @stream.setter
+            def stream(self, value):
+                pass
+
+        handler = StderrHandler()
+        handler.setFormatter(logging.Formatter("effpot: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    _show_log_messages()
     progress = not getattr(args, "no_progress", False)
     try:
         if args.command == "export":
