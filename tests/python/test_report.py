@@ -38,7 +38,7 @@ def test_report_explains_metrics_names_notes_and_shows_toml(tmp_path):
     from effpot.config import TARGET_DEFAULTS
     report.write_report(str(tmp_path), fake_result(), dict(TARGET_DEFAULTS))
     page = (tmp_path / "report.html").read_text()
-    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]*)</td>"
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=num>([^<]+)</td><td class=num>([^<]+)</td><td[^>]*>([^<]*)</td>"
                       r"<td class=why>([^<]+)</td></tr>", page)
     assert [r[0] for r in rows] == ["RMSE of U vs the coarse part (kT)", "TV distance of the q-histograms",
                                     "max |ACF difference|", "max |mean-path difference| (sd of q)",

@@ -127,8 +127,8 @@ def _matrix(rows):
 METRIC_EXPLANATIONS = {
     "rmse_kT": "How far the learned U is from the known coarse part: the root-mean-square difference over the "
                "region within 3 kT of the minimum, after removing the mean difference (U is defined up to a "
-               "constant). At 0.06 kT the Boltzmann weights exp(-U/kT) are off by about 6%, no more than the "
-               "sampling noise of such runs.",
+               "constant). The target 0.06 kT keeps the Boltzmann weights exp(-U/kT) within about 6% of the "
+               "coarse part's.",
     "tv_distance": "Whether the surrogate spends its time in the same places as the full model: half the sum over "
                    "histogram bins of |p_surrogate - p_reference|, the largest share of probability the two put in "
                    "different places. The target 0.03 allows 3%; finite runs alone give up to about "
@@ -160,13 +160,14 @@ FIGURE_CAPTIONS = [
     ("mean_paths.png", "Mean paths from a shifted start, with +-2 standard-error bands."),
     ("autocorrelation.png", "Normalized autocorrelation functions per component, on a common time grid."),
     ("phase_portraits.png", "One frictionless trajectory of the full and of the surrogate Hamiltonian from the same "
-                            "state. They are not meant to coincide: the full model still feels the small scales, "
-                            "whose forces shake its velocities (the fuzz on the black curve), and runs at a quarter "
-                            "of its largest stable step; the surrogate has only the smooth learned U (which also "
-                            "differs from the coarse part by the fit's error) and runs at half of its own, far "
-                            "larger step (the dots are its steps). Different forces make trajectories from one "
-                            "start drift apart in time; compare the shapes: the same wells, turning points and "
-                            "range of velocities."),
+                            "state. They are not meant to coincide. The full model still feels the small scales, "
+                            "whose forces push it off a smooth orbit bit by bit (its loops do not repeat), and runs "
+                            "at a quarter of its largest stable step. The surrogate feels only the smooth learned U, "
+                            "which differs from the coarse part by the fit's error and holds no energy of the small "
+                            "scales, and runs at half of its own, far larger step (the dots are its steps). "
+                            "Different forces make two trajectories from one start drift apart in time; compare "
+                            "the shapes: the orbits should cover the same region with the same range of "
+                            "velocities."),
     ("stable_steps.png", "Energy error against the step size for both Hamiltonian models: the largest stable "
                          "step is the last one within the tolerance."),
 ]
@@ -180,7 +181,8 @@ def write_report(folder, result, targets):
     rows = []
     for key, label, value, target, passed in checks(result, targets, keys=True):
         mark = "" if passed is None else ("<td class=ok>pass</td>" if passed else "<td class=bad>FAIL</td>")
-        rows.append(f"<tr><td>{html.escape(label)}</td><td>{_number(value)}</td><td>{html.escape(target)}</td>"
+        rows.append(f"<tr><td>{html.escape(label)}</td><td class=num>{_number(value)}</td><td class=num>"
+                    f"{html.escape(target)}</td>"
                     f"{mark or '<td></td>'}<td class=why>{html.escape(METRIC_EXPLANATIONS.get(key, ''))}</td></tr>")
     learned = [
         ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
@@ -222,6 +224,7 @@ table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px soli
 figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #555; font-size: 0.9em; }}
 pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }}
 .why {{ color: #555; font-size: 0.85em; max-width: 60em; }} .note-name {{ font-family: monospace; }}
+td.num {{ white-space: nowrap; }}
 </style></head><body>
 <h1>{html.escape(name)}</h1>
 <p>effpot {html.escape(result.get('versions', {}).get('effpot', ''))}, OpenMM
