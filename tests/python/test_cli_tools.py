@@ -162,3 +162,15 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
     assert cli.main(["scan", bad, "-o", str(tmp_path / "bad2")]) == 2
     assert "step_size is chosen by the scan" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_example_scan_configuration_is_valid():
+    from effpot._commands import load_scan_config, scan_step_sizes
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "p1_scan.toml")
+    loaded = load_scan_config(path)
+    assert len(scan_step_sizes(loaded["scan"])) == 14 and loaded["learn"]["replicas"] == 400
+    assert "step_size" not in loaded["learn"]
+    # The default range: 14 step sizes log-spaced from 0.005 to 1 ps.
+    steps = scan_step_sizes({})
+    assert len(steps) == 14 and steps[0] == pytest.approx(0.005) and steps[-1] == pytest.approx(1.0)
+    assert np.allclose(np.diff(np.log(steps)), np.log(200) / 13)

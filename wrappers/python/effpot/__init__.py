@@ -24,4 +24,5 @@ from .export import export_potential  # noqa: E402
 __version__ = "0.1.0"
 __all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
            "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
-           "Checkpoint", "simulation", "export_potential"]
+           "Checkpoint"]
+__all__ += ["simulation", "export_potential"]

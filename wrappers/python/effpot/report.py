@@ -69,27 +69,21 @@ def learning_result(config, potential, summary):
     }
 
 
-def checks(result, targets, keys=False):
-    """(label, value, target text, passed or None) rows for the summary table; with keys=True each row starts
-    with its metric key (METRIC_EXPLANATIONS)."""
-    rows = _checks(result, targets)
-    return rows if keys else [row[1:] for row in rows]
-
-
-def _checks(result, targets):
+def checks(result, targets):
+    """(label, value, target text, passed or None) rows for the summary table."""
     rows = []
     learn = result.get("learn", {})
     if learn.get("rmse_kT") is not None:
-        rows.append(("rmse_kT", "RMSE of U vs the coarse part (kT)", learn["rmse_kT"], f"<= {targets['rmse_kT']}",
+        rows.append(("RMSE of U vs the coarse part (kT)", learn["rmse_kT"], f"<= {targets['rmse_kT']}",
                      learn["rmse_kT"] <= targets["rmse_kT"]))
     metrics = result.get("compare", {}).get("metrics")
     if metrics:
         for key, label in (("tv_distance", "TV distance of the q-histograms"),
                            ("acf_max_difference", "max |ACF difference|"),
                            ("mean_path_max_difference_sd", "max |mean-path difference| (sd of q)")):
-            rows.append((key, label, metrics[key], f"<= {targets[key]}", metrics[key] <= targets[key]))
+            rows.append((label, metrics[key], f"<= {targets[key]}", metrics[key] <= targets[key]))
         ratio = metrics.get("stable_step_ratio")
-        rows.append(("stable_step_ratio", "surrogate / full largest stable Hamiltonian step", ratio,
+        rows.append(("surrogate / full largest stable Hamiltonian step", ratio,
                      f">= {targets['stable_step_ratio']}", None if ratio is None else
                      ratio >= targets["stable_step_ratio"]))
     return rows
@@ -123,27 +117,29 @@ def _matrix(rows):
     return "<br>".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in rows)
 
 
-#: One plain sentence per metric of the summary table: what it measures, and why the target is where it is.
+#: Plain sentences per row of the summary table (keyed by its label): what it measures, and why the target.
 METRIC_EXPLANATIONS = {
-    "rmse_kT": "How far the learned U is from the known coarse part: the root-mean-square difference over the "
-               "region within 3 kT of the minimum, after removing the mean difference (U is defined up to a "
-               "constant). The target 0.06 kT keeps the Boltzmann weights exp(-U/kT) within about 6% of the "
-               "coarse part's.",
-    "tv_distance": "Whether the surrogate spends its time in the same places as the full model: half the sum over "
-                   "histogram bins of |p_surrogate - p_reference|, the largest share of probability the two put in "
-                   "different places. The target 0.03 allows 3%; finite runs alone give up to about "
-                   "sqrt(bins / (2 pi N)) for N independent samples.",
-    "acf_max_difference": "Whether the surrogate forgets its past as fast as the full model: the largest gap "
-                          "between the normalized autocorrelation functions C(t)/C(0) of q over the lags shown, "
-                          "i.e. whether its time scales are right. The target 0.05 is 5% of the correlation at "
-                          "lag 0.",
-    "mean_path_max_difference_sd": "Whether the surrogate relaxes from a displaced start along the same path at "
-                                   "the same speed: the largest gap between the two mean trajectories, in "
-                                   "standard deviations of q at equilibrium. The target 0.05 sd asks the "
-                                   "mean paths to agree to a twentieth of the equilibrium spread.",
-    "stable_step_ratio": "What the smooth learned U buys: how much larger a step the surrogate Hamiltonian (no "
-                         "friction) tolerates than the full one before its energy error exceeds the tolerance. "
-                         "The target 10x asks for ten times fewer steps over the same simulated time.",
+    'RMSE of U vs the coarse part (kT)': (
+        'How far the learned U is from the known coarse part: the root-mean-square difference over the region'
+        ' within 3 kT of the minimum, after removing the mean difference (U is defined up to a constant). The'
+        " target 0.06 kT keeps the Boltzmann weights exp(-U/kT) within about 6% of the coarse part's."),
+    'TV distance of the q-histograms': (
+        'Whether the surrogate spends its time in the same places as the full model: half the sum over '
+        'histogram bins of |p_surrogate - p_reference|, the largest share of probability the two put in '
+        'different places. The target 0.03 allows 3%; finite runs alone give up to about sqrt(bins / (2 pi '
+        'N)) for N independent samples.'),
+    'max |ACF difference|': (
+        'Whether the surrogate forgets its past as fast as the full model: the largest gap between the '
+        'normalized autocorrelation functions C(t)/C(0) of q over the lags shown, i.e. whether its time '
+        'scales are right. The target 0.05 is 5% of the correlation at lag 0.'),
+    'max |mean-path difference| (sd of q)': (
+        'Whether the surrogate relaxes from a displaced start along the same path at the same speed: the '
+        'largest gap between the two mean trajectories, in standard deviations of q at equilibrium. The '
+        'target 0.05 sd asks the mean paths to agree to a twentieth of the equilibrium spread.'),
+    'surrogate / full largest stable Hamiltonian step': (
+        'What the smooth learned U buys: how much larger a step the surrogate Hamiltonian (no friction) '
+        'tolerates than the full one before its energy error exceeds the tolerance. The target 10x asks for '
+        'ten times fewer steps over the same simulated time.'),
 }
 
 #: What the extra numbers of the Learned table mean.
@@ -179,11 +175,11 @@ def write_report(folder, result, targets):
     compare = result.get("compare", {})
     name = result.get("settings", {}).get("model", {}).get("name", "effpot result")
     rows = []
-    for key, label, value, target, passed in checks(result, targets, keys=True):
+    for label, value, target, passed in checks(result, targets):
         mark = "" if passed is None else ("<td class=ok>pass</td>" if passed else "<td class=bad>FAIL</td>")
         rows.append(f"<tr><td>{html.escape(label)}</td><td class=num>{_number(value)}</td><td class=num>"
                     f"{html.escape(target)}</td>"
-                    f"{mark or '<td></td>'}<td class=why>{html.escape(METRIC_EXPLANATIONS.get(key, ''))}</td></tr>")
+                    f"{mark or '<td></td>'}<td class=why>{html.escape(METRIC_EXPLANATIONS.get(label, ''))}</td></tr>")
     learned = [
         ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
         ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),
