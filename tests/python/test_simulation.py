@@ -1,4 +1,5 @@
-"""effpot.simulation: the surrogate and reference models as openmm.app.Simulation objects with OpenMM's reporters."""
+"""effpot.simulation (module effpot.simulations): the surrogate and reference models as openmm.app.Simulation objects
+with OpenMM's reporters."""
 import io
 import struct
 
@@ -9,7 +10,7 @@ from openmm import app, unit
 
 import effpot
 from effpot import problems
-from effpot.simulation import KINDS, minimum_position, replica_topology
+from effpot.simulations import KINDS, minimum_position, replica_topology
 
 
 @pytest.fixture(scope="module")
