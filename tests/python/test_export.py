@@ -279,3 +279,16 @@ def test_cli_export(p4_potential, tmp_path, capsys):
     assert cli.main(["export", str(folder), "--format", "plumed", "--plumed-names", "p.x,p.y", "-o",
                      str(tmp_path / "v.grid")]) == 0
     assert open(tmp_path / "v.grid").readline() == "#! FIELDS p.x p.y effpot.bias der_p.x der_p.y\n"
+
+
+def test_a_failed_write_leaves_the_old_file(p4_potential, tmp_path, monkeypatch):
+    path = tmp_path / "u.npz"
+    path.write_bytes(b"old")
+
+    def broken(stream, **arrays):
+        stream.write(b"half a file")
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        export.export_potential(p4_potential, path, "npz")
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["u.npz"]

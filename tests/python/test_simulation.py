@@ -121,3 +121,55 @@ def test_bad_arguments(models):
     positions = sim.context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.nanometer)
     np.testing.assert_allclose(positions, [[0.1, 0.2, 0], [0.3, 0.4, 0], [0.5, 0.6, 0]])
     assert sim.integrator.getStepSize().value_in_unit(unit.picosecond) == pytest.approx(0.05)
+
+
+def test_learned_2d_u_on_real_particles_with_the_unused_axis_restrained_or_frozen(models):
+    """docs/openmm-usage.md's two recipes: a harmonic restraint on z under LangevinMiddleIntegrator, and z frozen
+    by a DampedVerlet block without friction there."""
+    potential, kT = models.potential, models.kT
+    count, k_z = 200, 1e3
+    temperature = kT / effpot.surrogates.MOLAR_GAS_CONSTANT
+    start = np.zeros((count, 3))
+    start[:, :2] = minimum_position(potential)
+    # Restrained: z samples N(0, kT / k_z).
+    system = mm.System()
+    for _ in range(count):
+        system.addParticle(1.0)
+    system.addForce(potential.createForce(list(range(count))))
+    restraint = mm.CustomExternalForce("0.5*k_z*z^2")
+    restraint.addGlobalParameter("k_z", k_z)
+    for i in range(count):
+        restraint.addParticle(i, [])
+    system.addForce(restraint)
+    integrator = mm.LangevinMiddleIntegrator(temperature, 5.0, 0.01)
+    integrator.setRandomNumberSeed(3)
+    context = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"))
+    context.setPositions(start)
+    context.setVelocitiesToTemperature(temperature, 3)
+    integrator.step(1000)
+    z = []
+    for _ in range(50):
+        integrator.step(20)
+        z.append(context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.nanometer)[:, 2])
+    assert np.var(z) == pytest.approx(kT / k_z, rel=0.1)
+    # Frozen: zero friction (so zero noise) and zero velocity in z keep it at 0 exactly.
+    system = mm.System()
+    for _ in range(count):
+        system.addParticle(1.0)
+    system.addForce(potential.createForce(list(range(count))))
+    integrator = effpot.DampedVerletIntegrator(0.05)
+    friction = np.zeros((3, 3))
+    friction[:2, :2] = 2.0 * np.eye(2)
+    for i in range(count):
+        integrator.addBlock([i], np.eye(3), friction)
+    integrator.setTemperature(temperature)
+    context = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"))
+    context.setPositions(start)
+    velocities = np.zeros((count, 3))
+    velocities[:, :2] = np.random.default_rng(1).normal(scale=np.sqrt(kT), size=(count, 2))
+    context.setVelocities(velocities)
+    integrator.step(2000)
+    state = context.getState(getPositions=True, getVelocities=True, getEnergy=True)
+    positions = state.getPositions(asNumpy=True).value_in_unit(unit.nanometer)
+    assert np.all(positions[:, 2] == 0) and np.ptp(positions[:, 0]) > 0.5
+    assert np.all(state.getVelocities(asNumpy=True).value_in_unit(unit.nanometer / unit.picosecond)[:, 2] == 0)
