@@ -154,6 +154,23 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
     axes = [np.linspace(-0.8, 0.8, 161)]
     assert rmse_in_kt(potential, lambda q: 0.5 * q[:, 0] ** 2, axes) < 0.06
     assert learn["target_kT"] == pytest.approx(potential.kT, rel=0.2)
+    # On worker processes, one task per step size, with a checkpoint: the same points (the moments to round-off:
+    # their statistics travel as XML) and the same levels and configurations.
+    workers = tmp_path / "workers"
+    assert cli.main(["scan", path, "-o", str(workers), "--workers", "2", "--checkpoint",
+                     str(tmp_path / "checkpoint"), "--no-progress"]) == 0
+    with open(workers / "scan.json") as stream:
+        again = json.load(stream)
+    assert again["levels"] == levels and len(again["points"]) == len(result["points"])
+    for a, b in zip(again["points"], result["points"]):
+        for key, value in b.items():
+            if isinstance(value, (bool, int)) or value is None:
+                assert a[key] == value, key
+            else:
+                np.testing.assert_allclose(np.array(a[key], dtype=float), np.array(value, dtype=float),
+                                           rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=key)  # None: NaN
+    assert (workers / "level-2.toml").read_text() == (output / "level-2.toml").read_text()
+    capsys.readouterr()
     # Settings errors name the key.
     bad = write(str(tmp_path), SCAN.replace("replicas = 100", "replica = 100"), "bad.toml")
     assert cli.main(["scan", bad, "-o", str(tmp_path / "bad")]) == 2

@@ -93,8 +93,9 @@ def scan_step_sizes(scan):
     return [smallest * (largest / smallest) ** (i / (count - 1)) for i in range(count)]
 
 
-def run_scan(config, progress=None):
-    """Run the ScaleScan of a scan configuration; returns (points, levels, seconds)."""
+def run_scan(config, progress=None, executor=None, checkpoint=None):
+    """Run the ScaleScan of a scan configuration; returns (points, levels, seconds). With an executor or a
+    checkpoint folder each step size is a task (ScaleScan.run), and `progress(stage, done, total)` hears of each."""
     from .scale_scan import ScaleScan
     model, run, scan = config["model"], config.get("run", {}), config["scan"]
     d = model["dimensions"]
@@ -111,7 +112,8 @@ def run_scan(config, progress=None):
     start = time.perf_counter()
     # The per-step-size progress needs the task path (an executor or a checkpoint); without one the C++ scan runs
     # in one call, and the command says when it is done.
-    points, levels = scanner.run(platform=run.get("platform", "Reference"))
+    points, levels = scanner.run(platform=run.get("platform", "Reference"), executor=executor, checkpoint=checkpoint,
+                                 progress=progress if (executor is not None or checkpoint is not None) else None)
     return points, levels, time.perf_counter() - start
 
 
@@ -141,10 +143,11 @@ def _nearest_point(points, h):
     return min(usable, key=lambda p: abs(math.log(p["stepSize"] / h))) if usable else None
 
 
-def scan(config_path, output, force=False, progress=True):
-    """``effpot scan``: run the scan, write DIR/scan.json, DIR/figures/scale_scan.png and DIR/level-N.toml."""
+def scan(config_path, output, force=False, progress=True, workers=None, checkpoint=None):
+    """``effpot scan``: run the scan, write DIR/scan.json, DIR/figures/scale_scan.png and DIR/level-N.toml.
+    `workers` (worker processes) or `checkpoint` (a folder to resume from) run one task per step size."""
     from . import figures
-    from .cli import _finish_output, _prepare_output
+    from .cli import _executor, _finish_output, _prepare_output, _progress_reporter
     from .report import versions, write_json
     from ._files import atomic_write_text
     config = load_scan_config(config_path)
@@ -152,7 +155,12 @@ def scan(config_path, output, force=False, progress=True):
     try:
         steps = scan_step_sizes(config["scan"])
         print(f"scanning {len(steps)} step sizes from {steps[0]:.3g} to {steps[-1]:.3g} ps ...", flush=True)
-        points, levels, seconds = run_scan(config)
+        reporter = _progress_reporter(progress)
+        with _executor(workers) as executor:
+            points, levels, seconds = run_scan(config, progress=None if reporter is None else reporter.report,
+                                               executor=executor, checkpoint=checkpoint)
+        if reporter is not None:
+            reporter.finish()
         print(f"scanned in {seconds:.1f} s; {len(levels)} level{'s' if len(levels) != 1 else ''} found")
         os.makedirs(os.path.join(staging, "figures"), exist_ok=True)
         name = config["model"].get("name", "scale scan")

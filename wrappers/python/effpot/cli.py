@@ -234,6 +234,11 @@ def build_parser():
                              "replicas, steps, ...) and an optional [learn] copied into each level's configuration")
     scan_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
     scan_parser.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+    scan_parser.add_argument("--no-progress", action="store_true", help="no progress (with --workers/--checkpoint)")
+    scan_parser.add_argument("--workers", type=int, default=None,
+                             help="run each step size as a task on N worker processes (default: all in one call here)")
+    scan_parser.add_argument("--checkpoint", default=None,
+                             help="folder keeping each finished step size: rerun to resume")
     return parser
 
 
@@ -269,7 +274,8 @@ def main(argv=None):
                            label=args.plumed_label)
         elif args.command == "scan":
             from ._commands import scan as scan_command
-            scan_command(args.config, args.output, force=args.force)
+            scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
+                         checkpoint=args.checkpoint)
         elif args.command == "learn":
             learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare,
                   workers=args.workers, checkpoint=args.checkpoint)
