@@ -42,3 +42,21 @@ def atomic_save_figure(figure, path, **options):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def atomic_write_bytes(path, write):
+    """Call write(stream) on a binary temporary file in path's folder, then rename it over path (0644)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        os.fchmod(handle, 0o644)
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

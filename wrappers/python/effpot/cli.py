@@ -4,6 +4,9 @@
                                        (--workers N: worker processes; --checkpoint DIR: resumable)
     effpot compare DIR                 run the surrogate-vs-reference comparisons for a learned DIR
     effpot demo [-o DIR]               the Muller-Brown problem P5 end to end (learn, compare, report)
+    effpot export DIR --format F -o FILE  U of a learned DIR as a PLUMED EXTERNAL grid, .npz or .csv
+    effpot scan CONFIG.toml -o DIR     the scale scan: figures, scan.json and a learn configuration per level
+    effpot --version                   effpot and OpenMM versions
 
 Nothing is written until the computation is done, and then every file is written atomically; a new DIR is first
 assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C) leaves no partial file.
@@ -27,12 +30,19 @@ class CommandError(Exception):
     """A problem the user can fix; printed without a traceback."""
 
 
-def _progress_report(enabled):
-    """A progress bar's report(stage, done, total), or None without one."""
+def _progress_reporter(enabled):
+    """A TextProgress (a bar on a terminal, plain lines elsewhere), or None without one."""
     if not enabled:
         return None
     from ._progress import TextProgress
-    return TextProgress().report
+    return TextProgress()
+
+
+def _rounded(values, digits=4):
+    """A number or nested list of numbers for people: `digits` significant digits."""
+    if isinstance(values, (list, tuple)):
+        return "[" + ", ".join(_rounded(v, digits) for v in values) + "]"
+    return f"{values:.{digits}g}"
 
 
 def _write_learning(folder, config_text, config, potential, summary):
@@ -97,7 +107,7 @@ def learn(config_path, output, force=False, progress=True, then_compare=False, w
             # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
             potential, summary = run_learning(config, progress=True if progress else (lambda *report: None),
                                               executor=executor, checkpoint=checkpoint)
-            _print_learning(summary)
+            _print_learning(summary)  # the RMSE is printed here, not again among the comparison checks
             if then_compare:
                 _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,
                               config_text=config_text, summary=summary, executor=executor)
@@ -112,19 +122,20 @@ def learn(config_path, output, force=False, progress=True, then_compare=False, w
 
 
 def _print_learning(summary):
-    print(f"learned: kT = {summary['kT']:.4f} kJ/mol, D = {summary['noise_covariance']} "
-          f"(standard errors {summary['noise_covariance_error']}), {summary['seconds']:.1f} s")
+    print(f"learned: kT = {summary['kT']:.4g} kJ/mol, D = {_rounded(summary['noise_covariance'])} "
+          f"(standard errors {_rounded(summary['noise_covariance_error'], 2)}), {summary['seconds']:.1f} s")
     if "rmse_kT" in summary:
         print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
 
 
 def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):
     from .workflow import comparison_settings, run_comparisons
-    report = _progress_report(progress)
-    metrics, curves, seconds = run_comparisons(config, potential, progress=report, executor=executor)
+    reporter = _progress_reporter(progress)
+    metrics, curves, seconds = run_comparisons(config, potential, progress=None if reporter is None else
+                                               reporter.report, executor=executor)
     settings = comparison_settings(config)
-    if report is not None:
-        sys.stderr.write("\n")
+    if reporter is not None:
+        reporter.finish()
     if config_text is not None:
         _write_learning(folder, config_text, config, potential, summary)
     targets = config_module.targets(config)
@@ -135,6 +146,8 @@ def _compare_into(folder, config, potential, result, progress, config_text=None,
     write_report(folder, result, targets)
     from .report import checks
     for label, value, target, passed in checks(result, targets):
+        if summary is not None and label.startswith("RMSE"):
+            continue  # printed with the learned numbers
         verdict = "" if passed is None else ("pass" if passed else "FAIL")
         shown = "n/a" if value is None else f"{value:.4g}"
         print(f"  {label}: {shown}" + (f" (target {target}) {verdict}" if target else ""))
@@ -164,12 +177,32 @@ def demo(output, force=False, progress=True, workers=None):
         learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
 
 
+def version_text():
+    import openmm as mm
+    from . import __version__
+    return f"effpot {__version__} (OpenMM {mm.Platform.getOpenMMVersion()})"
+
+
+EPILOG = """\
+A configuration is a TOML file with the sections [model] (energy, dimensions, coarse_energy, name),
+[run] (platform, threads, seed), [learn] (step_size is required), [compare] and [targets]; unknown
+keys are rejected with the closest known name. DIR receives config.toml, effective_potential.xml,
+potential.xml (an OpenMM force), result.json, figures/ and report.html.
+
+  python -m effpot.config     lists every configuration key with its meaning
+  python -m pydoc effpot      documents the Python API
+  effpot COMMAND --help       the options of one command"""
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="effpot", description="Learn effective potentials of multiscale energy "
-                                     "landscapes with OpenMM, and judge them by their surrogate models.")
+                                     "landscapes with OpenMM, and judge them by their surrogate models.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the effpot and OpenMM versions and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     learn_parser = commands.add_parser("learn", help="learn the effective potential of a configuration")
-    learn_parser.add_argument("config", help="TOML configuration (docs/cli.md)")
+    learn_parser.add_argument("config", help="TOML configuration (keys: python -m effpot.config)")
     learn_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
     learn_parser.add_argument("--compare", action="store_true", help="run the comparisons too")
     compare_parser = commands.add_parser("compare", help="compare surrogate and reference models of a learned DIR")
@@ -184,14 +217,66 @@ def build_parser():
                          help="run the replica batches on N worker processes (default: threads in this process)")
     learn_parser.add_argument("--checkpoint", default=None,
                               help="folder keeping each finished piece of the learning run: rerun to resume")
+    export_parser = commands.add_parser("export", help="write the learned U of DIR for PLUMED, numpy or a "
+                                        "spreadsheet")
+    export_parser.add_argument("directory", help="a directory written by 'effpot learn' or 'effpot demo'")
+    export_parser.add_argument("--format", required=True, choices=["plumed", "npz", "csv"],
+                               help="plumed: a grid for PLUMED's EXTERNAL bias; npz: axes, U, errors, support, kT, "
+                               "D and provenance; csv: one row per node")
+    export_parser.add_argument("-o", "--output", required=True, help="the file to write")
+    export_parser.add_argument("--plumed-names", default=None,
+                               help="PLUMED argument names, comma-separated (default x,y,z)")
+    export_parser.add_argument("--plumed-label", default="effpot",
+                               help="the EXTERNAL action's LABEL: the value column is LABEL.bias (default effpot)")
+    scan_parser = commands.add_parser("scan", help="scan step sizes to find the levels of a landscape; write a "
+                                      "learn configuration per level")
+    scan_parser.add_argument("config", help="TOML: [model], [run], [scan] (step_sizes or step_size_range, "
+                             "replicas, steps, ...) and an optional [learn] copied into each level's configuration")
+    scan_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
+    scan_parser.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+    scan_parser.add_argument("--no-progress", action="store_true", help="no progress (with --workers/--checkpoint)")
+    scan_parser.add_argument("--workers", type=int, default=None,
+                             help="run each step size as a task on N worker processes (default: all in one call here)")
+    scan_parser.add_argument("--checkpoint", default=None,
+                             help="folder keeping each finished step size: rerun to resume")
     return parser
+
+
+def _show_log_messages():
+    """effpot's diagnostics go through logging (logger "effpot"); the command shows INFO and above on stderr."""
+    import logging
+    logger = logging.getLogger("effpot")
+    if not logger.handlers:
+        class StderrHandler(logging.StreamHandler):
+            """Writes to sys.stderr as it is at each message (not as it was when the handler was made)."""
+            @property
+            def stream(self):
+                return sys.stderr
+
+            @stream.setter
+            def stream(self, value):
+                pass
+
+        handler = StderrHandler()
+        handler.setFormatter(logging.Formatter("effpot: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    progress = not args.no_progress
+    _show_log_messages()
+    progress = not getattr(args, "no_progress", False)
     try:
-        if args.command == "learn":
+        if args.command == "export":
+            from ._commands import export as export_command
+            export_command(args.directory, args.format, args.output, names=args.plumed_names,
+                           label=args.plumed_label)
+        elif args.command == "scan":
+            from ._commands import scan as scan_command
+            scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
+                         checkpoint=args.checkpoint)
+        elif args.command == "learn":
             learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare,
                   workers=args.workers, checkpoint=args.checkpoint)
         elif args.command == "compare":

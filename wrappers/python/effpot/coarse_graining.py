@@ -227,19 +227,23 @@ class CoarseGrainer:
             reporter = CallbackProgress(progress)
         elif progress not in (False, None):
             raise ValueError("progress: give True, False or a callable f(stage, done, total)")
-        if executor is not None or checkpoint is not None:
-            from .staged_run import run_coarse_grainer
-            # Here (no executor) each piece uses this CoarseGrainer's threads; worker processes use one each.
-            threads = self._impl.getNumThreads() if executor is None else 1
-            return EffectivePotential(run_coarse_grainer(
-                self._impl, platform, executor=executor, checkpoint=checkpoint, batches_per_task=batches_per_task,
-                retries=retries, progress=reporter.report if reporter is not None else None, threads=threads))
-        self._impl.setProgressReporter(reporter)
         try:
-            result = self._impl.run(platform)
+            if executor is not None or checkpoint is not None:
+                from .staged_run import run_coarse_grainer
+                # Here (no executor) each piece uses this CoarseGrainer's threads; worker processes use one each.
+                threads = self._impl.getNumThreads() if executor is None else 1
+                return EffectivePotential(run_coarse_grainer(
+                    self._impl, platform, executor=executor, checkpoint=checkpoint, batches_per_task=batches_per_task,
+                    retries=retries, progress=reporter.report if reporter is not None else None, threads=threads))
+            self._impl.setProgressReporter(reporter)
+            try:
+                result = self._impl.run(platform)
+            finally:
+                self._impl.setProgressReporter(None)
+            return EffectivePotential(result)
         finally:
-            self._impl.setProgressReporter(None)
-        return EffectivePotential(result)
+            if isinstance(reporter, TextProgress):
+                reporter.finish()  # end a bar's line, even after an error
 
     def setPlatformProperties(self, properties):
         """OpenMM Context properties for every run (e.g. {"Precision": "double"}); local_executor(devices=...)
@@ -354,6 +358,11 @@ class EffectivePotential:
 
     def toXml(self):
         return self._impl.toXml()
+
+    def export(self, path, format, **options):
+        """Write U for other tools: "plumed" (an EXTERNAL grid), "npz" or "csv" (effpot.export, docs/export.md)."""
+        from .export import export_potential
+        return export_potential(self, path, format, **options)
 
     def save(self, path):
         """Write everything needed to reuse the result (XML, docs/file-formats.md) atomically."""

@@ -207,3 +207,22 @@ def targets(config):
     values = dict(TARGET_DEFAULTS)
     values.update(config.get("targets", {}))
     return values
+
+
+def describe():
+    """Every section and key with its meaning (what `python -m effpot.config` prints)."""
+    lines = ["effpot configuration keys (TOML; lengths nm, times ps, energies kJ/mol, masses dalton):"]
+    for section, keys in SCHEMA.items():
+        lines.append(f"\n[{section}]")
+        for key, (_, _, description) in keys.items():
+            required = " (required)" if key in REQUIRED.get(section, ()) else ""
+            lines.append(f"  {key}{required}: {description}")
+    from ._commands import SCAN_SCHEMA
+    lines.append("\n[scan] (effpot scan only)")
+    for key, (_, _, description) in SCAN_SCHEMA.items():
+        lines.append(f"  {key}: {description}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(describe())

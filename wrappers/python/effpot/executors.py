@@ -17,13 +17,15 @@ raise it again.
 """
 import concurrent.futures as cf
 import dataclasses
+import logging
 import multiprocessing
 import os
-import sys
 from collections import Counter
 from typing import Any, Callable, Tuple
 
 import openmm
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["Task", "run_tasks", "local_executor", "as_executor", "worker_device"]
 
@@ -136,8 +138,8 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
                     if failures[task.key] > retries:
                         raise RuntimeError(f"task {task.key!r} failed {failures[task.key]} times (retries={retries}); "
                                            f"last error: {error!r}") from error
-                    print(f"effpot: task {task.key!r} lost ({type(error).__name__}: {error}); resubmitting "
-                          f"({failures[task.key]} of {retries})", file=sys.stderr)
+                    _log.warning("task %r lost (%s: %s); resubmitting (%d of %d)", task.key, type(error).__name__,
+                                 error, failures[task.key], retries)
                     submit(task)
                     continue
                 finished(task, result)

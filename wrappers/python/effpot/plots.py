@@ -13,12 +13,15 @@ def _pyplot():
 
 
 def potential_1d(potentials, references, path, title=""):
-    """Learned 1D potentials (with +-2 standard errors over their support) against reference curves.
+    """Learned 1D potentials against reference curves (top), and below, so that the +-2 standard-error band is
+    visible at its own scale, each learned U minus the first reference (in kT, mean removed over the 3 kT region),
+    or without a reference the band alone.
 
     potentials: list of (label, EffectivePotential); references: list of (label, callable on N x 1 arrays).
     """
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(7, 4.2))
+    figure, (axis, lower) = plt.subplots(2, 1, figsize=(7, 6.0), sharex=True,
+                                         gridspec_kw={"height_ratios": [2.2, 1]})
     for i, (label, potential) in enumerate(potentials):
         axes, values, errors, supported = potential.grid()
         x = axes[0]
@@ -30,7 +33,30 @@ def potential_1d(potentials, references, path, title=""):
         x = np.linspace(*axis.get_xlim(), 800)
         values = function(x[:, None])
         axis.plot(x, values - values.min(), color="k", ls=["-", "--", ":"][j % 3], lw=0.8, label=label)
-    axis.set_xlabel("x (nm)")
+    for i, (label, potential) in enumerate(potentials):
+        axes, values, errors, supported = potential.grid()
+        x, kT = axes[0], potential.kT
+        if references:
+            ref = np.asarray(references[0][1](x[:, None]), dtype=float)
+            ref = ref - ref.min()
+            region = supported & (ref <= 3 * kT)
+            if not region.any():
+                region = supported
+            difference = np.where(supported, values - ref, np.nan)
+            difference = (difference - np.mean((values - ref)[region])) / kT
+        else:
+            difference = np.where(supported, 0.0, np.nan)
+        lower.plot(x, difference, color=f"C{i}", lw=1.2)
+        if errors is not None:
+            band = np.where(supported, 2 * errors / kT, np.nan)
+            lower.fill_between(x, difference - band, difference + band, color=f"C{i}", alpha=0.3, lw=0,
+                               label="+-2 standard errors" if i == 0 else None)
+    lower.axhline(0, color="k", lw=0.6)
+    lower.set_ylabel(f"U - {references[0][0].split(' (')[0]} (kT)" if references else "+-2 s.e. of U (kT)",
+                     fontsize=8)
+    if lower.get_legend_handles_labels()[0]:
+        lower.legend(fontsize=8, loc="upper center")
+    lower.set_xlabel("x (nm)")
     axis.set_ylabel("energy (kJ/mol), minimum at 0")
     axis.set_title(title)
     axis.legend(fontsize=8)
@@ -53,7 +79,8 @@ def potential_2d(potential, reference, path, title="", levels=None):
     X, Y = np.meshgrid(axes[0], axes[1], indexing="ij")
     contour_levels = np.linspace(0, np.ceil(top), int(2 * np.ceil(top)) + 1)  # every half kJ/mol
     for panel, data, name in ((panels[0], np.where(supported, values - offset, np.nan), "learned U (support only)"),
-                              (panels[1], ref, "reference coarse part")):
+                              (panels[1], np.where(supported, ref, np.nan),
+                               "reference coarse part (learned support)")):
         filled = panel.contourf(X, Y, np.clip(data, 0, top), levels=contour_levels, cmap="viridis")
         panel.set_title(name)
         figure.colorbar(filled, ax=panel, label="kJ/mol")

@@ -131,6 +131,37 @@ def _matrix(rows):
     return "<br>".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in rows)
 
 
+#: Plain sentences per row of the summary table (keyed by its label): what it measures, and why the target.
+METRIC_EXPLANATIONS = {
+    'RMSE of U vs the coarse part (kT)': (
+        'How far the learned U is from the known coarse part: the root-mean-square difference over the region'
+        ' within 3 kT of the minimum, after removing the mean difference (U is defined up to a constant). The'
+        " target 0.06 kT keeps the Boltzmann weights exp(-U/kT) within about 6% of the coarse part's."),
+    'TV distance of the q-histograms': (
+        'Whether the surrogate spends its time in the same places as the full model: half the sum over '
+        'histogram bins of |p_surrogate - p_reference|, the largest share of probability the two put in '
+        'different places. The target 0.03 allows 3%; finite runs alone give up to about sqrt(bins / (2 pi '
+        'N)) for N independent samples.'),
+    'max |ACF difference|': (
+        'Whether the surrogate forgets its past as fast as the full model: the largest gap between the '
+        'normalized autocorrelation functions C(t)/C(0) of q over the lags shown, i.e. whether its time '
+        'scales are right. The target 0.05 is 5% of the correlation at lag 0.'),
+    'max |mean-path difference| (sd of q)': (
+        'Whether the surrogate relaxes from a displaced start along the same path at the same speed: the '
+        'largest gap between the two mean trajectories, in standard deviations of q at equilibrium. The '
+        'target 0.05 sd asks the mean paths to agree to a twentieth of the equilibrium spread.'),
+    'surrogate / full largest stable Hamiltonian step': (
+        'What the smooth learned U buys: how much larger a step the surrogate Hamiltonian (no friction) '
+        'tolerates than the full one before its energy error exceeds the tolerance. The target 10x asks for '
+        'ten times fewer steps over the same simulated time.'),
+}
+
+#: What the extra numbers of the Learned table mean.
+Z_SCORE_NOTE = ("The mean-path z-score is the largest mean-path difference divided by its standard error (from the "
+                "spread of the trajectories): below about 3 the difference is within sampling noise; a large "
+                "z-score with a small difference in sd means a real but small difference, which more replicas "
+                "make visible, not larger.")
+
 FIGURE_CAPTIONS = [
     ("potential.png", "The learned potential U against the known coarse part (if given): contours over the "
                       "sampled support, and the error in kT over the region within 3 kT of the minimum."),
@@ -138,7 +169,15 @@ FIGURE_CAPTIONS = [
                       "(full rough energy, deterministic damped scheme at the learning step)."),
     ("mean_paths.png", "Mean paths from a shifted start, with +-2 standard-error bands."),
     ("autocorrelation.png", "Normalized autocorrelation functions per component, on a common time grid."),
-    ("phase_portraits.png", "One trajectory of the full and of the surrogate Hamiltonian from the same state."),
+    ("phase_portraits.png", "One frictionless trajectory of the full and of the surrogate Hamiltonian from the same "
+                            "state. They are not meant to coincide. The full model still feels the small scales, "
+                            "whose forces push it off a smooth orbit bit by bit (its loops do not repeat), and runs "
+                            "at a quarter of its largest stable step. The surrogate feels only the smooth learned U, "
+                            "which differs from the coarse part by the fit's error and holds no energy of the small "
+                            "scales, and runs at half of its own, far larger step (the dots are its steps). "
+                            "Different forces make two trajectories from one start drift apart in time; compare "
+                            "the shapes: the orbits should cover the same region with the same range of "
+                            "velocities."),
     ("stable_steps.png", "Energy error against the step size for both Hamiltonian models: the largest stable "
                          "step is the last one within the tolerance."),
 ]
@@ -152,8 +191,9 @@ def write_report(folder, result, targets):
     rows = []
     for label, value, target, passed in checks(result, targets):
         mark = "" if passed is None else ("<td class=ok>pass</td>" if passed else "<td class=bad>FAIL</td>")
-        rows.append(f"<tr><td>{html.escape(label)}</td><td>{_number(value)}</td><td>{html.escape(target)}</td>"
-                    f"{mark or '<td></td>'}</tr>")
+        rows.append(f"<tr><td>{html.escape(label)}</td><td class=num>{_number(value)}</td><td class=num>"
+                    f"{html.escape(target)}</td>"
+                    f"{mark or '<td></td>'}<td class=why>{html.escape(METRIC_EXPLANATIONS.get(label, ''))}</td></tr>")
     learned = [
         ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
         ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),
@@ -163,7 +203,7 @@ def write_report(folder, result, targets):
     ]
     metrics = compare.get("metrics", {})
     for key, label in (("kl_divergence", "KL divergence (surrogate || reference)"),
-                       ("mean_path_max_z", "largest mean-path difference in standard errors"),
+                       ("mean_path_max_z", "mean-path z-score: largest difference in standard errors (below)"),
                        ("full_hamiltonian_stable_step", "full Hamiltonian: largest stable step (ps)"),
                        ("surrogate_hamiltonian_stable_step", "surrogate Hamiltonian: largest stable step (ps)"),
                        ("reference_rate", "reference Langevin: replica-steps per second"),
@@ -174,12 +214,17 @@ def write_report(folder, result, targets):
     if "seconds" in compare:
         learned.append(("comparison time (s)", _number(compare["seconds"])))
     notes = {k: v for k, v in learn.get("diagnostics", {}).items() if isinstance(v, str) and k != "energy"}
+    z_note = f"<p class=why>{html.escape(Z_SCORE_NOTE)}</p>" if "mean_path_max_z" in metrics else ""
     figure_html = []
     for file, caption in FIGURE_CAPTIONS:
         if os.path.exists(os.path.join(folder, FIGURES, file)):
             figure_html.append(f'<figure><img src="{FIGURES}/{file}" alt="{file}"><figcaption>{html.escape(caption)}'
                                f"</figcaption></figure>")
-    settings = json.dumps(_plain(result.get("settings", {})), indent=1)
+    from ._toml import dumps as toml_text
+    try:
+        settings = toml_text(_plain(result.get("settings", {})))
+    except TypeError:  # not a configuration of tables (a result written by other code)
+        settings = json.dumps(_plain(result.get("settings", {})), indent=1)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}</title>
 <style>
@@ -188,20 +233,25 @@ table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px soli
 .ok {{ color: #176117; font-weight: bold; }} .bad {{ color: #a00; font-weight: bold; }}
 figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #555; font-size: 0.9em; }}
 pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }}
+.why {{ color: #555; font-size: 0.85em; max-width: 60em; }} .note-name {{ font-family: monospace; }}
+td.num {{ white-space: nowrap; }}
 </style></head><body>
 <h1>{html.escape(name)}</h1>
 <p>effpot {html.escape(result.get('versions', {}).get('effpot', ''))}, OpenMM
 {html.escape(result.get('versions', {}).get('openmm', ''))}, platform {html.escape(str(result.get('platform')))},
 seed {html.escape(str(result.get('seed')))}, written {html.escape(result.get('created', ''))}.</p>
 <h2>Summary</h2>
-<table><tr><th>metric</th><th>value</th><th>target</th><th></th></tr>
-{''.join(rows) or '<tr><td colspan=4>no metric yet: run effpot compare</td></tr>'}</table>
+<table><tr><th>metric</th><th>value</th><th>target</th><th></th><th>what it measures, and why the target</th></tr>
+{''.join(rows) or '<tr><td colspan=5>no metric yet: run effpot compare</td></tr>'}</table>
 <h2>Learned</h2>
 <table>{''.join(f'<tr><td>{html.escape(k)}</td><td>{v}</td></tr>' for k, v in learned)}</table>
-{'<h2>Notes</h2><ul>' + ''.join(f'<li>{html.escape(v)}</li>' for v in notes.values()) + '</ul>' if notes else ''}
+{z_note}
+{'<h2>Notes</h2><ul>' + ''.join(f'<li><span class=note-name>{html.escape(k)}</span>: {html.escape(v)}</li>'
+                                for k, v in notes.items()) + '</ul>' if notes else ''}
 <h2>Figures</h2>
 {''.join(figure_html)}
 <h2>Settings</h2>
+<p class=why>The configuration of this run (TOML, as effpot learn reads it).</p>
 <pre>{html.escape(settings)}</pre>
 </body></html>
 """
