@@ -93,35 +93,13 @@ inline void secondHalf(const double* d, const double* k, const double* const dE[
  * PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The integer
  * rounds vectorize; the 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53).
  */
+/**
+ * The normals of the 53-bit uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of PhiloxNormal's Box-Muller, `calls` (1 or
+ * 2) Philox outputs per lane: z0, z1 from the first, z2 from the second (0 when calls = 1).
+ */
 template <class Math>
-inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
-    alignas(64) double u1[2][L], u2[2][L], radius[2][L], angle[2][L], cosine[2][L], sine[L];
-    const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
-    const double scale = 1.0/9007199254740992.0;
-    // The third normal comes from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and the
-    // first two are still exactly those of normals3.
-    const int calls = (count > 2 ? 2 : 1);
-    for (int call = 0; call < calls; call++) {
-        double* first = u1[call];
-        double* second = u2[call];
-        EFFPOT_LANES {
-            uint32_t c0 = particle[i], c1 = lowCounter, c2 = highCounter, c3 = (uint32_t) call;
-            uint32_t k0 = key0, k1 = key1;
-            for (int round = 0; round < 10; round++) {
-                uint64_t p0 = (uint64_t) 0xD2511F53u*c0;
-                uint64_t p1 = (uint64_t) 0xCD9E8D57u*c2;
-                uint32_t n0 = (uint32_t) (p1>>32)^c1^k0;
-                uint32_t n1 = (uint32_t) p1;
-                uint32_t n2 = (uint32_t) (p0>>32)^c3^k1;
-                uint32_t n3 = (uint32_t) p0;
-                c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-                k0 += 0x9E3779B9u;
-                k1 += 0xBB67AE85u;
-            }
-            first[i] = ((double) c0*2097152.0+(double) (c1>>11)+1.0)*scale;
-            second[i] = ((double) c2*2097152.0+(double) (c3>>11))*scale;
-        }
-    }
+inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int calls, double* const z[3]) {
+    alignas(64) double radius[2][L], angle[2][L], cosine[2][L], sine[L];
     for (int call = 0; call < calls; call++) {
         Math::log(u1[call], radius[call]);
         double* r = radius[call];
@@ -149,6 +127,44 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
             z1[i] = radius[0][i]*sine[i];
             z2[i] = 0.0;
         }
+}
+
+/**
+ * The three standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane, with the
+ * transcendental functions of Math (libmvec's vector variants where available: within a few ulp of the scalar
+ * ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The
+ * 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53). The third normal comes
+ * from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and the first two are still
+ * exactly those of normals3. (The AVX2 build replaces the integer rounds by philoxUniformsAvx2, bit for bit.)
+ */
+template <class Math>
+inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
+    alignas(64) double u1[2][L], u2[2][L];
+    const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
+    const double scale = 1.0/9007199254740992.0;
+    const int calls = (count > 2 ? 2 : 1);
+    for (int call = 0; call < calls; call++) {
+        double* first = u1[call];
+        double* second = u2[call];
+        EFFPOT_LANES {
+            uint32_t c0 = particle[i], c1 = lowCounter, c2 = highCounter, c3 = (uint32_t) call;
+            uint32_t k0 = key0, k1 = key1;
+            for (int round = 0; round < 10; round++) {
+                uint64_t p0 = (uint64_t) 0xD2511F53u*c0;
+                uint64_t p1 = (uint64_t) 0xCD9E8D57u*c2;
+                uint32_t n0 = (uint32_t) (p1>>32)^c1^k0;
+                uint32_t n1 = (uint32_t) p1;
+                uint32_t n2 = (uint32_t) (p0>>32)^c3^k1;
+                uint32_t n3 = (uint32_t) p0;
+                c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+                k0 += 0x9E3779B9u;
+                k1 += 0xBB67AE85u;
+            }
+            first[i] = ((double) c0*2097152.0+(double) (c1>>11)+1.0)*scale;
+            second[i] = ((double) c2*2097152.0+(double) (c3>>11))*scale;
+        }
+    }
+    normalsFromUniforms<Math>(u1, u2, calls, z);
 }
 
 /** O, B, A with noise: v <- (D v + K f) + N z, then x <- x + h v (the order of the per-particle noisy path). */

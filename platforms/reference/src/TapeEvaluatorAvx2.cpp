@@ -32,6 +32,69 @@ struct Avx2Math {
 
 } // namespace
 
+namespace {
+
+/** hi and lo 32 bits of the eight 32 x 32 -> 64-bit products m * c (vpmuludq on the even and the odd lanes). */
+inline void mulHiLo(__m256i m, __m256i c, __m256i& hi, __m256i& lo) {
+    __m256i even = _mm256_mul_epu32(m, c);
+    __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(m, 32), _mm256_srli_epi64(c, 32));
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+}
+
+/** Four unsigned 32-bit lanes to double, exactly (AVX2 converts signed ones only). */
+inline __m256d unsignedToDouble(__m128i v) {
+    __m128i flipped = _mm_xor_si128(v, _mm_set1_epi32((int) 0x80000000u));
+    return _mm256_add_pd(_mm256_cvtepi32_pd(flipped), _mm256_set1_pd(2147483648.0));
+}
+
+/**
+ * ReplicaLanes::normals with the Philox rounds written for AVX2, eight lanes per register: the compiler's version
+ * of the generic loop spends most of its time shuffling 64-bit products. The same integers and the same exact
+ * double arithmetic, so the same normals bit for bit.
+ */
+void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
+    const int L = EffPot::TapeInstructions::B;
+    alignas(64) double u1[2][L], u2[2][L];
+    const __m256i multiplier0 = _mm256_set1_epi32((int) 0xD2511F53u), multiplier1 = _mm256_set1_epi32((int) 0xCD9E8D57u);
+    const __m256d shift21 = _mm256_set1_pd(2097152.0), one = _mm256_set1_pd(1.0), scale = _mm256_set1_pd(1.0/9007199254740992.0);
+    const int calls = (count > 2 ? 2 : 1);
+    for (int call = 0; call < calls; call++)
+        for (int i = 0; i < L; i += 8) {
+            __m256i c0 = _mm256_loadu_si256((const __m256i*) (particle+i));
+            __m256i c1 = _mm256_set1_epi32((int) (uint32_t) counter);
+            __m256i c2 = _mm256_set1_epi32((int) (uint32_t) (counter>>32));
+            __m256i c3 = _mm256_set1_epi32(call);
+            uint32_t k0 = key0, k1 = key1;
+            for (int round = 0; round < 10; round++) {
+                __m256i hi0, lo0, hi1, lo1;
+                mulHiLo(multiplier0, c0, hi0, lo0);
+                mulHiLo(multiplier1, c2, hi1, lo1);
+                c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int) k0));
+                c1 = lo1;
+                c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int) k1));
+                c3 = lo0;
+                k0 += 0x9E3779B9u;
+                k1 += 0xBB67AE85u;
+            }
+            __m256i low1 = _mm256_srli_epi32(c1, 11), low3 = _mm256_srli_epi32(c3, 11);
+            for (int half = 0; half < 2; half++) {
+                __m128i a = (half == 0 ? _mm256_castsi256_si128(c0) : _mm256_extracti128_si256(c0, 1));
+                __m128i b = (half == 0 ? _mm256_castsi256_si128(low1) : _mm256_extracti128_si256(low1, 1));
+                __m128i c = (half == 0 ? _mm256_castsi256_si128(c2) : _mm256_extracti128_si256(c2, 1));
+                __m128i d = (half == 0 ? _mm256_castsi256_si128(low3) : _mm256_extracti128_si256(low3, 1));
+                __m256d first = _mm256_mul_pd(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(unsignedToDouble(a), shift21),
+                                                                         _mm256_cvtepi32_pd(b)), one), scale);
+                __m256d second = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(unsignedToDouble(c), shift21), _mm256_cvtepi32_pd(d)), scale);
+                _mm256_store_pd(&u1[call][i+4*half], first);
+                _mm256_store_pd(&u2[call][i+4*half], second);
+            }
+        }
+    EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math>(u1, u2, calls, z);
+}
+
+} // namespace
+
 namespace EffPot {
 void runTapeAvx2(const ExpressionTape::Instruction* instructions, int count, double* registers) {
     TapeInstructions::run<Avx2Math>(instructions, count, registers);
@@ -64,7 +127,7 @@ void scatterAvx2(double* aos, const double* a, const double* b, const double* c)
 
 const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
-                                               ReplicaLanes::normals<Avx2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
+                                               normalsAvx2, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
