@@ -55,7 +55,7 @@ public:
          * B-A-O-A-B: the whole friction (and noise) step between two half drifts, as two exact half steps, like
          * OpenMM's LangevinMiddleIntegrator. In the thermal mode its configurational bias at large steps is much
          * smaller (P5's coarse part at 5x the learning step: TV 0.03 against 0.15 with OBABO): the surrogate
-         * Langevin models use it. Host platforms only (Reference, CPU).
+         * Langevin models use it. On every platform (Reference, CPU, OpenCL, CUDA).
          */
         BAOAB = 1
     };

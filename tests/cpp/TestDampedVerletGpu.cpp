@@ -1,7 +1,9 @@
 // DampedVerletIntegrator on the GPU platforms (OpenCL here, PoCL on a CPU-only machine) in single, mixed and double
-// precision: agreement with Reference, the laws of the thermal and noise modes, atom reordering, checkpoints.
+// precision: agreement with Reference, the laws of the thermal and noise modes, atom reordering, checkpoints; both
+// splittings (OBABO, BAOAB).
 #include "TestSupport.h"
 #include "EffPotKernels.h"
+#include "openmm/CustomExternalForce.h"
 #include "openmm/NonbondedForce.h"
 #include "openmm/OpenMMException.h"
 #include <Eigen/Dense>
@@ -74,8 +76,10 @@ struct Mixture {
     unique_ptr<System> system;
     vector<Vec3> positions, velocities;
     double temperature;
-    int seed;
-    Mixture(double temperature, int seed) : system(new System()), temperature(temperature), seed(seed) {
+    int seed, splitting;
+    double stepSize = 0.01, frictionScale = 1.0; // every friction (blocks and default) is scaled by frictionScale
+    Mixture(double temperature, int seed, int splitting = DampedVerletIntegrator::OBABO) : system(new System()),
+            temperature(temperature), seed(seed), splitting(splitting) {
         CustomExternalForce* force = new CustomExternalForce("0.5*(2*x^2+3*y^2+4*z^2)+0.5*x*y+0.002*x^4+0.1*sin(z)");
         int n = 7;
         for (int i = 0; i < n; i++) {
@@ -90,15 +94,16 @@ struct Mixture {
     }
     /** A new integrator (an integrator binds to one Context for good). */
     DampedVerletIntegrator* integrator() const {
-        DampedVerletIntegrator* integrator = new DampedVerletIntegrator(0.01);
-        integrator->addBlock({0}, massMatrix3(), scaled(frictionMatrix3(), 0.1));
-        integrator->addBlock({3}, scaled(massMatrix3(), 2.0), scaled(frictionMatrix3(), 0.05));
-        integrator->addBlock({5, 1}, matrix6(1.5, 0.1), matrix6(2.0, 0.0005));
+        DampedVerletIntegrator* integrator = new DampedVerletIntegrator(stepSize);
+        integrator->addBlock({0}, massMatrix3(), scaled(frictionMatrix3(), 0.1*frictionScale));
+        integrator->addBlock({3}, scaled(massMatrix3(), 2.0), scaled(frictionMatrix3(), 0.05*frictionScale));
+        integrator->addBlock({5, 1}, matrix6(1.5, 0.1), scaled(matrix6(2.0, 0.0005), frictionScale));
         if (temperature > 0)
             integrator->setNoiseCovariance(1, scaled(frictionMatrix3(), 0.3)); // one block with explicit noise
-        integrator->setDefaultFriction(0.07);
+        integrator->setDefaultFriction(0.07*frictionScale);
         integrator->setTemperature(temperature);
         integrator->setRandomNumberSeed(seed);
+        integrator->setSplitting(splitting);
         return integrator;
     }
     State run(Platform& platform, const map<string, string>& properties, int steps) {
@@ -110,6 +115,53 @@ struct Mixture {
         return context.getState(State::Positions | State::Velocities | State::Energy);
     }
 };
+
+/** The particles of each kind of unit in a Mixture: one-particle blocks, the two-particle block, free particles. */
+const vector<pair<string, vector<int> > > MIXTURE_UNITS = {{"3x3 blocks", {0, 3}}, {"6x6 block", {5, 1}}, {"free particles", {2, 4, 6}}};
+
+/** max |a - b| over some particles, relative to max |b| over them. */
+double relativeDifference(const vector<Vec3>& a, const vector<Vec3>& b, const vector<int>& particles) {
+    vector<Vec3> x, y;
+    for (int i : particles) {
+        x.push_back(a[i]);
+        y.push_back(b[i]);
+    }
+    return maxAbsDifference(x, y)/maxAbs(y);
+}
+
+/**
+ * R independent 3D harmonic oscillators of unit mass (stiffness 4, 1, 2.25), thermal at 300 K with unit friction
+ * (one-particle blocks) at step h: the second moments of the positions over replicas and 20 snapshots taken 5 steps
+ * apart after 100 steps (the setup of TestDampedVerletSplitting.cpp).
+ */
+vector<double> harmonicSecondMoments(Platform& platform, const map<string, string>& properties, int splitting, int replicas,
+                                     double h) {
+    System system;
+    CustomExternalForce* force = new CustomExternalForce("0.5*(4*x^2 + y^2 + 2.25*z^2)");
+    for (int i = 0; i < replicas; i++) {
+        system.addParticle(1.0);
+        force->addParticle(i);
+    }
+    system.addForce(force);
+    DampedVerletIntegrator integrator(h);
+    for (int i = 0; i < replicas; i++)
+        integrator.addBlock({i}, {1, 0, 0, 0, 1, 0, 0, 0, 1}, {1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0});
+    integrator.setTemperature(300);
+    integrator.setRandomNumberSeed(11);
+    integrator.setSplitting(splitting);
+    Context context(system, integrator, platform, properties);
+    context.setPositions(vector<Vec3>(replicas, Vec3(0.1, -0.2, 0.3)));
+    context.setVelocities(vector<Vec3>(replicas, Vec3(0.2, 0.1, -0.1)));
+    integrator.step(100);
+    vector<double> moments(3, 0.0);
+    for (int s = 0; s < 20; s++) {
+        integrator.step(5);
+        for (const Vec3& q : context.getState(State::Positions).getPositions())
+            for (int c = 0; c < 3; c++)
+                moments[c] += q[c]*q[c]/(20.0*replicas);
+    }
+    return moments;
+}
 
 } // namespace
 
@@ -340,6 +392,100 @@ TEST_P(DampedVerletGpu, ParametersChangeInRunningContext) {
     vector<Vec3> after = context.getState(State::Velocities).getVelocities();
     EXPECT_LT(maxAbsDifference(before, after), 1e-6);
     EXPECT_LT(fabs(before[0][0]-1.0), 0.9); // the friction of the first 10 steps did act
+}
+
+TEST_P(DampedVerletGpu, BaoabDeterministicModeMatchesReference) {
+    // Every kind of unit (3x3 blocks, the 6x6 block, free particles with the default friction) in the B-A-O-A-B
+    // splitting, checked separately. In this weakly damped setting the OBABO trajectory differs from the BAOAB one
+    // by 5e-7 to 2e-5 (relative) only: the double comparison tells the splittings apart (checked below), single
+    // and mixed check the precision; BaoabSamplesHarmonicPositionsExactly tells them apart in every precision.
+    const int steps = 200;
+    Mixture mixture(0.0, 1, DampedVerletIntegrator::BAOAB), obabo(0.0, 1, DampedVerletIntegrator::OBABO);
+    State expected = mixture.run(Platform::getPlatformByName("Reference"), {}, steps);
+    State actual = mixture.run(platform(), properties(), steps);
+    State other = obabo.run(Platform::getPlatformByName("Reference"), {}, steps);
+    for (const auto& units : MIXTURE_UNITS) {
+        double dx = relativeDifference(actual.getPositions(), expected.getPositions(), units.second);
+        double dv = relativeDifference(actual.getVelocities(), expected.getVelocities(), units.second);
+        double split = relativeDifference(other.getVelocities(), expected.getVelocities(), units.second);
+        cout<<"OpenCL "<<GetParam()<<" BAOAB vs Reference after "<<steps<<" steps, "<<units.first<<": positions "<<dx
+            <<", velocities "<<dv<<" (relative; Reference OBABO vs BAOAB: velocities "<<split<<")"<<endl;
+        EXPECT_LT(dx, tolerance(GetParam())) << units.first;
+        EXPECT_LT(dv, tolerance(GetParam())) << units.first;
+        EXPECT_GT(split, 1000*tolerance("double")) << units.first;
+    }
+    double dk = fabs(actual.getKineticEnergy()-expected.getKineticEnergy())/expected.getKineticEnergy();
+    EXPECT_LT(dk, tolerance(GetParam()));
+    EXPECT_NEAR(actual.getTime(), expected.getTime(), 1e-9);
+    EXPECT_EQ(actual.getStepCount(), expected.getStepCount());
+}
+
+TEST_P(DampedVerletGpu, BaoabNoiseStreamMatchesReference) {
+    // Thermal and explicit noise in the B-A-O-A-B splitting: the two half friction steps draw the counters c and c+1
+    // of the Reference kernel, so the trajectories agree up to rounding.
+    // The OBABO trajectory (same seed) differs by 4e-4 to 7e-3: far outside the double and mixed tolerances.
+    Mixture mixture(300.0, 12345, DampedVerletIntegrator::BAOAB), obabo(300.0, 12345, DampedVerletIntegrator::OBABO);
+    const int steps = 200;
+    State expected = mixture.run(Platform::getPlatformByName("Reference"), {}, steps);
+    State actual = mixture.run(platform(), properties(), steps);
+    State other = obabo.run(Platform::getPlatformByName("Reference"), {}, steps);
+    double tol = (GetParam() == "double" ? 1e-9 : (GetParam() == "mixed" ? 1e-5 : 1e-3));
+    for (const auto& units : MIXTURE_UNITS) {
+        double dx = relativeDifference(actual.getPositions(), expected.getPositions(), units.second);
+        double dv = relativeDifference(actual.getVelocities(), expected.getVelocities(), units.second);
+        double split = relativeDifference(other.getVelocities(), expected.getVelocities(), units.second);
+        cout<<"OpenCL "<<GetParam()<<" BAOAB thermal vs Reference after "<<steps<<" steps, "<<units.first
+            <<": positions "<<dx<<", velocities "<<dv<<" (Reference OBABO vs BAOAB: velocities "<<split<<")"<<endl;
+        EXPECT_LT(dx, tol) << units.first;
+        EXPECT_LT(dv, tol) << units.first;
+        EXPECT_GT(split, 1e-4) << units.first;
+    }
+}
+
+TEST_P(DampedVerletGpu, SplittingChangesInRunningContext) {
+    // OBABO, then BAOAB, then OBABO again in one Context (thermal, so that the noise counters matter too): the kernels
+    // take the new splitting at the next step, as on Reference.
+    Mixture mixture(300.0, 4321);
+    vector<State> states;
+    for (int k = 0; k < 2; k++) {
+        unique_ptr<DampedVerletIntegrator> integrator(mixture.integrator());
+        Context context(*mixture.system, *integrator, k == 0 ? Platform::getPlatformByName("Reference") : platform(),
+                        k == 0 ? map<string, string>() : properties());
+        context.setPositions(mixture.positions);
+        context.setVelocities(mixture.velocities);
+        integrator->step(40);
+        integrator->setSplitting(DampedVerletIntegrator::BAOAB);
+        integrator->step(40);
+        integrator->setSplitting(DampedVerletIntegrator::OBABO);
+        integrator->step(40);
+        states.push_back(context.getState(State::Positions | State::Velocities));
+    }
+    double dx = maxAbsDifference(states[1].getPositions(), states[0].getPositions())/maxAbs(states[0].getPositions());
+    double dv = maxAbsDifference(states[1].getVelocities(), states[0].getVelocities())/maxAbs(states[0].getVelocities());
+    cout<<"OpenCL "<<GetParam()<<" OBABO/BAOAB/OBABO vs Reference: positions "<<dx<<", velocities "<<dv<<endl;
+    double tol = (GetParam() == "double" ? 1e-9 : (GetParam() == "mixed" ? 1e-5 : 1e-3));
+    EXPECT_LT(dx, tol);
+    EXPECT_LT(dv, tol);
+}
+
+TEST_P(DampedVerletGpu, BaoabSamplesHarmonicPositionsExactly) {
+    // The closed form of TestDampedVerletSplitting.cpp on the device: at omega h = 1.6 (x), 0.8 (y), 1.2 (z), B-A-O-A-B
+    // samples <q^2> = kT/k exactly; O-B-A-B-O gives kT/k / (1 - (omega h/2)^2) (2.8 times the truth along x).
+    const double h = 0.8, kT = BOLTZ*300;
+    const double stiffness[3] = {4.0, 1.0, 2.25};
+    const int replicas = 4000;
+    for (int splitting : {(int) DampedVerletIntegrator::BAOAB, (int) DampedVerletIntegrator::OBABO}) {
+        vector<double> moments = harmonicSecondMoments(platform(), properties(), splitting, replicas, h);
+        for (int c = 0; c < 3; c++) {
+            double omega = sqrt(stiffness[c]), exact = kT/stiffness[c];
+            double expected = (splitting == DampedVerletIntegrator::BAOAB ? exact : exact/(1-0.25*omega*h*omega*h));
+            // 80000 samples, correlated in time: 6 standard errors of a variance, sqrt(2/N) relative (as on the host).
+            double error = expected*sqrt(2.0/(20*replicas));
+            cout<<"OpenCL "<<GetParam()<<(splitting == DampedVerletIntegrator::BAOAB ? " BAOAB" : " OBABO")<<" <q"<<c
+                <<"^2> "<<moments[c]<<", expected "<<expected<<" ("<<(moments[c]-expected)/error<<" standard errors)"<<endl;
+            EXPECT_NEAR(moments[c], expected, 6*error) << "splitting " << splitting << " component " << c;
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(OpenCLPrecisions, DampedVerletGpu, ::testing::Values("single", "mixed", "double"));

@@ -1,7 +1,8 @@
 """DampedVerletIntegrator on the GPU platforms through Python (OpenCL: PoCL on a CPU-only machine).
 
 The C++ tests (tests/cpp/TestDampedVerletGpu.cpp) cover the physics in every precision; here: the plugin loads
-from the Python package, the same seed gives the Reference trajectory in the thermal mode, checkpoints.
+from the Python package, the same seed gives the Reference trajectory in the thermal mode (both splittings),
+checkpoints.
 """
 import numpy as np
 import openmm as mm
@@ -22,8 +23,9 @@ def opencl():
 pytestmark = pytest.mark.skipif(opencl() is None, reason="no OpenCL platform with effpot's kernels")
 
 
-def run(platform, properties, steps, seed=3):
+def run(platform, properties, steps, seed=3, splitting="OBABO"):
     integrator = effpot.DampedVerletIntegrator(0.01)
+    integrator.setSplitting(splitting)
     integrator.setTemperature(300)
     integrator.setRandomNumberSeed(seed)
     integrator.setDefaultFriction(0.5)
@@ -50,6 +52,16 @@ def test_thermal_trajectory_matches_reference(precision, tolerance):
     for a, b in zip(actual, reference):
         assert np.abs(a - b).max() / np.abs(b).max() < tolerance
     assert context.getState().getStepCount() == 200
+
+
+def test_baoab_thermal_trajectory_matches_reference():
+    reference = state_arrays(run(mm.Platform.getPlatformByName("Reference"), {}, 200, splitting="BAOAB")[0])
+    obabo = state_arrays(run(mm.Platform.getPlatformByName("Reference"), {}, 200)[0])
+    context, integrator = run(opencl(), {"Precision": "double"}, 200, splitting="BAOAB")
+    assert integrator.getSplitting() == "BAOAB"
+    for a, b, c in zip(state_arrays(context), reference, obabo):
+        assert np.abs(a - b).max() / np.abs(b).max() < 1e-9
+        assert np.abs(c - b).max() / np.abs(b).max() > 1e-3  # the splittings give different trajectories
 
 
 def test_checkpoint_continues_bit_for_bit():

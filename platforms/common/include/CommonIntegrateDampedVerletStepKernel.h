@@ -17,8 +17,9 @@ namespace EffPot {
  *
  * The host precomputes everything (DampedVerletMatrices, double precision) and uploads it, in the precision of
  * velocities, only when the integrator's parameter version changes; a step is two kernel launches around the force
- * evaluation, with no host transfer. Blocks and noise are keyed by original particle index; a reorder listener
- * keeps the map from original index to the device slot current. Noise: the Philox stream of the Reference kernel.
+ * evaluation (O-B-A, B-O; with the BAOAB splitting B-A-O-O-A, B), with no host transfer. Blocks and noise are keyed
+ * by original particle index; a reorder listener keeps the map from original index to the device slot current.
+ * Noise: the Philox stream of the Reference kernel.
  */
 class CommonIntegrateDampedVerletStepKernel : public IntegrateDampedVerletStepKernel {
 public:

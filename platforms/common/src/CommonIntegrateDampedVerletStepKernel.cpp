@@ -103,9 +103,6 @@ void CommonIntegrateDampedVerletStepKernel::updateSlots() {
 }
 
 void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletIntegrator& integrator) {
-    if (integrator.getSplitting() != DampedVerletIntegrator::OBABO)
-        throw OpenMMException("DampedVerletIntegrator: the BAOAB splitting runs on the Reference and CPU platforms only "
-                              "(so far); on OpenCL and CUDA use setSplitting(DampedVerletIntegrator.OBABO), or the CPU platform");
     if (matricesVersion == integrator.getParameterVersion())
         return;
     ContextSelector selector(cc);
@@ -197,6 +194,9 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
         (*kernel)->addArg(); // noise counter, low word
         (*kernel)->addArg(); // noise counter, high word
         (*kernel)->addArg(seed);
+        // The splitting (DampedVerletIntegrator::Splitting): setSplitting() changes the parameter version, so the
+        // kernels are rebound here with the new value before the next step.
+        (*kernel)->addArg(m.splitting);
     }
     kineticEnergyKernel->addArg(cc.getVelm());
     kineticEnergyKernel->addArg(slotOfAtom);

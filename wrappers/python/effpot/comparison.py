@@ -218,8 +218,8 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress, executor=executor)
     xml = potential.toXml()
     reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
-    # The surrogate Langevin model splits its step B-A-O-A-B where the platform runs it (Reference, CPU).
-    splitting = s.surrogate_splitting or ("BAOAB" if platform.getName() in ("Reference", "CPU") else "OBABO")
+    # The surrogate Langevin model splits its step B-A-O-A-B (every platform runs it) unless asked otherwise.
+    splitting = s.surrogate_splitting or "BAOAB"
     surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate, splitting)
 
     # Equilibrium: the same starting states for both models.

@@ -69,8 +69,7 @@ SCHEMA = {
         "mean_path_spread": ("float", _non_negative, "its Gaussian spread in nm (default 0.05)"),
         "surrogate_step_size": ("float", _positive, "step of the surrogate Langevin model in ps (default: h)"),
         "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO"),
-                                "splitting of the surrogate Langevin step, BAOAB or OBABO (default: BAOAB on Reference "
-                                "and CPU, OBABO on OpenCL and CUDA)"),
+                                "splitting of the surrogate Langevin step, BAOAB or OBABO (default BAOAB)"),
         "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 8)"),
         "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 2)"),
         "energy_tolerance": ("float", _positive, "energy error per trajectory in kT that counts as stable (0.2)"),

@@ -87,7 +87,7 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
 
     #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with) and
     #: B-A-O-A-B (friction in the middle, like LangevinMiddleIntegrator; much smaller configurational bias at
-    #: large thermal steps; Reference and CPU platforms).
+    #: large thermal steps); both on every platform.
     OBABO, BAOAB = _effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB
 
     def getSplitting(self):

@@ -113,7 +113,7 @@ class SurrogateModels:
 
         ``splitting``: "BAOAB" (default; friction in the middle of the step, like LangevinMiddleIntegrator: its
         configurational bias stays small at several times the learning step, docs/theory.md section 8) or "OBABO"
-        (the learning scheme's order; needed on OpenCL and CUDA, which do not run BAOAB yet)."""
+        (the learning scheme's order). Both run on every platform."""
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
         integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / MOLAR_GAS_CONSTANT)

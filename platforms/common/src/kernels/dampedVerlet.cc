@@ -1,6 +1,9 @@
 /**
- * DampedVerletIntegrator on GPUs: the O-B-A-B-O step of SPEC.md section 2 in velocity form, in OpenMM's portable
- * kernel dialect (compiled for OpenCL and CUDA through ComputeContext).
+ * DampedVerletIntegrator on GPUs: the O-B-A-B-O step of SPEC.md section 2 in velocity form, or the B-A-O-A-B one
+ * (argument splitting: 0 OBABO, 1 BAOAB, as DampedVerletIntegrator::Splitting), in OpenMM's portable kernel dialect
+ * (compiled for OpenCL and CUDA through ComputeContext). The arithmetic, operation by operation, is that of
+ * platforms/reference/include/DampedVerletStepper.h, so that in double precision a trajectory follows the Reference
+ * one to round-off.
  *
  * Work units, one thread each: units [0, numBlocks3) are one-particle blocks (3x3 matrices, the replica case, an
  * unrolled path); [numBlocks3, numBlocks3+numBlocksN) are blocks of any size (matrices and a scratch area in
@@ -98,6 +101,28 @@ inline DEVICE void drift(GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT pos
 #endif
 }
 
+/** x += first, then x += second (the two half drifts of BAOAB), with one load and store of the position. */
+inline DEVICE void drift2(GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, int slot, mixed3 first, mixed3 second) {
+#ifdef USE_MIXED_PRECISION
+    real4 p1 = posq[slot];
+    real4 p2 = posqCorrection[slot];
+    mixed3 pos = make_mixed3(p1.x+(mixed) p2.x, p1.y+(mixed) p2.y, p1.z+(mixed) p2.z);
+    pos += first;
+    pos += second;
+    posq[slot] = make_real4((real) pos.x, (real) pos.y, (real) pos.z, p1.w);
+    posqCorrection[slot] = make_real4((real) (pos.x-(real) pos.x), (real) (pos.y-(real) pos.y), (real) (pos.z-(real) pos.z), 0);
+#else
+    real4 p = posq[slot];
+    p.x += first.x;
+    p.y += first.y;
+    p.z += first.z;
+    p.x += second.x;
+    p.y += second.y;
+    p.z += second.z;
+    posq[slot] = p;
+#endif
+}
+
 // ---- blocks of any size (one thread per block) ----
 
 /** velm <- E velm (+ B z) over the block's degrees of freedom; work holds 2n values. */
@@ -162,7 +187,9 @@ inline DEVICE void blockKick(int n, int first, GLOBAL const int* RESTRICT blockP
 // ---- the step ----
 
 /**
- * O, B, A: friction (and noise) half step, half kick with the current forces, drift.
+ * O, B, A: friction (and noise) half step, half kick with the current forces, drift. With the BAOAB splitting
+ * B, A/2, O, O, A/2: half kick, half drift, two friction (and noise) half steps with the noise counters c and c+1,
+ * half drift.
  */
 KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, GLOBAL mixed4* RESTRICT velm,
@@ -171,10 +198,70 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL const int* RESTRICT blockNStart, GLOBAL const int* RESTRICT blockNSet, GLOBAL const int* RESTRICT blockNParticles,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL mixed* RESTRICT scratch,
         GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed2* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
-        unsigned int counterLow, unsigned int counterHigh, unsigned int seed) {
+        unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting) {
     const mixed h = scalars[0];
     const mixed freeDecay = scalars[1];
     const int numUnits = numBlocks3+numBlocksN+numFree;
+    if (splitting == 1) {
+        // BAOAB: the second half friction step takes the noise counter c+1 (64 bits: carry into the high word).
+        const mixed halfH = ((mixed) 0.5)*h;
+        const unsigned int counterLow2 = counterLow+1;
+        const unsigned int counterHigh2 = counterHigh+(counterLow2 == 0 ? 1 : 0);
+        for (int unit = GLOBAL_ID; unit < numUnits; unit += GLOBAL_SIZE) {
+            if (unit < numBlocks3) {
+                int atom = block3Atom[unit];
+                int slot = slotOfAtom[atom];
+                int4 info = setInfo[block3Set[unit]];
+                GLOBAL const mixed* set = matrices+info.y;
+                mixed3 v = loadVelocity(velm, slot)+times3(set, loadForce(force, slot));
+                mixed3 first = v*halfH;
+                v = times3(set+9, v);
+                if (info.z)
+                    v += times3(set+27, normals3((unsigned int) atom, counterLow, counterHigh, seed));
+                v = times3(set+9, v);
+                if (info.z)
+                    v += times3(set+27, normals3((unsigned int) atom, counterLow2, counterHigh2, seed));
+                storeVelocity(velm, slot, v);
+                drift2(posq, posqCorrection, slot, first, v*halfH);
+            }
+            else if (unit < numBlocks3+numBlocksN) {
+                int b = unit-numBlocks3;
+                int first = blockNStart[b];
+                int4 info = setInfo[blockNSet[b]];
+                int n = info.x, nn = info.x*info.x;
+                GLOBAL const mixed* set = matrices+info.y;
+                GLOBAL mixed* work = scratch+6*first;
+                blockKick(n, first, blockNParticles, slotOfAtom, velm, force, set, work);
+                for (int j = 0; j < n/3; j++) {
+                    int slot = slotOfAtom[blockNParticles[first+j]];
+                    drift(posq, posqCorrection, slot, loadVelocity(velm, slot)*halfH);
+                }
+                blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, info.z, set+3*nn, work, counterLow, counterHigh, seed);
+                blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, info.z, set+3*nn, work, counterLow2, counterHigh2, seed);
+                for (int j = 0; j < n/3; j++) {
+                    int slot = slotOfAtom[blockNParticles[first+j]];
+                    drift(posq, posqCorrection, slot, loadVelocity(velm, slot)*halfH);
+                }
+            }
+            else {
+                int i = unit-numBlocks3-numBlocksN;
+                int atom = freeAtom[i];
+                int slot = slotOfAtom[atom];
+                mixed2 params = freeParams[i]; // (1/m, noise standard deviation)
+                mixed3 v = loadVelocity(velm, slot)+loadForce(force, slot)*(((mixed) 0.5)*h*params.x);
+                mixed3 first = v*halfH;
+                v = v*freeDecay;
+                if (params.y != 0)
+                    v += normals3((unsigned int) atom, counterLow, counterHigh, seed)*params.y;
+                v = v*freeDecay;
+                if (params.y != 0)
+                    v += normals3((unsigned int) atom, counterLow2, counterHigh2, seed)*params.y;
+                storeVelocity(velm, slot, v);
+                drift2(posq, posqCorrection, slot, first, v*halfH);
+            }
+        }
+        return;
+    }
     for (int unit = GLOBAL_ID; unit < numUnits; unit += GLOBAL_SIZE) {
         if (unit < numBlocks3) {
             int atom = block3Atom[unit];
@@ -217,7 +304,8 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
 }
 
 /**
- * B, O: half kick with the forces at the new positions, friction (and noise) half step.
+ * B, O: half kick with the forces at the new positions, friction (and noise) half step; with the BAOAB splitting
+ * the half kick alone (nothing random after the force evaluation).
  */
 KERNEL void dampedVerletSecondHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL mixed4* RESTRICT velm, GLOBAL const mm_long* RESTRICT force, GLOBAL const int* RESTRICT slotOfAtom,
@@ -225,10 +313,31 @@ KERNEL void dampedVerletSecondHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL const int* RESTRICT blockNStart, GLOBAL const int* RESTRICT blockNSet, GLOBAL const int* RESTRICT blockNParticles,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL mixed* RESTRICT scratch,
         GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed2* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
-        unsigned int counterLow, unsigned int counterHigh, unsigned int seed) {
+        unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting) {
     const mixed h = scalars[0];
     const mixed freeDecay = scalars[1];
     const int numUnits = numBlocks3+numBlocksN+numFree;
+    if (splitting == 1) {
+        for (int unit = GLOBAL_ID; unit < numUnits; unit += GLOBAL_SIZE) {
+            if (unit < numBlocks3) {
+                int slot = slotOfAtom[block3Atom[unit]];
+                GLOBAL const mixed* set = matrices+setInfo[block3Set[unit]].y;
+                storeVelocity(velm, slot, loadVelocity(velm, slot)+times3(set, loadForce(force, slot)));
+            }
+            else if (unit < numBlocks3+numBlocksN) {
+                int b = unit-numBlocks3;
+                int first = blockNStart[b];
+                int4 info = setInfo[blockNSet[b]];
+                blockKick(info.x, first, blockNParticles, slotOfAtom, velm, force, matrices+info.y, scratch+6*first);
+            }
+            else {
+                int i = unit-numBlocks3-numBlocksN;
+                int slot = slotOfAtom[freeAtom[i]];
+                storeVelocity(velm, slot, loadVelocity(velm, slot)+loadForce(force, slot)*(((mixed) 0.5)*h*freeParams[i].x));
+            }
+        }
+        return;
+    }
     for (int unit = GLOBAL_ID; unit < numUnits; unit += GLOBAL_SIZE) {
         if (unit < numBlocks3) {
             int atom = block3Atom[unit];
