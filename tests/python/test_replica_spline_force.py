@@ -109,3 +109,45 @@ def test_surrogate_at_five_times_the_learning_step_stays_finite_and_accurate():
     assert metrics["surrogate_finite"] and metrics["surrogate_unstable"] is None
     # 1000 replicas x 400 correlated samples on 30 x 30 bins: a TV of about 0.01-0.02 is sampling noise.
     assert metrics["tv_distance"] < 0.05
+
+
+UNSTABLE_CONFIG = """[model]
+name = "a learned quadratic whose surrogate is given far too large a step (test_replica_spline_force.py)"
+dimensions = 2
+energy = "(2*x^2 + 1.2*x*y + y^2)/2 + 1e-3*(2*sin((x-y)/1e-3) + 1.5*sin(x/1e-3))"
+
+[learn]
+step_size = 0.1
+friction = 0.5
+replicas = 100
+steps = 5000
+
+[compare]
+replicas = 200
+equilibration_steps = 1000
+samples = 100
+sample_interval = 25
+mean_path_replicas = 200
+mean_path_samples = 10
+mean_path_interval = 25
+surrogate_step_size = 2.5
+"""
+
+
+def test_cli_reports_an_unstable_surrogate_and_still_writes_everything(tmp_path):
+    # 25 learning steps per surrogate step: the surrogate Langevin model explodes. learn --compare must still
+    # draw the figures, write result.json and the report, and say which model went unstable and when.
+    import json
+    from effpot import cli
+    config = tmp_path / "unstable.toml"
+    config.write_text(UNSTABLE_CONFIG)
+    output = tmp_path / "out"
+    cli.main(["learn", str(config), "-o", str(output), "--compare", "--no-progress"])
+    result = json.load(open(output / "result.json"))
+    metrics = result["compare"]["metrics"]
+    assert metrics["surrogate_finite"] is False and metrics["tv_distance"] is None
+    assert metrics["surrogate_unstable"]["step_size"] == pytest.approx(2.5)
+    report = open(output / "report.html").read()
+    assert "went unstable" in report
+    for figure in ("densities.png", "mean_paths.png", "autocorrelation.png"):
+        assert (output / "figures" / figure).stat().st_size > 0

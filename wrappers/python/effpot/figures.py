@@ -112,7 +112,7 @@ def densities(curves, metrics, path, title=""):
         panels[c].set_title(f"marginal of {NAMES[c]}")
     if d == 2:
         lower, upper = grid.getLower(), grid.getUpper()
-        top = max(ref.max(), sur.max())
+        top = np.nanmax([ref.max(), np.nanmax(sur) if np.isfinite(sur).any() else 0.0])  # NaN: unstable surrogate
         for panel, data, name in ((panels[2], ref, "reference"), (panels[3], sur, "surrogate")):
             image = panel.imshow(data.T, origin="lower", extent=(lower[0], upper[0], lower[1], upper[1]),
                                  vmin=0, vmax=top, cmap="viridis", aspect="equal")
@@ -120,8 +120,8 @@ def densities(curves, metrics, path, title=""):
             panel.set_xlabel("x (nm)")
             panel.set_ylabel("y (nm)")
         figure.colorbar(image, ax=panels[3])
-    _finish(figure, path, title or f"Equilibrium densities: TV distance {metrics['tv_distance']:.3f}, "
-                                  f"KL {metrics['kl_divergence']:.4f}", legend=panels[0])
+    _finish(figure, path, title or f"Equilibrium densities: TV distance {_metric(metrics, 'tv_distance', '.3f')}, "
+                                  f"KL {_metric(metrics, 'kl_divergence', '.4f')}", legend=panels[0])
 
 
 def _component_panels(count, height=4.3):
@@ -145,7 +145,13 @@ def mean_paths(curves, metrics, replicas, path, title=""):
         panels[c].set_xlabel("t (ps)")
         panels[c].set_ylabel(f"mean of {NAMES[c]} (nm)")
     _finish(figure, path, title or f"Mean paths over {replicas} trajectories: largest difference "
-                                  f"{metrics['mean_path_max_difference_sd']:.3f} sd of q", legend=panels[0])
+                                  f"{_metric(metrics, 'mean_path_max_difference_sd', '.3f')} sd of q", legend=panels[0])
+
+
+def _metric(metrics, key, spec):
+    """A metric for a title: a surrogate that went unstable has none (compare reports None)."""
+    value = metrics.get(key)
+    return "n/a (the surrogate went unstable)" if value is None else format(value, spec)
 
 
 def autocorrelations(curves, metrics, path, title=""):
@@ -161,7 +167,7 @@ def autocorrelations(curves, metrics, path, title=""):
         panels[c].set_xlabel("lag (ps)")
         panels[c].set_ylabel(f"C(m)/C(0) of {NAMES[c]}")
     _finish(figure, path, title or f"Normalized autocorrelation: largest difference "
-                                  f"{metrics['acf_max_difference']:.3f}", legend=panels[0])
+                                  f"{_metric(metrics, 'acf_max_difference', '.3f')}", legend=panels[0])
 
 
 def phase_portraits(curves, metrics, path, title=""):
