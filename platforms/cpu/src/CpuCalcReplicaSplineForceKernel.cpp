@@ -1,4 +1,5 @@
 #include "CpuCalcReplicaSplineForceKernel.h"
+#include "CpuThreadSplit.h"
 
 using namespace EffPot;
 using namespace OpenMM;
@@ -14,14 +15,5 @@ int CpuCalcReplicaSplineForceKernel::getNumSlots() const {
 }
 
 void CpuCalcReplicaSplineForceKernel::forEachRange(int numBlocks, const function<void (int, int, int)>& function) {
-    int numThreads = threads.getNumThreads();
-    if (numBlocks < ParallelThreshold || numThreads < 2) {
-        function(0, numBlocks, 0);
-        return;
-    }
-    threads.execute([&](ThreadPool& pool, int thread) {
-        long long first = (long long) numBlocks*thread/numThreads, end = (long long) numBlocks*(thread+1)/numThreads;
-        function((int) first, (int) end, thread);
-    });
-    threads.waitForThreads();
+    splitOverThreads(threads, numBlocks, ParallelThreshold, function);
 }

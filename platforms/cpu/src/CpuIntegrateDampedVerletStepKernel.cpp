@@ -1,4 +1,5 @@
 #include "CpuIntegrateDampedVerletStepKernel.h"
+#include "CpuThreadSplit.h"
 
 using namespace EffPot;
 using namespace OpenMM;
@@ -25,15 +26,6 @@ void CpuIntegrateDampedVerletStepKernel::forEachBlockRange(int numBlocks, int nu
 }
 
 void CpuIntegrateDampedVerletStepKernel::split(int numUnits, int threshold, const function<void (int, int, int)>& function) {
-    int numThreads = threads.getNumThreads();
-    if (numUnits < threshold || numThreads < 2) {
-        function(0, numUnits, 0);
-        return;
-    }
     // Static contiguous ranges: the units are of similar cost (replicas share their block size).
-    threads.execute([&](ThreadPool& pool, int thread) {
-        long long first = (long long) numUnits*thread/numThreads, end = (long long) numUnits*(thread+1)/numThreads;
-        function((int) first, (int) end, thread);
-    });
-    threads.waitForThreads();
+    splitOverThreads(threads, numUnits, threshold, function);
 }

@@ -1,4 +1,5 @@
 #include "ReferenceCalcReplicaExpressionForceKernel.h"
+#include "ReplicaBlockIO.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
 
@@ -65,41 +66,12 @@ double ReferenceCalcReplicaExpressionForceKernel::execute(ContextImpl& context, 
 void ReferenceCalcReplicaExpressionForceKernel::evaluateBlock(int block, const ExpressionTape& tape, TapeEvaluator& evaluator,
         bool includeForces, vector<Vec3>& positions, vector<Vec3>& forces) {
     const int B = TapeEvaluator::BlockSize;
-    int first = block*B;
-    int count = min(B, (int) particles.size()-first);
-    const int* index = &particles[first];
-    double* x = evaluator.lanes(0);
-    double* y = evaluator.lanes(1);
-    double* z = evaluator.lanes(2);
-    for (int i = 0; i < count; i++) {
-        const Vec3& p = positions[index[i]];
-        x[i] = p[0];
-        y[i] = p[1];
-        z[i] = p[2];
-    }
-    // A short last block repeats its first particle in the unused lanes (finite values, ignored afterwards).
-    for (int i = count; i < B; i++) {
-        x[i] = x[0];
-        y[i] = y[0];
-        z[i] = z[0];
-    }
+    int count = ReplicaBlockIO::load(particles, block, B, positions, evaluator.lanes(0), evaluator.lanes(1), evaluator.lanes(2));
     evaluator.run();
-    if (tape.getEnergyRegister() >= 0) {
-        const double* e = evaluator.lanes(tape.getEnergyRegister());
-        double sum = 0.0;
-        for (int i = 0; i < count; i++)
-            sum += e[i];
-        blockEnergy[block] = sum;
-    }
-    if (includeForces) {
-        const double* dx = evaluator.lanes(tape.getDerivativeRegister(0));
-        const double* dy = evaluator.lanes(tape.getDerivativeRegister(1));
-        const double* dz = evaluator.lanes(tape.getDerivativeRegister(2));
-        for (int i = 0; i < count; i++) {
-            Vec3& f = forces[index[i]];
-            f[0] -= dx[i];
-            f[1] -= dy[i];
-            f[2] -= dz[i];
-        }
-    }
+    if (tape.getEnergyRegister() >= 0)
+        blockEnergy[block] = ReplicaBlockIO::sum(evaluator.lanes(tape.getEnergyRegister()), count);
+    if (includeForces)
+        ReplicaBlockIO::subtractGradient(particles, block, B, count, evaluator.lanes(tape.getDerivativeRegister(0)),
+                                         evaluator.lanes(tape.getDerivativeRegister(1)),
+                                         evaluator.lanes(tape.getDerivativeRegister(2)), forces);
 }

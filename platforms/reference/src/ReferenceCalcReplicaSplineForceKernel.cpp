@@ -1,4 +1,5 @@
 #include "ReferenceCalcReplicaSplineForceKernel.h"
+#include "ReplicaBlockIO.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
 
@@ -56,39 +57,10 @@ double ReferenceCalcReplicaSplineForceKernel::execute(ContextImpl& context, bool
 void ReferenceCalcReplicaSplineForceKernel::evaluateBlock(int block, SplineLaneForce& lanes, bool includeForces,
         vector<Vec3>& positions, vector<Vec3>& forces) {
     const int B = ReplicaLaneForce::BlockSize;
-    int first = block*B;
-    int count = min(B, (int) particles.size()-first);
-    const int* index = &particles[first];
-    double* x = lanes.positions(0);
-    double* y = lanes.positions(1);
-    double* z = lanes.positions(2);
-    for (int i = 0; i < count; i++) {
-        const Vec3& p = positions[index[i]];
-        x[i] = p[0];
-        y[i] = p[1];
-        z[i] = p[2];
-    }
-    // A short last block repeats its first particle in the unused lanes (finite values, ignored afterwards).
-    for (int i = count; i < B; i++) {
-        x[i] = x[0];
-        y[i] = y[0];
-        z[i] = z[0];
-    }
+    int count = ReplicaBlockIO::load(particles, block, B, positions, lanes.positions(0), lanes.positions(1), lanes.positions(2));
     lanes.compute();
-    const double* e = lanes.energy();
-    double sum = 0.0;
-    for (int i = 0; i < count; i++)
-        sum += e[i];
-    blockEnergy[block] = sum;
-    if (includeForces) {
-        const double* dx = lanes.derivative(0);
-        const double* dy = lanes.derivative(1);
-        const double* dz = lanes.derivative(2);
-        for (int i = 0; i < count; i++) {
-            Vec3& f = forces[index[i]];
-            f[0] -= dx[i];
-            f[1] -= dy[i];
-            f[2] -= dz[i];
-        }
-    }
+    blockEnergy[block] = ReplicaBlockIO::sum(lanes.energy(), count);
+    if (includeForces)
+        ReplicaBlockIO::subtractGradient(particles, block, B, count, lanes.derivative(0), lanes.derivative(1),
+                                         lanes.derivative(2), forces);
 }
