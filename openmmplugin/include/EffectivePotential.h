@@ -141,6 +141,8 @@ public:
     /** The stiffness k of the confining wall k (q - clamp(q))^2 along a dimension: half the table curvature. */
     double getWallStiffness(int dimension) const;
 private:
+    /** getTableValues with the continuation's curvature given (computed once per force). */
+    std::vector<double> tableValues(double curvature) const;
     PSplineFit spline;
     std::vector<double> lower, upper;
     std::vector<int> nodes;

@@ -75,6 +75,11 @@ vector<double> EffectivePotential::getNodeValues() const {
 }
 
 vector<double> EffectivePotential::getTableValues() const {
+    bool allSupported = all_of(nodeSupported.begin(), nodeSupported.end(), [](int s) { return s != 0; });
+    return tableValues(allSupported ? 0.0 : getTableCurvature());  // the curvature costs a Hessian per node
+}
+
+vector<double> EffectivePotential::tableValues(double curvature) const {
     vector<double> values = getNodeValues();
     bool anySupported = any_of(nodeSupported.begin(), nodeSupported.end(), [](int s) { return s != 0; });
     if (!anySupported)
@@ -86,7 +91,7 @@ vector<double> EffectivePotential::getTableValues() const {
     for (int i = 0; i < (int) values.size(); i++)
         if (nodeSupported[i])
             lowest = min(lowest, values[i]);
-    ConfiningFloor::raise(values, nodeSupported, nodes, spacing, getTableCurvature(), lowest);
+    ConfiningFloor::raise(values, nodeSupported, nodes, spacing, curvature, lowest);
     return values;
 }
 
@@ -130,6 +135,7 @@ double EffectivePotential::getWallStiffness(int dimension) const {
 
 Force* EffectivePotential::createForce(const vector<int>& particles) const {
     int d = getDimensions();
+    double curvature = getTableCurvature();  // once: it costs a Hessian per node
     const char* names[3] = {"x", "y", "z"};
     stringstream expression, definitions;
     expression.precision(17);
@@ -140,7 +146,7 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
     expression<<")+effpot_wall";
     definitions<<"; effpot_wall = ";
     for (int i = 0; i < d; i++) {
-        definitions<<(i > 0 ? " + " : "")<<getWallStiffness(i)<<"*("<<names[i]<<"1-effpot_"<<names[i]<<")^2";
+        definitions<<(i > 0 ? " + " : "")<<0.5*curvature<<"*("<<names[i]<<"1-effpot_"<<names[i]<<")^2";
     }
     // The table argument, clamped to the box. Written with step/select rather than min/max so that a NaN
     // coordinate (an exploded run) maps into the box too: OpenMM's tables throw outside their range, and an
@@ -156,7 +162,7 @@ Force* EffectivePotential::createForce(const vector<int>& particles) const {
         if (p < 0)
             throw OpenMMException("EffectivePotential.createForce: particle indices must be non-negative");
     CustomCompoundBondForce* force = new CustomCompoundBondForce(1, expression.str()+definitions.str());
-    vector<double> values = getTableValues();
+    vector<double> values = tableValues(curvature);
     TabulatedFunction* table;
     if (d == 1)
         table = new Continuous1DFunction(values, lower[0], upper[0]);
@@ -175,10 +181,9 @@ ReplicaSplineForce* EffectivePotential::createReplicaForce(const vector<int>& pa
     for (int p : particles)
         if (p < 0)
             throw OpenMMException("EffectivePotential.createReplicaForce: particle indices must be non-negative");
-    vector<double> wall;
-    for (int i = 0; i < getDimensions(); i++)
-        wall.push_back(getWallStiffness(i));
-    ReplicaSplineForce* force = new ReplicaSplineForce(nodes, lower, upper, getTableValues(), wall);
+    double curvature = getTableCurvature();  // once: it costs a Hessian per node
+    vector<double> wall(getDimensions(), 0.5*curvature);
+    ReplicaSplineForce* force = new ReplicaSplineForce(nodes, lower, upper, tableValues(curvature), wall);
     force->setName("EffectivePotential");
     for (int p : particles)
         force->addParticle(p);

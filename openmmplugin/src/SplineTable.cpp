@@ -20,13 +20,19 @@ void SplineTable::validate(const vector<int>& nodes, const vector<double>& lower
         if (nodes[i] < 4)
             throw OpenMMException(caller+": "+to_string(nodes[i])+" nodes along coordinate "+to_string(i)+
                                   "; a cubic table needs at least 4");
-        if (!isfinite(lower[i]) || !isfinite(upper[i]) || !(upper[i] > lower[i]))
-            throw OpenMMException(caller+": the box along coordinate "+to_string(i)+" must be finite with upper > lower");
+        // The width, the spacing and the clamp's inset must be finite and nonzero too (a box of +-1e308 or of
+        // 1e-320 passes the first test but not the arithmetic).
+        double width = upper[i]-lower[i], inset = 1e-9*width;
+        if (!isfinite(lower[i]) || !isfinite(upper[i]) || !(upper[i] > lower[i]) || !isfinite(width) ||
+                !(lower[i]+inset < upper[i]-inset) || !isfinite((nodes[i]-1)/width))
+            throw OpenMMException(caller+": the box along coordinate "+to_string(i)+" must be finite with upper > lower "
+                                  "(and a width a double can divide by)");
         if (!isfinite(wallStiffness[i]) || wallStiffness[i] < 0)
             throw OpenMMException(caller+": the wall stiffness along coordinate "+to_string(i)+" must be finite and non-negative");
         count *= nodes[i];
-        if (count > 100000000)
-            throw OpenMMException(caller+": the table has more than 1e8 nodes");
+        // Also keeps 64 coefficients per cell within int indexing (2^31 / 64 = 3.3e7 cells).
+        if (count > 30000000)
+            throw OpenMMException(caller+": the table has more than 3e7 nodes; use a coarser grid");
     }
     if ((long long) values.size() != count)
         throw OpenMMException(caller+": "+to_string(values.size())+" values for a grid of "+to_string(count)+" nodes");
@@ -65,14 +71,14 @@ SplineTable::SplineTable(const vector<int>& nodes, const vector<double>& lower, 
     layout.dimensions = d;
     layout.coefficientsPerCell = (d == 1 ? 4 : d == 2 ? 16 : 64);
     int numCells = layout.cells[0]*layout.cells[1]*layout.cells[2];
-    coefficients.assign((size_t) numCells*layout.coefficientsPerCell, 0.0);
+    coefficients.assign((size_t) numCells*layout.coefficientsPerCell, 0.0);  // numCells < 3e7 (validate)
     if (d == 1) {
         // Natural spline second derivatives -> power basis of u = (x - x_i)/h on each cell.
         vector<double> second;
         SplineFitter::createNaturalSpline(axes[0], values, second);
         double h = layout.spacing[0];
         for (int i = 0; i < numCells; i++) {
-            double* c = &coefficients[4*i];
+            double* c = &coefficients[4*(size_t) i];
             c[0] = values[i];
             c[1] = values[i+1]-values[i]-h*h*(2*second[i]+second[i+1])/6;
             c[2] = h*h*second[i]/2;
@@ -86,7 +92,7 @@ SplineTable::SplineTable(const vector<int>& nodes, const vector<double>& lower, 
         for (int cell = 0; cell < numCells; cell++)
             for (int i = 0; i < 4; i++)
                 for (int j = 0; j < 4; j++)
-                    coefficients[16*cell+i+4*j] = c[cell][4*i+j];
+                    coefficients[16*(size_t) cell+i+4*j] = c[cell][4*i+j];
     }
     else {
         vector<vector<double> > c;
@@ -94,7 +100,7 @@ SplineTable::SplineTable(const vector<int>& nodes, const vector<double>& lower, 
         // OpenMM's coefficient a+4b+16c multiplies u^a v^b w^c, as here.
         for (int cell = 0; cell < numCells; cell++)
             for (int i = 0; i < 64; i++)
-                coefficients[64*cell+i] = c[cell][i];
+                coefficients[64*(size_t) cell+i] = c[cell][i];
     }
 }
 

@@ -151,3 +151,19 @@ def test_cli_reports_an_unstable_surrogate_and_still_writes_everything(tmp_path)
     assert "went unstable" in report
     for figure in ("densities.png", "mean_paths.png", "autocorrelation.png"):
         assert (output / "figures" / figure).stat().st_size > 0
+
+
+def test_an_unstable_surrogate_on_worker_processes_is_a_failed_metric_too(potential_2d):
+    # UnstableRun crosses from a worker process intact (it pickles its step and time) and is not retried.
+    import pickle
+    from effpot.ensembles import UnstableRun
+    from effpot.executors import local_executor
+    error = pickle.loads(pickle.dumps(UnstableRun(12.5, 2.5, "surrogate")))
+    assert (error.time, error.step_size, error.label) == (12.5, 2.5, "surrogate")
+    settings = ComparisonSettings(starts=[[0.0, 0.0]], replicas=64, equilibration_steps=200, samples=50,
+                                  sample_interval=25, acf_lags=5, mean_path_replicas=64, mean_path_samples=5,
+                                  mean_path_interval=25, surrogate_step_size=2.5, hamiltonian_replicas=2,
+                                  hamiltonian_time=0.5, portrait_time=0.5, batches=2)
+    with local_executor(2) as executor:
+        metrics, _ = compare(potential_2d, settings, executor=executor)
+    assert metrics["surrogate_finite"] is False and metrics["surrogate_unstable"]["step_size"] == pytest.approx(2.5)

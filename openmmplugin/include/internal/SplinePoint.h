@@ -3,8 +3,8 @@
 
 // One point of a SplineTable: the arithmetic every host evaluator shares (SplineTable::evaluate, and the SIMD lane
 // loops of the Reference and CPU platforms, which include this header once per instruction set). Inline and
-// branch-free apart from the clamp's selects, so that the lane loops vectorize (the coefficient loads become
-// gathers).
+// branch-free apart from the clamp's selects. (The lane loops, SplineLanes.h, split the same arithmetic into passes
+// that vectorize.)
 
 #include "internal/SplineTable.h"
 
@@ -35,7 +35,7 @@ inline void evaluate(const SplineTable::Layout& t, const double* coefficients, d
         wallEnergy += t.wall[i]*outside*outside;
         wallGradient[i] = 2*t.wall[i]*outside;
     }
-    const double* k = coefficients+cell*(D == 1 ? 4 : D == 2 ? 16 : 64);
+    const double* k = coefficients+(size_t) cell*(D == 1 ? 4 : D == 2 ? 16 : 64);
     const double u = local[0], v = local[1], w = local[2];
     // Horner in u for each (v, w) power, then in v, then in w, carrying the derivatives along.
     double e = 0, eu = 0, ev = 0, ew = 0;

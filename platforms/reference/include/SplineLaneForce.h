@@ -9,7 +9,8 @@ namespace EffPot {
 
 /**
  * The lane loop of a SplineTable over one block: energy and gradient of BlockSize points. Compiled for baseline
- * x86-64 and for AVX2 with FMA (the coefficient loads become gathers), chosen at run time like TapeEvaluator's.
+ * x86-64 and for AVX2 with FMA (the cell coefficients transposed into lanes in registers), chosen at run time like
+ * TapeEvaluator's.
  */
 typedef void (*SplineLaneFunction)(const SplineTable::Layout& layout, const double* coefficients, const double* const q[3],
                                    double* energy, double* const gradient[3]);

@@ -133,9 +133,9 @@ inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int calls, dou
  * The three standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane, with the
  * transcendental functions of Math (libmvec's vector variants where available: within a few ulp of the scalar
  * ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The
- * 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53). The third normal comes
- * from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and the first two are still
- * exactly those of normals3. (The AVX2 build replaces the integer rounds by philoxUniformsAvx2, bit for bit.)
+ * 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53), bit for bit those of
+ * normals3. The third normal comes from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and
+ * the first two are unchanged. (The AVX2 build replaces the integer rounds by normalsAvx2, bit for bit.)
  */
 template <class Math>
 inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {

@@ -153,13 +153,16 @@ def step_rate(build, positions, velocities, step, platform, seconds=0.3):
     context.setVelocities(velocities)
     chunk = max(1, int(2e5 / len(positions)))
     integrator.step(chunk)  # warm up: the fused path, the CPU platform's threads
+    context.getState(getEnergy=True)  # GPU platforms queue their steps: wait for them before timing
     done, start = 0, time.perf_counter()
     while True:
         integrator.step(chunk)
         done += chunk
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return len(positions) * done / elapsed
+        if time.perf_counter() - start >= seconds:
+            energy = context.getState(getEnergy=True).getPotentialEnergy()._value  # and here (it also synchronizes)
+            elapsed = time.perf_counter() - start
+            # A run that blew up over the longer timing has no rate worth reporting.
+            return len(positions) * done / elapsed if math.isfinite(energy) else None
 
 
 def phase_portrait(build, position, velocity, step, duration, interval_time, platform):
@@ -306,8 +309,9 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     # step, the per-step costs measured here on the same replicas.
     hamiltonian_rates = {}
     if full_step is not None and surrogate_step is not None:
+        # Distinct states (copies of a few would keep the table's few cells in cache and flatter the surrogate).
         many = max(count, min(s.replicas, 20000))
-        qr, vr = np.resize(qh, (many, 3)), np.resize(vh, (many, 3))
+        qr, vr = _starting_positions(s.starts, s.start_spread, many, rng), models.velocities(many, rng)
         hamiltonian_rates = {
             "full": step_rate(models.fullHamiltonian, qr, vr, full_step, platform),
             "surrogate": step_rate(models.surrogateHamiltonian, qr, vr, surrogate_step, platform)}
@@ -316,7 +320,7 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     # model at the learning step (the equilibrium runs' rates also count their sampling, the same per sample for
     # both models, which hides what a larger step saves).
     langevin_rates = {}
-    if unstable is None:
+    if unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)):
         many = min(s.replicas, 20000)
         qr, vr = np.resize(q0, (many, 3)), np.resize(v0, (many, 3))
         langevin_rates = {
@@ -357,13 +361,14 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         "hamiltonian_full_rate": hamiltonian_rates.get("full"),
         "hamiltonian_surrogate_rate": hamiltonian_rates.get("surrogate"),
         # Each Hamiltonian model at its largest stable step.
-        "hamiltonian_net_speedup": ((hamiltonian_rates["surrogate"] * surrogate_step) /
-                                    (hamiltonian_rates["full"] * full_step) if hamiltonian_rates else None),
+        "hamiltonian_net_speedup": ((hamiltonian_rates["surrogate"] * surrogate_step) / (hamiltonian_rates["full"] * full_step)
+                                    if hamiltonian_rates and None not in hamiltonian_rates.values() else None),
     }
     metrics["langevin_full_rate"] = langevin_rates.get("reference")
     metrics["langevin_surrogate_rate"] = langevin_rates.get("surrogate")
     metrics["langevin_net_speedup"] = ((langevin_rates["surrogate"] * h_surrogate) / (langevin_rates["reference"] * h)
-                                       if langevin_rates else None)
+                                       if surrogate_finite and langevin_rates and None not in langevin_rates.values()
+                                       else None)
     curves = {
         "grid": grid, "histogram_reference": counts_r, "histogram_surrogate": counts_s,
         "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h, "acf_reference": acf_r, "acf_surrogate": acf_s,

@@ -27,8 +27,11 @@ def default_threads():
     return max(1, os.cpu_count() or 1)
 
 
-class UnstableRun(RuntimeError):
+class UnstableRun(ValueError):
     """A model whose replicas went non-finite: its step is too large for its potential (h^2 lambda_max > 4).
+
+    A ValueError (the step is a bad value for this potential), so that effpot.executors does not retry the task:
+    a deterministic run would explode again. Picklable, so that it crosses from worker processes intact.
 
     Attributes
     ----------
@@ -38,10 +41,13 @@ class UnstableRun(RuntimeError):
         The model's step (ps).
     """
 
-    def __init__(self, time, step_size, label="run"):
+    def __init__(self, time, step_size, label=""):
         self.time, self.step_size, self.label = float(time), float(step_size), label
-        super().__init__(f"{label}: the replicas' energy became non-finite within {self.time:g} ps at the step "
+        super().__init__(f"{label + ': ' if label else ''}the replicas' energy became non-finite within {self.time:g} ps at the step "
                          f"{self.step_size:g} ps: the step is too large for this potential; reduce it")
+
+    def __reduce__(self):
+        return (type(self), (self.time, self.step_size, self.label))
 
 
 def _step_size(integrator):
@@ -49,7 +55,7 @@ def _step_size(integrator):
     return float(getattr(step, "_value", step))
 
 
-def _require_finite(context, steps, step_size, error=None):
+def _require_finite(context, steps, step_size, error=None, label=""):
     """Raise UnstableRun if the context's energy is not finite (or absurd) after `steps` steps; else raise `error`
     if one is given."""
     try:
@@ -58,7 +64,7 @@ def _require_finite(context, steps, step_size, error=None):
         energy = float("nan")
     # An explosion grows the energy exponentially: past 1e12 kJ/mol per replica it is one even before overflow.
     if not np.isfinite(energy) or abs(energy) > 1e12 * context.getSystem().getNumParticles():
-        raise UnstableRun(steps * step_size, step_size)
+        raise UnstableRun(steps * step_size, step_size, label)
     if error is not None:
         raise error
 
