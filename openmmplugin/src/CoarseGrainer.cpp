@@ -495,6 +495,13 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
             visited[d+i] = max(visited[d+i], w.high[i]);
         }
     }
+    // Positions that became NaN or infinite leave no finite range: the run exploded during equilibration (the same
+    // message as an explosion while sampling; samplingGrid would only see an empty range).
+    if (histogram && numEquilibrationSteps > 0 && (range != NULL || (givenGrid == NULL && ownGrid)))
+        for (int i = 0; i < d; i++)
+            if (!isfinite(visited[i]) || !isfinite(visited[d+i]))
+                throw OpenMMException("CoarseGrainer: the run exploded (positions are not finite after equilibration): "
+                                      "the step size is too large for the coarse scale; reduce it");
     if (range != NULL) {
         *range = visited;
         return ReplicaStatistics();
@@ -1002,6 +1009,12 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         progress->report("fit", 0, 1);
     // The learned U may not be sharper than the step resolves (setResolutionLimit; SPEC.md section 3).
     fitter.setMaxCurvature(resolutionLimit > 0 ? resolutionLimit*(d == 1 ? mass : 1.0)/(stepSize*stepSize) : 0.0);
+    // The fitter reports a heartbeat to this run's reporter (a Python one may raise on Ctrl-C: unset it either way).
+    struct FitterReporter {
+        PotentialFitter& fitter;
+        ~FitterReporter() { fitter.setProgressReporter(NULL); }
+    } fitterReporter = {fitter};
+    fitter.setProgressReporter(progress);
     EffectivePotential potential = fitter.fit(sampling, kT);
     if (progress != NULL)
         progress->report("fit", 1, 1);

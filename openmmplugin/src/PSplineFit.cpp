@@ -31,6 +31,10 @@ int PSplineFit::locate(int dimension, double x, double b[4], double db[4]) const
     // Uniform cubic B-splines: basis j lives on [lower + (j-3) h, lower + (j+1) h]; on interval i the nonzero ones
     // are i..i+3, with the local coordinate u in [0, 1].
     double h = spacing[dimension];
+    // A NaN passes min/max (every comparison is false) and floor(NaN) is no index: callers give NaN no meaning
+    // (evaluateWithGradient returns NaN for it); here it takes the lower end so that no table is indexed out of range.
+    if (std::isnan(x))
+        x = lower[dimension];
     double t = (min(max(x, lower[dimension]), upper[dimension])-lower[dimension])/h;
     int i = min((int) floor(t), numBasis[dimension]-4);
     double u = t-i, v = 1-u;
@@ -52,6 +56,13 @@ double PSplineFit::evaluate(const double* point) const {
 
 double PSplineFit::evaluateWithGradient(const double* point, double* gradient) const {
     int d = getDimensions();
+    // A NaN coordinate (an exploded run) gives a NaN value and gradient; infinite ones take the nearest box value.
+    for (int i = 0; i < d; i++)
+        if (std::isnan(point[i])) {
+            for (int j = 0; j < d; j++)
+                gradient[j] = NAN;
+            return NAN;
+        }
     double b[3][4], db[3][4];
     int first[3] = {0, 0, 0};
     for (int i = 0; i < d; i++)

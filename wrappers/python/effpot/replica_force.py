@@ -34,7 +34,10 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
 
     @staticmethod
     def deserialize(xml):
-        """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
+        """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)`` (XML of anything
+        else raises openmm.OpenMMException saying what it is)."""
+        if not isinstance(xml, str):
+            raise TypeError(f"ReplicaExpressionForce.deserialize: give the XML text (a str), got {type(xml).__name__}")
         force = _effpot_swig._deserializeReplicaExpressionForce(xml)
         force.__class__ = ReplicaExpressionForce
         return force

@@ -15,7 +15,10 @@ import json
 
 from . import _pieces
 from . import effpot_swig as _swig
+from ._progress import SilentProgress
 from .checkpoint import Checkpoint
+
+_SILENT = SilentProgress()
 from .executors import Task, run_tasks
 
 
@@ -101,7 +104,11 @@ def _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries,
                            for b0, b1 in chunks], "sampling (tasks)"))
     if progress is not None:
         progress("fit", 0, 1)
-    potential = impl.fit(stage1, sampling, spec["name"])
+    impl.setProgressReporter(_SILENT)  # the fit's heartbeat returns to Python: Ctrl-C stops it within a second
+    try:
+        potential = impl.fit(stage1, sampling, spec["name"])
+    finally:
+        impl.setProgressReporter(None)
     if progress is not None:
         progress("fit", 1, 1)
     return potential
