@@ -38,8 +38,12 @@ class Checkpoint:
         os.makedirs(self.directory, exist_ok=True)
         manifest = os.path.join(self.directory, "manifest.json")
         if os.path.exists(manifest):
-            with open(manifest, encoding="utf-8") as stream:
-                stored = json.load(stream).get("fingerprint")
+            try:
+                with open(manifest, encoding="utf-8") as stream:
+                    stored = json.load(stream).get("fingerprint")
+            except (ValueError, AttributeError) as error:
+                raise ValueError(f"checkpoint: {manifest} is damaged ({error}): delete the folder {self.directory} to "
+                                 "start over") from None
             if stored != self.fingerprint:
                 differ = sorted(k for k in set(stored or {}) | set(self.fingerprint)
                                 if (stored or {}).get(k) != self.fingerprint.get(k))
@@ -74,8 +78,13 @@ class Checkpoint:
         return os.path.exists(self._path(key))
 
     def load(self, key):
-        with open(self._path(key), encoding="utf-8") as stream:
-            return json.load(stream)["result"]
+        path = self._path(key)
+        try:
+            with open(path, encoding="utf-8") as stream:
+                return json.load(stream)["result"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"checkpoint: {path} is damaged ({type(error).__name__}: {error}): delete that file and "
+                             "run again (only its piece reruns)") from None
 
     def save(self, key, result):
         atomic_write_text(self._path(key), json.dumps({"key": key, "result": result}))
