@@ -14,6 +14,7 @@
 #include "openmm/serialization/XmlSerializer.h"
 #include <Eigen/Dense>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <exception>
@@ -85,6 +86,19 @@ double driftKT(const ReplicaStatistics& statistics, double mass) {
 double energySpread(const string& energy, const vector<double>& positions, int d) {
     vector<double> values = EnergyExpression::evaluate(energy, d, positions);
     return *max_element(values.begin(), values.end())-*min_element(values.begin(), values.end());
+}
+
+// The next chunk's size (in units of `unit`), so that a chunk takes about a tenth of a second: progress is reported
+// between chunks, and a Python reporter handles Ctrl-C there, so every run stops within a second of it however
+// long it is. At most `largest` (a fiftieth of the run), at least one unit. Chunks only set where reports fall:
+// the trajectories and every recorded number are the same for any chunking.
+int nextChunk(int current, double seconds, int unit, int largest) {
+    int units = current/unit;
+    if (seconds > 0.2)
+        units = max(1, (int) (units*0.1/seconds));
+    else if (seconds < 0.05)
+        units = 2*units;
+    return max(unit, min(largest, units*unit));
 }
 
 } // namespace
@@ -467,9 +481,11 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     // Equilibrate in chunks (progress is reported between chunks, from this thread only); over the last fifth,
     // record the range the replicas visit (the default histogram box).
     int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
-    int chunk = max(sampleInterval, (numEquilibrationSteps/50/sampleInterval)*sampleInterval);
+    int largestChunk = max(sampleInterval, (numEquilibrationSteps/50/sampleInterval)*sampleInterval);
+    int chunk = sampleInterval;
     for (int done = 0; done < numEquilibrationSteps; ) {
         int length = min(chunk, numEquilibrationSteps-done);
+        auto started = chrono::steady_clock::now();
         runPhase([&](Worker& w) {
             for (int k = 0; k < length; k += sampleInterval) {
                 int now = min(sampleInterval, length-k);
@@ -486,6 +502,7 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
             }
         });
         done += length;
+        chunk = nextChunk(chunk, chrono::duration<double>(chrono::steady_clock::now()-started).count(), sampleInterval, largestChunk);
         if (progress != NULL)
             progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
     }
@@ -542,9 +559,10 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         double z[3] = {gaussian(stream), gaussian(stream), gaussian(stream)};
         return thermalVelocity(g, z);
     };
-    int samplesPerChunk = max(1, numSamples/50);
-    for (int first = 0; first < numSamples; first += samplesPerChunk) {
+    int largestSampleChunk = max(1, numSamples/50), samplesPerChunk = 1;
+    for (int first = 0; first < numSamples; ) {
         int last = min(numSamples, first+samplesPerChunk);
+        auto started = chrono::steady_clock::now();
         runPhase([&](Worker& w) {
             FrozenReplicaWatch::Sample sample;
             vector<FrozenReplicaWatch::Sample> ready;
@@ -606,6 +624,9 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                 }
             }
         });
+        first = last;
+        samplesPerChunk = nextChunk(samplesPerChunk, chrono::duration<double>(chrono::steady_clock::now()-started).count(), 1,
+                                    largestSampleChunk);
         if (progress != NULL)
             progress->report(stage, (long long) last*sampleInterval, (long long) numSamples*sampleInterval);
     }

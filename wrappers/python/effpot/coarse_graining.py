@@ -15,6 +15,7 @@ from ._progress import CallbackProgress, SilentProgress, TextProgress
 from ._units import particle_list, real_number, strip, whole_number
 
 _ENERGY = unit.kilojoule_per_mole
+_SILENT = SilentProgress()
 
 
 def _per_dimension(value, dimensions, name, cast):
@@ -111,7 +112,11 @@ class CoarseGrainer:
 
     def choosePilotFriction(self, platform=None):
         """Run the pilot run alone and return the friction it picks (1/ps), without keeping it."""
-        return self._impl.choosePilotFriction(_platform(platform))
+        self._impl.setProgressReporter(_SILENT)  # Ctrl-C stops the pilot within a second
+        try:
+            return self._impl.choosePilotFriction(_platform(platform))
+        finally:
+            self._impl.setProgressReporter(None)
 
     def setMass(self, m):
         """The scalar mass (dalton) of the 1D run."""
@@ -253,7 +258,7 @@ class CoarseGrainer:
         elif progress not in (False, None):
             raise ValueError("CoarseGrainer.run: progress: give True, False or a callable f(stage, done, total)")
         else:
-            reporter = SilentProgress()  # Ctrl-C is handled at its reports (within a second)
+            reporter = _SILENT  # Ctrl-C is handled at its reports (within a second)
         if executor is not None or checkpoint is not None:
             from .staged_run import run_coarse_grainer
             # Here (no executor) each piece uses this CoarseGrainer's threads; worker processes use one each.
