@@ -19,12 +19,17 @@ EffectivePotential::EffectivePotential(const PSplineFit& spline, const vector<do
     int d = lower.size();
     if (d != spline.getDimensions() || (int) upper.size() != d || (int) nodes.size() != d)
         throw OpenMMException("EffectivePotential: the box and nodes must have one entry per dimension of the spline");
+    double count = 1;
     for (int i = 0; i < d; i++) {
         if (nodes[i] < 4)
             throw OpenMMException("EffectivePotential: at least 4 nodes per dimension are needed for a cubic table");
-        if (!(upper[i] > lower[i]))
-            throw OpenMMException("EffectivePotential: upper must be greater than lower in every dimension");
+        if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+            throw OpenMMException("EffectivePotential: upper must be finite and greater than lower in every dimension");
+        count *= nodes[i];
     }
+    if (count > 1e8)
+        throw OpenMMException("EffectivePotential: the table would have "+to_string((long long) count)+" nodes (at most 1e8): "
+                              "use fewer per dimension");
     nodeSupported.assign(getNumNodes(), 1);
 }
 

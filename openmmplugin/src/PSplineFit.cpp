@@ -15,16 +15,19 @@ PSplineFit::PSplineFit(const vector<double>& lower, const vector<double>& upper,
     int d = lower.size();
     if (d < 1 || d > 3 || (int) upper.size() != d || (int) numBasis.size() != d)
         throw OpenMMException("PSplineFit: lower, upper and numBasis need one entry per dimension (1 to 3)");
-    int total = 1;
+    double total = 1;
     for (int i = 0; i < d; i++) {
         if (numBasis[i] < 4)
             throw OpenMMException("PSplineFit: numBasis must be at least 4 per dimension (cubic splines)");
-        if (!(upper[i] > lower[i]))
-            throw OpenMMException("PSplineFit: upper must be greater than lower in every dimension");
+        if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+            throw OpenMMException("PSplineFit: upper must be finite and greater than lower in every dimension");
         spacing.push_back((upper[i]-lower[i])/(numBasis[i]-3));
         total *= numBasis[i];
     }
-    coefficients.assign(total, 0.0);
+    if (total > 1e8)
+        throw OpenMMException("PSplineFit: "+to_string((long long) total)+" basis functions are too many (at most 1e8): "
+                              "use fewer per dimension");
+    coefficients.assign((size_t) total, 0.0);
 }
 
 int PSplineFit::locate(int dimension, double x, double b[4], double db[4]) const {
