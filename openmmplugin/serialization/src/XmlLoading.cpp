@@ -118,6 +118,11 @@ void EffPot::checkSerializedType(const string& xml, const string& rootName, cons
                 c = '?';
         throw OpenMMException(caller+": "+source+" is not XML (it starts with \""+start+"\"), not "+what+": "+hint);
     }
+    string closing = "</"+rootName+">";
+    string truncated = caller+": "+source+" is truncated (it does not end with "+closing+"): the file was cut off while "
+                       "being written or copied; write it again";
+    if (xml.find('>', findRoot(xml)) == string::npos)  // cut inside the root's start tag
+        throw OpenMMException(truncated);
     if (name != rootName || found != type) {
         string advice = hint;
         if (type == "EffectivePotential" && found == "CustomCompoundBondForce")
@@ -128,13 +133,11 @@ void EffPot::checkSerializedType(const string& xml, const string& rootName, cons
     }
     // A truncated file: the document must end with the root's closing tag (or the root closes itself).
     size_t end = xml.find_last_not_of(" \t\r\n");
-    string closing = "</"+rootName+">";
     bool whole = (end != string::npos && end+1 >= closing.size() && xml.compare(end+1-closing.size(), closing.size(), closing) == 0);
     if (!whole) {
         size_t startEnd = xml.find('>', findRoot(xml));
         whole = (startEnd != string::npos && startEnd == end && xml[startEnd-1] == '/');
     }
     if (!whole)
-        throw OpenMMException(caller+": "+source+" is truncated (it does not end with "+closing+"): the file was cut off "
-                              "while being written or copied; write it again");
+        throw OpenMMException(truncated);
 }

@@ -25,6 +25,8 @@ from typing import Any, Callable, Tuple
 
 import openmm
 
+from ._units import whole_number
+
 __all__ = ["Task", "run_tasks", "local_executor", "as_executor", "worker_device"]
 
 # Errors raised by the computation on its inputs: a retry would raise them again.
@@ -219,7 +221,7 @@ def local_executor(max_workers=None, devices=None):
     call shutdown().
     """
     if devices is not None:
-        devices = [int(d) for d in devices]
+        devices = [whole_number(d, "local_executor: devices") for d in devices]
         if not devices:
             raise ValueError("devices: give at least one device index, or None for CPU processes")
         if max_workers is not None and int(max_workers) != len(devices):
@@ -228,6 +230,7 @@ def local_executor(max_workers=None, devices=None):
         max_workers = len(devices)
     if max_workers is None:
         max_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if int(max_workers) < 1:
-        raise ValueError(f"max_workers: give a positive number of processes, got {max_workers}")
-    return _RespawningProcessPool(int(max_workers), devices)
+    max_workers = whole_number(max_workers, "local_executor: max_workers")
+    if max_workers < 1:
+        raise ValueError(f"local_executor: max_workers: give a positive number of processes, got {max_workers}")
+    return _RespawningProcessPool(max_workers, devices)
