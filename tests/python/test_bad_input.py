@@ -320,6 +320,9 @@ def cases():
         ("learn: config with nan", lambda c: _cli("learn", _write(c, "nan2.toml", good.replace("friction = 0.6", "friction = nan")),
                                                   "-o", os.path.join(c["scratch"], "nan"), "--no-progress"),
          _cli_case(2, "friction", "finite")),
+        ("--debug shows the traceback", lambda c: __import__("effpot.cli").cli.main(
+            ["learn", _write(c, "nan3.toml", good.replace("friction = 0.6", "friction = nan")), "-o",
+             os.path.join(c["scratch"], "dbg"), "--debug"]), _raises(ConfigError, "friction", "finite")),
         ("learn: config is a folder", lambda c: _cli("learn", c["scratch"], "-o", os.path.join(c["scratch"], "x")),
          _cli_case(2, "no such configuration file")),
     ]

@@ -307,6 +307,7 @@ def compare(folder, progress=True, workers=None):
     except openmm.OpenMMException as error:
         raise CommandError(str(error)) from None
     _check_matches(folder, config, potential)
+    _check_writable(folder)  # before the comparisons run, not after
     try:
         result = read_json(os.path.join(folder, RESULT))
     except ValueError as error:
