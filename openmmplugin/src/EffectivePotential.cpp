@@ -27,8 +27,8 @@ EffectivePotential::EffectivePotential(const PSplineFit& spline, const vector<do
             throw OpenMMException("EffectivePotential: upper must be finite and greater than lower in every dimension");
         count *= nodes[i];
     }
-    if (count > 1e8)
-        throw OpenMMException("EffectivePotential: the table would have "+to_string((long long) count)+" nodes (at most 1e8): "
+    if (count > 1e7)
+        throw OpenMMException("EffectivePotential: the table would have "+to_string((long long) count)+" nodes (at most 1e7): "
                               "use fewer per dimension");
     nodeSupported.assign(getNumNodes(), 1);
 }

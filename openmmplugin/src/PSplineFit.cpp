@@ -24,8 +24,8 @@ PSplineFit::PSplineFit(const vector<double>& lower, const vector<double>& upper,
         spacing.push_back((upper[i]-lower[i])/(numBasis[i]-3));
         total *= numBasis[i];
     }
-    if (total > 1e8)
-        throw OpenMMException("PSplineFit: "+to_string((long long) total)+" basis functions are too many (at most 1e8): "
+    if (total > 1e7)
+        throw OpenMMException("PSplineFit: "+to_string((long long) total)+" basis functions are too many (at most 1e7): "
                               "use fewer per dimension");
     coefficients.assign((size_t) total, 0.0);
 }

@@ -20,6 +20,12 @@ ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatch
         throw OpenMMException("ReplicaStatistics: numGroups and numBatches must be at least 1");
     if (grid.getDimensions() != 0 && grid.getDimensions() != dimensions)
         throw OpenMMException("ReplicaStatistics: the histogram grid must have as many dimensions as the statistics");
+    // Sizes that could not be allocated (or would overflow an int) are refused before anything is allocated.
+    if ((double) numGroups*numBatches*dimensions*dimensions > 1e7 || maxStoredSamples < 0 ||
+            (double) maxStoredSamples*dimensions > 1e8 || (double) numBatches*max(1, grid.getNumBins()) > 5e7)
+        throw OpenMMException("ReplicaStatistics: the accumulator would be too large (numGroups x numBatches x d^2 = "+
+                              to_string((double) numGroups*numBatches*dimensions*dimensions)+", at most 1e7; numBatches x bins "
+                              "at most 5e7; maxStoredSamples x d at most 1e8, non-negative): use fewer groups, batches or bins");
     counts.assign(numGroups*numBatches, 0);
     quadraticSums.assign(numGroups*numBatches, 0.0);
     secondMoments.assign(numGroups*numBatches*dimensions*dimensions, 0.0);

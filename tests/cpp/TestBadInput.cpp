@@ -76,7 +76,7 @@ TEST(BadInput, ConstructorsRefuseInfiniteBoxesAndHugeTables) {
     EXPECT_NE(messageOf([&]() { PSplineFit({0.0, 0.0, 0.0}, {1.0, 1.0, 1.0}, {2000, 2000, 2000}); }).find("too many"), string::npos);
     PSplineFit spline({0.0, 0.0, 0.0}, {1.0, 1.0, 1.0}, {4, 4, 4});
     EXPECT_NE(messageOf([&]() { EffectivePotential(spline, {0.0, 0.0, 0.0}, {1.0, 1.0, 1.0}, {5000, 5000, 5000}); })
-              .find("at most 1e8"), string::npos);
+              .find("at most 1e7"), string::npos);
 }
 
 TEST(BadInput, LoadersNameTheKindOfFileTheyGot) {

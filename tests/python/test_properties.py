@@ -265,7 +265,74 @@ def prop_setters(examples):
     check()
 
 
-PROPERTIES = {"loaders": prop_loaders, "config": prop_config, "evaluate": prop_evaluate, "add_block": prop_add_block,
+def prop_constructors(examples):
+    """The SWIG-level building blocks (effpot.effpot_swig) with sizes that would overflow or not fit in memory."""
+    import math
+    from hypothesis import given, strategies as st
+    from effpot import effpot_swig as swig
+    # Small sizes, and sizes far beyond any allocation (refused before anything is allocated).
+    sizes = st.one_of(st.integers(-3, 12), st.sampled_from([0, 2 ** 31 - 1, 2 ** 30, 10 ** 9]))
+    bounds = st.one_of(st.floats(-3, 3), st.sampled_from([math.nan, math.inf, -math.inf]))
+
+    def grid(d, lows, highs, bins):
+        return swig.RegularGrid(lows[:d], highs[:d], bins[:d])
+
+    @_settings(examples)
+    @given(st.sampled_from(["grid", "statistics", "trajectory", "spline"]), st.integers(0, 4),
+           st.lists(bounds, min_size=4, max_size=4), st.lists(bounds, min_size=4, max_size=4),
+           st.lists(sizes, min_size=4, max_size=4))
+    def check(kind, d, lows, highs, counts):
+        _show(kind, (d, lows, highs, counts))
+        try:
+            if kind == "grid":
+                grid(d, lows, highs, counts)
+            elif kind == "statistics":
+                swig.ReplicaStatistics(d, counts[0], counts[1], swig.RegularGrid(), counts[2])
+            elif kind == "trajectory":
+                swig.TrajectoryStatistics(counts[0], d, counts[1], counts[2])
+            else:
+                swig.PSplineFit(lows[:d], highs[:d], counts[:d])
+        except _allowed():
+            pass
+        except MemoryError:
+            pass  # an allocation that does not fit is refused cleanly, not a crash
+    check()
+
+
+def prop_cli(examples):
+    """Random command lines: an exit status of 0, 1 or 2 and no traceback, never an exception out of main()."""
+    import contextlib
+    import io
+    import tempfile
+    from hypothesis import given, strategies as st
+    from effpot import cli
+    folder = tempfile.mkdtemp()
+    config = os.path.join(folder, "tiny.toml")
+    with open(config, "w") as stream:
+        stream.write(TINY)
+    tokens = st.sampled_from(["learn", "compare", config, folder, "-o", os.path.join(folder, "out"), "/proc/x",
+                              "--workers", "0", "1", "-3", "2.5", "abc", "--force", "--strict", "--checkpoint",
+                              "--no-progress", "--compare", "", "--bogus", os.path.join(folder, "absent.toml")])
+
+    @_settings(examples)
+    @given(st.lists(tokens, min_size=1, max_size=6))
+    def check(argv):
+        if argv[0] not in ("learn", "compare"):
+            argv = ["learn"] + argv
+        if "--compare" in argv:
+            argv.remove("--compare")  # comparisons with the default settings take too long here
+        _show("argv", argv)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = cli.main(argv)
+            except SystemExit as exit_:
+                code = exit_.code
+        assert code in (0, 1, 2) and "Traceback" not in err.getvalue(), (code, err.getvalue())
+    check()
+
+
+PROPERTIES = {"constructors": prop_constructors, "cli": prop_cli, "loaders": prop_loaders, "config": prop_config, "evaluate": prop_evaluate, "add_block": prop_add_block,
               "setters": prop_setters}
 
 
@@ -275,10 +342,10 @@ def _child(name, examples):
 
 
 @pytest.mark.parametrize("name, share", [("loaders", 2), ("config", 1), ("evaluate", 1), ("add_block", 1),
-                                         ("setters", 1)])
+                                         ("setters", 1), ("constructors", 1), ("cli", 0.4)])
 def test_property(name, share):
     pytest.importorskip("hypothesis")
-    examples = EXAMPLES * share
+    examples = max(10, int(EXAMPLES * share))
     process = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); "
                               f"import test_properties as t; t._child({name!r}, {examples})"],
                              capture_output=True, text=True, timeout=600)
