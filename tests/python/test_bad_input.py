@@ -293,6 +293,13 @@ def cases():
         ("CoarseGrainer.fromXml(numReplicas=-5)",
          lambda c: effpot.CoarseGrainer.fromXml(_cg().toXml().replace('numReplicas="200"', 'numReplicas="-5"')),
          _raises(OMM, "CoarseGrainer.fromXml", "out of range")),
+        ("compare(replicas=2.5)", lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0]], replicas=2.5)),
+         _raises(ValueError, "settings.replicas", "2.5")),
+        ("compare(starts of 2D points)", lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0, 1.0]])),
+         _raises(ValueError, "settings.starts", "1 numbers")),
+        ("compare(hamiltonian_time=nan)",
+         lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0]], hamiltonian_time=math.nan)),
+         _raises(ValueError, "settings.hamiltonian_time", "finite")),
         # the configuration parser
         ("config step_size = nan", lambda c: effpot.config.load(_write(c, "nan.toml", good.replace("step_size = 0.3", "step_size = nan"))),
          _raises(ConfigError, "nan.toml", "step_size", "finite")),
