@@ -114,6 +114,9 @@ void EffectivePotential::normalize() {
 }
 
 double EffectivePotential::getWallStiffness(int dimension) const {
+    if (dimension < 0 || dimension >= getDimensions())
+        throw OpenMMException("EffectivePotential.getWallStiffness: dimension "+to_string(dimension)+" is out of range (the "
+                              "potential has "+to_string(getDimensions())+")");
     double width = upper[dimension]-lower[dimension];
     return 10*kT/(0.01*width*width);
 }

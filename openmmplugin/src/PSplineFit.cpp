@@ -133,6 +133,9 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
             continue;
         if (!(w > 0) || !isfinite(values[p]))
             throw OpenMMException("PSplineFit.fit: weights must be non-negative and weighted values finite");
+        for (int i = 0; i < d; i++)
+            if (!isfinite(points[p*d+i]))
+                throw OpenMMException("PSplineFit.fit: the points of positive weight must be finite");
         totalWeight += w;
         normal.numPoints++;
         normal.weightedSquares += w*values[p]*values[p];

@@ -29,6 +29,11 @@ RegularGrid::RegularGrid(const vector<double>& lower, const vector<double>& uppe
                               "fewer per dimension");
 }
 
+void RegularGrid::throwDimension(int dimension, const char* method) const {
+    throw OpenMMException("RegularGrid."+string(method)+": dimension "+to_string(dimension)+" is out of range (the grid has "+
+                          to_string(getDimensions())+")");
+}
+
 int RegularGrid::getNumBins() const {
     int n = 1;
     for (int b : bins)

@@ -37,6 +37,20 @@ ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatch
         histograms.assign(numBatches, vector<long long>(grid.getNumBins(), 0));
 }
 
+void ReplicaStatistics::checkGroup(int group, const char* method) const {
+    if (group < 0 || group >= numGroups)
+        throw OpenMMException("ReplicaStatistics."+string(method)+": group "+to_string(group)+" is out of range (there are "+
+                              to_string(numGroups)+" groups)");
+}
+
+void ReplicaStatistics::checkHistogram(int batch) const {
+    if (histograms.empty())
+        throw OpenMMException("ReplicaStatistics.getHistogram: these statistics keep no histogram (no grid was given)");
+    if (batch < 0 || batch >= (int) histograms.size())
+        throw OpenMMException("ReplicaStatistics.getHistogram: batch "+to_string(batch)+" is out of range (there are "+
+                              to_string(histograms.size())+" batches)");
+}
+
 void ReplicaStatistics::check(int group, int batch) const {
     if (group < 0 || group >= numGroups || batch < 0 || batch >= numBatches) {
         stringstream msg;

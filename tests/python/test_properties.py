@@ -46,7 +46,8 @@ def _show(label, value):
 
 def _settings(examples):
     from hypothesis import HealthCheck, settings
-    return settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+    return settings(max_examples=examples, deadline=None, database=None,
+                    derandomize=not os.environ.get("EFFPOT_HYPOTHESIS_RANDOM"),
                     suppress_health_check=list(HealthCheck), print_blob=False)
 
 
@@ -342,7 +343,7 @@ def _child(name, examples):
 
 
 @pytest.mark.parametrize("name, share", [("loaders", 2), ("config", 1), ("evaluate", 1), ("add_block", 1),
-                                         ("setters", 1), ("constructors", 1), ("cli", 0.4)])
+                                         ("setters", 1), ("constructors", 1), ("cli", 0.4), ("swig_methods", 2)])
 def test_property(name, share):
     pytest.importorskip("hypothesis")
     examples = max(10, int(EXAMPLES * share))
@@ -355,3 +356,55 @@ def test_property(name, share):
     assert process.returncode == 0 and "DONE" in process.stdout, (
         f"{name}: {process.stderr[-4000:]}\nlast inputs: {json.dumps(inputs[-3:], indent=1)}")
     print(f"\n{name}: {len(inputs)} inputs tried")
+
+
+_SLOW = {"run", "runStage1", "runSampling", "runSamplingRange", "choosePilotFriction", "sampleIsotropic",
+         "usePilotFriction", "record", "step", "runScan", "fit", "fitAutomatic"}
+
+
+def _swig_objects():
+    """One of each SWIG-level class, empty and filled, for prop_swig_methods."""
+    import numpy as np
+    import effpot
+    from effpot import effpot_swig as swig
+    grid = swig.RegularGrid([0.0, 0.0], [1.0, 1.0], [4, 4])
+    cg = effpot.CoarseGrainer("x^2+y^2", 2)
+    integrator = effpot.DampedVerletIntegrator(0.01)
+    integrator.addBlock([0], np.eye(3), np.eye(3))
+    spline = swig.PSplineFit([0.0], [1.0], [6])
+    return {
+        "grid": grid, "empty grid": swig.RegularGrid(),
+        "statistics": swig.ReplicaStatistics(2, 3, 2, grid, 10), "empty statistics": swig.ReplicaStatistics(),
+        "trajectory": swig.TrajectoryStatistics(3, 2, 4, 5), "spline": spline,
+        "potential": swig.EffectivePotential(spline, [0.0], [1.0], [5]), "grainer": cg._impl,
+        "integrator": integrator, "fitter": swig.PotentialFitter(),
+        "scan": swig.ScaleScan("x^2", 1), "force": effpot.ReplicaExpressionForce("x^2"),
+    }
+
+
+def prop_swig_methods(examples):
+    """Every public method of the SWIG-level objects (getters with any index, setters with any value)."""
+    import math
+    from hypothesis import given, strategies as st
+    objects = _swig_objects()
+    methods = sorted((name, method) for name, obj in objects.items() for method in dir(obj)
+                     if not method.startswith("_") and method not in _SLOW and method not in ("this", "thisown")
+                     and callable(getattr(obj, method)))
+    scalars = st.one_of(st.integers(-3, 8), st.sampled_from([2 ** 31 - 1, -2 ** 31, math.nan, math.inf, 0.5, -1.0]),
+                        st.text(max_size=3), st.booleans())
+    values = st.one_of(scalars, st.lists(st.one_of(st.integers(-2, 5), st.floats(-2, 2), st.sampled_from([math.nan])),
+                                         max_size=20))
+
+    @_settings(examples)
+    @given(st.sampled_from(methods), st.lists(values, max_size=5))
+    def check(target, args):
+        name, method = target
+        _show(f"{name}.{method}", args)
+        try:
+            getattr(objects[name], method)(*args)
+        except _allowed():
+            pass
+    check()
+
+
+PROPERTIES["swig_methods"] = prop_swig_methods
