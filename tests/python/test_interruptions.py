@@ -62,13 +62,15 @@ def partials(folder, name="out"):
     return [n for n in os.listdir(folder) if n.startswith(f".{name}.partial-")]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_terminated_run_cleans_up_like_ctrl_c(tmp_path, signum):
+@pytest.mark.parametrize("signum, workers", [(signal.SIGTERM, []), (signal.SIGHUP, []),
+                                            (signal.SIGTERM, ["--workers", "2"])])
+def test_terminated_run_cleans_up_like_ctrl_c(tmp_path, signum, workers):
+    """With --workers the worker processes are terminated, not waited for (their tasks would take minutes)."""
     path = config_file(str(tmp_path), steps=2000000)
-    process = subprocess.Popen(effpot_command("learn", path, "-o", str(tmp_path / "out")),
+    process = subprocess.Popen(effpot_command("learn", path, "-o", str(tmp_path / "out"), *workers),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert wait_for(lambda: partials(str(tmp_path)))
-    time.sleep(0.5)
+    time.sleep(3.0 if workers else 0.5)  # worker processes start (spawn, import effpot) before they run tasks
     sent = time.time()
     process.send_signal(signum)
     _, err = process.communicate(timeout=60)

@@ -197,6 +197,25 @@ class _RespawningProcessPool(cf.Executor):
     def shutdown(self, wait=True, *, cancel_futures=False):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
+    def terminate(self):
+        """Stop now: cancel the queued tasks and terminate the worker processes (running tasks are lost)."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def __exit__(self, exc_type, exc, traceback):
+        # Ctrl-C, SIGTERM (KeyboardInterrupt) or SystemExit: do not wait for the running tasks to finish (seconds to
+        # minutes each); an ordinary exit or error waits for the workers as usual.
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            self.terminate()
+        else:
+            self.shutdown(wait=True)
+        return False
+
     @property
     def max_workers(self):
         return self._max_workers
