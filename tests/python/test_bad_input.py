@@ -300,6 +300,9 @@ def cases():
         ("compare(hamiltonian_time=nan)",
          lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0]], hamiltonian_time=math.nan)),
          _raises(ValueError, "settings.hamiltonian_time", "finite")),
+        ("save into a missing folder", lambda c: _potential(c).save(os.path.join(c["scratch"], "absent", "p.xml")),
+         _raises(OSError, "No such file", os.path.join("absent", "p.xml"))),
+        ("save under /proc", lambda c: _potential(c).save("/proc/effpot-x/p.xml"), _raises(OSError, "/proc/effpot-x/p.xml")),
         # the configuration parser
         ("config step_size = nan", lambda c: effpot.config.load(_write(c, "nan.toml", good.replace("step_size = 0.3", "step_size = nan"))),
          _raises(ConfigError, "nan.toml", "step_size", "finite")),
