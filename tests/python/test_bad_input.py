@@ -175,7 +175,7 @@ def _integrator_with_block():
     return integrator
 
 
-def _exploding_run(ctx, friction):
+def _exploding_run(ctx, friction, checkpoint=False):
     import effpot
     cg = effpot.CoarseGrainer("x^2/2 + 0.01*sin(x/0.01)", 1)
     cg.setStepSize(5.0)
@@ -186,6 +186,8 @@ def _exploding_run(ctx, friction):
     cg.setNumEquilibrationSteps(1000)
     cg.setNumBatches(2)
     cg.setNumThreads(1)
+    if checkpoint:  # the pieces: runSamplingRange finds the explosion
+        return cg.run(checkpoint=os.path.join(ctx["scratch"], f"explode-{friction}"))
     return cg.run()
 
 
@@ -258,6 +260,8 @@ def cases():
         # a run that explodes with a given friction says so (1D, in-process and in pieces)
         ("1D run explodes, friction given", lambda c: _exploding_run(c, 0.6), _raises(OMM, "the run exploded", "reduce")),
         ("1D run explodes, automatic friction", lambda c: _exploding_run(c, None), _raises(OMM, "exploded", "reduce")),
+        ("1D run explodes in pieces (checkpoint)", lambda c: _exploding_run(c, 0.6, checkpoint=True),
+         _raises(OMM, "the run exploded", "reduce")),
         # fractions are not truncated; wrong types and the right method name
         ("CoarseGrainer(dimensions=1.5)", lambda c: _cg("x^2", 1.5), _raises(ValueError, "dimensions", "1.5")),
         ("CoarseGrainer(energy=5)", lambda c: _cg(5, 1), _raises(TypeError, "energy")),
