@@ -34,8 +34,8 @@ void PotentialFitter::setMaxCurvature(double value) {
 }
 
 void PotentialFitter::setSmoothing(double value) {
-    if (isnan(value))
-        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be a number (negative: automatic)");
+    if (isnan(value) || value == INFINITY)
+        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be a finite number (negative: automatic)");
     smoothing = value;
 }
 
