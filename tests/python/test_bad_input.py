@@ -400,7 +400,7 @@ def context(tmp_path_factory):
     return str(path)
 
 
-def test_every_bad_input_is_handled(context):
+def test_every_bad_input_is_handled(context, capsys):
     process = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); import test_bad_input as t; "
                               f"t._child({context!r})"], capture_output=True, text=True, timeout=600)
     lines = process.stdout.splitlines()
@@ -411,6 +411,7 @@ def test_every_bad_input_is_handled(context):
     done = [line for line in lines if line.startswith("DONE ")]
     assert done, process.stdout[-3000:] + process.stderr[-3000:]
     tried, handled = int(done[0].split()[2]), int(done[0].split()[4])
-    print(f"\nbad inputs: {tried} cases tried, {handled} handled")
+    with capsys.disabled():  # shown in every run, not only with -s
+        print(f"\nbad inputs: {tried} cases tried, {handled} handled")
     assert not failures, "\n".join(failures)
     assert tried == handled == len(started) >= 60
