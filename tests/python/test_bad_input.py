@@ -211,7 +211,7 @@ def cases():
         ("evaluate NaN among finite", lambda c: _potential(c).evaluate([[0.1], [math.nan]])[1:], _is_nan),
         ("evaluate +inf", lambda c: _potential(c).evaluate([[math.inf], [-math.inf]]), _is_finite),
         ("evaluate wrong shape", lambda c: _potential(c).evaluate([[0.1, 0.2]]), _raises(ValueError, "N x 1")),
-        ("evaluate text", lambda c: _potential(c).evaluate([["a"]]), _raises(ValueError)),
+        ("evaluate text", lambda c: _potential(c).evaluate([["a"]]), _raises(TypeError, "EffectivePotential.evaluate: points")),
         # loaders: the wrong kind of OpenMM XML
         ("load potential.xml (the force)", lambda c: _load(c["force"]),
          _raises(OMM, "EffectivePotential.load", "potential.xml", "not an effpot EffectivePotential", "effective_potential.xml")),

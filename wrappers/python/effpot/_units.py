@@ -25,7 +25,7 @@ def square_matrix(value, size, expected_unit, name):
         if not value.unit.is_compatible(expected_unit):
             raise TypeError(f"{name}: expected a quantity in {expected_unit}, got {value.unit}")
         value = value.value_in_unit(expected_unit)
-    array = np.asarray(value, dtype=float)
+    array = float_array(value, name)
     if array.shape not in ((size, size), (size * size,)):
         raise ValueError(f"{name}: expected a {size} x {size} matrix (3 rows and columns per particle), "
                          f"got shape {array.shape}")
@@ -68,3 +68,11 @@ def real_number(value, name):
     if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: expected a number, got {value!r}")
     return float(value)
+
+
+def float_array(value, name):
+    """value as a numpy array of floats; TypeError naming the parameter if it holds anything but numbers."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name}: expected numbers (a list or array), got {value!r:.80} ({error})") from None

@@ -12,7 +12,7 @@ from openmm import unit
 from . import effpot_swig as _swig
 from ._files import atomic_write_text
 from ._progress import CallbackProgress, SilentProgress, TextProgress
-from ._units import particle_list, real_number, strip, whole_number
+from ._units import float_array, particle_list, real_number, strip, whole_number
 
 _ENERGY = unit.kilojoule_per_mole
 _SILENT = SilentProgress()
@@ -147,7 +147,7 @@ class CoarseGrainer:
         """Initial replica positions: an R x d array (nm); every design starts from the same ones."""
         if unit.is_quantity(positions):
             positions = positions.value_in_unit(unit.nanometer)
-        array = np.asarray(positions, dtype=float)
+        array = float_array(positions, "CoarseGrainer.setInitialPositions: positions")
         if array.ndim == 1 and self.dimensions == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.dimensions:
@@ -345,7 +345,7 @@ class EffectivePotential:
     def evaluate(self, points):
         """U at N points (an N x d array, nm), in kJ/mol; points outside the box (infinite coordinates too) take the
         nearest box value, and a point with a NaN coordinate gives NaN."""
-        array = np.asarray(points, dtype=float)
+        array = float_array(points, "EffectivePotential.evaluate: points")
         if array.ndim == 1 and self.dimensions == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.dimensions:

@@ -1,6 +1,6 @@
 """Python face of EffPot::ReplicaExpressionForce: numpy particle lists and XML deserialization."""
 from . import effpot_swig as _effpot_swig
-from ._units import particle_list
+from ._units import particle_list, real_number
 
 
 class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
@@ -30,7 +30,10 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
 
     def addGlobalParameter(self, name, defaultValue):
         """Add a global parameter (a Context parameter the energy may use); returns its index."""
-        return super().addGlobalParameter(str(name), float(defaultValue))
+        if not isinstance(name, str):
+            raise TypeError(f"ReplicaExpressionForce.addGlobalParameter: name must be a str, got {name!r}")
+        return super().addGlobalParameter(name, real_number(defaultValue, "ReplicaExpressionForce.addGlobalParameter: "
+                                                                          "defaultValue"))
 
     @staticmethod
     def deserialize(xml):
