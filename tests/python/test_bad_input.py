@@ -402,7 +402,8 @@ def context(tmp_path_factory):
 
 def test_every_bad_input_is_handled(context, capsys):
     process = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); import test_bad_input as t; "
-                              f"t._child({context!r})"], capture_output=True, text=True, timeout=600)
+                              f"t._child({context!r})"], capture_output=True, text=True, timeout=600,
+                             cwd=os.path.dirname(context))
     lines = process.stdout.splitlines()
     started = [line[5:] for line in lines if line.startswith("CASE ")]
     failures = [line for line in lines if line.startswith("FAIL ")]

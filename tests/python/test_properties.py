@@ -344,12 +344,12 @@ def _child(name, examples):
 
 @pytest.mark.parametrize("name, share", [("loaders", 2), ("config", 1), ("evaluate", 1), ("add_block", 1),
                                          ("setters", 1), ("constructors", 1), ("cli", 0.4), ("swig_methods", 2)])
-def test_property(name, share):
+def test_property(name, share, tmp_path):
     pytest.importorskip("hypothesis")
     examples = max(10, int(EXAMPLES * share))
     process = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); "
                               f"import test_properties as t; t._child({name!r}, {examples})"],
-                             capture_output=True, text=True, timeout=600)
+                             capture_output=True, text=True, timeout=600, cwd=tmp_path)  # relative paths land there
     inputs = [line for line in process.stdout.splitlines() if line.startswith("INPUT ")]
     if process.returncode < 0:
         pytest.fail(f"{name}: the process crashed (signal {-process.returncode}) on {inputs[-1] if inputs else '?'}")
