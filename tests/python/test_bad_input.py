@@ -6,6 +6,7 @@ A case is (name, function, expected): `function(ctx)` runs in the child; `expect
 the words its message must contain, or a callable checking the returned value.
 """
 import errno
+import glob
 import json
 import math
 import os
@@ -337,6 +338,16 @@ def cases():
         ("--debug shows the traceback", lambda c: __import__("effpot.cli").cli.main(
             ["learn", _write(c, "nan3.toml", good.replace("friction = 0.6", "friction = nan")), "-o",
              os.path.join(c["scratch"], "dbg"), "--debug"]), _raises(ConfigError, "friction", "finite")),
+        ("learn: checkpoint of another run", lambda c: (_cli("learn", c["config1"], "-o", os.path.join(c["scratch"], "ck1"),
+                                                              "--no-progress", "--checkpoint", os.path.join(c["scratch"], "ck")),
+                                                         _cli("learn", _write(c, "other.toml", good.replace("replicas = 40", "replicas = 42")),
+                                                              "-o", os.path.join(c["scratch"], "ck2"), "--no-progress",
+                                                              "--checkpoint", os.path.join(c["scratch"], "ck")))[1],
+         _cli_case(2, "holds results of a different run", "numReplicas")),
+        ("learn: damaged checkpoint piece", lambda c: (open(sorted(glob.glob(os.path.join(c["scratch"], "ck", "sampling-*.json")))[0], "w").write("{"),
+                                                       _cli("learn", c["config1"], "-o", os.path.join(c["scratch"], "ck3"),
+                                                            "--no-progress", "--checkpoint", os.path.join(c["scratch"], "ck")))[1],
+         _cli_case(2, "is damaged", "delete that file")),
         ("learn: config is a folder", lambda c: _cli("learn", c["scratch"], "-o", os.path.join(c["scratch"], "x")),
          _cli_case(2, "no such configuration file")),
     ]

@@ -12,7 +12,11 @@ import xml.etree.ElementTree as ElementTree
 
 from ._files import atomic_write_text
 
-__all__ = ["Checkpoint"]
+__all__ = ["Checkpoint", "CheckpointError"]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be used: written by another run, or damaged (the message says what to do)."""
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 
@@ -42,13 +46,13 @@ class Checkpoint:
                 with open(manifest, encoding="utf-8") as stream:
                     stored = json.load(stream).get("fingerprint")
             except (ValueError, AttributeError) as error:
-                raise ValueError(f"checkpoint: {manifest} is damaged ({error}): delete the folder {self.directory} to "
+                raise CheckpointError(f"checkpoint: {manifest} is damaged ({error}): delete the folder {self.directory} to "
                                  "start over") from None
             if stored != self.fingerprint:
                 differ = sorted(k for k in set(stored or {}) | set(self.fingerprint)
                                 if (stored or {}).get(k) != self.fingerprint.get(k))
                 hint = self._detail_difference(details)
-                raise ValueError(f"checkpoint: the folder {self.directory} holds results of a different run (differing: "
+                raise CheckpointError(f"checkpoint: the folder {self.directory} holds results of a different run (differing: "
                                  f"{', '.join(differ)}{hint}); give a new folder, or delete this one to start over")
         else:
             for name, text in (details or {}).items():
@@ -83,7 +87,7 @@ class Checkpoint:
             with open(path, encoding="utf-8") as stream:
                 return json.load(stream)["result"]
         except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"checkpoint: {path} is damaged ({type(error).__name__}: {error}): delete that file and "
+            raise CheckpointError(f"checkpoint: {path} is damaged ({type(error).__name__}: {error}): delete that file and "
                              "run again (only its piece reruns)") from None
 
     def save(self, key, result):

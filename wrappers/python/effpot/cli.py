@@ -23,6 +23,7 @@ import tempfile
 from importlib import resources
 
 from . import config as config_module
+from .checkpoint import CheckpointError
 from .report import (draw_comparison_figures, draw_learning_figures, learning_result, read_json, write_json,
                      write_report)
 
@@ -402,7 +403,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         _say(f"\n{name}: interrupted; no file was left half-written")
         return 130
-    except (CommandError, config_module.ConfigError) as error:
+    except (CommandError, config_module.ConfigError, CheckpointError) as error:
         if args.debug:
             raise
         _say(f"{name}: error: {error}")
