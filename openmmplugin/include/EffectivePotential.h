@@ -62,7 +62,8 @@ public:
     int getNumNodes() const;
     /** The coordinates of node `index` (flat, x fastest), written to point[0..d). */
     void getNodePosition(int index, double* point) const;
-    /** U at a point, in kJ/mol (points outside the box take the value at the nearest point of the box). */
+    /** U at a point, in kJ/mol (points outside the box take the value at the nearest point of the box; a NaN coordinate
+        gives NaN). */
     double evaluate(const double* point) const;
     /** U at every node, in kJ/mol. */
     std::vector<double> getNodeValues() const;

@@ -18,7 +18,8 @@ namespace EffPot {
  * continues quadratically instead of with the last, noisy slope. Measured on P4: with second differences the
  * chosen smoothing left curvature errors that changed the surrogate's ACF by 0.22; with third differences 0.04.
  *
- * Points outside the box are evaluated at the nearest point of the box.
+ * Points outside the box (infinite coordinates too) are evaluated at the nearest point of the box; a NaN coordinate
+ * gives a NaN value and gradient.
  */
 class OPENMM_EXPORT_EFFPOT PSplineFit {
 public:

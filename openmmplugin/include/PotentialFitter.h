@@ -2,6 +2,7 @@
 #define EFFPOT_POTENTIAL_FITTER_H_
 
 #include "EffectivePotential.h"
+#include "ProgressReporter.h"
 #include "ReplicaStatistics.h"
 #include "internal/windowsExportEffPot.h"
 
@@ -75,6 +76,13 @@ public:
      * @param kT           the thermal energy of the sampled law (kJ/mol)
      */
     EffectivePotential fit(const ReplicaStatistics& statistics, double kT) const;
+    /**
+     * A reporter that receives report("fit", 0, 1) before every spline solve of fit() (a heartbeat, a few per
+     * second: the Python wrapper checks for Ctrl-C there), or NULL (the default). Not owned, not serialized.
+     */
+    void setProgressReporter(ProgressReporter* reporter) {
+        progress = reporter;
+    }
 private:
     // Fit -kT log(n_b / (N V)) on the supported bins; `smoothing` < 0 chooses it (and returns the choice in it).
     // `dispersion` scales the Poisson variance of the counts (positions sampled within a relaxation time are
@@ -96,6 +104,7 @@ private:
                          std::vector<std::pair<double, double> >& ubreScores) const;
     double knotSpacing, smoothing, maxCurvature;
     int minBinCount, numBootstrap, seed, gridCoarsening;
+    ProgressReporter* progress;
 };
 
 } // namespace EffPot

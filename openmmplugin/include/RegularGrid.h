@@ -35,6 +35,8 @@ public:
     int getNumBins() const;
     /** The width of a bin along one dimension. */
     double getBinWidth(int dimension) const {
+        if (dimension < 0 || dimension >= getDimensions())
+            throwDimension(dimension, "getBinWidth");
         return (upper[dimension]-lower[dimension])/bins[dimension];
     }
     /** The volume (length, area) of one bin. */
@@ -46,6 +48,7 @@ public:
     /** Whether two grids are the same box and bins (exactly). */
     bool operator==(const RegularGrid& other) const;
 private:
+    void throwDimension(int dimension, const char* method) const;
     std::vector<double> lower, upper;
     std::vector<int> bins;
 };

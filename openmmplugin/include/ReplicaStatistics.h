@@ -84,14 +84,17 @@ public:
     long long getDriftCount(int group, int batch) const;
     /** Sums of p_i^k for k = 1..4 in one group: entry [(k-1)*d + i]. */
     const std::vector<double>& getPowerSums(int group) const {
+        checkGroup(group, "getPowerSums");
         return powerSums[group];
     }
     /** Thinned momentum vectors of a group (d per sample). */
     const std::vector<double>& getStoredMomenta(int group) const {
+        checkGroup(group, "getStoredMomenta");
         return storedMomenta[group];
     }
     /** Histogram counts of a batch (grid layout, x fastest). */
     const std::vector<long long>& getHistogram(int batch) const {
+        checkHistogram(batch);
         return histograms[batch];
     }
     long long getOutsideCount() const {
@@ -127,6 +130,9 @@ public:
                      long long outside, const std::vector<long long>& driftCounts, const std::vector<double>& driftSecondMoments);
 private:
     void check(int group, int batch) const;
+    // OpenMMException("ReplicaStatistics.method: ...") unless the index is in range (and there is a histogram).
+    void checkGroup(int group, const char* method) const;
+    void checkHistogram(int batch) const;
     int dimensions, numGroups, numBatches, maxStoredSamples;
     RegularGrid grid;
     std::vector<long long> counts;                    // [group][batch]

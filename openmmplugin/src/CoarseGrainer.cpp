@@ -14,6 +14,7 @@
 #include "openmm/serialization/XmlSerializer.h"
 #include <Eigen/Dense>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <exception>
@@ -85,6 +86,19 @@ double driftKT(const ReplicaStatistics& statistics, double mass) {
 double energySpread(const string& energy, const vector<double>& positions, int d) {
     vector<double> values = EnergyExpression::evaluate(energy, d, positions);
     return *max_element(values.begin(), values.end())-*min_element(values.begin(), values.end());
+}
+
+// The next chunk's size (in units of `unit`), so that a chunk takes about a tenth of a second: progress is reported
+// between chunks, and a Python reporter handles Ctrl-C there, so every run stops within a second of it however
+// long it is. At most `largest` (a fiftieth of the run), at least one unit. Chunks only set where reports fall:
+// the trajectories and every recorded number are the same for any chunking.
+int nextChunk(int current, double seconds, int unit, int largest) {
+    int units = current/unit;
+    if (seconds > 0.2)
+        units = max(1, (int) (units*0.1/seconds));
+    else if (seconds < 0.05)
+        units = 2*units;
+    return max(unit, min(largest, units*unit));
 }
 
 } // namespace
@@ -356,8 +370,12 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     int numSamples = steps/sampleInterval;
     // Thin the stored momenta to about one per relaxation time, and spread them over the run.
     int relaxationSamples = (int) ceil(1.0/(run.relaxationRate*stepSize*sampleInterval));
-    int maxStored = 5000;
-    int spread = (int) ceil((double) numSamples*replicas/maxStored);
+    // Every replica stores at most `perReplica` samples, so that the total never exceeds maxStored: the cap then never
+    // truncates, and the stored set is the same however the replicas are split into Contexts or tasks (a cap that
+    // cut in insertion order kept different samples per split: P5's p-values moved by up to 0.1 with --checkpoint).
+    int maxStored = max(5000, replicas);
+    int perReplica = max(1, maxStored/replicas);
+    int spread = (int) ceil((double) numSamples/perReplica);
     int thin = max(1, max(relaxationSamples, spread));
     vector<Eigen::MatrixXd> activeMass;
     for (int g = 0; g < groups; g++)
@@ -463,9 +481,11 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
     // Equilibrate in chunks (progress is reported between chunks, from this thread only); over the last fifth,
     // record the range the replicas visit (the default histogram box).
     int recordFrom = numEquilibrationSteps-numEquilibrationSteps/5;
-    int chunk = max(sampleInterval, (numEquilibrationSteps/50/sampleInterval)*sampleInterval);
+    int largestChunk = max(sampleInterval, (numEquilibrationSteps/50/sampleInterval)*sampleInterval);
+    int chunk = sampleInterval;
     for (int done = 0; done < numEquilibrationSteps; ) {
         int length = min(chunk, numEquilibrationSteps-done);
+        auto started = chrono::steady_clock::now();
         runPhase([&](Worker& w) {
             for (int k = 0; k < length; k += sampleInterval) {
                 int now = min(sampleInterval, length-k);
@@ -482,6 +502,7 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
             }
         });
         done += length;
+        chunk = nextChunk(chunk, chrono::duration<double>(chrono::steady_clock::now()-started).count(), sampleInterval, largestChunk);
         if (progress != NULL)
             progress->report(stage+" (equilibration)", done, numEquilibrationSteps);
     }
@@ -495,6 +516,13 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
             visited[d+i] = max(visited[d+i], w.high[i]);
         }
     }
+    // Positions that became NaN or infinite leave no finite range: the run exploded during equilibration (the same
+    // message as an explosion while sampling; samplingGrid would only see an empty range).
+    if (histogram && numEquilibrationSteps > 0 && (range != NULL || (givenGrid == NULL && ownGrid)))
+        for (int i = 0; i < d; i++)
+            if (!isfinite(visited[i]) || !isfinite(visited[d+i]))
+                throw OpenMMException("CoarseGrainer: the run exploded (positions are not finite after equilibration): "
+                                      "the step size is too large for the coarse scale; reduce it");
     if (range != NULL) {
         *range = visited;
         return ReplicaStatistics();
@@ -531,9 +559,10 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
         double z[3] = {gaussian(stream), gaussian(stream), gaussian(stream)};
         return thermalVelocity(g, z);
     };
-    int samplesPerChunk = max(1, numSamples/50);
-    for (int first = 0; first < numSamples; first += samplesPerChunk) {
+    int largestSampleChunk = max(1, numSamples/50), samplesPerChunk = 1;
+    for (int first = 0; first < numSamples; ) {
         int last = min(numSamples, first+samplesPerChunk);
+        auto started = chrono::steady_clock::now();
         runPhase([&](Worker& w) {
             FrozenReplicaWatch::Sample sample;
             vector<FrozenReplicaWatch::Sample> ready;
@@ -595,6 +624,9 @@ ReplicaStatistics CoarseGrainer::sample(Platform& platform, const Run& run, int 
                 }
             }
         });
+        first = last;
+        samplesPerChunk = nextChunk(samplesPerChunk, chrono::duration<double>(chrono::steady_clock::now()-started).count(), 1,
+                                    largestSampleChunk);
         if (progress != NULL)
             progress->report(stage, (long long) last*sampleInterval, (long long) numSamples*sampleInterval);
     }
@@ -1002,6 +1034,12 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         progress->report("fit", 0, 1);
     // The learned U may not be sharper than the step resolves (setResolutionLimit; SPEC.md section 3).
     fitter.setMaxCurvature(resolutionLimit > 0 ? resolutionLimit*(d == 1 ? mass : 1.0)/(stepSize*stepSize) : 0.0);
+    // The fitter reports a heartbeat to this run's reporter (a Python one may raise on Ctrl-C: unset it either way).
+    struct FitterReporter {
+        PotentialFitter& fitter;
+        ~FitterReporter() { fitter.setProgressReporter(NULL); }
+    } fitterReporter = {fitter};
+    fitter.setProgressReporter(progress);
     EffectivePotential potential = fitter.fit(sampling, kT);
     if (progress != NULL)
         progress->report("fit", 1, 1);

@@ -57,6 +57,9 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double noise = 2*pilotGamma*pilotKT/NoiseCovarianceDesigns::samplingBias(pilotGamma*stepSize);
     // kT(gamma) decreases from infinity to 0 as gamma grows: bisect in log gamma for kT(gamma) = kT*.
     double low = 1e-8/stepSize, high = 1e8/stepSize;
+    if (!isfinite(noise))
+        throw OpenMMException("CoarseGrainer: the run exploded (the pilot run's momenta are not finite, D = "+to_string(noise)+
+                              "): the step size is too large for the coarse scale; reduce it");
     if (!(predictedKineticKT(noise, high) < targetKT && predictedKineticKT(noise, low) > targetKT))
         throw OpenMMException("CoarseGrainer: the pilot run measured an effective noise D = "+to_string(noise)+
                               " for which no friction gives kT* = "+to_string(targetKT)+": set the friction yourself");

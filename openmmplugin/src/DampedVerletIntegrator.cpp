@@ -44,7 +44,7 @@ DampedVerletIntegrator::~DampedVerletIntegrator() {
 
 void DampedVerletIntegrator::setStepSize(double size) {
     if (!(size > 0) || !std::isfinite(size))
-        throw OpenMMException("DampedVerletIntegrator: stepSize must be a positive number of picoseconds");
+        throw OpenMMException("DampedVerletIntegrator.setStepSize: stepSize must be a positive number of picoseconds");
     Integrator::setStepSize(size);
     parameterVersion++;
 }

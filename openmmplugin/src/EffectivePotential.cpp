@@ -20,12 +20,17 @@ EffectivePotential::EffectivePotential(const PSplineFit& spline, const vector<do
     int d = lower.size();
     if (d != spline.getDimensions() || (int) upper.size() != d || (int) nodes.size() != d)
         throw OpenMMException("EffectivePotential: the box and nodes must have one entry per dimension of the spline");
+    double count = 1;
     for (int i = 0; i < d; i++) {
         if (nodes[i] < 4)
             throw OpenMMException("EffectivePotential: at least 4 nodes per dimension are needed for a cubic table");
-        if (!(upper[i] > lower[i]))
-            throw OpenMMException("EffectivePotential: upper must be greater than lower in every dimension");
+        if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+            throw OpenMMException("EffectivePotential: upper must be finite and greater than lower in every dimension");
+        count *= nodes[i];
     }
+    if (count > 1e7)
+        throw OpenMMException("EffectivePotential: the table would have "+to_string((long long) count)+" nodes (at most 1e7): "
+                              "use fewer per dimension");
     nodeSupported.assign(getNumNodes(), 1);
 }
 
@@ -129,6 +134,9 @@ double EffectivePotential::getTableCurvature() const {
 }
 
 double EffectivePotential::getWallStiffness(int dimension) const {
+    if (dimension < 0 || dimension >= getDimensions())
+        throw OpenMMException("EffectivePotential.getWallStiffness: dimension "+to_string(dimension)+" is out of range (the "
+                              "potential has "+to_string(getDimensions())+")");
     // The wall's curvature 2k is the table's: the step that integrates the continuation integrates the wall.
     return 0.5*getTableCurvature();
 }

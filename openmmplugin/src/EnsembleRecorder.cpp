@@ -23,6 +23,9 @@ EnsembleRecorder::EnsembleRecorder(const vector<int>& particles, int dimensions,
     for (int p : particles)
         if (p < 0)
             throw OpenMMException("EnsembleRecorder: particle index "+to_string(p)+" is negative");
+    if (grid.getDimensions() != 0 && grid.getNumBins() > 5e7)
+        throw OpenMMException("EnsembleRecorder: the histogram grid has "+to_string(grid.getNumBins())+" bins (at most 5e7): "
+                              "use fewer bins per dimension");
     if (grid.getDimensions() != 0)
         histogram.assign(grid.getNumBins(), 0.0);
 }

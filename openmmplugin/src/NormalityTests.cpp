@@ -83,6 +83,12 @@ void NormalityTests::momentsFromPowerSums(const vector<double>& s, int d, long l
 }
 
 NormalityTests::Result NormalityTests::test(const vector<double>& samples, int d) {
+    if (d < 1 || d > 3 || samples.size()%d != 0)
+        throw OpenMMException("NormalityTests.test: give d = 1, 2 or 3 and N x d samples (d = "+to_string(d)+", "+
+                              to_string(samples.size())+" values)");
+    for (double x : samples)
+        if (!std::isfinite(x))
+            throw OpenMMException("NormalityTests.test: the samples must be finite");
     int n = samples.size()/d;
     if (n < 20)
         throw OpenMMException("NormalityTests.test: at least 20 samples are needed");

@@ -15,22 +15,29 @@ PSplineFit::PSplineFit(const vector<double>& lower, const vector<double>& upper,
     int d = lower.size();
     if (d < 1 || d > 3 || (int) upper.size() != d || (int) numBasis.size() != d)
         throw OpenMMException("PSplineFit: lower, upper and numBasis need one entry per dimension (1 to 3)");
-    int total = 1;
+    double total = 1;
     for (int i = 0; i < d; i++) {
         if (numBasis[i] < 4)
             throw OpenMMException("PSplineFit: numBasis must be at least 4 per dimension (cubic splines)");
-        if (!(upper[i] > lower[i]))
-            throw OpenMMException("PSplineFit: upper must be greater than lower in every dimension");
+        if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+            throw OpenMMException("PSplineFit: upper must be finite and greater than lower in every dimension");
         spacing.push_back((upper[i]-lower[i])/(numBasis[i]-3));
         total *= numBasis[i];
     }
-    coefficients.assign(total, 0.0);
+    if (total > 1e7)
+        throw OpenMMException("PSplineFit: "+to_string((long long) total)+" basis functions are too many (at most 1e7): "
+                              "use fewer per dimension");
+    coefficients.assign((size_t) total, 0.0);
 }
 
 int PSplineFit::locate(int dimension, double x, double b[4], double db[4]) const {
     // Uniform cubic B-splines: basis j lives on [lower + (j-3) h, lower + (j+1) h]; on interval i the nonzero ones
     // are i..i+3, with the local coordinate u in [0, 1].
     double h = spacing[dimension];
+    // A NaN passes min/max (every comparison is false) and floor(NaN) is no index: callers give NaN no meaning
+    // (evaluateWithGradient returns NaN for it); here it takes the lower end so that no table is indexed out of range.
+    if (std::isnan(x))
+        x = lower[dimension];
     double t = (min(max(x, lower[dimension]), upper[dimension])-lower[dimension])/h;
     int i = min((int) floor(t), numBasis[dimension]-4);
     double u = t-i, v = 1-u;
@@ -52,6 +59,13 @@ double PSplineFit::evaluate(const double* point) const {
 
 double PSplineFit::evaluateWithGradient(const double* point, double* gradient) const {
     int d = getDimensions();
+    // A NaN coordinate (an exploded run) gives a NaN value and gradient; infinite ones take the nearest box value.
+    for (int i = 0; i < d; i++)
+        if (std::isnan(point[i])) {
+            for (int j = 0; j < d; j++)
+                gradient[j] = NAN;
+            return NAN;
+        }
     double b[3][4], db[3][4];
     int first[3] = {0, 0, 0};
     for (int i = 0; i < d; i++)
@@ -119,6 +133,9 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
             continue;
         if (!(w > 0) || !isfinite(values[p]))
             throw OpenMMException("PSplineFit.fit: weights must be non-negative and weighted values finite");
+        for (int i = 0; i < d; i++)
+            if (!isfinite(points[p*d+i]))
+                throw OpenMMException("PSplineFit.fit: the points of positive weight must be finite");
         totalWeight += w;
         normal.numPoints++;
         normal.weightedSquares += w*values[p]*values[p];

@@ -10,7 +10,7 @@ using OpenMM::OpenMMException;
 using namespace std;
 
 PotentialFitter::PotentialFitter() : knotSpacing(0), smoothing(-1), maxCurvature(0), minBinCount(20), numBootstrap(20), seed(1),
-        gridCoarsening(0) {
+        gridCoarsening(0), progress(NULL) {
 }
 
 void PotentialFitter::setGridCoarsening(int factor) {
@@ -34,8 +34,8 @@ void PotentialFitter::setMaxCurvature(double value) {
 }
 
 void PotentialFitter::setSmoothing(double value) {
-    if (isnan(value))
-        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be a number (negative: automatic)");
+    if (isnan(value) || value == INFINITY)
+        throw OpenMMException("PotentialFitter.setSmoothing: smoothing must be a finite number (negative: automatic)");
     smoothing = value;
 }
 
@@ -53,6 +53,8 @@ void PotentialFitter::setNumBootstrap(int count) {
 
 PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long long>& counts, double kT, double dispersion,
         vector<int>& numBasis, double& chosen, double& spacing, vector<pair<double, double> >* scores) const {
+    if (progress != NULL)
+        progress->report("fit", 0, 1);
     int d = grid.getDimensions(), numBins = grid.getNumBins();
     long long total = 0;
     for (long long c : counts)

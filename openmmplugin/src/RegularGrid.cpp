@@ -1,4 +1,5 @@
 #include "RegularGrid.h"
+#include <string>
 #include "openmm/OpenMMException.h"
 #include <cmath>
 
@@ -20,6 +21,17 @@ RegularGrid::RegularGrid(const vector<double>& lower, const vector<double>& uppe
         if (bins[i] < 1)
             throw OpenMMException("RegularGrid: the number of bins per dimension must be at least 1");
     }
+    double total = 1;
+    for (int b : bins)
+        total *= b;
+    if (total > 2147483647.0)
+        throw OpenMMException("RegularGrid: "+to_string((long long) total)+" bins in all are too many (at most 2^31 - 1): use "
+                              "fewer per dimension");
+}
+
+void RegularGrid::throwDimension(int dimension, const char* method) const {
+    throw OpenMMException("RegularGrid."+string(method)+": dimension "+to_string(dimension)+" is out of range (the grid has "+
+                          to_string(getDimensions())+")");
 }
 
 int RegularGrid::getNumBins() const {

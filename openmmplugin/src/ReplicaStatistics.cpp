@@ -20,6 +20,12 @@ ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatch
         throw OpenMMException("ReplicaStatistics: numGroups and numBatches must be at least 1");
     if (grid.getDimensions() != 0 && grid.getDimensions() != dimensions)
         throw OpenMMException("ReplicaStatistics: the histogram grid must have as many dimensions as the statistics");
+    // Sizes that could not be allocated (or would overflow an int) are refused before anything is allocated.
+    if ((double) numGroups*numBatches*dimensions*dimensions > 1e7 || maxStoredSamples < 0 ||
+            (double) maxStoredSamples*dimensions > 1e8 || (double) numBatches*max(1, grid.getNumBins()) > 5e7)
+        throw OpenMMException("ReplicaStatistics: the accumulator would be too large (numGroups x numBatches x d^2 = "+
+                              to_string((double) numGroups*numBatches*dimensions*dimensions)+", at most 1e7; numBatches x bins "
+                              "at most 5e7; maxStoredSamples x d at most 1e8, non-negative): use fewer groups, batches or bins");
     counts.assign(numGroups*numBatches, 0);
     quadraticSums.assign(numGroups*numBatches, 0.0);
     secondMoments.assign(numGroups*numBatches*dimensions*dimensions, 0.0);
@@ -29,6 +35,20 @@ ReplicaStatistics::ReplicaStatistics(int dimensions, int numGroups, int numBatch
     storedMomenta.assign(numGroups, vector<double>());
     if (grid.getDimensions() > 0)
         histograms.assign(numBatches, vector<long long>(grid.getNumBins(), 0));
+}
+
+void ReplicaStatistics::checkGroup(int group, const char* method) const {
+    if (group < 0 || group >= numGroups)
+        throw OpenMMException("ReplicaStatistics."+string(method)+": group "+to_string(group)+" is out of range (there are "+
+                              to_string(numGroups)+" groups)");
+}
+
+void ReplicaStatistics::checkHistogram(int batch) const {
+    if (histograms.empty())
+        throw OpenMMException("ReplicaStatistics.getHistogram: these statistics keep no histogram (no grid was given)");
+    if (batch < 0 || batch >= (int) histograms.size())
+        throw OpenMMException("ReplicaStatistics.getHistogram: batch "+to_string(batch)+" is out of range (there are "+
+                              to_string(histograms.size())+" batches)");
 }
 
 void ReplicaStatistics::check(int group, int batch) const {

@@ -27,8 +27,9 @@ void ScaleScan::setStepSizes(const vector<double>& values) {
 }
 
 void ScaleScan::setStepSizeRange(double smallest, double largest, int count) {
-    if (!(smallest > 0) || !(largest > smallest) || count < 2)
-        throw OpenMMException("ScaleScan.setStepSizeRange: need 0 < smallest < largest and count >= 2");
+    if (!(smallest > 0) || !(largest > smallest) || !isfinite(largest) || count < 2 || count > 100000)
+        throw OpenMMException("ScaleScan.setStepSizeRange: need 0 < smallest < largest (finite) and 2 <= count <= 100000, got "
+                              "smallest "+to_string(smallest)+", largest "+to_string(largest)+", count "+to_string(count));
     vector<double> values;
     for (int i = 0; i < count; i++)
         values.push_back(smallest*pow(largest/smallest, i/(count-1.0)));

@@ -11,6 +11,10 @@ TrajectoryStatistics::TrajectoryStatistics(int numTrajectories, int dimensions, 
         numTrajectories(numTrajectories), dimensions(dimensions), maxLag(maxLag), numTimes(numTimes), numSamples(0) {
     if (numTrajectories < 1 || dimensions < 1 || maxLag < 0 || numTimes < 0)
         throw OpenMMException("TrajectoryStatistics: numTrajectories and dimensions must be positive, maxLag and numTimes non-negative");
+    if ((maxLag+1.0)*numTrajectories*dimensions > 5e7 || (double) numTimes*dimensions > 5e7)
+        throw OpenMMException("TrajectoryStatistics: the accumulator would be too large ((maxLag + 1) x numTrajectories x "
+                              "dimensions and numTimes x dimensions at most 5e7 each): use fewer lags, trajectories per "
+                              "accumulator (more batches) or times");
     history.assign((maxLag+1)*numTrajectories*dimensions, 0.0);
     laggedProducts.assign((maxLag+1)*dimensions, 0.0);
     laggedEarly.assign((maxLag+1)*dimensions, 0.0);

@@ -38,6 +38,7 @@ namespace std {
 #include "TrajectoryStatistics.h"
 #include "EnsembleRecorder.h"
 #include "EnergyExpression.h"
+#include "XmlLoading.h"
 #include "OpenMM.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <memory>
@@ -136,17 +137,31 @@ public:
     }
 }
 
+
+/* Loaders: the root element is checked first (XmlSerializer would build whatever the file names and cast it), and
+   errors name the loader, the file and the problem. `source` is the file's name, or "" for a text. */
+%{
+template <class T>
+T* effpotLoad(const std::string& xml, const std::string& rootName, const std::string& type, const std::string& caller,
+              const std::string& source) {
+    std::string where = source.empty() ? std::string("the XML text") : source;
+    EffPot::checkSerializedType(xml, rootName, type, caller, where);
+    std::stringstream stream(xml);
+    try {
+        return OpenMM::XmlSerializer::deserialize<T>(stream);
+    }
+    catch (std::exception& e) {
+        std::string message = e.what();
+        if (message.compare(0, type.size()+1, type+".") == 0)  /* our proxies' own checks name the problem */
+            throw OpenMM::OpenMMException(caller+": "+where+": "+message);
+        throw OpenMM::OpenMMException(caller+": "+where+" is damaged, not a readable "+type+" ("+message+"): write it again");
+    }
+}
+%}
 %newobject _deserializeReplicaExpressionForce;
 %inline %{
-EffPot::ReplicaExpressionForce* _deserializeReplicaExpressionForce(const std::string& xml) {
-    std::stringstream stream(xml);
-    OpenMM::Force* force = OpenMM::XmlSerializer::deserialize<OpenMM::Force>(stream);
-    EffPot::ReplicaExpressionForce* result = dynamic_cast<EffPot::ReplicaExpressionForce*>(force);
-    if (result == NULL) {
-        delete force;
-        throw OpenMM::OpenMMException("ReplicaExpressionForce.deserialize: the XML holds another kind of Force");
-    }
-    return result;
+EffPot::ReplicaExpressionForce* _deserializeReplicaExpressionForce(const std::string& xml, const std::string& source = "") {
+    return effpotLoad<EffPot::ReplicaExpressionForce>(xml, "Force", "ReplicaExpressionForce", "ReplicaExpressionForce.deserialize", source);
 }
 %}
 
@@ -202,15 +217,8 @@ EffPot::ReplicaSplineForce* _deserializeReplicaSplineForce(const std::string& xm
    class it does not know; this returns the integrator with its own type. */
 %newobject _deserializeDampedVerletIntegrator;
 %inline %{
-EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::string& xml) {
-    std::stringstream stream(xml);
-    OpenMM::Integrator* integrator = OpenMM::XmlSerializer::deserialize<OpenMM::Integrator>(stream);
-    EffPot::DampedVerletIntegrator* result = dynamic_cast<EffPot::DampedVerletIntegrator*>(integrator);
-    if (result == NULL) {
-        delete integrator;
-        throw OpenMM::OpenMMException("DampedVerletIntegrator.deserialize: the XML holds another kind of Integrator");
-    }
-    return result;
+EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::string& xml, const std::string& source = "") {
+    return effpotLoad<EffPot::DampedVerletIntegrator>(xml, "Integrator", "DampedVerletIntegrator", "DampedVerletIntegrator.deserialize", source);
 }
 %}
 
@@ -321,17 +329,15 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %newobject _replicaStatisticsFromXml;
 %newobject _coarseGrainerFromXml;
 %inline %{
-EffPot::CoarseGrainer* _coarseGrainerFromXml(const std::string& xml) {
-    std::stringstream stream(xml);
-    return OpenMM::XmlSerializer::deserialize<EffPot::CoarseGrainer>(stream);
+EffPot::CoarseGrainer* _coarseGrainerFromXml(const std::string& xml, const std::string& source = "") {
+    return effpotLoad<EffPot::CoarseGrainer>(xml, "CoarseGrainer", "CoarseGrainer", "CoarseGrainer.fromXml", source);
 }
-EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml) {
-    std::stringstream stream(xml);
-    return OpenMM::XmlSerializer::deserialize<EffPot::EffectivePotential>(stream);
+EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml, const std::string& source = "",
+                                                       const std::string& caller = "EffectivePotential.fromXml") {
+    return effpotLoad<EffPot::EffectivePotential>(xml, "EffectivePotential", "EffectivePotential", caller, source);
 }
-EffPot::ReplicaStatistics* _replicaStatisticsFromXml(const std::string& xml) {
-    std::stringstream stream(xml);
-    return OpenMM::XmlSerializer::deserialize<EffPot::ReplicaStatistics>(stream);
+EffPot::ReplicaStatistics* _replicaStatisticsFromXml(const std::string& xml, const std::string& source = "") {
+    return effpotLoad<EffPot::ReplicaStatistics>(xml, "ReplicaStatistics", "ReplicaStatistics", "ReplicaStatistics.fromXml", source);
 }
 %}
 

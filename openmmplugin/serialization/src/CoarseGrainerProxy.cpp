@@ -3,6 +3,7 @@
 #include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/System.h"
+#include <cmath>
 #include <memory>
 
 using namespace EffPot;
@@ -60,9 +61,10 @@ void CoarseGrainerProxy::serialize(const void* object, SerializationNode& node) 
 }
 
 void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
-    if (node.getIntProperty("version") != 1)
-        throw OpenMMException("CoarseGrainer: unsupported version "+to_string(node.getIntProperty("version")));
+    const string owner = "CoarseGrainer.deserialize";
+    readVersion(node, owner, 1, 1);
     int dimensions = node.getIntProperty("dimensions");
+    require(dimensions >= 1 && dimensions <= 3, owner, "dimensions is "+to_string(dimensions)+" (1, 2 or 3)");
     unique_ptr<CoarseGrainer> c;
     bool user = false;
     for (const SerializationNode& child : node.getChildren())
@@ -70,8 +72,10 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     if (user) {
         const SerializationNode& userNode = node.getChildNode("UserSystem");
         unique_ptr<System> system((System*) SerializationProxy::getProxy("System").deserialize(userNode.getChildNode("System")));
-        c.reset(new CoarseGrainer(*system, readList<int>(userNode, "ReplicaParticles"), dimensions));
-        c->systemPositions = readList<double>(userNode, "SystemPositions");
+        c.reset(new CoarseGrainer(*system, readList<int>(userNode, "ReplicaParticles", owner), dimensions));
+        vector<double> systemPositions = readFiniteList(userNode, "SystemPositions", owner);
+        if (!systemPositions.empty())
+            c->setSystemPositions(systemPositions);
     }
     else
         c.reset(new CoarseGrainer(node.getStringProperty("energy"), dimensions));
@@ -107,5 +111,30 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     c->fitter.setNumBootstrap(fitter.getIntProperty("numBootstrap"));
     c->fitter.setRandomSeed(fitter.getIntProperty("seed"));
     c->fitter.setGridCoarsening(fitter.getIntProperty("gridCoarsening", 0)); // absent before it existed: automatic
+    // The values above go straight into the settings (0 means "not set" for some): check them as the setters would.
+    auto positive = [](double v) { return v > 0 && isfinite(v); };
+    require(c->stepSize >= 0 && isfinite(c->stepSize), owner, "stepSize is not a non-negative number");
+    require(c->friction >= 0 && isfinite(c->friction), owner, "friction is not a non-negative number");
+    require(positive(c->mass) && positive(c->targetKT), owner, "mass or targetKT is not positive");
+    require(c->numReplicas >= 2 && c->numSteps >= 1 && c->numStage2Steps >= 0 && c->numEquilibrationSteps >= 0 &&
+            c->sampleInterval >= 1 && c->numBatches >= 2, owner, "step, sample, replica or batch counts are out of range");
+    require(positive(c->maxSkewness) && positive(c->maxExcessKurtosis) && positive(c->frozenKurtosis), owner,
+            "normality tolerances are not positive");
+    require(c->resolutionLimit >= 0 && isfinite(c->resolutionLimit), owner, "resolutionLimit is not a non-negative number");
+    for (const vector<double>* list : {&c->positions, &c->boxLower, &c->boxUpper, &c->gridLower, &c->gridUpper})
+        for (double x : *list)
+            require(isfinite(x), owner, "positions or boxes hold a value that is not finite");
+    require(c->positions.size()%dimensions == 0, owner, "Positions do not hold whole d-vectors");
+    for (const vector<double>* bound : {&c->boxLower, &c->boxUpper, &c->gridLower, &c->gridUpper})
+        require(bound->empty() || (int) bound->size() == dimensions, owner, "boxes need d = "+to_string(dimensions)+" entries");
+    require(c->boxLower.size() == c->boxUpper.size() && c->gridLower.size() == c->gridUpper.size(), owner,
+            "box bounds come in lower/upper pairs");
+    for (int i = 0; i < (int) c->boxLower.size(); i++)
+        require(c->boxUpper[i] > c->boxLower[i], owner, "initial box is empty");
+    for (int i = 0; i < (int) c->gridLower.size(); i++)
+        require(c->gridUpper[i] > c->gridLower[i], owner, "histogram box is empty");
+    require(c->gridBins.empty() || (int) c->gridBins.size() == dimensions, owner, "GridBins needs one count per dimension");
+    for (int b : c->gridBins)
+        require(b >= 4, owner, "GridBins holds "+to_string(b)+" (at least 4)");
     return c.release();
 }

@@ -37,8 +37,8 @@ void DampedVerletIntegratorProxy::serialize(const void* object, SerializationNod
 }
 
 void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) const {
-    if (node.getIntProperty("version") != 1)
-        throw OpenMMException("DampedVerletIntegratorProxy: unsupported version number "+to_string(node.getIntProperty("version")));
+    const string owner = "DampedVerletIntegrator.deserialize";
+    readVersion(node, owner, 1, 1);
     unique_ptr<DampedVerletIntegrator> integrator(new DampedVerletIntegrator(node.getDoubleProperty("stepSize")));
     integrator->setConstraintTolerance(node.getDoubleProperty("constraintTolerance"));
     integrator->setDefaultFriction(node.getDoubleProperty("defaultFriction"));
@@ -50,8 +50,9 @@ void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) co
         vector<int> particles;
         for (const SerializationNode& particle : block.getChildNode("Particles").getChildren())
             particles.push_back(particle.getIntProperty("index"));
-        int index = integrator->addBlock(particles, readList<double>(block, "MassMatrix"), readList<double>(block, "FrictionMatrix"));
-        vector<double> noise = readList<double>(block, "NoiseCovariance");
+        int index = integrator->addBlock(particles, readList<double>(block, "MassMatrix", owner),
+                                     readList<double>(block, "FrictionMatrix", owner));
+        vector<double> noise = readList<double>(block, "NoiseCovariance", owner);
         if (!noise.empty())
             integrator->setNoiseCovariance(index, noise);
     }

@@ -2,6 +2,8 @@
 #include "EffectivePotential.h"
 #include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <cmath>
 #include <memory>
 
 using namespace EffPot;
@@ -36,17 +38,47 @@ void EffectivePotentialProxy::serialize(const void* object, SerializationNode& n
 }
 
 void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const {
-    if (node.getIntProperty("version") != 1)
-        throw OpenMMException("EffectivePotential: unsupported file version "+to_string(node.getIntProperty("version")));
-    vector<double> lower = readList<double>(node, "Lower"), upper = readList<double>(node, "Upper");
-    PSplineFit spline(lower, upper, readList<int>(node, "NumBasis"));
-    spline.setCoefficients(readList<double>(node, "Coefficients"));
-    unique_ptr<EffectivePotential> potential(new EffectivePotential(spline, lower, upper, readList<int>(node, "Nodes")));
-    potential->setKT(node.getDoubleProperty("kT"));
-    potential->setOffset(node.getDoubleProperty("offset"));
-    potential->setNoiseCovariance(readList<double>(node, "NoiseCovariance"), readList<double>(node, "NoiseCovarianceError"));
-    potential->setNodeErrors(readList<double>(node, "NodeErrors"));
-    potential->setNodeSupported(readList<int>(node, "NodeSupported"));
+    // Every value is checked before use: a damaged file must raise, never size an allocation or index a table.
+    const string owner = "EffectivePotential.deserialize";
+    readVersion(node, owner, 1, 1);
+    int d = node.getIntProperty("dimensions");
+    require(d >= 1 && d <= 3, owner, "dimensions is "+to_string(d)+" (1, 2 or 3)");
+    vector<double> lower = readFiniteList(node, "Lower", owner), upper = readFiniteList(node, "Upper", owner);
+    vector<int> numBasis = readList<int>(node, "NumBasis", owner), nodes = readList<int>(node, "Nodes", owner);
+    require((int) lower.size() == d && (int) upper.size() == d && (int) numBasis.size() == d && (int) nodes.size() == d,
+            owner, "Lower, Upper, NumBasis and Nodes need one entry per dimension ("+to_string(d)+")");
+    vector<double> coefficients = readFiniteList(node, "Coefficients", owner);
+    vector<int> supported = readList<int>(node, "NodeSupported", owner);
+    double basisCount = 1, nodeCount = 1;
+    for (int i = 0; i < d; i++) {
+        require(upper[i] > lower[i], owner, "box is empty in dimension "+to_string(i));
+        require(numBasis[i] >= 4 && nodes[i] >= 4, owner, "NumBasis and Nodes must be at least 4 per dimension");
+        basisCount *= numBasis[i];
+        nodeCount *= nodes[i];
+    }
+    require(basisCount == (double) coefficients.size(), owner, "Coefficients has "+to_string(coefficients.size())+
+            " values, NumBasis asks for "+to_string((long long) min(basisCount, 1e18)));
+    require(nodeCount == (double) supported.size(), owner, "NodeSupported has "+to_string(supported.size())+
+            " flags, Nodes asks for "+to_string((long long) min(nodeCount, 1e18)));
+    for (int s : supported)
+        require(s == 0 || s == 1, owner, "NodeSupported holds "+to_string(s)+" (0 or 1)");
+    vector<double> errors = readList<double>(node, "NodeErrors", owner);
+    require(errors.empty() || errors.size() == supported.size(), owner, "NodeErrors needs one value per node");
+    double kT = node.getDoubleProperty("kT"), offset = node.getDoubleProperty("offset");
+    require(kT > 0 && isfinite(kT), owner, "kT is "+to_string(kT)+" (a positive energy)");
+    require(isfinite(offset), owner, "offset is not finite");
+    vector<double> noise = readFiniteList(node, "NoiseCovariance", owner);
+    vector<double> noiseError = readList<double>(node, "NoiseCovarianceError", owner);
+    require(noise.empty() || (int) noise.size() == d*d, owner, "NoiseCovariance must be d x d");
+    require(noiseError.empty() || noiseError.size() == noise.size(), owner, "NoiseCovarianceError must have D's shape");
+    PSplineFit spline(lower, upper, numBasis);
+    spline.setCoefficients(coefficients);
+    unique_ptr<EffectivePotential> potential(new EffectivePotential(spline, lower, upper, nodes));
+    potential->setKT(kT);
+    potential->setOffset(offset);
+    potential->setNoiseCovariance(noise, noiseError);
+    potential->setNodeErrors(errors);
+    potential->setNodeSupported(supported);
     for (const SerializationNode& entry : node.getChildNode("Diagnostics").getChildren())
         potential->getDiagnostics()[entry.getStringProperty("name")] = entry.getDoubleProperty("v");
     for (const SerializationNode& entry : node.getChildNode("Notes").getChildren())

@@ -1,10 +1,12 @@
 #include "ReplicaExpressionForceProxy.h"
 #include "ReplicaExpressionForce.h"
+#include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
 #include <memory>
 
 using namespace EffPot;
+using namespace EffPot::SerializationHelpers;
 using namespace OpenMM;
 using namespace std;
 
@@ -27,8 +29,7 @@ void ReplicaExpressionForceProxy::serialize(const void* object, SerializationNod
 }
 
 void* ReplicaExpressionForceProxy::deserialize(const SerializationNode& node) const {
-    if (node.getIntProperty("version") != 1)
-        throw OpenMMException("ReplicaExpressionForceProxy: unsupported version number "+to_string(node.getIntProperty("version")));
+    readVersion(node, "ReplicaExpressionForce.deserialize", 1, 1);
     unique_ptr<ReplicaExpressionForce> force(new ReplicaExpressionForce(node.getStringProperty("energy")));
     force->setForceGroup(node.getIntProperty("forceGroup", 0));
     force->setName(node.getStringProperty("name", force->getName()));

@@ -43,32 +43,52 @@ void ReplicaStatisticsProxy::serialize(const void* object, SerializationNode& no
 }
 
 void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
-    int version = node.getIntProperty("version");
-    if (version != 1 && version != 2)
-        throw OpenMMException("ReplicaStatistics: unsupported version "+to_string(node.getIntProperty("version")));
-    vector<double> lower = readList<double>(node, "GridLower");
-    RegularGrid grid;
-    if (!lower.empty())
-        grid = RegularGrid(lower, readList<double>(node, "GridUpper"), readList<int>(node, "GridBins"));
-    unique_ptr<ReplicaStatistics> s(new ReplicaStatistics(node.getIntProperty("dimensions"), node.getIntProperty("groups"),
-            node.getIntProperty("batches"), grid, node.getIntProperty("maxStoredSamples")));
-    vector<vector<double> > powerSums, stored;
-    for (const SerializationNode& group : node.getChildNode("Groups").getChildren()) {
-        powerSums.push_back(readList<double>(group, "PowerSums"));
-        stored.push_back(readList<double>(group, "StoredMomenta"));
-    }
+    // Sizes are checked against the lists the file holds before anything is allocated from them.
+    const string owner = "ReplicaStatistics.deserialize";
+    int version = readVersion(node, owner, 1, 2);
+    int d = node.getIntProperty("dimensions"), groups = node.getIntProperty("groups"), batches = node.getIntProperty("batches");
+    int maxStored = node.getIntProperty("maxStoredSamples");
+    require(d >= 1 && d <= 3, owner, "dimensions is "+to_string(d)+" (1, 2 or 3)");
+    require(groups >= 1 && batches >= 1 && maxStored >= 0, owner, "groups, batches or maxStoredSamples is out of range");
+    vector<long long> counts = readList<long long>(node, "Counts", owner);
+    require((double) groups*batches == (double) counts.size(), owner, "Counts has "+to_string(counts.size())+
+            " values, groups x batches = "+to_string((double) groups*batches));
+    vector<double> lower = readFiniteList(node, "GridLower", owner), upper = readFiniteList(node, "GridUpper", owner);
+    vector<int> bins = readList<int>(node, "GridBins", owner);
     vector<vector<long long> > histograms;
     for (const SerializationNode& histogram : node.getChildNode("Histograms").getChildren()) {
-        vector<long long> counts;
+        vector<long long> values;
         for (const SerializationNode& value : histogram.getChildren())
-            counts.push_back((long long) value.getDoubleProperty("v"));
-        histograms.push_back(counts);
+            values.push_back(fromFileValue<long long>(value.getDoubleProperty("v"), owner, "Histogram"));
+        histograms.push_back(values);
     }
-    s->setRawState(readList<long long>(node, "Counts"), readList<double>(node, "QuadraticSums"), readList<double>(node, "SecondMoments"),
-                   powerSums, stored, histograms, (long long) node.getDoubleProperty("outside"),
-                   readList<long long>(node, "DriftCounts"), readList<double>(node, "DriftSecondMoments"));
+    RegularGrid grid;
+    if (!lower.empty()) {
+        require((int) lower.size() == d && (int) upper.size() == d && (int) bins.size() == d, owner,
+                "GridLower, GridUpper and GridBins need one entry per dimension");
+        double total = 1;
+        for (int i = 0; i < d; i++) {
+            require(upper[i] > lower[i] && bins[i] >= 1, owner, "grid is empty in dimension "+to_string(i));
+            total *= bins[i];
+        }
+        require((int) histograms.size() == batches && total == (double) histograms[0].size(), owner,
+                "Histograms need one histogram per batch, each with one count per bin of GridBins");
+        grid = RegularGrid(lower, upper, bins);
+    }
+    require(!lower.empty() || histograms.empty(), owner, "Histograms are given without a grid");
+    unique_ptr<ReplicaStatistics> s(new ReplicaStatistics(d, groups, batches, grid, maxStored));
+    vector<vector<double> > powerSums, stored;
+    for (const SerializationNode& group : node.getChildNode("Groups").getChildren()) {
+        powerSums.push_back(readList<double>(group, "PowerSums", owner));
+        stored.push_back(readList<double>(group, "StoredMomenta", owner));
+    }
+    double outside = node.getDoubleProperty("outside");
+    s->setRawState(counts, readList<double>(node, "QuadraticSums", owner), readList<double>(node, "SecondMoments", owner),
+                   powerSums, stored, histograms, fromFileValue<long long>(outside, owner, "outside"),
+                   readList<long long>(node, "DriftCounts", owner), readList<double>(node, "DriftSecondMoments", owner));
     // Version 1 predates the frozen-replica watch: nothing was dropped then.
     if (version >= 2)
-        s->addFrozen((long long) node.getDoubleProperty("frozenReplicas"), (long long) node.getDoubleProperty("discardedSamples"));
+        s->addFrozen(fromFileValue<long long>(node.getDoubleProperty("frozenReplicas"), owner, "frozenReplicas"),
+                     fromFileValue<long long>(node.getDoubleProperty("discardedSamples"), owner, "discardedSamples"));
     return s.release();
 }

@@ -17,12 +17,12 @@ from .scale_scan import ScaleScan  # noqa: E402
 from .surrogates import SurrogateModels  # noqa: E402
 from .comparison import ComparisonSettings, compare  # noqa: E402
 from .executors import Task, local_executor, run_tasks  # noqa: E402
-from .checkpoint import Checkpoint  # noqa: E402
+from .checkpoint import Checkpoint, CheckpointError  # noqa: E402
 from .simulations import simulation  # noqa: E402
 from .export import export_potential  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "ReplicaSplineForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
            "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
-           "Checkpoint"]
+           "Checkpoint", "CheckpointError"]
 __all__ += ["simulation", "export_potential"]

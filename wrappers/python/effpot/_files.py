@@ -3,11 +3,19 @@ import os
 import tempfile
 
 
+def _temporary(folder, path, suffix):
+    """A temporary file next to path; an error names path (not the temporary name)."""
+    try:
+        return tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, path) from None  # names path, not the temporary file
+
+
 def atomic_write_text(path, text):
     """Write text to path through a temporary file in the same folder, then rename it over path."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    handle, temporary = _temporary(folder, path, ".part")
     try:
         # mkstemp creates the file private (0600): give it the mode a plain open() would (or the old file's).
         try:
@@ -32,7 +40,7 @@ def atomic_save_figure(figure, path, **options):
     """Save a matplotlib figure to path through a temporary file in the same folder, then rename it over path."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    handle, temporary = _temporary(folder, path, os.path.splitext(path)[1])
     os.close(handle)
     try:
         figure.savefig(temporary, **options)

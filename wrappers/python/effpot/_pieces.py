@@ -8,7 +8,11 @@ importing this module imports effpot, which loads the OpenMM plugins in the work
 import openmm as mm
 
 from . import effpot_swig as _swig
+from ._progress import SilentProgress
 from .executors import worker_device
+
+# Reports return to Python now and then, so that Ctrl-C stops a piece that runs in this process within a second.
+_SILENT = SilentProgress()
 
 # Platforms on which a worker process of local_executor(devices=...) takes its own device.
 _DEVICE_PLATFORMS = ("CUDA", "OpenCL", "HIP")
@@ -32,6 +36,7 @@ def _grainer(settings, platform):
         properties.setdefault("Threads", str(max(1, platform["threads"])))
     grainer.setPlatformProperties(properties)
     grainer.setNumThreads(max(1, platform["threads"]))
+    grainer.setProgressReporter(_SILENT)
     return grainer, mm.Platform.getPlatformByName(platform["name"])
 
 

@@ -111,3 +111,12 @@ class CallbackProgress(_swig.ProgressReporter):
 
     def report(self, stage, done, total):
         self.function(stage, done, total)
+
+
+class SilentProgress(_swig.ProgressReporter):
+    """Draws nothing. A long C++ call (CoarseGrainer.run, a piece of it, the fit) holds the interpreter; with this
+    reporter it returns to Python at every report (a few times per second), which is where Python runs its signal
+    handlers: Ctrl-C (KeyboardInterrupt) and the CLI's SIGTERM/SIGHUP handler then stop the call within a second."""
+
+    def report(self, stage, done, total):
+        pass

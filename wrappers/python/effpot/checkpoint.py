@@ -12,7 +12,11 @@ import xml.etree.ElementTree as ElementTree
 
 from ._files import atomic_write_text
 
-__all__ = ["Checkpoint"]
+__all__ = ["Checkpoint", "CheckpointError"]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be used: written by another run, or damaged (the message says what to do)."""
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 
@@ -38,13 +42,17 @@ class Checkpoint:
         os.makedirs(self.directory, exist_ok=True)
         manifest = os.path.join(self.directory, "manifest.json")
         if os.path.exists(manifest):
-            with open(manifest, encoding="utf-8") as stream:
-                stored = json.load(stream).get("fingerprint")
+            try:
+                with open(manifest, encoding="utf-8") as stream:
+                    stored = json.load(stream).get("fingerprint")
+            except (ValueError, AttributeError) as error:
+                raise CheckpointError(f"checkpoint: {manifest} is damaged ({error}): delete the folder {self.directory} to "
+                                 "start over") from None
             if stored != self.fingerprint:
                 differ = sorted(k for k in set(stored or {}) | set(self.fingerprint)
                                 if (stored or {}).get(k) != self.fingerprint.get(k))
                 hint = self._detail_difference(details)
-                raise ValueError(f"checkpoint: the folder {self.directory} holds results of a different run (differing: "
+                raise CheckpointError(f"checkpoint: the folder {self.directory} holds results of a different run (differing: "
                                  f"{', '.join(differ)}{hint}); give a new folder, or delete this one to start over")
         else:
             for name, text in (details or {}).items():
@@ -74,8 +82,13 @@ class Checkpoint:
         return os.path.exists(self._path(key))
 
     def load(self, key):
-        with open(self._path(key), encoding="utf-8") as stream:
-            return json.load(stream)["result"]
+        path = self._path(key)
+        try:
+            with open(path, encoding="utf-8") as stream:
+                return json.load(stream)["result"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise CheckpointError(f"checkpoint: {path} is damaged ({type(error).__name__}: {error}): delete that file and "
+                             "run again (only its piece reruns)") from None
 
     def save(self, key, result):
         atomic_write_text(self._path(key), json.dumps({"key": key, "result": result}))

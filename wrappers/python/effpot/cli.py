@@ -9,17 +9,24 @@
     effpot --version                   effpot and OpenMM versions
 
 Nothing is written until the computation is done, and then every file is written atomically; a new DIR is first
-assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C) leaves no partial file.
+assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C, SIGTERM, SIGHUP: a closed
+terminal) leaves no partial file; a killed one (SIGKILL) leaves a hidden .DIR.partial-* folder that the next run into
+DIR removes. Errors are one line (exit status 2: a configuration or command-line problem, 1: a run that failed);
+--debug shows the traceback.
 """
 import argparse
 import contextlib
+import glob
 import os
 import shutil
+import signal
+import socket
 import sys
 import tempfile
 from importlib import resources
 
 from . import config as config_module
+from .checkpoint import CheckpointError
 from .report import (draw_comparison_figures, draw_learning_figures, learning_result, read_json, write_json,
                      write_report)
 
@@ -28,6 +35,40 @@ RESULT, SAVED_POTENTIAL, FORCE, CONFIG = "result.json", "effective_potential.xml
 
 class CommandError(Exception):
     """A problem the user can fix; printed without a traceback."""
+
+
+class RunFailed(Exception):
+    """A run that failed after it started (exit status 1); printed without a traceback."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (the same cleanup), with the signal's exit status 128 + number."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminating_signals():
+    """SIGTERM and SIGHUP raise Terminated (a KeyboardInterrupt) in the main thread while the command runs, so that
+    they clean up as Ctrl-C does. Python runs the handler at its next bytecode: long C++ calls return to Python at
+    their progress reports (a few per second), so the run stops within a second."""
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[signum] = signal.signal(signum, _raise_terminated)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _progress_reporter(enabled):
@@ -61,8 +102,57 @@ def _write_learning(folder, config_text, config, potential, summary):
     return result
 
 
+_OWNER = ".effpot-owner"
+
+
+def _owner_alive(staging):
+    """Whether the process that made a .DIR.partial-* folder still runs: True, False, or None (unknown)."""
+    try:
+        with open(os.path.join(staging, _OWNER), encoding="utf-8") as stream:
+            host, pid = stream.read().split()
+        pid = int(pid)
+    except (OSError, ValueError):
+        return None
+    if host != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_partials(folder):
+    """Remove the .DIR.partial-* folders that killed runs (SIGKILL, power loss) left next to `folder`; name those
+    whose owner is unknown (another machine, an older effpot) instead of touching them."""
+    parent, name = os.path.dirname(folder), os.path.basename(folder)
+    for staging in sorted(glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(name)}.partial-*"))):
+        alive = _owner_alive(staging)
+        if alive is False:
+            shutil.rmtree(staging, ignore_errors=True)
+            print(f"effpot: removed {staging}, left by an earlier run that was killed", file=sys.stderr)
+        elif alive is None:
+            print(f"effpot: note: {staging} was left by an earlier interrupted run (or one on another machine); "
+                  "delete it if no run is writing it", file=sys.stderr)
+
+
+def _check_writable(folder):
+    """Write and remove a small file in `folder`: an unwritable output fails before the work, not after it."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".effpot-probe-")
+        os.write(handle, b"effpot")
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        raise CommandError(f"cannot write into {folder}: {error.strerror or error}: choose another output "
+                           "directory (-o)") from None
+
+
 def _prepare_output(folder, force):
-    """A fresh temporary folder next to `folder` (renamed into place at the end), or `folder` itself with --force."""
+    """A fresh temporary folder next to `folder` (renamed into place at the end), or `folder` itself with --force.
+    Everything is checked here, before the work starts: the folder must be new, empty or forced, and writable."""
     folder = os.path.abspath(folder)
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CommandError(f"{folder} exists and is not a directory: choose another output directory (-o)")
@@ -70,55 +160,98 @@ def _prepare_output(folder, force):
         if not force:
             raise CommandError(f"{folder} already exists and is not empty: choose another output directory (-o) "
                                "or pass --force to overwrite its files")
+        _check_writable(folder)
         return folder, None
     parent = os.path.dirname(folder)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(folder)}.partial-")
+    try:
+        os.makedirs(parent, exist_ok=True)
+        _remove_stale_partials(folder)
+        staging = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(folder)}.partial-")
+    except OSError as error:
+        raise CommandError(f"cannot create the output directory {folder}: {error.strerror or error}: choose another "
+                           "output directory (-o)") from None
+    try:
+        with open(os.path.join(staging, _OWNER), "w", encoding="utf-8") as stream:
+            stream.write(f"{socket.gethostname()} {os.getpid()}\n")
+        _check_writable(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging, folder
 
 
 def _finish_output(staging, final):
     if final is None:
         return
+    os.remove(os.path.join(staging, _OWNER))
     os.chmod(staging, 0o755)
     if os.path.isdir(final):  # an empty folder the user made
         os.rmdir(final)
     os.replace(staging, final)
 
 
+def _rescue(config_text, potential, result, error, folder):
+    """Writing the output failed after the learning finished: keep the result elsewhere and say where."""
+    import json
+    from .report import _plain
+    for parent in (tempfile.gettempdir(), os.path.expanduser("~"), os.getcwd()):
+        try:
+            rescue = tempfile.mkdtemp(dir=parent, prefix="effpot-rescued-")
+            potential.save(os.path.join(rescue, SAVED_POTENTIAL))
+            with open(os.path.join(rescue, CONFIG), "w", encoding="utf-8") as stream:
+                stream.write(config_text)
+            if result is not None:
+                with open(os.path.join(rescue, RESULT), "w", encoding="utf-8") as stream:
+                    json.dump(_plain(result), stream, indent=1)
+        except OSError:
+            continue
+        return RunFailed(f"could not write {folder} ({error.strerror or error}); the learned potential is kept in "
+                         f"{rescue} ({SAVED_POTENTIAL}, {CONFIG}{', ' + RESULT if result is not None else ''}): copy "
+                         "it from there")
+    return RunFailed(f"could not write {folder} ({error.strerror or error}), nor keep the result anywhere else "
+                     "(temporary folder, home, current folder): free some space and run again")
+
+
 def _executor(workers):
     """Worker processes for --workers N (None: threads in this process, the fastest on one machine)."""
-    if not workers:
+    if workers is None:
         return contextlib.nullcontext(None)
     if workers < 1:
-        raise CommandError("--workers must be at least 1")
+        raise CommandError(f"--workers must be at least 1, got {workers}")
     from .executors import local_executor
     return local_executor(workers)
 
 
 def learn(config_path, output, force=False, progress=True, then_compare=False, workers=None, checkpoint=None):
+    """Returns the number of comparison targets that failed (0 without --compare)."""
     config = config_module.load(config_path)
     with open(config_path, encoding="utf-8") as stream:
         config_text = stream.read()
     staging, final = _prepare_output(output, force)
+    failed = 0
     try:
         from .workflow import learn as run_learning
         with _executor(workers) as executor:
             # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
-            potential, summary = run_learning(config, progress=True if progress else (lambda *report: None),
+            potential, summary = run_learning(config, progress=True if progress else False,
                                               executor=executor, checkpoint=checkpoint)
             _print_learning(summary)  # the RMSE is printed here, not again among the comparison checks
-            if then_compare:
-                _compare_into(staging, config, potential, learning_result(config, potential, summary), progress,
-                              config_text=config_text, summary=summary, executor=executor)
-            else:
-                _write_learning(staging, config_text, config, potential, summary)
-        _finish_output(staging, final)
+            try:
+                if then_compare:
+                    result, failed = _compare_into(staging, config, potential, learning_result(config, potential, summary),
+                                                   progress, config_text=config_text, summary=summary, executor=executor)
+                else:
+                    _write_learning(staging, config_text, config, potential, summary)
+                _finish_output(staging, final)
+            except OSError as error:  # the disk filled up, the folder went away: keep the finished learning
+                raise _rescue(config_text, potential, learning_result(config, potential, summary), error,
+                              final or staging) from None
     except BaseException:
         if final is not None:
             shutil.rmtree(staging, ignore_errors=True)
         raise
     print(f"effpot: wrote {os.path.abspath(output)} (open report.html)")
+    return failed
 
 
 def _print_learning(summary):
@@ -145,27 +278,70 @@ def _compare_into(folder, config, potential, result, progress, config_text=None,
     write_json(os.path.join(folder, RESULT), result)
     write_report(folder, result, targets)
     from .report import checks
+    failed = 0
     for label, value, target, passed in checks(result, targets):
         if summary is not None and label.startswith("RMSE"):
             continue  # printed with the learned numbers
         verdict = "" if passed is None else ("pass" if passed else "FAIL")
+        failed += passed is False
         shown = "n/a" if value is None else f"{value:.4g}"
         print(f"  {label}: {shown}" + (f" (target {target}) {verdict}" if target else ""))
-    return result
+    return result, failed
+
+
+def _check_matches(folder, config, potential):
+    """Refuse a potential that was not learned with the folder's configuration (dimensions, step size, energy)."""
+    model, learn = config["model"], config["learn"]
+    diagnostics = potential.diagnostics
+    differences = []
+    if potential.dimensions != model["dimensions"]:
+        differences.append(f"dimensions: config {model['dimensions']}, potential {potential.dimensions}")
+    step = diagnostics.get("settings.stepSize")
+    if step is not None and abs(step - learn["step_size"]) > 1e-12 * abs(learn["step_size"]):
+        differences.append(f"step size: config {learn['step_size']}, potential {step}")
+    energy = diagnostics.get("energy")
+    if isinstance(energy, str) and energy and energy != model["energy"]:
+        differences.append(f"energy: config {model['energy']!r}, potential {energy!r}")
+    if differences:
+        raise CommandError(f"{os.path.join(folder, SAVED_POTENTIAL)} was not learned with {os.path.join(folder, CONFIG)} "
+                           f"({'; '.join(differences)}): give a folder written by one 'effpot learn'")
 
 
 def compare(folder, progress=True, workers=None):
+    """Returns the number of targets that failed."""
     folder = os.path.abspath(folder)
     for name in (CONFIG, SAVED_POTENTIAL, RESULT):
         if not os.path.isfile(os.path.join(folder, name)):
             raise CommandError(f"{folder} has no {name}: give a folder written by 'effpot learn'")
     from .coarse_graining import EffectivePotential
+    import openmm
     config = config_module.load(os.path.join(folder, CONFIG))
-    potential = EffectivePotential.load(os.path.join(folder, SAVED_POTENTIAL))
-    result = read_json(os.path.join(folder, RESULT))
+    try:
+        potential = EffectivePotential.load(os.path.join(folder, SAVED_POTENTIAL))
+    except openmm.OpenMMException as error:
+        raise CommandError(str(error)) from None
+    _check_matches(folder, config, potential)
+    _check_writable(folder)  # before the comparisons run, not after
+    try:
+        result = read_json(os.path.join(folder, RESULT))
+    except ValueError as error:
+        raise CommandError(f"{os.path.join(folder, RESULT)} is not valid JSON ({error}): run 'effpot learn' "
+                           "again") from None
+    # The learning numbers shown and written come from the potential itself, not from an older result.json.
+    from .analysis import rmse_in_kt
+    from .workflow import coarse_values
+    learned = result.setdefault("learn", {})
+    learned.update(kT=potential.kT, noise_covariance=potential.noiseCovariance.tolist(),
+                   noise_covariance_error=potential.noiseCovarianceError.tolist(), diagnostics=potential.diagnostics)
+    reference = coarse_values(config)
+    if reference is not None:
+        learned["rmse_kT"] = rmse_in_kt(potential, reference, potential.grid()[0])
+    else:
+        learned.pop("rmse_kT", None)
     with _executor(workers) as executor:
-        _compare_into(folder, config, potential, result, progress, executor=executor)
+        _, failed = _compare_into(folder, config, potential, result, progress, executor=executor)
     print(f"effpot: updated {folder} (open report.html)")
+    return failed
 
 
 def demo_config_path():
@@ -174,7 +350,7 @@ def demo_config_path():
 
 def demo(output, force=False, progress=True, workers=None):
     with resources.as_file(demo_config_path()) as path:
-        learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
+        return learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
 
 
 def version_text():
@@ -213,8 +389,12 @@ def build_parser():
         sub.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
     for sub in (learn_parser, compare_parser, demo_parser):
         sub.add_argument("--no-progress", action="store_true", help="no progress bars")
-        sub.add_argument("--workers", type=int, default=None,
+        sub.add_argument("--workers", type=_positive_int, default=None,
                          help="run the replica batches on N worker processes (default: threads in this process)")
+        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    for sub in (learn_parser, compare_parser):
+        sub.add_argument("--strict", action="store_true",
+                         help="exit with status 1 when a comparison target fails (default: report FAIL, exit 0)")
     learn_parser.add_argument("--checkpoint", default=None,
                               help="folder keeping each finished piece of the learning run: rerun to resume")
     export_parser = commands.add_parser("export", help="write the learned U of DIR for PLUMED, numpy or a "
@@ -235,10 +415,12 @@ def build_parser():
     scan_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
     scan_parser.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
     scan_parser.add_argument("--no-progress", action="store_true", help="no progress (with --workers/--checkpoint)")
-    scan_parser.add_argument("--workers", type=int, default=None,
+    scan_parser.add_argument("--workers", type=_positive_int, default=None,
                              help="run each step size as a task on N worker processes (default: all in one call here)")
     scan_parser.add_argument("--checkpoint", default=None,
                              help="folder keeping each finished step size: rerun to resume")
+    for sub in (export_parser, scan_parser):
+        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
 
@@ -263,39 +445,78 @@ def _show_log_messages():
         logger.setLevel(logging.INFO)
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _say(text):
+    try:
+        print(text, file=sys.stderr)
+    except OSError:  # the terminal is gone (SIGHUP)
+        pass
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     _show_log_messages()
     progress = not getattr(args, "no_progress", False)
+    name = f"effpot {args.command}"
+    failed = 0
     try:
-        if args.command == "export":
-            from ._commands import export as export_command
-            export_command(args.directory, args.format, args.output, names=args.plumed_names,
-                           label=args.plumed_label)
-        elif args.command == "scan":
-            from ._commands import scan as scan_command
-            scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
-                         checkpoint=args.checkpoint)
-        elif args.command == "learn":
-            learn(args.config, args.output, force=args.force, progress=progress, then_compare=args.compare,
-                  workers=args.workers, checkpoint=args.checkpoint)
-        elif args.command == "compare":
-            compare(args.directory, progress=progress, workers=args.workers)
-        else:
-            demo(args.output, force=args.force, progress=progress, workers=args.workers)
-    except (CommandError, config_module.ConfigError) as error:
-        print(f"effpot {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        with _terminating_signals():
+            if args.command == "export":
+                from ._commands import export as export_command
+                export_command(args.directory, args.format, args.output, names=args.plumed_names,
+                               label=args.plumed_label)
+            elif args.command == "scan":
+                from ._commands import scan as scan_command
+                scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
+                             checkpoint=args.checkpoint)
+            elif args.command == "learn":
+                failed = learn(args.config, args.output, force=args.force, progress=progress,
+                               then_compare=args.compare, workers=args.workers, checkpoint=args.checkpoint)
+            elif args.command == "compare":
+                failed = compare(args.directory, progress=progress, workers=args.workers)
+            else:
+                failed = demo(args.output, force=args.force, progress=progress, workers=args.workers)
+    except Terminated as error:
+        _say(f"\n{name}: stopped by {signal.Signals(error.signum).name}; no file was left half-written")
+        return 128 + error.signum
     except KeyboardInterrupt:
-        print(f"\neffpot {args.command}: interrupted; no file was left half-written", file=sys.stderr)
+        _say(f"\n{name}: interrupted; no file was left half-written")
         return 130
-    except Exception as error:  # an OpenMMException from the run: the message says what to change
-        import openmm
-        if isinstance(error, openmm.OpenMMException):
-            print(f"effpot {args.command}: error: {error}", file=sys.stderr)
-            return 1
-        raise
+    except (CommandError, config_module.ConfigError, CheckpointError) as error:
+        if getattr(args, "debug", False):
+            raise
+        _say(f"{name}: error: {error}")
+        return 2
+    except Exception as error:  # a run that failed: the message says what to change
+        if getattr(args, "debug", False):
+            raise
+        _say(f"{name}: error: {_one_line(error)}")
+        return 1
+    if failed and getattr(args, "strict", False):
+        _say(f"{name}: {failed} comparison target(s) failed (--strict)")
+        return 1
     return 0
+
+
+def _one_line(error):
+    """An exception as one line: the message of the run's errors, the type and message of unexpected ones."""
+    import openmm
+    if isinstance(error, (RunFailed, openmm.OpenMMException)):
+        text = str(error)
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror}"
+    else:
+        text = f"{type(error).__name__}: {error} (an unexpected error; --debug shows where)"
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

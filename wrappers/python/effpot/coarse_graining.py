@@ -3,16 +3,19 @@
 The work is done by the C++ classes EffPot::CoarseGrainer and EffPot::EffectivePotential; this module accepts
 OpenMM units and numpy arrays, draws a progress bar, and saves and loads results atomically.
 """
+import os
+
 import numpy as np
 import openmm as mm
 from openmm import unit
 
 from . import effpot_swig as _swig
 from ._files import atomic_write_text
-from ._progress import CallbackProgress, TextProgress
-from ._units import particle_list, strip
+from ._progress import CallbackProgress, SilentProgress, TextProgress
+from ._units import float_array, particle_list, real_number, strip, whole_number
 
 _ENERGY = unit.kilojoule_per_mole
+_SILENT = SilentProgress()
 
 
 def _per_dimension(value, dimensions, name, cast):
@@ -28,6 +31,18 @@ def _lengths(value, dimensions, name):
     if unit.is_quantity(value):
         value = value.value_in_unit(unit.nanometer)
     return _per_dimension(value, dimensions, name, float)
+
+
+def _read_text(path, caller):
+    """A file's text; OSError and undecodable bytes say which call and file."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except UnicodeDecodeError as error:
+        raise mm.OpenMMException(f"{caller}: {os.fspath(path)} is not a text (XML) file ({error.reason} at byte "
+                                 f"{error.start}): give a file written by effpot") from None
+    except OSError as error:
+        raise type(error)(error.errno, f"{caller}: cannot read {os.fspath(path)}: {error.strerror}") from None
 
 
 def _platform(platform):
@@ -52,8 +67,11 @@ class CoarseGrainer:
     """
 
     def __init__(self, energy, dimensions):
-        self._impl = _swig.CoarseGrainer(str(energy), int(dimensions))
-        self.dimensions = int(dimensions)
+        if not isinstance(energy, str):
+            raise TypeError(f"CoarseGrainer: energy must be an OpenMM expression (a str), got {energy!r}")
+        dimensions = whole_number(dimensions, "CoarseGrainer: dimensions")
+        self._impl = _swig.CoarseGrainer(energy, dimensions)
+        self.dimensions = dimensions
 
     @classmethod
     def fromSystem(cls, system, particles, dimensions):
@@ -65,8 +83,9 @@ class CoarseGrainer:
         setSystemPositions() and the replicas' with setInitialPositions().
         """
         self = cls.__new__(cls)
-        self._impl = _swig.CoarseGrainer(system, [int(p) for p in np.atleast_1d(particles)], int(dimensions))
-        self.dimensions = int(dimensions)
+        dimensions = whole_number(dimensions, "CoarseGrainer.fromSystem: dimensions")
+        self._impl = _swig.CoarseGrainer(system, particle_list(particles, "CoarseGrainer.fromSystem: particles"), dimensions)
+        self.dimensions = dimensions
         return self
 
     def setSystemPositions(self, positions):
@@ -93,7 +112,11 @@ class CoarseGrainer:
 
     def choosePilotFriction(self, platform=None):
         """Run the pilot run alone and return the friction it picks (1/ps), without keeping it."""
-        return self._impl.choosePilotFriction(_platform(platform))
+        self._impl.setProgressReporter(_SILENT)  # Ctrl-C stops the pilot within a second
+        try:
+            return self._impl.choosePilotFriction(_platform(platform))
+        finally:
+            self._impl.setProgressReporter(None)
 
     def setMass(self, m):
         """The scalar mass (dalton) of the 1D run."""
@@ -101,20 +124,20 @@ class CoarseGrainer:
 
     def setNumReplicas(self, count):
         """Replicas per Stage-1 design, and in the 1D run and Stage 2."""
-        self._impl.setNumReplicas(int(count))
+        self._impl.setNumReplicas(whole_number(count, "CoarseGrainer.setNumReplicas: count"))
 
     def setNumSteps(self, steps):
         """Sampling steps of each run after equilibration (Stage 2 runs twice as many unless set)."""
-        self._impl.setNumSteps(int(steps))
+        self._impl.setNumSteps(whole_number(steps, "CoarseGrainer.setNumSteps: steps"))
 
     def setNumStage2Steps(self, steps):
-        self._impl.setNumStage2Steps(int(steps))
+        self._impl.setNumStage2Steps(whole_number(steps, "CoarseGrainer.setNumStage2Steps: steps"))
 
     def setNumEquilibrationSteps(self, steps):
-        self._impl.setNumEquilibrationSteps(int(steps))
+        self._impl.setNumEquilibrationSteps(whole_number(steps, "CoarseGrainer.setNumEquilibrationSteps: steps"))
 
     def setSampleInterval(self, steps):
-        self._impl.setSampleInterval(int(steps))
+        self._impl.setSampleInterval(whole_number(steps, "CoarseGrainer.setSampleInterval: steps"))
 
     def setTargetKT(self, kT):
         """kT* of Stage 2 (kJ/mol, or a molar energy quantity)."""
@@ -124,7 +147,7 @@ class CoarseGrainer:
         """Initial replica positions: an R x d array (nm); every design starts from the same ones."""
         if unit.is_quantity(positions):
             positions = positions.value_in_unit(unit.nanometer)
-        array = np.asarray(positions, dtype=float)
+        array = float_array(positions, "CoarseGrainer.setInitialPositions: positions")
         if array.ndim == 1 and self.dimensions == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.dimensions:
@@ -138,29 +161,31 @@ class CoarseGrainer:
     def setGridBins(self, bins):
         """Histogram bins as recorded: one number, or one per dimension. The fit merges 1-4 of them per dimension,
         chosen by held-out likelihood (setGridCoarsening fixes the factor; 1 fits on these bins)."""
-        self._impl.setGridBins(_per_dimension(bins, self.dimensions, "bins", int))
+        self._impl.setGridBins(_per_dimension(bins, self.dimensions, "CoarseGrainer.setGridBins: bins",
+                                              lambda v: whole_number(v, "CoarseGrainer.setGridBins: bins")))
 
     def setGridBox(self, lower, upper):
         """Fix the histogram box (default: the range visited at the end of equilibration, widened by 15%)."""
         self._impl.setGridBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
 
     def setNumBatches(self, count):
-        self._impl.setNumBatches(int(count))
+        self._impl.setNumBatches(whole_number(count, "CoarseGrainer.setNumBatches: count"))
 
     def setRandomSeed(self, seed):
         """Seeds the starting positions and velocities and the bootstrap."""
-        self._impl.setRandomSeed(int(seed))
+        self._impl.setRandomSeed(whole_number(seed, "CoarseGrainer.setRandomSeed: seed"))
 
     def setNumThreads(self, count):
         """Threads for the replica runs (0: one per core, at most 4); results do not depend on it."""
-        self._impl.setNumThreads(int(count))
+        self._impl.setNumThreads(whole_number(count, "CoarseGrainer.setNumThreads: count"))
 
     def setUseCustomExternalForce(self, use):
         """Evaluate the energy with OpenMM's CustomExternalForce instead of the (faster) ReplicaExpressionForce."""
         self._impl.setUseCustomExternalForce(bool(use))
 
     def setNormalityTolerance(self, skewness, excessKurtosis):
-        self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
+        self._impl.setNormalityTolerance(real_number(skewness, "CoarseGrainer.setNormalityTolerance: skewness"),
+                                         real_number(excessKurtosis, "CoarseGrainer.setNormalityTolerance: excessKurtosis"))
 
     def setAllowNonGaussian(self, allow):
         self._impl.setAllowNonGaussian(bool(allow))
@@ -172,24 +197,29 @@ class CoarseGrainer:
     def setKnotSpacing(self, bins):
         """Spline knot spacing in histogram bins, or "auto" (the default): chosen per fit among 3, 4 and 6 bins by
         the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""
-        self._impl.setFitKnotSpacing(0.0 if bins == "auto" else float(bins))
+        if isinstance(bins, str) and bins != "auto":
+            raise ValueError(f"CoarseGrainer.setKnotSpacing: give a number of bins or 'auto', not {bins!r}")
+        self._impl.setFitKnotSpacing(0.0 if bins == "auto" else real_number(bins, "CoarseGrainer.setKnotSpacing: bins"))
 
     def setGridCoarsening(self, factor):
         """Fit on the histogram's bins merged `factor` at a time per dimension, or "auto" (the default): the factor
         among 1-4 (those dividing the bin counts) with the largest log-likelihood of held-out replica batches
         (diagnostics["fit.heldOutLogLikelihood.coarsening*"], the choice in fit.gridCoarsening)."""
-        self._impl.setFitGridCoarsening(0 if factor == "auto" else int(factor))
+        if isinstance(factor, str) and factor != "auto":
+            raise ValueError(f"CoarseGrainer.setGridCoarsening: give a whole number or 'auto', not {factor!r}")
+        self._impl.setFitGridCoarsening(0 if factor == "auto" else
+                                        whole_number(factor, "CoarseGrainer.setGridCoarsening: factor"))
 
     def setSmoothing(self, smoothing):
         """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk
         estimate; a negative value restores that)."""
-        self._impl.setFitSmoothing(float(smoothing))
+        self._impl.setFitSmoothing(real_number(smoothing, "CoarseGrainer.setSmoothing: smoothing"))
 
     def setMinBinCount(self, count):
-        self._impl.setFitMinBinCount(int(count))
+        self._impl.setFitMinBinCount(whole_number(count, "CoarseGrainer.setMinBinCount: count"))
 
     def setNumBootstrap(self, count):
-        self._impl.setFitNumBootstrap(int(count))
+        self._impl.setFitNumBootstrap(whole_number(count, "CoarseGrainer.setNumBootstrap: count"))
 
     def __getattr__(self, name):
         # Getters (getStepSize, getNumReplicas, isFrictionAutomatic, ...) come straight from the C++ object.
@@ -226,7 +256,9 @@ class CoarseGrainer:
         elif callable(progress):
             reporter = CallbackProgress(progress)
         elif progress not in (False, None):
-            raise ValueError("progress: give True, False or a callable f(stage, done, total)")
+            raise ValueError("CoarseGrainer.run: progress: give True, False or a callable f(stage, done, total)")
+        else:
+            reporter = _SILENT  # Ctrl-C is handled at its reports (within a second)
         try:
             if executor is not None or checkpoint is not None:
                 from .staged_run import run_coarse_grainer
@@ -234,7 +266,8 @@ class CoarseGrainer:
                 threads = self._impl.getNumThreads() if executor is None else 1
                 return EffectivePotential(run_coarse_grainer(
                     self._impl, platform, executor=executor, checkpoint=checkpoint, batches_per_task=batches_per_task,
-                    retries=retries, progress=reporter.report if reporter is not None else None, threads=threads))
+                    retries=retries, progress=None if isinstance(reporter, SilentProgress) else reporter.report,
+                    threads=threads))
             self._impl.setProgressReporter(reporter)
             try:
                 result = self._impl.run(platform)
@@ -314,8 +347,9 @@ class EffectivePotential:
         return values
 
     def evaluate(self, points):
-        """U at N points (an N x d array, nm), in kJ/mol; points outside the box take the nearest box value."""
-        array = np.asarray(points, dtype=float)
+        """U at N points (an N x d array, nm), in kJ/mol; points outside the box (infinite coordinates too) take the
+        nearest box value, and a point with a NaN coordinate gives NaN."""
+        array = float_array(points, "EffectivePotential.evaluate: points")
         if array.ndim == 1 and self.dimensions == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.dimensions:
@@ -343,7 +377,7 @@ class EffectivePotential:
 
     def createForce(self, particles):
         """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
-        indices = [int(p) for p in np.atleast_1d(particles)]
+        indices = particle_list(particles, "EffectivePotential.createForce: particles")
         return mm.XmlSerializer.deserialize(self._impl.createForceXml(indices))
 
     def createReplicaForce(self, particles):
@@ -351,7 +385,7 @@ class EffectivePotential:
         energies and forces to round-off), evaluated on SIMD lanes and fused into DampedVerletIntegrator's step.
         It needs effpot wherever it runs; createForce's force is plain OpenMM."""
         from .replica_force import ReplicaSplineForce
-        indices = particle_list(particles, "particles")
+        indices = particle_list(particles, "EffectivePotential.createReplicaForce: particles")
         force = self._impl.createReplicaForce(indices)
         force.__class__ = ReplicaSplineForce
         return force
@@ -370,12 +404,20 @@ class EffectivePotential:
 
     @classmethod
     def load(cls, path):
-        """Read a potential written by save()."""
-        with open(path, encoding="utf-8") as stream:
-            return cls.fromXml(stream.read())
+        """Read a potential written by save() (effective_potential.xml of an `effpot learn` folder).
+
+        Raises OSError (the file cannot be read) or openmm.OpenMMException naming the file and what is wrong: not
+        XML, truncated, another kind of OpenMM file (a System, an integrator, the force in potential.xml), an
+        unsupported version, or values that are damaged (not finite, inconsistent sizes).
+        """
+        text = _read_text(path, "EffectivePotential.load")
+        return cls(_swig._effectivePotentialFromXml(text, os.fspath(path), "EffectivePotential.load"))
 
     @classmethod
     def fromXml(cls, xml):
+        """A potential from the text of toXml() (checked as load() checks a file)."""
+        if not isinstance(xml, str):
+            raise TypeError(f"EffectivePotential.fromXml: give the XML text (a str), got {type(xml).__name__}")
         return cls(_swig._effectivePotentialFromXml(xml))
 
     def __repr__(self):

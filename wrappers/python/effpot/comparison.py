@@ -19,6 +19,7 @@ import numpy as np
 import openmm as mm
 
 from . import effpot_swig as _swig
+from ._checks import check_comparison_settings
 from .analysis import histogram_marginals
 from .ensembles import UnstableRun, _platform, run_ensemble
 from .surrogates import SurrogateModels
@@ -204,6 +205,7 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     s = settings
     models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
     d, kT, h = models.dimensions, models.kT, models.stepSize
+    check_comparison_settings(s, d)
     h_surrogate = h if s.surrogate_step_size is None else float(s.surrogate_step_size)
     # A common time grid: the surrogate samples at the same times as the reference.
     ratio = h / h_surrogate

@@ -4,6 +4,7 @@ Every key is checked: unknown sections and keys are rejected with the closest kn
 for type and range with the key named in the message. Omitted keys take the documented defaults.
 """
 import difflib
+import math
 import os
 import tomllib
 
@@ -109,22 +110,36 @@ def _check_value(where, kind, value, dimensions):
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             fail("an integer")
+        if not _is_int(value):
+            fail("an integer from -2147483648 to 2147483647")
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             fail("a number")
+        if not _is_number(value):
+            fail("a finite number (not nan or inf)")
     elif kind == "friction":
         if value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float))):
             fail('a number or "auto"')
+        if value != "auto" and not _is_number(value):
+            fail('a finite number (not nan or inf) or "auto"')
     elif kind in ("ints", "floats"):
-        scalar = int if kind == "ints" else (int, float)
-        if not isinstance(value, list) or len(value) != dimensions or \
-                not all(isinstance(v, scalar) and not isinstance(v, bool) for v in value):
-            fail(f"a list of {dimensions} {'integers' if kind == 'ints' else 'numbers'} (one per dimension)")
+        scalar = _is_int if kind == "ints" else _is_number
+        if not isinstance(value, list) or len(value) != dimensions or not all(scalar(v) for v in value):
+            fail(f"a list of {dimensions} {'integers' if kind == 'ints' else 'finite numbers'} (one per dimension)")
     elif kind == "points":
         if not isinstance(value, list) or not value or not all(
-                isinstance(p, list) and len(p) == dimensions and
-                all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p) for p in value):
-            fail(f"a non-empty list of points, each a list of {dimensions} numbers")
+                isinstance(p, list) and len(p) == dimensions and all(_is_number(v) for v in p) for p in value):
+            fail(f"a non-empty list of points, each a list of {dimensions} finite numbers")
+
+
+def _is_int(value):
+    # TOML integers are 64-bit; the settings are C++ ints.
+    return isinstance(value, int) and not isinstance(value, bool) and -2 ** 31 <= value < 2 ** 31
+
+
+def _is_number(value):
+    # TOML has nan and inf: no setting means either.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def validate(data, source="config"):
@@ -194,11 +209,18 @@ def load(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ConfigError(f"{path}: no such configuration file")
-    with open(path, "rb") as stream:
+    try:
+        stream = open(path, "rb")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
+    with stream:
         try:
             data = tomllib.load(stream)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{path}: not a text (UTF-8) file ({error.reason} at byte {error.start}): give a TOML "
+                              "configuration (docs/cli.md)") from None
     return validate(data, path)
 
 

@@ -25,6 +25,8 @@ from typing import Any, Callable, Tuple
 
 import openmm
 
+from ._units import whole_number
+
 _log = logging.getLogger(__name__)
 
 __all__ = ["Task", "run_tasks", "local_executor", "as_executor", "worker_device"]
@@ -197,6 +199,25 @@ class _RespawningProcessPool(cf.Executor):
     def shutdown(self, wait=True, *, cancel_futures=False):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
+    def terminate(self):
+        """Stop now: cancel the queued tasks and terminate the worker processes (running tasks are lost)."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def __exit__(self, exc_type, exc, traceback):
+        # Ctrl-C, SIGTERM (KeyboardInterrupt) or SystemExit: do not wait for the running tasks to finish (seconds to
+        # minutes each); an ordinary exit or error waits for the workers as usual.
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            self.terminate()
+        else:
+            self.shutdown(wait=True)
+        return False
+
     @property
     def max_workers(self):
         return self._max_workers
@@ -221,7 +242,7 @@ def local_executor(max_workers=None, devices=None):
     call shutdown().
     """
     if devices is not None:
-        devices = [int(d) for d in devices]
+        devices = [whole_number(d, "local_executor: devices") for d in devices]
         if not devices:
             raise ValueError("devices: give at least one device index, or None for CPU processes")
         if max_workers is not None and int(max_workers) != len(devices):
@@ -230,6 +251,7 @@ def local_executor(max_workers=None, devices=None):
         max_workers = len(devices)
     if max_workers is None:
         max_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if int(max_workers) < 1:
-        raise ValueError(f"max_workers: give a positive number of processes, got {max_workers}")
-    return _RespawningProcessPool(int(max_workers), devices)
+    max_workers = whole_number(max_workers, "local_executor: max_workers")
+    if max_workers < 1:
+        raise ValueError(f"local_executor: max_workers: give a positive number of processes, got {max_workers}")
+    return _RespawningProcessPool(max_workers, devices)

@@ -4,7 +4,7 @@ import openmm
 from openmm import unit
 
 from . import effpot_swig as _effpot_swig
-from ._units import particle_list, square_matrix, strip
+from ._units import particle_list, square_matrix, strip, whole_number
 
 _FRICTION_UNIT = unit.dalton / unit.picosecond
 _NOISE_UNIT = unit.dalton ** 2 * unit.nanometer ** 2 / unit.picosecond ** 3
@@ -46,26 +46,34 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         return super().addBlock(particles, square_matrix(massMatrix, n, unit.dalton, "massMatrix"),
                                 square_matrix(frictionMatrix, n, _FRICTION_UNIT, "frictionMatrix"))
 
-    def _block_size(self, index):
-        return 3 * len(super().getBlockParticles(int(index)))
+    def _block(self, index, method):
+        """The block index as an int, checked (the message names `method`, the call the user made)."""
+        index = whole_number(index, f"DampedVerletIntegrator.{method}: index")
+        if not 0 <= index < self.getNumBlocks():
+            raise openmm.OpenMMException(f"DampedVerletIntegrator.{method}: block index {index} is out of range (there "
+                                         f"are {self.getNumBlocks()} blocks): add blocks with addBlock first")
+        return index
+
+    def _block_size(self, index, method="getBlockParticles"):
+        return 3 * len(super().getBlockParticles(self._block(index, method)))
 
     def getBlockParticles(self, index):
         """The particle indices of a block, as a list."""
-        return list(super().getBlockParticles(int(index)))
+        return list(super().getBlockParticles(self._block(index, "getBlockParticles")))
 
     def getBlockMassMatrix(self, index):
         """The mass matrix of a block, a 3k x 3k numpy array in dalton."""
-        n = self._block_size(index)
+        n = self._block_size(index, "getBlockMassMatrix")
         return np.array(super().getBlockMassMatrix(int(index))).reshape(n, n)
 
     def getBlockFrictionMatrix(self, index):
         """The friction matrix of a block, a 3k x 3k numpy array in dalton/ps."""
-        n = self._block_size(index)
+        n = self._block_size(index, "getBlockFrictionMatrix")
         return np.array(super().getBlockFrictionMatrix(int(index))).reshape(n, n)
 
     def setBlockParameters(self, index, massMatrix, frictionMatrix):
         """Replace the mass and friction matrices of a block; a running Context uses them from the next step."""
-        n = self._block_size(index)
+        n = self._block_size(index, "setBlockParameters")
         super().setBlockParameters(int(index), square_matrix(massMatrix, n, unit.dalton, "massMatrix"),
                                    square_matrix(frictionMatrix, n, _FRICTION_UNIT, "frictionMatrix"))
 
@@ -107,18 +115,18 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
 
     def setNoiseCovariance(self, block, covariance):
         """Give a block explicit momentum noise of covariance D (3k x 3k, dalton^2 nm^2 ps^-3); None removes it."""
+        n = self._block_size(block, "setNoiseCovariance")
         if covariance is None:
             super().setNoiseCovariance(int(block), [])
             return
-        n = self._block_size(block)
         super().setNoiseCovariance(int(block), square_matrix(covariance, n, _NOISE_UNIT, "covariance"))
 
     def getNoiseCovariance(self, block):
         """The explicit noise covariance of a block as a numpy array, or None if it has none."""
+        n = self._block_size(block, "getNoiseCovariance")
         values = super().getNoiseCovariance(int(block))
         if len(values) == 0:
             return None
-        n = self._block_size(block)
         return np.array(values).reshape(n, n)
 
     def serialize(self):
@@ -127,7 +135,10 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
 
     @classmethod
     def deserialize(cls, xml):
-        """Rebuild a DampedVerletIntegrator from XML written by serialize() or openmm.XmlSerializer."""
+        """Rebuild a DampedVerletIntegrator from XML written by serialize() or openmm.XmlSerializer; XML of anything
+        else (a System, another integrator), truncated or damaged raises openmm.OpenMMException saying so."""
+        if not isinstance(xml, str):
+            raise TypeError(f"DampedVerletIntegrator.deserialize: give the XML text (a str), got {type(xml).__name__}")
         integrator = _effpot_swig._deserializeDampedVerletIntegrator(xml)
         integrator.__class__ = cls
         return integrator

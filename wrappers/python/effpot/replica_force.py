@@ -2,7 +2,7 @@
 from . import effpot_swig as _effpot_swig
 import numpy as np
 
-from ._units import particle_list
+from ._units import particle_list, real_number
 
 
 class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
@@ -32,11 +32,17 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
 
     def addGlobalParameter(self, name, defaultValue):
         """Add a global parameter (a Context parameter the energy may use); returns its index."""
-        return super().addGlobalParameter(str(name), float(defaultValue))
+        if not isinstance(name, str):
+            raise TypeError(f"ReplicaExpressionForce.addGlobalParameter: name must be a str, got {name!r}")
+        return super().addGlobalParameter(name, real_number(defaultValue, "ReplicaExpressionForce.addGlobalParameter: "
+                                                                          "defaultValue"))
 
     @staticmethod
     def deserialize(xml):
-        """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
+        """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)`` (XML of anything
+        else raises openmm.OpenMMException saying what it is)."""
+        if not isinstance(xml, str):
+            raise TypeError(f"ReplicaExpressionForce.deserialize: give the XML text (a str), got {type(xml).__name__}")
         force = _effpot_swig._deserializeReplicaExpressionForce(xml)
         force.__class__ = ReplicaExpressionForce
         return force

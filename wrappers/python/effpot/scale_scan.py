@@ -3,7 +3,7 @@ import openmm as mm
 from openmm import unit
 
 from . import effpot_swig as _swig
-from ._units import strip
+from ._units import real_number, strip, whole_number
 
 
 class ScaleScan:
@@ -18,7 +18,9 @@ class ScaleScan:
     """
 
     def __init__(self, energy, dimensions):
-        self._impl = _swig.ScaleScan(str(energy), int(dimensions))
+        if not isinstance(energy, str):
+            raise TypeError(f"ScaleScan: energy must be an OpenMM expression (a str), got {energy!r}")
+        self._impl = _swig.ScaleScan(energy, whole_number(dimensions, "ScaleScan: dimensions"))
 
     def setStepSizes(self, stepSizes):
         """The step sizes to scan (ps, or quantities)."""
@@ -27,29 +29,32 @@ class ScaleScan:
     def setStepSizeRange(self, smallest, largest, count):
         """count step sizes log-spaced from smallest to largest (ps)."""
         self._impl.setStepSizeRange(strip(smallest, unit.picosecond, "smallest"),
-                                    strip(largest, unit.picosecond, "largest"), int(count))
+                                    strip(largest, unit.picosecond, "largest"),
+                                    whole_number(count, "ScaleScan.setStepSizeRange: count"))
 
     def setFrictionFactor(self, factor):
         """gamma = factor * h (1/ps^2, default 2): kT ~ E[zeta^2] / (2 factor) at every step size."""
-        self._impl.setFrictionFactor(float(factor))
+        self._impl.setFrictionFactor(real_number(factor, "ScaleScan.setFrictionFactor: factor"))
 
     def setNumReplicas(self, count):
-        self._impl.setNumReplicas(int(count))
+        self._impl.setNumReplicas(whole_number(count, "ScaleScan.setNumReplicas: count"))
 
     def setNumSteps(self, steps):
-        self._impl.setNumSteps(int(steps))
+        self._impl.setNumSteps(whole_number(steps, "ScaleScan.setNumSteps: steps"))
 
     def setNumEquilibrationSteps(self, steps):
-        self._impl.setNumEquilibrationSteps(int(steps))
+        self._impl.setNumEquilibrationSteps(whole_number(steps, "ScaleScan.setNumEquilibrationSteps: steps"))
 
     def setInitialBox(self, lower, upper):
-        self._impl.setInitialBox([float(x) for x in lower], [float(x) for x in upper])
+        self._impl.setInitialBox([real_number(x, "ScaleScan.setInitialBox: lower") for x in lower],
+                                 [real_number(x, "ScaleScan.setInitialBox: upper") for x in upper])
 
     def setRandomSeed(self, seed):
-        self._impl.setRandomSeed(int(seed))
+        self._impl.setRandomSeed(whole_number(seed, "ScaleScan.setRandomSeed: seed"))
 
     def setNormalityTolerance(self, skewness, excessKurtosis):
-        self._impl.setNormalityTolerance(float(skewness), float(excessKurtosis))
+        self._impl.setNormalityTolerance(real_number(skewness, "ScaleScan.setNormalityTolerance: skewness"),
+                                         real_number(excessKurtosis, "ScaleScan.setNormalityTolerance: excessKurtosis"))
 
     def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
         """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,

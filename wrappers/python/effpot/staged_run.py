@@ -2,7 +2,7 @@
 
 The C++ pipeline pieces (CoarseGrainer::runStage1, estimateNoiseCovariance, runSamplingRange, samplingGrid,
 runSampling, fit) do the work; this module only decides the split, ships plain data and merges the statistics in
-task order. Every batch's sums come from the same trajectories whatever the split, so D, kT and U equal those of
+task order. With a checkpoint the fitted potential is stored too (key fit-<digest of D and the grid>). Every batch's sums come from the same trajectories whatever the split, so D, kT and U equal those of
 CoarseGrainer.run() without an executor, bit for bit.
 
 Split: our replica Systems go by batches (`batches_per_task` each, all designs together: one Context per piece);
@@ -15,7 +15,10 @@ import json
 
 from . import _pieces
 from . import effpot_swig as _swig
+from ._progress import SilentProgress
 from .checkpoint import Checkpoint
+
+_SILENT = SilentProgress()
 from .executors import Task, run_tasks
 
 
@@ -99,9 +102,21 @@ def _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries,
     grid_key = _digest(json.dumps([noise, grid]))[:12]
     sampling = _merge(run([Task(f"sampling-{grid_key}-b{b0:04d}-{b1:04d}", _pieces.sampling, (settings, spec, noise, grid, b0, b1))
                            for b0, b1 in chunks], "sampling (tasks)"))
+    # The fit (seconds for a 2D run) is a piece of the checkpoint too: a resume after finished sampling loads it.
+    fit_key = f"fit-{grid_key}"
+    if store is not None and store.has(fit_key):
+        if progress is not None:
+            progress("fit", 1, 1)
+        return _swig._effectivePotentialFromXml(store.load(fit_key), store._path(fit_key), "checkpoint")
     if progress is not None:
         progress("fit", 0, 1)
-    potential = impl.fit(stage1, sampling, spec["name"])
+    impl.setProgressReporter(_SILENT)  # the fit's heartbeat returns to Python: Ctrl-C stops it within a second
+    try:
+        potential = impl.fit(stage1, sampling, spec["name"])
+    finally:
+        impl.setProgressReporter(None)
+    if store is not None:
+        store.save(fit_key, potential.toXml())
     if progress is not None:
         progress("fit", 1, 1)
     return potential

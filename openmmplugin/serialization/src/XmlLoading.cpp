@@ -1,0 +1,143 @@
+#include "XmlLoading.h"
+#include "openmm/OpenMMException.h"
+#include <cctype>
+
+using namespace std;
+using OpenMM::OpenMMException;
+
+namespace {
+
+bool nameChar(char c) {
+    return isalnum((unsigned char) c) || c == '_' || c == ':' || c == '-' || c == '.';
+}
+
+// Position of the root element's '<', skipping a byte-order mark, whitespace, <?...?>, <!--...--> and <!DOCTYPE>.
+size_t findRoot(const string& xml) {
+    size_t i = 0;
+    if (xml.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        i = 3;
+    while (true) {
+        while (i < xml.size() && isspace((unsigned char) xml[i]))
+            i++;
+        if (xml.compare(i, 2, "<?") == 0) {
+            size_t end = xml.find("?>", i);
+            if (end == string::npos)
+                return string::npos;
+            i = end+2;
+        }
+        else if (xml.compare(i, 4, "<!--") == 0) {
+            size_t end = xml.find("-->", i);
+            if (end == string::npos)
+                return string::npos;
+            i = end+3;
+        }
+        else if (xml.compare(i, 2, "<!") == 0) {
+            size_t end = xml.find('>', i);
+            if (end == string::npos)
+                return string::npos;
+            i = end+1;
+        }
+        else
+            return (i < xml.size() && xml[i] == '<' && i+1 < xml.size() && nameChar(xml[i+1])) ? i : string::npos;
+    }
+}
+
+string describe(const string& name, const string& type) {
+    if (name == "System" || type == "System")
+        return "an OpenMM System";
+    if (name == "Integrator")
+        return "a serialized OpenMM integrator ("+(type.empty() ? name : type)+")";
+    if (name == "Force")
+        return "a serialized OpenMM force ("+(type.empty() ? name : type)+")";
+    if (name == "State")
+        return "an OpenMM State";
+    if (type.empty())
+        return "an XML document with root <"+name+">";
+    return "a serialized "+type+" (root <"+name+">)";
+}
+
+} // namespace
+
+bool EffPot::readXmlRoot(const string& xml, string& name, string& type) {
+    size_t start = findRoot(xml);
+    if (start == string::npos)
+        return false;
+    size_t i = start+1;
+    while (i < xml.size() && nameChar(xml[i]))
+        i++;
+    name = xml.substr(start+1, i-start-1);
+    type.clear();
+    // Attributes up to the end of the start tag.
+    size_t close = xml.find('>', i);
+    string tag = xml.substr(i, close == string::npos ? string::npos : close-i);
+    size_t p = 0;
+    while (p < tag.size()) {
+        while (p < tag.size() && isspace((unsigned char) tag[p]))
+            p++;
+        size_t n = p;
+        while (p < tag.size() && nameChar(tag[p]))
+            p++;
+        string attribute = tag.substr(n, p-n);
+        while (p < tag.size() && isspace((unsigned char) tag[p]))
+            p++;
+        if (attribute.empty() || p >= tag.size() || tag[p] != '=')
+            break;
+        p++;
+        while (p < tag.size() && isspace((unsigned char) tag[p]))
+            p++;
+        if (p >= tag.size() || (tag[p] != '"' && tag[p] != '\''))
+            break;
+        char quote = tag[p++];
+        size_t end = tag.find(quote, p);
+        if (end == string::npos)
+            break;
+        if (attribute == "type") {
+            type = tag.substr(p, end-p);
+            break;
+        }
+        p = end+1;
+    }
+    return true;
+}
+
+void EffPot::checkSerializedType(const string& xml, const string& rootName, const string& type, const string& caller,
+                                 const string& source) {
+    string what = "an effpot "+type;
+    string hint = (type == "EffectivePotential" ? "give an effective_potential.xml written by effpot learn or EffectivePotential.save()"
+                                                : "give the XML that XmlSerializer.serialize writes for a "+type);
+    bool blank = true;
+    for (char c : xml)
+        blank = blank && isspace((unsigned char) c);
+    if (blank)
+        throw OpenMMException(caller+": "+source+" is empty, not "+what+": "+hint);
+    string name, found;
+    if (!readXmlRoot(xml, name, found)) {
+        string start = xml.substr(0, 40);
+        for (char& c : start)
+            if (!isprint((unsigned char) c))
+                c = '?';
+        throw OpenMMException(caller+": "+source+" is not XML (it starts with \""+start+"\"), not "+what+": "+hint);
+    }
+    string closing = "</"+rootName+">";
+    string truncated = caller+": "+source+" is truncated (it does not end with "+closing+"): the file was cut off while "
+                       "being written or copied; write it again";
+    if (xml.find('>', findRoot(xml)) == string::npos)  // cut inside the root's start tag
+        throw OpenMMException(truncated);
+    if (name != rootName || found != type) {
+        string advice = hint;
+        if (type == "EffectivePotential" && found == "CustomCompoundBondForce")
+            advice = "this is the force effpot writes to potential.xml; load effective_potential.xml (next to it) instead";
+        else if (name == "System" || found == "System")
+            advice = "openmm.XmlSerializer.deserialize reads it; "+hint;
+        throw OpenMMException(caller+": "+source+" is "+describe(name, found)+", not "+what+": "+advice);
+    }
+    // A truncated file: the document must end with the root's closing tag (or the root closes itself).
+    size_t end = xml.find_last_not_of(" \t\r\n");
+    bool whole = (end != string::npos && end+1 >= closing.size() && xml.compare(end+1-closing.size(), closing.size(), closing) == 0);
+    if (!whole) {
+        size_t startEnd = xml.find('>', findRoot(xml));
+        whole = (startEnd != string::npos && startEnd == end && xml[startEnd-1] == '/');
+    }
+    if (!whole)
+        throw OpenMMException(truncated);
+}
