@@ -4,7 +4,7 @@ The scheme is chaotic, so two force paths that agree to round-off give different
 whether their statistics scatter as their own error bars say. Two checks, each over many seeds per path:
 
 1. Pair design (P4, h = 0.1, gamma = 0.5, M^-1 = [[1, 0.5], [0.5, 1]], 512 replicas, 2000 steps to equilibrate,
-   1500 samples 10 steps apart): <p^T A p> against its exact value 0.390 (SPEC section 5). Per seed, z = (mean -
+   1500 samples 10 steps apart): <p^T A p> against its exact value 0.390 (docs/theory.md section 5). Per seed, z = (mean -
    0.390) / (spread over replicas / sqrt(R)); replicas are independent, so z should be N(0, 1) for every path.
    Paths: "fused" (ReplicaExpressionForce, the fused batched step), "unfused" (the same force plus a zero
    CustomExternalForce, which disables fusing), "custom" (CustomExternalForce).

@@ -2,13 +2,13 @@
 
 (examples/p1_two_scales.py does the same with effpot.CoarseGrainer; this script shows the mechanism by hand.)
 
-Problem P1 of SPEC.md: f(x) = x^2/2 + e1 sin(x/e1) + e2 sin(x/e2), e1 = 1e-2, e2 = 1e-4. DampedVerletIntegrator
+Problem P1 of docs/theory.md section 10: f(x) = x^2/2 + e1 sin(x/e1) + e2 sin(x/e2), e1 = 1e-2, e2 = 1e-4. DampedVerletIntegrator
 runs the *deterministic* damped Stormer-Verlet scheme (temperature 0, no random numbers) at h = 0.3, which cannot
 resolve either micro-scale. Their gradients act as noise, the momenta become Gaussian with
 
     kT = <p^2>/m  ~  h E[zeta^2] phi(gamma h) / (2 gamma),   E[zeta^2] = 1/2 + 1/2,   phi(x) = x / (e^x - 1)
 
-(SPEC.md section 4), and the positions sample exp(-f0/kT') with kT' the temperature of the drift velocity
+(docs/theory.md section 4), and the positions sample exp(-f0/kT') with kT' the temperature of the drift velocity
 v_(n+1/2) = exp(-gamma h/2) v_n + (h/2) F/m: Boltzmann inversion recovers f0 = x^2/2.
 
     python examples/effective_noise_1d.py [-o OUTDIR] [--replicas 400] [--steps 20000] [--platform CPU]
@@ -107,7 +107,7 @@ def main(argv=None):
     kt_drift = float(np.mean(drift ** 2))
     centers, learned, stderr = boltzmann_inversion(x.ravel(), kt_drift)
     reference = centers ** 2 / 2
-    region = reference <= 3 * kt_drift  # SPEC accuracy metric: within 3 kT of the minimum, mean difference removed
+    region = reference <= 3 * kt_drift  # the accuracy metric of docs/theory.md section 10: within 3 kT of the minimum, mean difference removed
     difference = learned[region] - reference[region]
     rmse = float(np.sqrt(np.mean((difference - difference.mean()) ** 2)) / kt_drift)
 
@@ -117,7 +117,7 @@ def main(argv=None):
                   seconds=elapsed, openmm=mm.version.full_version, effpot=effpot.__version__)
     print(f"P1 at h = {h}, gamma = {gamma}: {args.replicas} replicas x {args.steps} steps on {args.platform} "
           f"in {elapsed:.1f} s")
-    print(f"  kT = <p^2>/m = {kt:.4f} +- {kt_error:.4f}   (SPEC section 4 prediction: {predicted:.4f})")
+    print(f"  kT = <p^2>/m = {kt:.4f} +- {kt_error:.4f}   (docs/theory.md section 4 prediction: {predicted:.4f})")
     print(f"  momentum skewness {skewness:+.3f}, excess kurtosis {kurtosis:+.3f}   (Gaussian: 0, 0)")
     print(f"  drift temperature {kt_drift:.4f}, Var(x) = {np.var(x):.4f} (equal for f0 = x^2/2)")
     print(f"  -kT log rho vs f0 = x^2/2: RMSE {rmse:.3f} kT ({rmse * kt_drift:.3f} kJ/mol) over f0 <= 3 kT")

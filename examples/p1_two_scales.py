@@ -1,4 +1,4 @@
-"""P1 (SPEC.md section 9): one function, two scales, two step sizes.
+"""P1 (docs/theory.md section 10): one function, two scales, two step sizes.
 
     f = x^2/2 + e1 sin(x/e1) + e2 sin(x/e2),  e1 = 1e-2, e2 = 1e-4
 

@@ -1,4 +1,4 @@
-"""P3 (SPEC.md section 9): x^2/2 + K^-1/2 sum_k e_k sin(x/e_k), e_k = 0.1 * 2^-(k-1), K = 12 -- many scales with
+"""P3 (docs/theory.md section 10): x^2/2 + K^-1/2 sum_k e_k sin(x/e_k), e_k = 0.1 * 2^-(k-1), K = 12 -- many scales with
 no clean separation (the paper's Figure 8).
 
 1. Scan step sizes with no scale given (ScaleScan) and find the levels.
@@ -6,7 +6,7 @@ no clean separation (the paper's Figure 8).
    (automatic friction for kT* = 0.2).
 3. At each of those steps, judge two surrogate Langevin models against the reference (the full P3 energy in the
    deterministic scheme at that step): the learned U, and the plain truncation of the sum that keeps the terms the
-   step resolves (h^2 K^-1/2 / e_k <= 0.3, SPEC.md section 3), with the same calibrated friction and kT.
+   step resolves (h^2 K^-1/2 / e_k <= 0.3, docs/theory.md section 3), with the same calibrated friction and kT.
 
     python examples/p3_many_scales.py [-o out/p3] [--quick]
 """

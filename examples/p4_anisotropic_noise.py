@@ -1,4 +1,4 @@
-"""P4 (SPEC.md section 9): a 2D quadratic with an anisotropic micro-scale.
+"""P4 (docs/theory.md section 10): a 2D quadratic with an anisotropic micro-scale.
 
     f = (x^2 + y^2)/2 + e [a sin(x/e) + b sin(y/e) + c sin((x+y)/e)],  a = 1, b = 2, c = 1, e = 1e-3
 

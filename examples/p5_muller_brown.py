@@ -1,4 +1,4 @@
-"""P5 (SPEC.md section 9): the modified Muller-Brown surface with a micro-scale.
+"""P5 (docs/theory.md section 10): the modified Muller-Brown surface with a micro-scale.
 
     f = s (V_MB + k |q - q_c|^2) + A e [sin(x/e) + 2 sin(y/e) + sin((x+y)/e)],  s = 0.05, k = 40, e = 1e-5, A = 5
 
@@ -21,7 +21,7 @@ from _common import output_folder, report_noise, write_json
 
 
 def learn(platform="Reference", replicas=300, steps=20000, stage2_steps=40000, progress=True, seed=1):
-    """Learn P5 with the SPEC settings; returns (potential, seconds)."""
+    """Learn P5 with the reference settings (docs/theory.md section 10); returns (potential, seconds)."""
     h = 0.02
     cg = effpot.CoarseGrainer(problems.p5(), 2)
     cg.setStepSize(h)

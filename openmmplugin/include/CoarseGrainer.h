@@ -20,7 +20,7 @@ namespace EffPot {
 
 /**
  * Learns the effective potential of an energy landscape in 1 to 3 coordinates at the scale set by the step size
- * (SPEC.md sections 3 to 6), with DampedVerletIntegrator in its deterministic mode.
+ * (docs/theory.md sections 3 to 6), with DampedVerletIntegrator in its deterministic mode.
  *
  * - 1 dimension (section 4): R replicas with M = m, Gamma = gamma M; kT = <p^2>/m; U = -kT log rho.
  * - 2 or 3 dimensions (section 5): Stage 1 runs the d(d+1)/2 mass designs A = M^-1 with Gamma = gamma M as
@@ -241,7 +241,7 @@ public:
      * Pick the friction for the 1D run and Stage 1 from a short pilot run (a tenth of the steps but at least 20
      * relaxation times, M = I, gamma_pilot = 2 h): its energy balance gives the effective noise D per component, and the friction is
      * the gamma for which the predicted kinetic kT, D phi(gamma h) / (2 gamma m), equals the target kT
-     * (setTargetKT; SPEC.md section 4). run() calls it when no friction was set (setAutomaticFriction()).
+     * (setTargetKT; docs/theory.md section 4). run() calls it when no friction was set (setAutomaticFriction()).
      *
      * @return the friction, in 1/ps (it is not stored: call setFriction to keep it)
      */
@@ -259,8 +259,8 @@ public:
     /**
      * The sharpest learned potential a step may produce: the fit's penalty is raised until h^2 lambda_max / m of U
      * (largest Hessian eigenvalue within 3 kT of the minimum) is at most this (default 1). Sharper features of the
-     * sampled law belong to the scales the step turns into noise (their imprints measured 2-4). SPEC.md section 3's
-     * accuracy bound 0.3 is too strict for a limit: coarse parts exceed it at the SPEC's own steps (P2's walls at
+     * sampled law belong to the scales the step turns into noise (their imprints measured 2-4). docs/theory.md section 3's
+     * accuracy bound 0.3 is too strict for a limit: coarse parts exceed it at theory.md's own steps (P2's walls at
      * h = 0.3: 0.6), and a limit there flattened them (RMSE 0.025 -> 0.096 kT); the resolution warning still uses
      * 0.3. 0 switches the limit off.
      */

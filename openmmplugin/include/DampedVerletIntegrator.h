@@ -12,7 +12,7 @@ class DampedVerletMatrices;
 
 /**
  * The damped Stormer-Verlet scheme with exact exponential friction and matrix-valued masses and friction
- * (SPEC.md section 2). Each step is the symmetric split O-B-A-B-O in velocity form:
+ * (docs/theory.md section 2). Each step is the symmetric split O-B-A-B-O in velocity form:
  *
  *     v <- E v (+ noise)        E = exp(-(h/2) M^-1 Gamma)   exact friction half step
  *     v <- v + (h/2) M^-1 F     half kick

@@ -16,7 +16,7 @@ namespace EffPot {
 class ReplicaSplineForce;
 
 /**
- * A learned effective potential U(q) = -kT log rho(q) + C in 1 to 3 coordinates (SPEC.md section 6), with what it
+ * A learned effective potential U(q) = -kT log rho(q) + C in 1 to 3 coordinates (docs/theory.md section 6), with what it
  * was learned with: the temperature kT of the sampled law, the effective-noise covariance D and its standard error,
  * the grid it is tabulated on with a standard error and a support flag per node, and diagnostics.
  *
@@ -90,7 +90,7 @@ public:
     /**
      * The largest eigenvalue of the Hessian of U (kJ/mol/nm^2) over the supported nodes within `window` of the
      * minimum, by central differences of the spline (nodes whose stencil leaves the box are skipped). h^2 times
-     * it over the mass says whether a step h resolves U where the dynamics spends its time: SPEC.md section 3
+     * it over the mass says whether a step h resolves U where the dynamics spends its time: docs/theory.md section 3
      * wants h^2 lambda_max / m <~ 0.3. (The sparse edges of the support have noisy curvature: hence the window.)
      *
      * @param window   in kJ/mol, e.g. 3 kT

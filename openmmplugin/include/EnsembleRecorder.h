@@ -14,7 +14,7 @@ namespace EffPot {
 
 /**
  * Runs an ensemble of independent trajectories held by one Context (one particle per trajectory, e.g. the
- * replicas of a surrogate or reference model) and streams what the comparisons of SPEC.md section 7 need:
+ * replicas of a surrogate or reference model) and streams what the comparisons of docs/theory.md section 8 need:
  * a TrajectoryStatistics (mean path, spread, normalized ACF) of the leading `dimensions` coordinates and,
  * optionally, their histogram on a RegularGrid. Nothing else is stored, so long runs of many trajectories
  * cost no memory. Recorders over different trajectories (batches) merge exactly.

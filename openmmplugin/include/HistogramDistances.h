@@ -7,7 +7,7 @@
 namespace EffPot {
 
 /**
- * Distances between two equilibrium histograms on the same grid (SPEC.md section 7): how far a surrogate's law of
+ * Distances between two equilibrium histograms on the same grid (docs/theory.md section 8): how far a surrogate's law of
  * q is from the reference's.
  */
 namespace HistogramDistances {

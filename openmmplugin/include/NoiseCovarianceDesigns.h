@@ -7,7 +7,7 @@
 namespace EffPot {
 
 /**
- * Stage 1 of SPEC.md section 5: the mass designs A = M^-1 and the linear algebra that turns their measured
+ * Stage 1 of docs/theory.md section 5: the mass designs A = M^-1 and the linear algebra that turns their measured
  * energy balances into the effective-noise covariance D.
  *
  * For a design A run with Gamma = gamma M, b_A = 2 gamma <p^T A p> / phi(gamma h) satisfies

@@ -7,7 +7,7 @@
 namespace EffPot {
 
 /**
- * Tests that sampled momenta are Gaussian (SPEC.md section 3): once a replica run has mixed, p is Gaussian; a
+ * Tests that sampled momenta are Gaussian (docs/theory.md section 3): once a replica run has mixed, p is Gaussian; a
  * frozen run (kT collapsing into a micro-well) shows excess kurtosis >> 0, mixed scales a few tenths of negative
  * excess kurtosis. With many samples every formal test rejects, so effect sizes are reported beside p-values.
  */

@@ -9,7 +9,7 @@ namespace EffPot {
 /**
  * Penalized cubic B-splines (P-splines, Eilers and Marx) in 1 to 3 dimensions: tensor products of uniform cubic
  * B-splines over a box, fitted by weighted least squares with a roughness penalty on third differences of the
- * coefficients along every dimension (SPEC.md section 6).
+ * coefficients along every dimension (docs/theory.md section 6).
  *
  *     minimize  sum_b w_b (y_b - s(q_b))^2 + smoothing * sum_dims |D3 c|^2
  *

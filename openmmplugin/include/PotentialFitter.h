@@ -9,7 +9,7 @@
 namespace EffPot {
 
 /**
- * Boltzmann inversion with P-splines (SPEC.md section 6): from position histograms of replica batches and the
+ * Boltzmann inversion with P-splines (docs/theory.md section 6): from position histograms of replica batches and the
  * temperature of the sampled law to an EffectivePotential with bootstrap standard errors and a support mask.
  */
 class OPENMM_EXPORT_EFFPOT PotentialFitter {
@@ -33,7 +33,7 @@ public:
     /**
      * Limit the largest Hessian eigenvalue of the fit within 3 kT of its minimum (kJ/mol/nm^2; 0, the default,
      * for none): the penalty is raised by sqrt(10) at a time until the fit is that smooth. CoarseGrainer sets it
-     * to 0.3 m / h^2, the sharpest potential a step h resolves (SPEC.md section 3).
+     * to 0.3 m / h^2, the sharpest potential a step h resolves (docs/theory.md section 3).
      */
     void setMaxCurvature(double value);
     double getMaxCurvature() const {

@@ -34,7 +34,7 @@ struct OPENMM_EXPORT_EFFPOT ScaleScanLevel {
 };
 
 /**
- * Scale detection (SPEC.md section 8): for a list of step sizes, run the replicas to equilibrium with isotropic
+ * Scale detection (docs/theory.md section 9): for a list of step sizes, run the replicas to equilibrium with isotropic
  * friction gamma = frictionFactor * h (so that kT ~ E[zeta^2] / (2 frictionFactor) does not drift with h), and
  * record kT, skewness and excess kurtosis per component, D'Agostino-Pearson p-values, and frozen / exploded flags.
  * Step sizes whose momenta are Gaussian and whose run neither froze nor exploded sit in a gap between scales;

@@ -7,8 +7,8 @@
 namespace EffPot {
 
 /**
- * Streaming statistics of Ne trajectories of d-dimensional observables sampled on a common time grid (SPEC.md
- * section 7), without storing the trajectories:
+ * Streaming statistics of Ne trajectories of d-dimensional observables sampled on a common time grid
+ * (docs/theory.md section 8), without storing the trajectories:
  *
  * - the mean path q_bar(t_n) = (1/Ne) sum_i q_i(t_n) (and its spread) for n < numTimes;
  * - the normalized autocorrelation C(m)/C(0) per component for lags m <= maxLag, with

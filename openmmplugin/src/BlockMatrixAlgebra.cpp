@@ -105,7 +105,7 @@ DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const s
         // Velocity noise of dv = -M^-1 Gamma v dt + M^-1 Sigma dW over time t. In y = Q^T L^T v the drift is
         // diagonal, dy = -lambda y dt + Q^T L^-1 Sigma dW, so the covariance integral has the closed form
         // C'_ij = G_ij (1 - exp(-t (lambda_i+lambda_j))) / (lambda_i+lambda_j), G = Q^T L^-1 D L^-T Q. This solves
-        // the Lyapunov equation of SPEC.md section 2 exactly, with no iterative solver.
+        // the Lyapunov equation of docs/theory.md section 2 exactly, with no iterative solver.
         MatrixXd g = d.eigenvectors.transpose()*d.lowerInverse*toMatrix(noise, n)*d.lowerInverseTranspose*d.eigenvectors;
         MatrixXd c(n, n);
         for (int i = 0; i < n; i++)

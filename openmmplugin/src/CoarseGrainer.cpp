@@ -1032,7 +1032,7 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
     }
     if (progress != NULL)
         progress->report("fit", 0, 1);
-    // The learned U may not be sharper than the step resolves (setResolutionLimit; SPEC.md section 3).
+    // The learned U may not be sharper than the step resolves (setResolutionLimit; docs/theory.md section 3).
     fitter.setMaxCurvature(resolutionLimit > 0 ? resolutionLimit*(d == 1 ? mass : 1.0)/(stepSize*stepSize) : 0.0);
     // The fitter reports a heartbeat to this run's reporter (a Python one may raise on Ctrl-C: unset it either way).
     struct FitterReporter {
@@ -1050,7 +1050,7 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         potential.getDiagnostics()[entry.first] = entry.second;
     // The pilot's diagnostics are those of the friction it picked (run() clears them when the friction was set).
     potential.getDiagnostics()["settings.frictionAutomatic"] = (pilotDiagnostics.empty() ? 0 : 1);
-    // Does the step resolve what was learned? (SPEC.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
+    // Does the step resolve what was learned? (docs/theory.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
     double resolution = stepSize*stepSize*potential.getMaxCurvature(3*kT)/(d == 1 ? mass : 1.0);
     potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
     if (resolution > 0.3)

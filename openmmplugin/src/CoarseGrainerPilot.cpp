@@ -1,4 +1,4 @@
-// The pilot run that picks the friction (SPEC.md section 4): CoarseGrainer::choosePilotFriction.
+// The pilot run that picks the friction (docs/theory.md section 4): CoarseGrainer::choosePilotFriction.
 #include "CoarseGrainer.h"
 #include "NoiseCovarianceDesigns.h"
 #include "openmm/OpenMMException.h"

@@ -1,4 +1,4 @@
-"""Automatic settings of CoarseGrainer: the pilot-run friction (SPEC.md section 4) and the resolution check."""
+"""Automatic settings of CoarseGrainer: the pilot-run friction (docs/theory.md section 4) and the resolution check."""
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -24,8 +24,8 @@ def p1_grainer(target, energy=None):
 
 @pytest.mark.parametrize("target", [0.228, 0.1])
 def test_pilot_friction_follows_the_spec_prediction(target):
-    """P1 at h = 0.3: both micro-scales have E[zeta^2] = 1/2, so D = h and SPEC section 4 predicts
-    kT(gamma) = h phi(gamma h) / (2 gamma); the pilot's gamma solves kT(gamma) = target (0.6 for 0.228, the SPEC's
+    """P1 at h = 0.3: both micro-scales have E[zeta^2] = 1/2, so D = h and docs/theory.md section 4 predicts
+    kT(gamma) = h phi(gamma h) / (2 gamma); the pilot's gamma solves kT(gamma) = target (0.6 for 0.228, theory.md's
     setting), and the run at that gamma has the target kinetic kT."""
     h = 0.3
     predicted = brentq(lambda g: h * phi(g * h) / (2 * g) - target, 1e-3, 1e3)

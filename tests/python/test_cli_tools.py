@@ -132,7 +132,7 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
     levels = result["levels"]
     assert len(levels) == 2 and len(result["points"]) == 14
     assert result["configurations"] == ["level-1.toml", "level-2.toml"]
-    # P1's two windows (SPEC.md section 9): around h = 0.03 (f0 + f1) and h = 0.3 (f0).
+    # P1's two windows (docs/theory.md section 10): around h = 0.03 (f0 + f1) and h = 0.3 (f0).
     first, second = levels
     assert first["smallest"] <= 0.03 <= first["largest"] and 0.02 <= first["recommended"] <= 0.05
     assert second["smallest"] <= 0.3 <= second["largest"] and 0.15 <= second["recommended"] <= 0.5

@@ -1,4 +1,4 @@
-"""CoarseGrainer on the reference problems of SPEC.md section 9, with short runs and asserted accuracy.
+"""CoarseGrainer on the reference problems of docs/theory.md section 10, with short runs and asserted accuracy.
 
 Accuracy metric (the driver issue's): on a grid over the region where the reference potential is within 3 kT of
 its minimum, the RMSE of U_learned - U_reference after removing the mean difference, in units of kT.
@@ -89,7 +89,7 @@ def test_p1_large_step_learns_f0_and_predicted_kt(p1_coarse_result):
     potential = p1_coarse_result
     h, gamma = 0.3, 0.6
     d = potential.diagnostics
-    # SPEC section 4: the full-step kinetic temperature kT = <p^2>/m ~ h E[zeta^2] phi(gamma h) / (2 gamma), with
+    # docs/theory.md section 4: the full-step kinetic temperature kT = <p^2>/m ~ h E[zeta^2] phi(gamma h) / (2 gamma), with
     # E[zeta^2] = 1/2 + 1/2 for the two sines.
     predicted = h * 1.0 * (gamma * h / np.expm1(gamma * h)) / (2 * gamma)
     assert d["kT.kinetic"] == pytest.approx(predicted, rel=0.03)
@@ -103,7 +103,7 @@ def test_p1_large_step_learns_f0_and_predicted_kt(p1_coarse_result):
     centers = grid.getLower()[0] + (np.arange(n) + 0.5) * (grid.getUpper()[0] - grid.getLower()[0]) / n
     w = counts / counts.sum()
     assert w @ centers ** 2 - (w @ centers) ** 2 == pytest.approx(potential.kT, rel=0.01)
-    # The 1D energy balance gives D = h E[zeta^2] = 0.3 (SPEC section 3), up to the conjecture's few percent.
+    # The 1D energy balance gives D = h E[zeta^2] = 0.3 (docs/theory.md section 3), up to the conjecture's few percent.
     assert potential.noiseCovariance[0, 0] == pytest.approx(h, rel=0.03)
     # f0 = x^2/2 is learned to 0.05 kT, half the example target of 0.1 kT (measured 0.02; statistical noise of
     # 400 replicas x 2e4 steps dominates).

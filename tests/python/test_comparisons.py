@@ -1,4 +1,4 @@
-"""Streaming comparison statistics (SPEC.md section 7) against closed forms and direct numpy computations."""
+"""Streaming comparison statistics (docs/theory.md section 8) against closed forms and direct numpy computations."""
 import numpy as np
 import openmm as mm
 import pytest
@@ -32,7 +32,7 @@ def ar1(trajectories, samples, a, rng):
 
 
 def direct_acf(x, max_lag):
-    """The SPEC definition written out: C(m) = 1/(Ne (N-m)) sum_i sum_{n<N-m} (x_i(n+m) - xhat)(x_i(n) - xhat)."""
+    """The definition of docs/theory.md section 8 written out: C(m) = 1/(Ne (N-m)) sum_i sum_{n<N-m} (x_i(n+m) - xhat)(x_i(n) - xhat)."""
     centred = x - x.mean()
     c = [np.mean(centred[m:] * centred[:len(x) - m]) for m in range(max_lag + 1)]
     return np.array(c) / c[0]

@@ -1,4 +1,4 @@
-"""ScaleScan (SPEC.md section 8) on P1: both windows, frozen and exploding runs (synthetic grouping: C++ tests)."""
+"""ScaleScan (docs/theory.md section 9) on P1: both windows, frozen and exploding runs (synthetic grouping: C++ tests)."""
 import openmm as mm
 import pytest
 
@@ -19,7 +19,7 @@ def test_p1_scan_finds_both_windows_and_flags_frozen_and_exploded_runs():
     assert by_h[3.0]["exploded"] and not by_h[3.0]["gaussian"]
     # Between the windows (h ~ 0.07) e1 is neither resolved nor noise: non-Gaussian momenta.
     assert not by_h[0.07]["gaussian"]
-    # Two levels, around h = 0.03 (learns f0 + f1) and h = 0.3 (learns f0), as SPEC.md section 9 says for P1.
+    # Two levels, around h = 0.03 (learns f0 + f1) and h = 0.3 (learns f0), as docs/theory.md section 10 says for P1.
     assert len(levels) == 2
     first, second = levels
     assert first["smallest"] <= 0.03 <= first["largest"] and 0.02 <= first["recommended"] <= 0.05

@@ -37,7 +37,7 @@ def test_scan_then_learn_at_each_level(name):
     assert len(small) == 1 and len(large) == 1, levels
     small, large = small[0], large[0]
     assert all(l["largest"] < 0.02 for l in levels if l not in (small, large))
-    # Learn at each recommended step with nothing else hand-set: friction by the pilot run for kT* = 0.15 (SPEC
+    # Learn at each recommended step with nothing else hand-set: friction by the pilot run for kT* = 0.15 (theory.md
     # section 4: 0.1-0.3 of the energy range of interest), knots and penalty by the UBRE, the resolution limit.
     axes = [np.linspace(-half_width, half_width, 301)]
     for level, reference in ((small, lambda q: coarse(q) + ripple(q)), (large, coarse)):

@@ -1,4 +1,4 @@
-"""Surrogate models, ensemble runs and the SPEC section 7 comparisons against closed forms."""
+"""Surrogate models, ensemble runs and the docs/theory.md section 8 comparisons against closed forms."""
 import numpy as np
 import openmm as mm
 import pytest

@@ -8,7 +8,7 @@ namespace EffPot {
 
 /**
  * Everything a DampedVerletIntegrator kernel needs, precomputed once per parameter change on the host in double
- * precision, so that a kernel only does small matrix-vector products (SPEC.md section 2, velocity form).
+ * precision, so that a kernel only does small matrix-vector products (docs/theory.md section 2, velocity form).
  *
  * Blocks that share their matrices (replicas) share one parameter set. All matrices are n x n row-major with
  * n = 3k for a block of k particles.

@@ -1,4 +1,4 @@
-"""Python face of the coarse-graining driver: CoarseGrainer learns an EffectivePotential (SPEC.md sections 3-6).
+"""Python face of the coarse-graining driver: CoarseGrainer learns an EffectivePotential (docs/theory.md sections 3–6).
 
 The work is done by the C++ classes EffPot::CoarseGrainer and EffPot::EffectivePotential; this module accepts
 OpenMM units and numpy arrays, draws a progress bar, and saves and loads results atomically.
@@ -102,7 +102,7 @@ class CoarseGrainer:
 
     def setFriction(self, gamma):
         """The friction gamma (1/ps) of the 1D run and of Stage 1, or "auto" (the default): a pilot run picks
-        the gamma whose predicted kinetic kT is the target kT (setTargetKT), SPEC.md section 4."""
+        the gamma whose predicted kinetic kT is the target kT (setTargetKT), docs/theory.md section 4."""
         if isinstance(gamma, str):
             if gamma != "auto":
                 raise ValueError(f"friction: give a number (1/ps) or 'auto', not {gamma!r}")

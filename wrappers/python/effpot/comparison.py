@@ -1,4 +1,4 @@
-"""Judge a learned potential by its surrogate models (SPEC.md section 7).
+"""Judge a learned potential by its surrogate models (docs/theory.md section 8).
 
 ``compare(potential, settings)`` runs the surrogate Langevin model against the reference (the deterministic damped
 scheme with the full energy) from the same starting states, and the surrogate Hamiltonian against the full one:
@@ -185,7 +185,7 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
 
 
 def compare(potential, settings, energy=None, progress=None, surrogate_energy=None, executor=None):
-    """Run the SPEC section 7 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
+    """Run the docs/theory.md section 8 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
 
     Parameters
     ----------

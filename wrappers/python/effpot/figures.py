@@ -1,4 +1,4 @@
-"""Figures of the report: the learned potential and the surrogate-vs-reference comparisons (SPEC.md section 7).
+"""Figures of the report: the learned potential and the surrogate-vs-reference comparisons (docs/theory.md section 8).
 
 Reference (full model) curves are black, surrogate curves orange, everywhere; bands are +-2 standard errors.
 """

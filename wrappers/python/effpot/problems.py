@@ -1,4 +1,4 @@
-"""The reference problems of SPEC.md section 9 as OpenMM energy expressions in x (1D) or x, y (2D).
+"""The reference problems of docs/theory.md section 10 as OpenMM energy expressions in x (1D) or x, y (2D).
 
 Each function returns a string usable in CustomExternalForce (and, later, CoarseGrainer); the coarse parts are
 returned separately so that learned potentials can be compared with them.

@@ -1,4 +1,4 @@
-"""Python face of EffPot::ScaleScan: find the scales of a landscape without being told them (SPEC.md section 8)."""
+"""Python face of EffPot::ScaleScan: find the scales of a landscape without being told them (docs/theory.md section 9)."""
 import openmm as mm
 from openmm import unit
 

@@ -1,4 +1,4 @@
-"""The four models of SPEC.md section 7, built from a learned EffectivePotential as ready-to-run OpenMM objects.
+"""The four models of docs/theory.md section 8, built from a learned EffectivePotential as ready-to-run OpenMM objects.
 
 - **surrogate Langevin**: the learned U with the calibrated mass, friction and kT, in DampedVerletIntegrator's
   thermal mode (exact Ornstein-Uhlenbeck friction step with fluctuation-dissipation);

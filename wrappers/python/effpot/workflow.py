@@ -97,7 +97,7 @@ def comparison_settings(config):
 
 
 def run_comparisons(config, potential, progress=None, executor=None):
-    """The SPEC section 7 comparisons for a learned potential; returns (metrics, curves, seconds)."""
+    """The docs/theory.md section 8 comparisons for a learned potential; returns (metrics, curves, seconds)."""
     start = time.perf_counter()
     metrics, curves = compare(potential, comparison_settings(config), energy=config["model"]["energy"],
                               progress=progress, executor=executor)

@@ -1,5 +1,5 @@
 /**
- * DampedVerletIntegrator on GPUs: the O-B-A-B-O step of SPEC.md section 2 in velocity form, or the B-A-O-A-B one
+ * DampedVerletIntegrator on GPUs: the O-B-A-B-O step of docs/theory.md section 2 in velocity form, or the B-A-O-A-B one
  * (argument splitting: 0 OBABO, 1 BAOAB, as DampedVerletIntegrator::Splitting), in OpenMM's portable kernel dialect
  * (compiled for OpenCL and CUDA through ComputeContext). The arithmetic, operation by operation, is that of
  * platforms/reference/include/DampedVerletStepper.h, so that in double precision a trajectory follows the Reference
