@@ -35,3 +35,18 @@ def external_system(expression, n, mass=1.0):
 def state_arrays(context):
     state = context.getState(getPositions=True, getVelocities=True)
     return (np.array(state.getPositions(asNumpy=True)._value), np.array(state.getVelocities(asNumpy=True)._value))
+
+
+@pytest.fixture(scope="session")
+def small_p4_potential():
+    """A 2D potential of P4 (anisotropic micro-scale over a quadratic well), learned small and fast, once per session
+    (the exports, the report and the Simulation helper read it; none changes it)."""
+    from effpot import problems
+    cg = effpot.CoarseGrainer(problems.p4(), 2)
+    cg.setStepSize(0.1)
+    cg.setFriction(0.5)
+    cg.setNumReplicas(100)
+    cg.setNumSteps(4000)
+    cg.setNumEquilibrationSteps(500)
+    cg.setRandomSeed(3)
+    return cg.run(platform="CPU")

@@ -26,16 +26,9 @@ def p1_potential():
 
 
 @pytest.fixture(scope="module")
-def p4_potential():
-    """A 2D potential of P4 (anisotropic micro-scale over a quadratic well), small and fast."""
-    cg = effpot.CoarseGrainer(problems.p4(), 2)
-    cg.setStepSize(0.1)
-    cg.setFriction(0.5)
-    cg.setNumReplicas(100)
-    cg.setNumSteps(4000)
-    cg.setNumEquilibrationSteps(500)
-    cg.setRandomSeed(3)
-    return cg.run(platform="CPU")
+def p4_potential(small_p4_potential):
+    """A 2D potential of P4 (anisotropic micro-scale over a quadratic well), small and fast (conftest.py)."""
+    return small_p4_potential
 
 
 def read_plumed_grid(path, function):

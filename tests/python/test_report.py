@@ -69,15 +69,8 @@ def test_toml_writer_round_trips():
 
 
 @pytest.fixture(scope="module")
-def p4_potential():
-    cg = effpot.CoarseGrainer(problems.p4(), 2)
-    cg.setStepSize(0.1)
-    cg.setFriction(0.5)
-    cg.setNumReplicas(100)
-    cg.setNumSteps(4000)
-    cg.setNumEquilibrationSteps(500)
-    cg.setRandomSeed(3)
-    return cg.run(platform="CPU")
+def p4_potential(small_p4_potential):
+    return small_p4_potential
 
 
 def test_reference_panel_is_masked_outside_the_support(p4_potential, tmp_path, monkeypatch):

@@ -9,20 +9,12 @@ import pytest
 from openmm import app, unit
 
 import effpot
-from effpot import problems
 from effpot.simulations import KINDS, minimum_position, replica_topology
 
 
 @pytest.fixture(scope="module")
-def models():
-    cg = effpot.CoarseGrainer(problems.p4(), 2)
-    cg.setStepSize(0.1)
-    cg.setFriction(0.5)
-    cg.setNumReplicas(100)
-    cg.setNumSteps(4000)
-    cg.setNumEquilibrationSteps(500)
-    cg.setRandomSeed(3)
-    return effpot.SurrogateModels(cg.run(platform="CPU"))
+def models(small_p4_potential):
+    return effpot.SurrogateModels(small_p4_potential)
 
 
 def read_dcd(path):
