@@ -300,6 +300,60 @@ def prop_constructors(examples):
     check()
 
 
+def prop_spline_force(examples):
+    """ReplicaSplineForce tables of every shape and value (sizes that disagree or do not fit, NaN, inf, huge and
+    tiny boxes), evaluated where they build at points inside, outside, NaN and infinite: an exception or a number,
+    never a crash; and DampedVerletIntegrator.setSplitting with anything."""
+    import math
+    import numpy as np
+    import openmm as mm
+    from hypothesis import given, strategies as st
+    import effpot
+    numbers = st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 1e-320, 0.0]))
+    nodes = st.lists(st.one_of(st.integers(-2, 7), st.sampled_from([2 ** 31 - 1, 10 ** 6])), min_size=0, max_size=4)
+
+    @st.composite
+    def consistent(draw):
+        # Tables whose sizes agree, so that most build and get evaluated: only the values can be bad.
+        d = draw(st.integers(1, 3))
+        counts = draw(st.lists(st.integers(4, 6), min_size=d, max_size=d))
+        lower = draw(st.lists(st.floats(-3, 0), min_size=d, max_size=d))
+        upper = [lo + draw(st.one_of(st.floats(0.1, 3), st.sampled_from([1e-320, 1e308]))) for lo in lower]
+        values = draw(st.lists(st.one_of(st.floats(-10, 10), numbers), min_size=int(np.prod(counts)),
+                               max_size=int(np.prod(counts))))
+        wall = draw(st.lists(st.one_of(st.floats(0, 100), numbers), min_size=d, max_size=d))
+        return counts, lower, upper, values, wall
+
+    anything = st.tuples(nodes, st.lists(numbers, max_size=4), st.lists(numbers, max_size=4),
+                         st.lists(numbers, max_size=400), st.lists(numbers, max_size=4))
+
+    @_settings(examples)
+    @given(st.one_of(consistent(), anything), st.lists(st.lists(numbers, min_size=3, max_size=3), min_size=1, max_size=5),
+           st.one_of(st.integers(-3, 3), st.text(max_size=6), st.floats(), st.none()))
+    def check(table, points, splitting):
+        counts, lower, upper, values, wall = table
+        _show("ReplicaSplineForce", (counts, lower, upper, len(values), wall, points, splitting))
+        integrator = effpot.DampedVerletIntegrator(0.01)
+        try:
+            integrator.setSplitting(splitting)
+        except _allowed():
+            pass
+        try:
+            force = effpot.ReplicaSplineForce(counts, lower, upper, values, wall)
+        except _allowed():
+            return
+        force.addParticles(range(len(points)))
+        system = mm.System()
+        for _ in points:
+            system.addParticle(1.0)
+        system.addForce(force)
+        context = mm.Context(system, mm.VerletIntegrator(0.001), mm.Platform.getPlatformByName("Reference"))
+        context.setPositions(np.array(points))
+        energy = context.getState(getEnergy=True).getPotentialEnergy()._value
+        assert isinstance(energy, float)
+    check()
+
+
 def prop_cli(examples):
     """Random command lines: an exit status of 0, 1 or 2 and no traceback, never an exception out of main()."""
     import contextlib
@@ -333,7 +387,7 @@ def prop_cli(examples):
     check()
 
 
-PROPERTIES = {"constructors": prop_constructors, "cli": prop_cli, "loaders": prop_loaders, "config": prop_config, "evaluate": prop_evaluate, "add_block": prop_add_block,
+PROPERTIES = {"spline_force": prop_spline_force, "constructors": prop_constructors, "cli": prop_cli, "loaders": prop_loaders, "config": prop_config, "evaluate": prop_evaluate, "add_block": prop_add_block,
               "setters": prop_setters}
 
 
@@ -343,7 +397,8 @@ def _child(name, examples):
 
 
 @pytest.mark.parametrize("name, share", [("loaders", 2), ("config", 1), ("evaluate", 1), ("add_block", 1),
-                                         ("setters", 1), ("constructors", 1), ("cli", 0.4), ("swig_methods", 2)])
+                                         ("setters", 1), ("constructors", 1), ("cli", 0.4), ("swig_methods", 2),
+                                         ("spline_force", 1)])
 def test_property(name, share, tmp_path):
     pytest.importorskip("hypothesis")
     examples = max(10, int(EXAMPLES * share))
