@@ -1,4 +1,5 @@
-// DampedVerletIntegrator's fused replica kernel on the GPU platforms (OpenCL here, PoCL on a CPU-only machine):
+// DampedVerletIntegrator's fused replica kernel on the GPU platforms (OpenCL here, PoCL on a CPU-only machine; the
+// platform named by EFFPOT_GPU_PLATFORM, e.g. CUDA, where set):
 // for replica Systems (one-particle blocks, one ReplicaExpressionForce or ReplicaSplineForce on every particle) the
 // common kernel runs many whole steps per launch with the force inlined. Its trajectories must be those of the
 // unfused path (two launches around OpenMM's force evaluation), which the same System takes when a second, trivial
@@ -13,6 +14,7 @@
 #include "openmm/OpenMMException.h"
 #include <Eigen/Dense>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -29,10 +31,26 @@ namespace {
 typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Matrix;
 const double BOLTZ = 1.380649e-23*6.02214076e23/1e3;
 
-bool openCLAvailable() {
+/**
+ * The platform under test: OpenCL, or the one named by EFFPOT_GPU_PLATFORM (bench/gpu_check.sh sets CUDA on a
+ * machine with a GPU).
+ */
+string gpuPlatformName() {
+    const char* name = getenv("EFFPOT_GPU_PLATFORM");
+    return name == NULL || string(name).empty() ? "OpenCL" : string(name);
+}
+
+bool gpuPlatformAvailable() {
     try {
-        Platform& platform = Platform::getPlatformByName("OpenCL");
-        return platform.supportsKernels({IntegrateDampedVerletStepKernel::Name(), CalcReplicaExpressionForceKernel::Name()});
+        Platform& platform = Platform::getPlatformByName(gpuPlatformName());
+        vector<string> kernels = {IntegrateDampedVerletStepKernel::Name(), CalcReplicaExpressionForceKernel::Name()};
+#ifdef EFFPOT_CUDA_PLUGIN
+        // The tests link the OpenCL kernels; the CUDA ones come from the plugin, loaded where OpenMM's CUDA platform
+        // did (it needs a driver).
+        if (gpuPlatformName() == "CUDA" && !platform.supportsKernels(kernels))
+            Platform::loadPluginLibrary(EFFPOT_CUDA_PLUGIN);
+#endif
+        return platform.supportsKernels(kernels);
     }
     catch (const OpenMMException&) {
         return false;
@@ -192,11 +210,11 @@ State run(Replicas& r, Platform& platform, const map<string, string>& properties
 class FusedReplicaGpu : public ::testing::TestWithParam<string> {
 protected:
     void SetUp() {
-        if (!openCLAvailable())
-            GTEST_SKIP() << "no OpenCL platform with effpot's kernels";
+        if (!gpuPlatformAvailable())
+            GTEST_SKIP() << "no " << gpuPlatformName() << " platform with effpot's kernels";
     }
     Platform& platform() {
-        return Platform::getPlatformByName("OpenCL");
+        return Platform::getPlatformByName(gpuPlatformName());
     }
     map<string, string> properties() {
         return {{"Precision", GetParam()}};
@@ -216,7 +234,7 @@ protected:
         int steps = 0;
         for (int s : chunks)
             steps += s;
-        cout<<"OpenCL "<<GetParam()<<" "<<what<<", fused vs unfused after "<<steps<<" steps: positions "<<dx<<", velocities "
+        cout<<gpuPlatformName()<<" "<<GetParam()<<" "<<what<<", fused vs unfused after "<<steps<<" steps: positions "<<dx<<", velocities "
             <<dv<<", forces "<<df<<", potential energy "<<de<<", kinetic energy "<<dk<<" (relative); "<<fusedSeconds<<" s vs "
             <<plainSeconds<<" s"<<endl;
         EXPECT_LT(dx, tol) << what;
@@ -280,7 +298,7 @@ TEST_P(FusedReplicaGpu, StepOneAtATimeMatchesBatches) {
         State single = run(r, platform(), properties(), vector<int>(300, 1));
         double dx = relativeDifference(single.getPositions(), batched.getPositions());
         double dv = relativeDifference(single.getVelocities(), batched.getVelocities());
-        cout<<"OpenCL "<<GetParam()<<(temperature == 0 ? "" : " thermal")<<" step(1) x 300 vs step(300): positions "<<dx
+        cout<<gpuPlatformName()<<" "<<GetParam()<<(temperature == 0 ? "" : " thermal")<<" step(1) x 300 vs step(300): positions "<<dx
             <<", velocities "<<dv<<endl;
         EXPECT_LT(dx, 1e-3*tolerance(GetParam()));
         EXPECT_LT(dv, 1e-3*tolerance(GetParam()));
@@ -309,13 +327,16 @@ TEST_P(FusedReplicaGpu, ReportingIntervalMatchesUnfused) {
         EXPECT_EQ(fused[i].getStepCount(), unfused[i].getStepCount());
         EXPECT_EQ(fused[i].getTime(), unfused[i].getTime());
     }
-    cout<<"OpenCL "<<GetParam()<<" step(7) x 60 with reports, fused vs unfused: worst relative difference "<<worst<<endl;
+    cout<<gpuPlatformName()<<" "<<GetParam()<<" step(7) x 60 with reports, fused vs unfused: worst relative difference "<<worst<<endl;
     EXPECT_LT(worst, tol);
 }
 
-TEST_P(FusedReplicaGpu, GlobalParameterChangeMatchesUnfused) {
-    // A global parameter changed between calls: the fused kernel reads the context's current value.
+TEST_P(FusedReplicaGpu, ChangesBetweenCallsMatchUnfused) {
+    // Between calls: a global parameter (the fused kernel reads the context's current value), a block's friction
+    // (new matrices, the kernel rebound to them), the splitting; thermal, so that the noise counters matter too.
     Replicas r, plain;
+    r.temperature = 300;
+    plain.temperature = 300;
     plain.unfused = true;
     vector<State> states;
     for (Replicas* x : {&r, &plain}) {
@@ -324,14 +345,23 @@ TEST_P(FusedReplicaGpu, GlobalParameterChangeMatchesUnfused) {
         Context context(*x->system, *integrator, platform(), properties());
         context.setPositions(x->positions);
         context.setVelocities(x->velocities);
-        integrator->step(100);
+        integrator->step(50);
         context.setParameter("a", 0.5);
-        integrator->step(100);
+        integrator->step(50);
+        integrator->setBlockParameters(5, massMatrix3(), scaled(frictionMatrix3(), 3.0));
+        integrator->step(50);
+        integrator->setSplitting(DampedVerletIntegrator::BAOAB);
+        integrator->step(50);
         states.push_back(context.getState(State::Positions | State::Velocities));
+        EXPECT_EQ(states.back().getStepCount(), 200);
     }
     double dx = relativeDifference(states[0].getPositions(), states[1].getPositions());
-    cout<<"OpenCL "<<GetParam()<<" global parameter changed, fused vs unfused: positions "<<dx<<endl;
-    EXPECT_LT(dx, tolerance(GetParam()));
+    double dv = relativeDifference(states[0].getVelocities(), states[1].getVelocities());
+    cout<<gpuPlatformName()<<" "<<GetParam()<<" parameter, friction and splitting changed, fused vs unfused: positions "<<dx
+        <<", velocities "<<dv<<endl;
+    double tol = (GetParam() == "double" ? 1e-9 : (GetParam() == "mixed" ? 1e-5 : 1e-3));
+    EXPECT_LT(dx, tol);
+    EXPECT_LT(dv, tol);
 }
 
 TEST_P(FusedReplicaGpu, ThermalModeGivesCovarianceKTInverseMass) {
@@ -373,10 +403,10 @@ TEST_P(FusedReplicaGpu, ThermalModeGivesCovarianceKTInverseMass) {
                 worst = max(worst, fabs(z));
                 EXPECT_NEAR(covariance(i, j), i == j ? kT : 0.0, 5*sigma) << "splitting " << splitting << " entry " << i << "," << j;
             }
-        cout<<"OpenCL "<<GetParam()<<(splitting == DampedVerletIntegrator::OBABO ? " OBABO" : " BAOAB")
+        cout<<gpuPlatformName()<<" "<<GetParam()<<(splitting == DampedVerletIntegrator::OBABO ? " OBABO" : " BAOAB")
             <<" fused thermal Cov(L^T v): worst entry "<<worst<<" standard errors from kT I"<<endl;
         EXPECT_EQ(context.getState(State::Velocities).getStepCount(), 400);
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(OpenCLPrecisions, FusedReplicaGpu, ::testing::Values("single", "mixed", "double"));
+INSTANTIATE_TEST_SUITE_P(Precisions, FusedReplicaGpu, ::testing::Values("single", "mixed", "double"));
