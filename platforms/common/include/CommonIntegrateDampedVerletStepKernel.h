@@ -43,7 +43,7 @@ private:
     void updateMatrices(const DampedVerletIntegrator& integrator);
     void updateSlots();
     /** Decide whether the fused replica kernel applies (System, matrices, integration groups); compile it if so. */
-    void updateFused(const DampedVerletIntegrator& integrator);
+    void updateFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
     /** `steps` fused steps (the fused kernel applies). */
     void stepFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int steps);
     OpenMM::ComputeContext& cc;

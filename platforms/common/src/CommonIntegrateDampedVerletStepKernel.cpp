@@ -6,7 +6,9 @@
 #include "ReplicaSplineForce.h"
 #include "internal/DampedVerletMatrices.h"
 #include "internal/NoiseStreamCheckpoint.h"
+#include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/common/IntegrationUtilities.h"
 #include "openmm/internal/ContextImpl.h"
@@ -246,9 +248,25 @@ bool isReplicaForce(const Force& force) {
     return dynamic_cast<const ReplicaExpressionForce*>(&force) != NULL || dynamic_cast<const ReplicaSplineForce*>(&force) != NULL;
 }
 
+/**
+ * Whether the fused kernel takes a barrier per step: on OpenCL run by PoCL (CPU cores) it lets the compiler vectorize
+ * the step over the work-items of a group; on GPUs it would only cost. EFFPOT_GPU_FUSED_BARRIER=0 or 1 overrides.
+ */
+bool useStepBarrier(ContextImpl& context) {
+    const char* value = getenv("EFFPOT_GPU_FUSED_BARRIER");
+    if (value != NULL && string(value) != "")
+        return string(value) != "0";
+    const Platform& platform = context.getPlatform();
+    const vector<string>& names = platform.getPropertyNames();
+    if (find(names.begin(), names.end(), "OpenCLPlatformName") == names.end())
+        return false;
+    string name = platform.getPropertyValue(context.getOwner(), "OpenCLPlatformName");
+    return name.find("Portable Computing Language") != string::npos;
+}
+
 } // namespace
 
-void CommonIntegrateDampedVerletStepKernel::updateFused(const DampedVerletIntegrator& integrator) {
+void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, const DampedVerletIntegrator& integrator) {
     int groups = integrator.getIntegrationForceGroups();
     if (!fusedChecked || fusedGroups != groups) {
         // The conditions of the host's FusedReplicaStepper: every particle a one-particle block, no free particles,
@@ -301,6 +319,8 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(const DampedVerletIntegr
                 source = CommonCalcReplicaSplineForceKernel::createForceSource(cc, dynamic_cast<const ReplicaSplineForce&>(*found),
                         fusedSplineCoefficients, []() { return string("splineCoefficients"); });
             }
+            if (useStepBarrier(context))
+                defines["FUSED_STEP_BARRIER"] = "1";
             map<string, string> replacements = {{"REPLICA_FORCE", source}, {"EXTRA_ARGUMENTS", extra}};
             fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
                     cc.replaceStrings(CommonEffPotKernelSources::fusedReplica, replacements), defines);
@@ -373,7 +393,7 @@ int CommonIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context, co
         bool& forcesAreValid, int maxSteps) {
     ContextSelector selector(cc);
     updateMatrices(integrator);
-    updateFused(integrator);
+    updateFused(context, integrator);
     int steps = min(maxSteps, MaxBatchSteps);
     if (!fusedApplies || !batchable || steps < 2) {
         execute(context, integrator, forcesAreValid);
@@ -386,7 +406,7 @@ int CommonIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context, co
 void CommonIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
     ContextSelector selector(cc);
     updateMatrices(integrator);
-    updateFused(integrator);
+    updateFused(context, integrator);
     if (fusedApplies) {
         stepFused(context, integrator, forcesAreValid, 1);
         return;

@@ -28,7 +28,15 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
     const mixed h = scalars[0];
     const mixed halfH = ((mixed) 0.5)*h;
     const mixed scale = 1/(mixed) 0x100000000;
+#ifdef FUSED_STEP_BARRIER
+    // Every thread of a group runs the same number of iterations and steps (an inactive one repeats the last replica
+    // and stores nothing), so that the barrier in the step loop is reached by all.
+    for (int base = 0; base < numReplicas; base += GLOBAL_SIZE) {
+        const bool active = (base+GLOBAL_ID < numReplicas);
+        const int unit = (active ? base+GLOBAL_ID : numReplicas-1);
+#else
     for (int unit = GLOBAL_ID; unit < numReplicas; unit += GLOBAL_SIZE) {
+#endif
         const unsigned int atom = (unsigned int) block3Atom[unit];
         const int slot = slotOfAtom[atom];
         const int4 info = setInfo[block3Set[unit]];
@@ -99,7 +107,16 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
             }
             cLow = cLow2+1;
             cHigh = cHigh2+(cLow == 0 ? 1 : 0);
+#ifdef FUSED_STEP_BARRIER
+            // On CPU OpenCL (PoCL) a barrier splits the kernel into regions, each run as a loop over the work-items
+            // of the group that the compiler can vectorize; without it the step loop stays scalar.
+            SYNC_THREADS;
+#endif
         }
+#ifdef FUSED_STEP_BARRIER
+        if (!active)
+            continue;
+#endif
 #ifdef USE_MIXED_PRECISION
         posq[slot] = make_real4((real) pos.x, (real) pos.y, (real) pos.z, stored.w);
         posqCorrection[slot] = make_real4((real) (pos.x-(real) pos.x), (real) (pos.y-(real) pos.y), (real) (pos.z-(real) pos.z), 0);
