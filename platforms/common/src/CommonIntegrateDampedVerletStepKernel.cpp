@@ -6,9 +6,7 @@
 #include "ReplicaSplineForce.h"
 #include "internal/DampedVerletMatrices.h"
 #include "internal/NoiseStreamCheckpoint.h"
-#include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
-#include "openmm/Platform.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/common/IntegrationUtilities.h"
 #include "openmm/internal/ContextImpl.h"
@@ -249,19 +247,14 @@ bool isReplicaForce(const Force& force) {
 }
 
 /**
- * Whether the fused kernel takes a barrier per step: on OpenCL run by PoCL (CPU cores) it lets the compiler vectorize
- * the step over the work-items of a group; on GPUs it would only cost. EFFPOT_GPU_FUSED_BARRIER=0 or 1 overrides.
+ * Whether the fused kernel takes a barrier per step (EFFPOT_GPU_FUSED_BARRIER=1; off by default). On PoCL it lets the
+ * compiler vectorize the step over a group's work-items, but measured interleaved on 2 shared cores it helped only a
+ * cheap force (harmonic, R = 1e5: 1.7e8 against 9.7e7 replica-steps/s), was neutral for the 2D quadratic and cost a
+ * third for P5 (1.7e7 against 2.7e7); on GPUs it would only cost.
  */
-bool useStepBarrier(ContextImpl& context) {
+bool useStepBarrier() {
     const char* value = getenv("EFFPOT_GPU_FUSED_BARRIER");
-    if (value != NULL && string(value) != "")
-        return string(value) != "0";
-    const Platform& platform = context.getPlatform();
-    const vector<string>& names = platform.getPropertyNames();
-    if (find(names.begin(), names.end(), "OpenCLPlatformName") == names.end())
-        return false;
-    string name = platform.getPropertyValue(context.getOwner(), "OpenCLPlatformName");
-    return name.find("Portable Computing Language") != string::npos;
+    return value != NULL && string(value) == "1";
 }
 
 } // namespace
@@ -319,7 +312,7 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, co
                 source = CommonCalcReplicaSplineForceKernel::createForceSource(cc, dynamic_cast<const ReplicaSplineForce&>(*found),
                         fusedSplineCoefficients, []() { return string("splineCoefficients"); });
             }
-            if (useStepBarrier(context))
+            if (useStepBarrier())
                 defines["FUSED_STEP_BARRIER"] = "1";
             map<string, string> replacements = {{"REPLICA_FORCE", source}, {"EXTRA_ARGUMENTS", extra}};
             fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
