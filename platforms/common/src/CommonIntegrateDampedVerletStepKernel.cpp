@@ -315,10 +315,18 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, co
             if (useStepBarrier())
                 defines["FUSED_STEP_BARRIER"] = "1";
             map<string, string> replacements = {{"REPLICA_FORCE", source}, {"EXTRA_ARGUMENTS", extra}};
-            fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
-                    cc.replaceStrings(CommonEffPotKernelSources::fusedReplica, replacements), defines);
-            fusedForce = found;
-            fusedVersion = -1;
+            try {
+                fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
+                        cc.replaceStrings(CommonEffPotKernelSources::fusedReplica, replacements), defines);
+                fusedForce = found;
+                fusedVersion = -1;
+            }
+            catch (const OpenMMException& e) {
+                // A compiler that rejects the fused kernel (not seen on PoCL; CUDA is unchecked): the unfused path.
+                cerr<<"effpot: the fused replica kernel did not compile, DampedVerletIntegrator takes the unfused path: "<<e.what()<<endl;
+                fusedDisabled = true;
+                applies = false;
+            }
         }
         fusedApplies = applies;
         if (applies) {
