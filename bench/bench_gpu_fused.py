@@ -8,14 +8,15 @@ default; PoCL on a machine without a GPU) and one precision, in one run:
   inlined);
 - unfused: the same System and integrator with EFFPOT_GPU_FUSED=0 (two launches per step around OpenMM's force
   evaluation of the ReplicaExpressionForce);
-- OpenMM: CustomExternalForce + OpenMM's VerletIntegrator (no friction: the cheapest OpenMM step).
+- OpenMM: CustomExternalForce + OpenMM's VerletIntegrator (no friction: the cheapest OpenMM step); with
+  --temperature, LangevinMiddleIntegrator (and the DampedVerlet runs in the thermal mode).
 
 Every timing is the best of --repeats windows of at least --seconds, each ending with a position download (the
 queue is asynchronous), the implementations interleaved so that a slow spell of a shared machine affects them alike.
 Usage:
 
     python bench/bench_gpu_fused.py [--platform OpenCL] [--precision single] [--replicas 10000 100000]
-                                    [--potentials quadratic p5] [--seconds 2] [--repeats 2]
+                                    [--potentials quadratic p5] [--seconds 2] [--repeats 2] [--temperature 0]
 """
 import argparse
 import os
@@ -43,7 +44,7 @@ def starting_positions(name, count):
     return np.column_stack([r - 0.5, 0.5 - r, np.zeros(count)])
 
 
-def make_context(name, replicas, mode, platform, precision):
+def make_context(name, replicas, mode, platform, precision, temperature=0.0):
     spec = POTENTIALS[name]
     system = mm.System()
     for _ in range(replicas):
@@ -52,13 +53,16 @@ def make_context(name, replicas, mode, platform, precision):
         force = mm.CustomExternalForce(spec["energy"])
         for i in range(replicas):
             force.addParticle(i, [])
-        integrator = mm.VerletIntegrator(spec["h"])
+        # Thermal runs compare with OpenMM's LangevinMiddleIntegrator (same friction).
+        integrator = (mm.LangevinMiddleIntegrator(temperature, spec["gamma"], spec["h"]) if temperature > 0
+                      else mm.VerletIntegrator(spec["h"]))
     else:
         force = effpot.ReplicaExpressionForce(spec["energy"])
         force.addParticles(range(replicas))
         integrator = effpot.DampedVerletIntegrator(spec["h"])
         for i in range(replicas):
             integrator.addBlock([i], np.eye(3), spec["gamma"] * np.eye(3))
+        integrator.setTemperature(temperature)
     system.addForce(force)
     # The step kernel reads EFFPOT_GPU_FUSED when the Context creates it.
     if mode == "unfused":
@@ -94,16 +98,19 @@ def main(argv=None):
     parser.add_argument("--potentials", nargs="+", default=list(POTENTIALS), choices=list(POTENTIALS))
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--temperature", type=float, default=0.0,
+                        help="K; > 0: the thermal mode, and OpenMM's LangevinMiddleIntegrator in place of VerletIntegrator")
     args = parser.parse_args(argv)
     probe, _ = make_context("quadratic", 16, "fused", args.platform, args.precision)
     device = next((probe.getPlatform().getPropertyValue(probe, p) for p in ["DeviceName", "OpenCLDeviceName", "CudaDeviceName"]
                    if p in probe.getPlatform().getPropertyNames()), "?")
     del probe
-    print(f"platform {args.platform} (device {device}), precision {args.precision}; load average before: {os.getloadavg()}")
+    print(f"platform {args.platform} (device {device}), precision {args.precision}, temperature {args.temperature} K"
+          f"{' (OpenMM: LangevinMiddleIntegrator)' if args.temperature > 0 else ''}; load average before: {os.getloadavg()}")
     rows = []
     for name in args.potentials:
         for replicas in args.replicas:
-            contexts = {mode: make_context(name, replicas, mode, args.platform, args.precision) for mode in MODES}
+            contexts = {mode: make_context(name, replicas, mode, args.platform, args.precision, args.temperature) for mode in MODES}
             best = {mode: 0.0 for mode in MODES}
             for _ in range(args.repeats):
                 for mode in MODES:
@@ -116,7 +123,8 @@ def main(argv=None):
     print(f"| potential | R | {args.platform} {args.precision} | replica-steps/s | ratio to unfused |")
     print("|---|---|---|---|---|")
     for name, replicas, mode, rate, ratio in rows:
-        print(f"| {name} | {replicas:g} | {mode} | {rate:.3g} | {ratio:.2f} |")
+        label = mode.replace("VerletIntegrator", "LangevinMiddleIntegrator") if args.temperature > 0 else mode
+        print(f"| {name} | {replicas:g} | {label} | {rate:.3g} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":

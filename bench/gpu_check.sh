@@ -8,7 +8,7 @@
 #     PLATFORM=OpenCL OUT=/tmp/out bash bench/gpu_check.sh     # the same on OpenCL (PoCL here: a dry run)
 #
 # Settings (environment): PLATFORM (CUDA), PRECISIONS ("single mixed") for the benchmark, REPLICAS
-# ("10000 100000 1000000"), SECONDS_PER_RUN (1), REPEATS (1), SKIP_BUILD (set: use the build as it is),
+# ("10000 100000 1000000"), THERMAL_REPLICAS ("100000 1000000", the thermal benchmark), SECONDS_PER_RUN (1), REPEATS (1), SKIP_BUILD (set: use the build as it is),
 # STEP_TIMEOUT (seconds per step, 900). The build needs .venv (bash .ci/setup where the network is reachable; a
 # machine without network needs .venv and the build folder copied in).
 set -uo pipefail
@@ -18,6 +18,7 @@ PLATFORM=${PLATFORM:-CUDA}
 OUT=${OUT:-$PWD/gpu_check_out}
 PRECISIONS=${PRECISIONS:-single mixed}
 REPLICAS=${REPLICAS:-10000 100000 1000000}
+THERMAL_REPLICAS=${THERMAL_REPLICAS:-100000 1000000}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-1}
 REPEATS=${REPEATS:-1}
 STEP_TIMEOUT=${STEP_TIMEOUT:-900}
@@ -76,6 +77,9 @@ for precision in $PRECISIONS; do
     step "bench_gpu_fused $precision" bash -c "set -o pipefail; $PY bench/bench_gpu_fused.py --platform $PLATFORM --precision $precision \
         --replicas $REPLICAS --seconds $SECONDS_PER_RUN --repeats $REPEATS | tee -a '$OUT/bench_gpu_fused.md'"
 done
+
+step "bench_gpu_fused single, thermal" bash -c "set -o pipefail; $PY bench/bench_gpu_fused.py --platform $PLATFORM --precision single \
+    --replicas $THERMAL_REPLICAS --temperature 300 --seconds $SECONDS_PER_RUN --repeats $REPEATS | tee -a '$OUT/bench_gpu_fused.md'"
 
 log ""
 if [ ${#failures[@]} -eq 0 ]; then
