@@ -1,7 +1,8 @@
 // ReplicaSplineForce on the GPU platforms (OpenCL here, PoCL on a CPU-only machine; CUDA where its driver and
 // effpot's CUDA plugin load): energies and forces against the Reference platform for 1D, 2D and 3D tables at points
 // inside the box, on its edges and nodes, and outside it (the wall), in double, mixed and single precision; and
-// DampedVerletIntegrator (which fuses the force into its step on Reference and calls it unfused on the GPU).
+// DampedVerletIntegrator (which fuses the force into its step on Reference and, with the fused replica kernel, on the
+// GPU too: TestFusedReplicaGpu.cpp checks that kernel against the unfused GPU path).
 #include "TestSupport.h"
 #include "EffPotKernels.h"
 #include "ReplicaSplineForce.h"
@@ -232,8 +233,8 @@ TEST_P(ReplicaSplineForceGpu, MatchesReferenceInsideOnTheEdgeAndOutside) {
 }
 
 TEST_P(ReplicaSplineForceGpu, DampedVerletMatchesReference) {
-    // One-particle blocks on every particle of the force: Reference fuses the force into its step, the GPU kernel
-    // calls it unfused through calcForcesAndEnergy. Deterministic mode (T = 0); 67 particles start inside and near
+    // One-particle blocks on every particle of the force: Reference fuses the force into its step, and so does the
+    // GPU kernel (fusedReplicaSteps, force code inlined; EFFPOT_GPU_FUSED=0 takes the unfused path). Deterministic mode (T = 0); 67 particles start inside and near
     // the walls of a 2D and a 3D table with some velocity.
     const string precision = GetParam();
     const int n = 67, steps = 100;

@@ -382,3 +382,33 @@ def test_scale_scan_checkpoint_keeps_finished_step_sizes(tmp_path):
     assert [name for name, *_ in recording.submitted] == ["scan_point"]  # only the new step size ran
     reference, reference_levels = scan([0.1, 0.3, 0.5]).run()
     assert [p["kT"] for p in points] == [p["kT"] for p in reference] and levels == reference_levels
+
+
+def _wedge_once(marker, value):
+    """A task whose first run dies as a killed worker can: holding the result queue's lock, half a message written."""
+    import os
+    import struct
+    import sys
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        for frame in sys._current_frames().values():
+            while frame is not None and frame.f_code.co_name != "_process_worker":
+                frame = frame.f_back
+            if frame is not None:
+                queue = frame.f_locals["result_queue"]
+                queue._wlock.acquire()
+                os.write(queue._writer.fileno(), struct.pack("!i", 1000))  # a header promising 1000 bytes
+                os._exit(1)
+    return value
+
+
+def test_a_pool_wedged_by_a_dead_worker_is_replaced(tmp_path):
+    # The standard process pool would wait forever here; local_executor's pool notices the dead worker and
+    # replaces itself, and the task runs again.
+    from effpot.executors import Task, local_executor, run_tasks
+    marker = str(tmp_path / "wedged")
+    tasks = [Task(f"t{i}", _wedge_once if i == 0 else pow, (marker, 7) if i == 0 else (i, 2)) for i in range(6)]
+    with local_executor(2) as executor:
+        results = run_tasks(tasks, executor, retries=2)
+    assert results == {"t0": 7, **{f"t{i}": i * i for i in range(1, 6)}}
+    assert os.path.exists(marker)

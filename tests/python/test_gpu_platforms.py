@@ -2,7 +2,7 @@
 
 The C++ tests (tests/cpp/TestDampedVerletGpu.cpp) cover the physics in every precision; here: the plugin loads
 from the Python package, the same seed gives the Reference trajectory in the thermal mode (both splittings),
-checkpoints.
+checkpoints, the fused replica kernel against the unfused path (tests/cpp/TestFusedReplicaGpu.cpp in full).
 """
 import numpy as np
 import openmm as mm
@@ -73,3 +73,38 @@ def test_checkpoint_continues_bit_for_bit():
     integrator.step(30)
     second = state_arrays(context)
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+
+
+def replica_run(splitting, fused, steps=300):
+    """Thermal replicas under a ReplicaExpressionForce: the fused replica kernel, or (EFFPOT_GPU_FUSED=0, read when
+    the Context is created) the unfused path."""
+    import os
+    system = mm.System()
+    force = effpot.ReplicaExpressionForce("0.5*(2*x^2+1.2*x*y+y^2+3*z^2) + 0.1*sin(3*x-y)")
+    for i in range(50):
+        system.addParticle(1.0)
+    force.addParticles(range(50))
+    system.addForce(force)
+    integrator = effpot.DampedVerletIntegrator(0.01)
+    integrator.setSplitting(splitting)
+    integrator.setTemperature(300)
+    integrator.setRandomNumberSeed(5)
+    for i in range(50):
+        integrator.addBlock([i], MASS3, FRICTION3 * (1 + 0.01 * i))
+    if not fused:
+        os.environ["EFFPOT_GPU_FUSED"] = "0"
+    try:
+        context = mm.Context(system, integrator, opencl(), {"Precision": "double"})
+    finally:
+        os.environ.pop("EFFPOT_GPU_FUSED", None)
+    context.setPositions(np.linspace(-1, 1, 150).reshape(50, 3))
+    for _ in range(steps // 30):
+        integrator.step(30)
+    return state_arrays(context)
+
+
+@pytest.mark.parametrize("splitting", ["OBABO", "BAOAB"])
+def test_fused_replica_kernel_matches_unfused(splitting):
+    fused, unfused = replica_run(splitting, True), replica_run(splitting, False)
+    for a, b in zip(fused, unfused):
+        assert np.abs(a - b).max() / np.abs(b).max() < 1e-9

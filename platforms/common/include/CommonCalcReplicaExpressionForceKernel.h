@@ -3,6 +3,7 @@
 
 #include "EffPotKernels.h"
 #include "openmm/common/ComputeContext.h"
+#include <string>
 
 namespace EffPot {
 
@@ -17,6 +18,12 @@ public:
             CalcReplicaExpressionForceKernel(name, platform), cc(cc) {
     }
     void initialize(const OpenMM::System& system, const ReplicaExpressionForce& force);
+    /**
+     * The force's code as a one-atom interaction (reads pos1, adds to energy, defines real3 force1), with the
+     * global parameters read from the array named `globals` (registered with the context). Shared by the
+     * BondedUtilities interaction and the fused step kernel (CommonIntegrateDampedVerletStepKernel).
+     */
+    static std::string createForceSource(OpenMM::ComputeContext& cc, const ReplicaExpressionForce& force, const std::string& globals);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
         return 0.0;

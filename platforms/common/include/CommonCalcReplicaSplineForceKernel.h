@@ -4,6 +4,8 @@
 #include "EffPotKernels.h"
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
+#include <functional>
+#include <string>
 
 namespace EffPot {
 
@@ -21,6 +23,13 @@ public:
             CalcReplicaSplineForceKernel(name, platform), cc(cc) {
     }
     void initialize(const OpenMM::System& system, const ReplicaSplineForce& force);
+    /**
+     * The force's code as a one-atom interaction (reads pos1, adds to energy, defines real3 force1): uploads the
+     * table into `coefficients` (real) and names it `argument` in the code. Shared by the BondedUtilities
+     * interaction and the fused step kernel (CommonIntegrateDampedVerletStepKernel).
+     */
+    static std::string createForceSource(OpenMM::ComputeContext& cc, const ReplicaSplineForce& force, OpenMM::ComputeArray& coefficients,
+                                         const std::function<std::string ()>& argument);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
         return 0.0;

@@ -8,6 +8,7 @@
 #include "openmm/common/ComputeProgram.h"
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace EffPot {
 
@@ -27,6 +28,13 @@ public:
     ~CommonIntegrateDampedVerletStepKernel();
     void initialize(const OpenMM::System& system, const DampedVerletIntegrator& integrator);
     void execute(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid);
+    /**
+     * Up to MaxBatchSteps steps in one launch of the fused replica kernel when the System is the replica case and
+     * every Force is a replica force; otherwise one step (fused or not) as execute().
+     */
+    int executeSteps(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int maxSteps);
+    /** The most steps one fused launch takes. */
+    static const int MaxBatchSteps = 256;
     double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
     void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const;
     void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream);
@@ -34,6 +42,10 @@ private:
     class ReorderListener;
     void updateMatrices(const DampedVerletIntegrator& integrator);
     void updateSlots();
+    /** Decide whether the fused replica kernel applies (System, matrices, integration groups); compile it if so. */
+    void updateFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
+    /** `steps` fused steps (the fused kernel applies). */
+    void stepFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int steps);
     OpenMM::ComputeContext& cc;
     const OpenMM::System* system;
     long long matricesVersion;
@@ -45,6 +57,18 @@ private:
             scratch, freeAtom, freeParams, scalars, partialSums;
     OpenMM::ComputeProgram program;
     ReorderListener* listener;
+    // The fused replica kernel: whether it applies for fusedGroups and matricesVersion (fusedChecked), whether its
+    // steps may be batched (every Force a replica force), the force it inlines, its program (compiled once).
+    bool fusedChecked, fusedApplies, batchable, fusedDisabled;
+    int fusedGroups;
+    long long fusedVersion;
+    const OpenMM::Force* fusedForce;
+    bool fusedHasGlobals;
+    int splitting;
+    std::vector<int> hostBlock3Atom; // block3Atom on the host
+    OpenMM::ComputeArray fusedSplineCoefficients;
+    OpenMM::ComputeProgram fusedProgram;
+    OpenMM::ComputeKernel fusedKernel;
     OpenMM::ComputeKernel firstHalfKernel, secondHalfKernel, kineticEnergyKernel, sumKernel, slotKernel;
 };
 

@@ -43,6 +43,15 @@ void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, co
     for (int i = start; i < end; i++)
         atoms[i-start][0] = force.getParticle(i);
 
+    string globals;
+    if (force.getNumGlobalParameters() > 0)
+        globals = cc.getBondedUtilities().addArgument(cc.getGlobalParamValues(), "real");
+    string source = createForceSource(cc, force, globals);
+    cc.getBondedUtilities().addInteraction(atoms, source, force.getForceGroup());
+}
+
+string CommonCalcReplicaExpressionForceKernel::createForceSource(ComputeContext& cc, const ReplicaExpressionForce& force,
+                                                                 const string& globals) {
     // The same expressions as the Reference and CPU kernels (and CustomExternalForce): optimize, then differentiate.
     Lepton::ParsedExpression energy = Lepton::Parser::parse(force.getEnergyFunction()).optimize();
     map<string, Lepton::ParsedExpression> expressions;
@@ -52,14 +61,12 @@ void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, co
     expressions["real dEdZ = "] = energy.differentiate("z").optimize();
     map<string, string> variables = {{"x", "pos1.x"}, {"y", "pos1.y"}, {"z", "pos1.z"}};
     if (force.getNumGlobalParameters() > 0) {
-        string values = cc.getBondedUtilities().addArgument(cc.getGlobalParamValues(), "real");
         for (int i = 0; i < force.getNumGlobalParameters(); i++) {
             int index = cc.registerGlobalParam(force.getGlobalParameterName(i));
-            variables[force.getGlobalParameterName(i)] = values+"["+cc.intToString(index)+"]";
+            variables[force.getGlobalParameterName(i)] = globals+"["+cc.intToString(index)+"]";
         }
     }
     string compute = cc.getExpressionUtilities().createExpressions(expressions, variables, {}, {}, "temp");
     map<string, string> replacements = {{"COMPUTE_FORCE", compute}};
-    cc.getBondedUtilities().addInteraction(atoms, cc.replaceStrings(CommonEffPotKernelSources::replicaExpressionForce, replacements),
-                                           force.getForceGroup());
+    return cc.replaceStrings(CommonEffPotKernelSources::replicaExpressionForce, replacements);
 }

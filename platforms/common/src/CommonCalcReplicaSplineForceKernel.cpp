@@ -61,20 +61,29 @@ void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const 
     for (int i = start; i < end; i++)
         atoms[i-start][0] = force.getParticle(i);
 
+    string source = createForceSource(cc, force, coefficients, [&]() { return cc.getBondedUtilities().addArgument(coefficients, "real"); });
+    cc.getBondedUtilities().addInteraction(atoms, source, force.getForceGroup());
+}
+
+string CommonCalcReplicaSplineForceKernel::createForceSource(ComputeContext& cc, const ReplicaSplineForce& force, ComputeArray& coefficients,
+                                                             const function<string ()>& argument) {
     // The same table (and the same validation) as the Reference and CPU kernels.
     SplineTable table(force.getNodes(), force.getLower(), force.getUpper(), force.getValues(), force.getWallStiffness(),
                       "ReplicaSplineForce");
     const SplineTable::Layout& layout = table.getLayout();
     const vector<double>& values = table.getCoefficients();
     bool doublePrecision = cc.getUseDoublePrecision();
-    coefficients.initialize(cc, values.size(), doublePrecision ? sizeof(double) : sizeof(float), "replicaSplineCoefficients");
+    if (!coefficients.isInitialized())
+        coefficients.initialize(cc, values.size(), doublePrecision ? sizeof(double) : sizeof(float), "replicaSplineCoefficients");
+    else if (coefficients.getSize() != values.size())
+        coefficients.resize(values.size());
     coefficients.upload(values, true); // as float in single and mixed precision
-    string argument = cc.getBondedUtilities().addArgument(coefficients, "real");
+    string name = argument();
 
     map<string, string> replacements;
     replacements["SPLINE_DIMENSIONS"] = cc.intToString(layout.dimensions);
     replacements["SPLINE_COEFFICIENTS_PER_CELL"] = cc.intToString(layout.coefficientsPerCell);
-    replacements["SPLINE_COEFFICIENTS"] = argument;
+    replacements["SPLINE_COEFFICIENTS"] = name;
     const string suffix[3] = {"X", "Y", "Z"};
     for (int i = 0; i < 3; i++) {
         replacements["SPLINE_ORIGIN_"+suffix[i]] = cc.doubleToString(layout.origin[i]);
@@ -85,6 +94,5 @@ void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const 
         replacements["SPLINE_CELLS_"+suffix[i]] = cc.intToString(layout.cells[i]);
         replacements["SPLINE_STRIDE_"+suffix[i]] = cc.intToString(layout.stride[i]);
     }
-    cc.getBondedUtilities().addInteraction(atoms, cc.replaceStrings(CommonEffPotKernelSources::replicaSplineForce, replacements),
-                                           force.getForceGroup());
+    return cc.replaceStrings(CommonEffPotKernelSources::replicaSplineForce, replacements);
 }

@@ -1,5 +1,9 @@
 #include "CommonIntegrateDampedVerletStepKernel.h"
+#include "CommonCalcReplicaExpressionForceKernel.h"
+#include "CommonCalcReplicaSplineForceKernel.h"
 #include "CommonEffPotKernelSources.h"
+#include "ReplicaExpressionForce.h"
+#include "ReplicaSplineForce.h"
 #include "internal/DampedVerletMatrices.h"
 #include "internal/NoiseStreamCheckpoint.h"
 #include "openmm/OpenMMException.h"
@@ -8,6 +12,7 @@
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/OSRngSeed.h"
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -62,7 +67,12 @@ void uploadInts(ComputeContext& cc, ComputeArray& array, const vector<T>& values
 
 CommonIntegrateDampedVerletStepKernel::CommonIntegrateDampedVerletStepKernel(string name, const Platform& platform, ComputeContext& cc) :
         IntegrateDampedVerletStepKernel(name, platform), cc(cc), system(NULL), matricesVersion(-1), seed(0), noiseCounter(0),
-        numBlocks3(0), numBlocksN(0), numFree(0), keGroupSize(KineticEnergyGroupSize), keNumGroups(1), stepSize(0), listener(NULL) {
+        numBlocks3(0), numBlocksN(0), numFree(0), keGroupSize(KineticEnergyGroupSize), keNumGroups(1), stepSize(0), listener(NULL),
+        fusedChecked(false), fusedApplies(false), batchable(false), fusedDisabled(false), fusedGroups(0), fusedVersion(-1),
+        fusedForce(NULL), fusedHasGlobals(false), splitting(0) {
+    // EFFPOT_GPU_FUSED=0 keeps every step on the unfused path (two launches around OpenMM's force evaluation).
+    const char* fused = getenv("EFFPOT_GPU_FUSED");
+    fusedDisabled = (fused != NULL && string(fused) == "0");
 }
 
 CommonIntegrateDampedVerletStepKernel::~CommonIntegrateDampedVerletStepKernel() {
@@ -140,6 +150,8 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
         }
     }
     numBlocks3 = atom3.size();
+    hostBlock3Atom = atom3;
+    splitting = m.splitting;
     numBlocksN = setN.size();
     numFree = m.freeParticles.size();
     vector<mm_double2> free(numFree);
@@ -213,11 +225,193 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     sumKernel->addArg(keNumGroups);
     sumKernel->addArg(partialSums);
     matricesVersion = integrator.getParameterVersion();
+    fusedChecked = false;
+}
+
+namespace {
+
+int numReplicaParticles(const Force* force) {
+    if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(force))
+        return expression->getNumParticles();
+    return dynamic_cast<const ReplicaSplineForce*>(force)->getNumParticles();
+}
+
+int replicaParticle(const Force* force, int i) {
+    if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(force))
+        return expression->getParticle(i);
+    return dynamic_cast<const ReplicaSplineForce*>(force)->getParticle(i);
+}
+
+bool isReplicaForce(const Force& force) {
+    return dynamic_cast<const ReplicaExpressionForce*>(&force) != NULL || dynamic_cast<const ReplicaSplineForce*>(&force) != NULL;
+}
+
+/**
+ * Whether the fused kernel takes a barrier per step (EFFPOT_GPU_FUSED_BARRIER=1; off by default). On PoCL it lets the
+ * compiler vectorize the step over a group's work-items, but measured interleaved on 2 shared cores it helped only a
+ * cheap force (harmonic, R = 1e5: 1.7e8 against 9.7e7 replica-steps/s), was neutral for the 2D quadratic and cost a
+ * third for P5 (1.7e7 against 2.7e7); on GPUs it would only cost.
+ */
+bool useStepBarrier() {
+    const char* value = getenv("EFFPOT_GPU_FUSED_BARRIER");
+    return value != NULL && string(value) == "1";
+}
+
+} // namespace
+
+void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, const DampedVerletIntegrator& integrator) {
+    int groups = integrator.getIntegrationForceGroups();
+    if (!fusedChecked || fusedGroups != groups) {
+        // The conditions of the host's FusedReplicaStepper: every particle a one-particle block, no free particles,
+        // no virtual sites, the only Force of the integration groups one replica force acting once on every particle.
+        fusedGroups = groups;
+        fusedChecked = true;
+        fusedApplies = false;
+        batchable = false;
+        const Force* found = NULL;
+        bool single = true;
+        for (int i = 0; i < system->getNumForces(); i++) {
+            const Force& force = system->getForce(i);
+            if ((groups&(1<<force.getForceGroup())) == 0)
+                continue;
+            if (!isReplicaForce(force) || found != NULL)
+                single = false;
+            found = &force;
+        }
+        bool applies = !fusedDisabled && single && found != NULL && numBlocksN == 0 && numFree == 0 && numBlocks3 > 0 &&
+                       cc.getNumContexts() == 1 && numReplicaParticles(found) == numBlocks3;
+        for (int i = 0; applies && i < system->getNumParticles(); i++)
+            applies = !system->isVirtualSite(i);
+        if (applies) {
+            // Every block particle exactly once in the force.
+            vector<char> isBlock(system->getNumParticles(), 0), seen(system->getNumParticles(), 0);
+            for (int atom : hostBlock3Atom)
+                isBlock[atom] = 1;
+            for (int i = 0; applies && i < numBlocks3; i++) {
+                int p = replicaParticle(found, i);
+                applies = (p >= 0 && p < system->getNumParticles() && isBlock[p] && !seen[p]);
+                if (applies)
+                    seen[p] = 1;
+            }
+        }
+        if (applies && fusedForce != found) {
+            // Compile the kernel with the force's code inlined (once: a System's forces do not change).
+            string extra, source;
+            map<string, string> defines;
+            defines["PADDED_NUM_ATOMS"] = cc.intToString(cc.getPaddedNumAtoms());
+            defines["KE_GROUP_SIZE"] = cc.intToString(keGroupSize);
+            if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(found)) {
+                fusedHasGlobals = (expression->getNumGlobalParameters() > 0);
+                if (fusedHasGlobals)
+                    extra = ", GLOBAL const real* RESTRICT globals";
+                source = CommonCalcReplicaExpressionForceKernel::createForceSource(cc, *expression, "globals");
+            }
+            else {
+                fusedHasGlobals = false;
+                extra = ", GLOBAL const real* RESTRICT splineCoefficients";
+                source = CommonCalcReplicaSplineForceKernel::createForceSource(cc, dynamic_cast<const ReplicaSplineForce&>(*found),
+                        fusedSplineCoefficients, []() { return string("splineCoefficients"); });
+            }
+            if (useStepBarrier())
+                defines["FUSED_STEP_BARRIER"] = "1";
+            map<string, string> replacements = {{"REPLICA_FORCE", source}, {"EXTRA_ARGUMENTS", extra}};
+            try {
+                fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
+                        cc.replaceStrings(CommonEffPotKernelSources::fusedReplica, replacements), defines);
+                fusedForce = found;
+                fusedVersion = -1;
+            }
+            catch (const OpenMMException& e) {
+                // A compiler that rejects the fused kernel (not seen on PoCL; CUDA is unchecked): the unfused path.
+                cerr<<"effpot: the fused replica kernel did not compile, DampedVerletIntegrator takes the unfused path: "<<e.what()<<endl;
+                fusedDisabled = true;
+                applies = false;
+            }
+        }
+        fusedApplies = applies;
+        if (applies) {
+            // Multi-step launches only where nothing could happen between steps: no Force but replica forces.
+            batchable = true;
+            for (int i = 0; i < system->getNumForces(); i++)
+                batchable &= isReplicaForce(system->getForce(i));
+        }
+    }
+    if (fusedApplies && fusedVersion != matricesVersion) {
+        // Bound to the arrays as updateMatrices left them.
+        fusedKernel = fusedProgram->createKernel("fusedReplicaSteps");
+        fusedKernel->addArg(numBlocks3);
+        fusedKernel->addArg(); // steps
+        fusedKernel->addArg(cc.getPosq());
+        if (cc.getUseMixedPrecision())
+            fusedKernel->addArg(cc.getPosqCorrection());
+        else
+            fusedKernel->addArg(nullptr);
+        fusedKernel->addArg(cc.getVelm());
+        fusedKernel->addArg(cc.getLongForceBuffer());
+        fusedKernel->addArg(slotOfAtom);
+        fusedKernel->addArg(block3Atom);
+        fusedKernel->addArg(block3Set);
+        fusedKernel->addArg(setInfo);
+        fusedKernel->addArg(matrices);
+        fusedKernel->addArg(scalars);
+        fusedKernel->addArg(); // noise counter, low word
+        fusedKernel->addArg(); // noise counter, high word
+        fusedKernel->addArg(seed);
+        fusedKernel->addArg(splitting);
+        if (dynamic_cast<const ReplicaSplineForce*>(fusedForce) != NULL)
+            fusedKernel->addArg(fusedSplineCoefficients);
+        else if (fusedHasGlobals) {
+            cc.updateGlobalParamValues(); // allocates the array on first use
+            fusedKernel->addArg(cc.getGlobalParamValues());
+        }
+        fusedVersion = matricesVersion;
+    }
+}
+
+void CommonIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid,
+        int steps) {
+    int groups = integrator.getIntegrationForceGroups();
+    if (!forcesAreValid)
+        context.calcForcesAndEnergy(true, false, groups);
+    if (fusedHasGlobals)
+        cc.updateGlobalParamValues();
+    fusedKernel->setArg(1, steps);
+    fusedKernel->setArg(12, (unsigned int) noiseCounter);
+    fusedKernel->setArg(13, (unsigned int) (noiseCounter>>32));
+    fusedKernel->execute(numBlocks3);
+    // The force buffer holds the integration groups' forces at the new positions, as calcForcesAndEnergy leaves it.
+    context.getLastForceGroups() = groups;
+    noiseCounter += 2*(uint64_t) steps;
+    // Time advances by repeated additions, as it does one step at a time.
+    for (int s = 0; s < steps; s++)
+        cc.setTime(cc.getTime()+stepSize);
+    cc.setStepCount(cc.getStepCount()+steps);
+    cc.reorderAtoms();
+    forcesAreValid = !cc.getAtomsWereReordered();
+}
+
+int CommonIntegrateDampedVerletStepKernel::executeSteps(ContextImpl& context, const DampedVerletIntegrator& integrator,
+        bool& forcesAreValid, int maxSteps) {
+    ContextSelector selector(cc);
+    updateMatrices(integrator);
+    updateFused(context, integrator);
+    int steps = min(maxSteps, MaxBatchSteps);
+    if (!fusedApplies || !batchable || steps < 2) {
+        execute(context, integrator, forcesAreValid);
+        return 1;
+    }
+    stepFused(context, integrator, forcesAreValid, steps);
+    return steps;
 }
 
 void CommonIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid) {
     ContextSelector selector(cc);
     updateMatrices(integrator);
+    updateFused(context, integrator);
+    if (fusedApplies) {
+        stepFused(context, integrator, forcesAreValid, 1);
+        return;
+    }
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);

@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import time
 from collections import Counter
 from typing import Any, Callable, Tuple
 
@@ -128,7 +129,12 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
         for task in pending:
             submit(task)
         while running:
-            done, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(list(running), timeout=1.0, return_when=cf.FIRST_COMPLETED)
+            if not done:
+                recover = getattr(executor, "recover_if_wedged", None)
+                if recover is not None:
+                    recover()
+                continue
             for future in done:
                 task = running.pop(future)
                 try:
@@ -198,6 +204,40 @@ class _RespawningProcessPool(cf.Executor):
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def recover_if_wedged(self, grace=5.0):
+        """Break a pool that a dead worker left waiting forever, so that run_tasks resubmits its tasks here.
+
+        A worker killed while it writes its result dies holding the result queue's lock and leaves half a message in
+        the pipe: the standard pool then reads forever and the other workers wait for the lock (seen: a SIGKILL in
+        test_distributed). If a worker has been dead for `grace` seconds and the pool has not noticed, its other
+        workers are stopped and this process's end of the result pipe closed: the pool's reader meets the end of the
+        pipe, fails every pending future with BrokenProcessPool, and a new pool takes the resubmitted tasks."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        if not any(process.exitcode is not None for process in processes):
+            self._dead_since = None
+            return
+        now = time.monotonic()
+        if getattr(self, "_dead_since", None) is None:
+            self._dead_since = now
+            return
+        if now - self._dead_since < grace:
+            return
+        self._dead_since = None
+        _log.warning("a worker process died and its pool stopped answering; replacing the pool")
+        old = self._pool
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        queue = getattr(old, "_result_queue", None)
+        try:
+            if queue is not None:
+                queue._writer.close()
+        except OSError:
+            pass
+        self._new_pool()
 
     def terminate(self):
         """Stop now: cancel the queued tasks and terminate the worker processes (running tasks are lost)."""

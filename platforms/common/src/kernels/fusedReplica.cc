@@ -1,0 +1,131 @@
+/**
+ * DampedVerletIntegrator's fused replica step on GPUs (compiled after dampedVerlet.cc, whose helpers it uses): for
+ * Systems where every particle is a one-particle block (3x3 matrices) and the only Force of the integration groups
+ * is one ReplicaExpressionForce or ReplicaSplineForce acting once on every particle. Each thread owns replicas
+ * (units of block3Atom/block3Set), keeps position, velocity and force in registers and runs numSteps whole steps with
+ * the force inlined (REPLICA_FORCE: the force's one-atom interaction code, the same text BondedUtilities compiles;
+ * it reads pos1, adds to energy, defines force1).
+ *
+ * The arithmetic is that of dampedVerletFirstHalf / dampedVerletSecondHalf for 3x3 blocks operation by operation,
+ * including what the unfused path does between its launches: positions pass through posq (and posqCorrection in
+ * mixed precision) after every drift, the force is evaluated at the real (posq) coordinates, converted to OpenMM's
+ * 2^-32 fixed point and read back in the mixed type. So the trajectory is that of as many unfused steps, up to the
+ * compiler's contraction of products and sums. Noise counters: c, c+1 in the first step, c+2, c+3 in the next...
+ * On return the force buffer holds the forces at the final positions, as after an unfused step.
+ */
+
+inline DEVICE mixed3 rowTimes(mixed3 r0, mixed3 r1, mixed3 r2, mixed3 x) {
+    return make_mixed3(r0.x*x.x+r0.y*x.y+r0.z*x.z, r1.x*x.x+r1.y*x.y+r1.z*x.z, r2.x*x.x+r2.y*x.y+r2.z*x.z);
+}
+
+KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
+        GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, GLOBAL mixed4* RESTRICT velm,
+        GLOBAL mm_long* RESTRICT force, GLOBAL const int* RESTRICT slotOfAtom,
+        GLOBAL const int* RESTRICT block3Atom, GLOBAL const int* RESTRICT block3Set,
+        GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL const mixed* RESTRICT scalars,
+        unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting
+        EXTRA_ARGUMENTS) {
+    const mixed h = scalars[0];
+    const mixed halfH = ((mixed) 0.5)*h;
+    const mixed scale = 1/(mixed) 0x100000000;
+#ifdef FUSED_STEP_BARRIER
+    // Every thread of a group runs the same number of iterations and steps (an inactive one repeats the last replica
+    // and stores nothing), so that the barrier in the step loop is reached by all.
+    for (int base = 0; base < numReplicas; base += GLOBAL_SIZE) {
+        const bool active = (base+GLOBAL_ID < numReplicas);
+        const int unit = (active ? base+GLOBAL_ID : numReplicas-1);
+#else
+    for (int unit = GLOBAL_ID; unit < numReplicas; unit += GLOBAL_SIZE) {
+#endif
+        const unsigned int atom = (unsigned int) block3Atom[unit];
+        const int slot = slotOfAtom[atom];
+        const int4 info = setInfo[block3Set[unit]];
+        GLOBAL const mixed* set = matrices+info.y;
+        const mixed3 k0 = make_mixed3(set[0], set[1], set[2]), k1 = make_mixed3(set[3], set[4], set[5]), k2 = make_mixed3(set[6], set[7], set[8]);
+        const mixed3 e0 = make_mixed3(set[9], set[10], set[11]), e1 = make_mixed3(set[12], set[13], set[14]), e2 = make_mixed3(set[15], set[16], set[17]);
+        mixed3 n0 = make_mixed3(0, 0, 0), n1 = n0, n2 = n0;
+        const bool noisy = (info.z != 0);
+        if (noisy) {
+            n0 = make_mixed3(set[27], set[28], set[29]);
+            n1 = make_mixed3(set[30], set[31], set[32]);
+            n2 = make_mixed3(set[33], set[34], set[35]);
+        }
+        const real4 stored = posq[slot];
+#ifdef USE_MIXED_PRECISION
+        const real4 correction = posqCorrection[slot];
+        mixed3 pos = make_mixed3(stored.x+(mixed) correction.x, stored.y+(mixed) correction.y, stored.z+(mixed) correction.z);
+#else
+        mixed3 pos = make_mixed3(stored.x, stored.y, stored.z);
+#endif
+        mixed3 v = loadVelocity(velm, slot);
+        mm_long fx = force[slot], fy = force[slot+PADDED_NUM_ATOMS], fz = force[slot+2*PADDED_NUM_ATOMS];
+        mixed3 f = make_mixed3(scale*fx, scale*fy, scale*fz);
+        unsigned int cLow = counterLow, cHigh = counterHigh;
+        for (int step = 0; step < numSteps; step++) {
+            const unsigned int cLow2 = cLow+1;
+            const unsigned int cHigh2 = cHigh+(cLow2 == 0 ? 1 : 0);
+            if (splitting == 1) {
+                v = v+rowTimes(k0, k1, k2, f);
+                mixed3 first = v*halfH;
+                v = rowTimes(e0, e1, e2, v);
+                if (noisy)
+                    v += rowTimes(n0, n1, n2, normals3(atom, cLow, cHigh, seed));
+                v = rowTimes(e0, e1, e2, v);
+                if (noisy)
+                    v += rowTimes(n0, n1, n2, normals3(atom, cLow2, cHigh2, seed));
+                pos += first;
+                pos += v*halfH;
+            }
+            else {
+                v = rowTimes(e0, e1, e2, v)+rowTimes(k0, k1, k2, f);
+                if (noisy)
+                    v += rowTimes(n0, n1, n2, normals3(atom, cLow, cHigh, seed));
+                pos += v*h;
+            }
+            // The position as posq (and posqCorrection) hold it between the unfused launches.
+            real4 pos1 = make_real4((real) pos.x, (real) pos.y, (real) pos.z, stored.w);
+#ifdef USE_MIXED_PRECISION
+            {
+                real3 low = make_real3((real) (pos.x-(real) pos.x), (real) (pos.y-(real) pos.y), (real) (pos.z-(real) pos.z));
+                pos = make_mixed3(pos1.x+(mixed) low.x, pos1.y+(mixed) low.y, pos1.z+(mixed) low.z);
+            }
+#endif
+            {
+                real energy = 0;
+                REPLICA_FORCE
+                fx = realToFixedPoint(force1.x);
+                fy = realToFixedPoint(force1.y);
+                fz = realToFixedPoint(force1.z);
+            }
+            f = make_mixed3(scale*fx, scale*fy, scale*fz);
+            if (splitting == 1)
+                v = v+rowTimes(k0, k1, k2, f);
+            else {
+                v = rowTimes(e0, e1, e2, v+rowTimes(k0, k1, k2, f));
+                if (noisy)
+                    v += rowTimes(n0, n1, n2, normals3(atom, cLow2, cHigh2, seed));
+            }
+            cLow = cLow2+1;
+            cHigh = cHigh2+(cLow == 0 ? 1 : 0);
+#ifdef FUSED_STEP_BARRIER
+            // On CPU OpenCL (PoCL) a barrier splits the kernel into regions, each run as a loop over the work-items
+            // of the group that the compiler can vectorize; without it the step loop stays scalar.
+            SYNC_THREADS;
+#endif
+        }
+#ifdef FUSED_STEP_BARRIER
+        if (!active)
+            continue;
+#endif
+#ifdef USE_MIXED_PRECISION
+        posq[slot] = make_real4((real) pos.x, (real) pos.y, (real) pos.z, stored.w);
+        posqCorrection[slot] = make_real4((real) (pos.x-(real) pos.x), (real) (pos.y-(real) pos.y), (real) (pos.z-(real) pos.z), 0);
+#else
+        posq[slot] = make_real4(pos.x, pos.y, pos.z, stored.w);
+#endif
+        storeVelocity(velm, slot, v);
+        force[slot] = fx;
+        force[slot+PADDED_NUM_ATOMS] = fy;
+        force[slot+2*PADDED_NUM_ATOMS] = fz;
+    }
+}
