@@ -45,28 +45,6 @@ vector<double> matrix6(double scale, double coupling) {
     return vector<double>(m.data(), m.data()+36);
 }
 
-vector<double> scaled(const vector<double>& m, double s) {
-    vector<double> result(m);
-    for (double& x : result)
-        x *= s;
-    return result;
-}
-
-double maxAbs(const vector<Vec3>& a) {
-    double result = 0;
-    for (const Vec3& x : a)
-        result = max(result, max(fabs(x[0]), max(fabs(x[1]), fabs(x[2]))));
-    return result;
-}
-
-double maxAbsDifference(const vector<Vec3>& a, const vector<Vec3>& b) {
-    double result = 0;
-    for (size_t i = 0; i < a.size(); i++)
-        for (int c = 0; c < 3; c++)
-            result = max(result, fabs(a[i][c]-b[i][c]));
-    return result;
-}
-
 /**
  * Every kind of unit: one-particle blocks with different matrices, a two-particle block (6x6), free particles with
  * the default friction. A harmonic well with weak anharmonic terms; amplitudes of several nm, so that the 2^-32

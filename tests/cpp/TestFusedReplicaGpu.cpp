@@ -63,26 +63,8 @@ double tolerance(const string& precision) {
     return precision == "double" ? 1e-10 : (precision == "mixed" ? 1e-5 : 1e-4);
 }
 
-vector<double> scaled(const vector<double>& m, double s) {
-    vector<double> result(m);
-    for (double& x : result)
-        x *= s;
-    return result;
-}
-
-double maxAbs(const vector<Vec3>& a) {
-    double result = 0;
-    for (const Vec3& x : a)
-        result = max(result, max(fabs(x[0]), max(fabs(x[1]), fabs(x[2]))));
-    return result;
-}
-
 double relativeDifference(const vector<Vec3>& a, const vector<Vec3>& b) {
-    double result = 0;
-    for (size_t i = 0; i < a.size(); i++)
-        for (int c = 0; c < 3; c++)
-            result = max(result, fabs(a[i][c]-b[i][c]));
-    return result/maxAbs(b);
+    return maxAbsDifference(a, b)/maxAbs(b);
 }
 
 // Smooth (round-off does not grow chaotically) with every kind of term, and a global parameter.

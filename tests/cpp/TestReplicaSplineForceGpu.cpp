@@ -168,28 +168,6 @@ pair<double, double> difference(const Result& expected, const Result& actual) {
     return {fabs(expected.energy-actual.energy)/max(1.0, fabs(expected.energy)), worst/scale};
 }
 
-vector<double> scaled(const vector<double>& m, double s) {
-    vector<double> result(m);
-    for (double& x : result)
-        x *= s;
-    return result;
-}
-
-double maxAbs(const vector<Vec3>& a) {
-    double result = 0;
-    for (const Vec3& x : a)
-        result = max(result, max(fabs(x[0]), max(fabs(x[1]), fabs(x[2]))));
-    return result;
-}
-
-double maxAbsDifference(const vector<Vec3>& a, const vector<Vec3>& b) {
-    double result = 0;
-    for (size_t i = 0; i < a.size(); i++)
-        for (int c = 0; c < 3; c++)
-            result = max(result, fabs(a[i][c]-b[i][c]));
-    return result;
-}
-
 } // namespace
 
 class ReplicaSplineForceGpu : public ::testing::TestWithParam<string> {

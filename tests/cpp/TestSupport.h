@@ -9,10 +9,37 @@
 #include "openmm/State.h"
 #include "openmm/System.h"
 #include <gtest/gtest.h>
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 namespace EffPotTest {
+
+/** A matrix (any flat vector) times a scalar. */
+inline std::vector<double> scaled(const std::vector<double>& m, double s) {
+    std::vector<double> result(m);
+    for (double& x : result)
+        x *= s;
+    return result;
+}
+
+/** The largest |component| of a list of vectors. */
+inline double maxAbs(const std::vector<OpenMM::Vec3>& a) {
+    double result = 0;
+    for (const OpenMM::Vec3& x : a)
+        result = std::max(result, std::max(std::fabs(x[0]), std::max(std::fabs(x[1]), std::fabs(x[2]))));
+    return result;
+}
+
+/** The largest |difference| of the components of two lists of vectors. */
+inline double maxAbsDifference(const std::vector<OpenMM::Vec3>& a, const std::vector<OpenMM::Vec3>& b) {
+    double result = 0;
+    for (size_t i = 0; i < a.size(); i++)
+        for (int c = 0; c < 3; c++)
+            result = std::max(result, std::fabs(a[i][c]-b[i][c]));
+    return result;
+}
 
 /** The platforms every test runs on. */
 inline std::vector<std::string> platformNames() {
