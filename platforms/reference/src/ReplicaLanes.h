@@ -228,12 +228,11 @@ inline void secondHalfNoisy(const double* d, const double* k, const double* n, c
     }
 }
 
-/**
- * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation): v += K f; x += (h/2) v; then twice
- * v <- D v (+ N z), with z1 and z2; x += (h/2) v. `n` null: no noise.
- */
-inline void firstHalfMiddle(const double* d, const double* k, const double* n, double h, double* const v[3],
-                            const double* const f[3], const double* const z1[3], const double* const z2[3], double* const x[3]) {
+/** The body of firstHalfMiddle, with or without the noise terms (a compile-time choice, so the quiet loop has none). */
+template <bool Noisy>
+inline void firstHalfMiddleLanes(const double* d, const double* k, const double* n, double h, double* const v[3],
+                                 const double* const f[3], const double* const z1[3], const double* const z2[3],
+                                 double* const x[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -244,29 +243,6 @@ inline void firstHalfMiddle(const double* d, const double* k, const double* n, d
     double* Y = x[1];
     double* Z = x[2];
     const double half = 0.5*h;
-    if (n == nullptr) {
-        EFFPOT_LANES {
-            double a = vx[i]+(k[0]*fx[i]+k[1]*fy[i]+k[2]*fz[i]);
-            double b = vy[i]+(k[3]*fx[i]+k[4]*fy[i]+k[5]*fz[i]);
-            double c = vz[i]+(k[6]*fx[i]+k[7]*fy[i]+k[8]*fz[i]);
-            X[i] += a*half;
-            Y[i] += b*half;
-            Z[i] += c*half;
-            for (int twice = 0; twice < 2; twice++) {
-                double p = d[0]*a+d[1]*b+d[2]*c, q = d[3]*a+d[4]*b+d[5]*c, r = d[6]*a+d[7]*b+d[8]*c;
-                a = p;
-                b = q;
-                c = r;
-            }
-            vx[i] = a;
-            vy[i] = b;
-            vz[i] = c;
-            X[i] += a*half;
-            Y[i] += b*half;
-            Z[i] += c*half;
-        }
-        return;
-    }
     const double* const z[2][3] = {{z1[0], z1[1], z1[2]}, {z2[0], z2[1], z2[2]}};
     EFFPOT_LANES {
         double a = vx[i]+(k[0]*fx[i]+k[1]*fy[i]+k[2]*fz[i]);
@@ -276,10 +252,13 @@ inline void firstHalfMiddle(const double* d, const double* k, const double* n, d
         Y[i] += b*half;
         Z[i] += c*half;
         for (int twice = 0; twice < 2; twice++) {
-            double za = z[twice][0][i], zb = z[twice][1][i], zc = z[twice][2][i];
-            double p = (d[0]*a+d[1]*b+d[2]*c)+(n[0]*za+n[1]*zb+n[2]*zc);
-            double q = (d[3]*a+d[4]*b+d[5]*c)+(n[3]*za+n[4]*zb+n[5]*zc);
-            double r = (d[6]*a+d[7]*b+d[8]*c)+(n[6]*za+n[7]*zb+n[8]*zc);
+            double p = d[0]*a+d[1]*b+d[2]*c, q = d[3]*a+d[4]*b+d[5]*c, r = d[6]*a+d[7]*b+d[8]*c;
+            if (Noisy) {
+                double za = z[twice][0][i], zb = z[twice][1][i], zc = z[twice][2][i];
+                p += n[0]*za+n[1]*zb+n[2]*zc;
+                q += n[3]*za+n[4]*zb+n[5]*zc;
+                r += n[6]*za+n[7]*zb+n[8]*zc;
+            }
             a = p;
             b = q;
             c = r;
@@ -291,6 +270,18 @@ inline void firstHalfMiddle(const double* d, const double* k, const double* n, d
         Y[i] += b*half;
         Z[i] += c*half;
     }
+}
+
+/**
+ * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation): v += K f; x += (h/2) v; then twice
+ * v <- D v (+ N z), with z1 and z2; x += (h/2) v. `n` null: no noise.
+ */
+inline void firstHalfMiddle(const double* d, const double* k, const double* n, double h, double* const v[3],
+                            const double* const f[3], const double* const z1[3], const double* const z2[3], double* const x[3]) {
+    if (n == nullptr)
+        firstHalfMiddleLanes<false>(d, k, n, h, v, f, z1, z2, x);
+    else
+        firstHalfMiddleLanes<true>(d, k, n, h, v, f, z1, z2, x);
 }
 
 /** f <- -dE, then B: v += K f (the BAOAB splitting after the force evaluation). */
