@@ -1,10 +1,12 @@
 #ifndef EFFPOT_COARSE_GRAINER_H_
 #define EFFPOT_COARSE_GRAINER_H_
 
+#include "CoarseGrainingSettings.h"
 #include "EffectivePotential.h"
 #include "PotentialFitter.h"
 #include "ProgressReporter.h"
 #include "ReplicaStatistics.h"
+#include "internal/ReplicaSampler.h"
 #include "internal/windowsExportEffPot.h"
 #include <map>
 #include <memory>
@@ -17,6 +19,8 @@ class System;
 }
 
 namespace EffPot {
+
+struct Stage1Estimate;
 
 /**
  * Learns the effective potential of an energy landscape in 1 to 3 coordinates at the scale set by the step size
@@ -50,61 +54,71 @@ public:
     CoarseGrainer(const OpenMM::System& system, const std::vector<int>& replicaParticles, int dimensions);
     /** Whether the replicas come from a System given to the constructor. */
     bool hasUserSystem() const {
-        return userSystem != nullptr;
+        return source.userSystem != nullptr;
     }
     /** Positions of every particle of the user's System (N x 3, nm); the replicas' active components are then
      *  replaced by the initial replica positions. Default: all zero. */
     void setSystemPositions(const std::vector<double>& positions);
     const std::string& getEnergy() const {
-        return energy;
+        return source.energy;
     }
     int getDimensions() const {
-        return dimensions;
+        return source.dimensions;
     }
+    /** Every setting as one value (CoarseGrainingSettings): what the setters below change. */
+    const CoarseGrainingSettings& getSettings() const {
+        return settings;
+    }
+    /**
+     * Replace every setting at once; the value is checked as the setters check each field (an OpenMMException
+     * names the field). Starting positions given here are the user's (not a pilot's), and the fit's bootstrap
+     * takes the seed, as with setRandomSeed.
+     */
+    void setSettings(const CoarseGrainingSettings& settings);
     /** The step size h, in ps: it sets the scale that is learned. */
     void setStepSize(double h);
     double getStepSize() const {
-        return stepSize;
+        return settings.stepSize;
     }
     /** The friction gamma (1/ps) of the 1D run and of Stage 1. */
     void setFriction(double gamma);
     double getFriction() const {
-        return friction;
+        return settings.friction;
     }
     /** The scalar mass m (dalton) of the 1D run (default 1). */
     void setMass(double mass);
     double getMass() const {
-        return mass;
+        return settings.mass;
     }
     /** Replicas per design in Stage 1, and in the 1D run and Stage 2 (default 200). */
     void setNumReplicas(int count);
     int getNumReplicas() const {
-        return userSystem ? (int) replicaParticles.size() : numReplicas;
+        return source.numReplicas(settings);
     }
     /** Sampling steps of each run after equilibration (default 20000). */
     void setNumSteps(int steps);
     int getNumSteps() const {
-        return numSteps;
+        return settings.numSteps;
     }
     /** Stage 2 sampling steps (default: twice getNumSteps()). */
     void setNumStage2Steps(int steps);
     int getNumStage2Steps() const {
-        return numStage2Steps > 0 ? numStage2Steps : 2*numSteps;
+        return settings.stage2Steps();
     }
     /** Equilibration steps before sampling starts in each run (default 2000). */
     void setNumEquilibrationSteps(int steps);
     int getNumEquilibrationSteps() const {
-        return numEquilibrationSteps;
+        return settings.numEquilibrationSteps;
     }
     /** Steps between two samples (default 10). */
     void setSampleInterval(int steps);
     int getSampleInterval() const {
-        return sampleInterval;
+        return settings.sampleInterval;
     }
     /** The target temperature kT* of Stage 2, in kJ/mol (default 1). */
     void setTargetKT(double kT);
     double getTargetKT() const {
-        return targetKT;
+        return settings.targetKT;
     }
     /**
      * Initial positions of the replicas: up to R rows of d values, row-major, reused cyclically when fewer (e.g.
@@ -121,7 +135,7 @@ public:
     /** Replica batches for standard errors (default 10). */
     void setNumBatches(int count);
     int getNumBatches() const {
-        return numBatches;
+        return settings.numBatches;
     }
     void setRandomSeed(int seed);
     /**
@@ -135,13 +149,13 @@ public:
      * same energies and forces to round-off, several times faster): for comparisons and benchmarks.
      */
     void setUseCustomExternalForce(bool use) {
-        useCustomExternalForce = use;
+        settings.useCustomExternalForce = use;
     }
     bool getUseCustomExternalForce() const {
-        return useCustomExternalForce;
+        return settings.useCustomExternalForce;
     }
     int getRandomSeed() const {
-        return seed;
+        return settings.randomSeed;
     }
     /** Limits of the normality check: |skewness| and |excess kurtosis| above these stop the run (0.1, 0.2). */
     void setNormalityTolerance(double skewness, double excessKurtosis);
@@ -154,10 +168,10 @@ public:
      * captured replica adds a spike to -kT log rho. Counts are in the diagnostics (sampling.frozenReplicas).
      */
     void setRestartFrozenReplicas(bool restart) {
-        restartFrozenReplicas = restart;
+        settings.restartFrozenReplicas = restart;
     }
     bool getRestartFrozenReplicas() const {
-        return restartFrozenReplicas;
+        return settings.restartFrozenReplicas;
     }
     /** The fitter's settings (knot spacing, smoothing, minimum bin count, bootstrap). */
     PotentialFitter& getFitter() {
@@ -213,7 +227,7 @@ public:
     std::vector<double> runSamplingRange(OpenMM::Platform& platform, const std::vector<double>& noise, int firstBatch, int endBatch);
     /** Whether the sampling run needs runSamplingRange for its grid (no box was set with setGridBox). */
     bool needsSamplingRange() const {
-        return gridLower.empty();
+        return settings.gridBoxLower.empty();
     }
     /**
      * The histogram grid of the sampling run: the box of setGridBox, or `range` (the union of runSamplingRange
@@ -266,11 +280,11 @@ public:
      */
     void setResolutionLimit(double limit);
     double getResolutionLimit() const {
-        return resolutionLimit;
+        return settings.resolutionLimit;
     }
     /** Let run() choose the friction by a pilot run (the default until setFriction is called). */
     void setAutomaticFriction() {
-        friction = 0;
+        settings.friction = 0;
         pilotDiagnostics.clear();
         forgetPilotStarts();
     }
@@ -284,7 +298,7 @@ public:
     }
     /** Whether run() will choose the friction by a pilot run. */
     bool isFrictionAutomatic() const {
-        return friction == 0;
+        return settings.friction == 0;
     }
     /** Statistics of the last run: Stage 1 (2D/3D) and the run whose positions were fitted (1D or Stage 2). */
     const ReplicaStatistics& getStage1Statistics() const {
@@ -295,52 +309,33 @@ public:
     }
 private:
     friend class CoarseGrainerProxy;
-    struct Run;
-    struct Piece;
-    Run stage1Run() const;
     // Drop initial positions that came from a pilot (usePilotFriction); given ones stay.
     void forgetPilotStarts();
+    // Change one setting: `change` edits a copy, which is checked (CoarseGrainingSettings::check) before it is kept.
+    template <class Change>
+    void update(const char* field, const std::string& caller, Change change);
     // sampleIsotropic, restarting frozen replicas or only counting them (the scan), with progress under `stage`.
-    ReplicaStatistics sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage,
-                                      std::vector<double>* endPositions = NULL);
-    Run samplingRun(const std::vector<double>& noise) const;
+    SamplingResult sampleIsotropic(OpenMM::Platform& platform, double gamma, bool restartFrozen, const std::string& stage,
+                                   bool wantEndPositions);
+    // Run one pass of the pipeline on ReplicaSampler, from this grainer's starting positions.
+    SamplingResult sample(OpenMM::Platform& platform, const SamplingPass& pass);
+    // The pass of the run whose positions are fitted (the 1D run or Stage 2) over `piece`.
+    SamplingPass samplingPass(const ReplicaRunDesign& run, const ReplicaPiece& piece, SamplingMode mode, const RegularGrid* grid) const;
     void checkRunSettings(const std::string& method) const;
     void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
-    // Run `piece` of `run`. With `range` given, only equilibrate and return the visited range in it; otherwise
-    // sample, with the histogram on `grid` (NULL: no histogram) or, with `ownGrid`, on the grid of the range this
-    // call's own replicas visit (run() over all batches).
-    // With `endPositions`, also return where the replicas of the first group ended (R x d; not for a user's System).
-    ReplicaStatistics sample(OpenMM::Platform& platform, const Run& run, int steps, const std::string& stage, const Piece& piece,
-                             const RegularGrid* grid, bool ownGrid, std::vector<double>* range,
-                             std::vector<double>* endPositions = NULL);
-    // Record normality statistics of a group; a frozen run throws, a non-Gaussian one is added to `problems`.
-    void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label,
-                        std::vector<std::pair<std::string, double> >& diagnostics, std::vector<std::string>& problems) const;
-    // Stage-1 normality (a frozen design throws; non-Gaussian ones are noted) and D with standard errors.
-    void solveStage1(const ReplicaStatistics& statistics, std::vector<std::pair<std::string, double> >& diagnostics,
-                     std::vector<std::string>& notes, std::vector<double>& noise, std::vector<double>& noiseError) const;
+    // The fit from the merged statistics, with Stage 1 solved once by the caller (empty in 1D).
+    EffectivePotential fit(const Stage1Estimate* stage1Estimate, const ReplicaStatistics& stage1, const ReplicaStatistics& sampling,
+                           const std::string& platformName);
     std::vector<double> initialPositions(int count) const;
     // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
     double predictedKineticKT(double noise, double gamma) const;
+    ReplicaSource source;
+    CoarseGrainingSettings settings;
     std::vector<std::pair<std::string, double> > pilotDiagnostics; // of the last automatic friction choice
     std::vector<double> pilotPositions;  // where the last pilot's replicas ended
-    bool startsFromPilot;                // the initial positions are the pilot's end positions (usePilotFriction)
-    std::string energy;
-    std::shared_ptr<OpenMM::System> userSystem;
-    std::vector<int> replicaParticles;
-    std::vector<double> systemPositions;
-    int dimensions;
-    double stepSize, friction, mass, targetKT;
-    int numReplicas, numSteps, numStage2Steps, numEquilibrationSteps, sampleInterval, numBatches, seed;
-    std::vector<double> positions, boxLower, boxUpper, gridLower, gridUpper;
-    std::vector<int> gridBins;
-    double maxSkewness, maxExcessKurtosis, frozenKurtosis;
-    bool allowNonGaussian, restartFrozenReplicas;
+    bool startsFromPilot;                // settings.initialPositions are the pilot's end positions (usePilotFriction)
     PotentialFitter fitter;
     ProgressReporter* progress;
-    int numThreads;
-    double resolutionLimit;
-    bool useCustomExternalForce;
     std::map<std::string, std::string> platformProperties;
     ReplicaStatistics stage1, sampling;
 };

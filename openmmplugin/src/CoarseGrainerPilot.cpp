@@ -1,6 +1,8 @@
 // The pilot run that picks the friction (docs/theory.md section 4): CoarseGrainer::choosePilotFriction.
 #include "CoarseGrainer.h"
 #include "NoiseCovarianceDesigns.h"
+#include "UnstableRunException.h"
+#include "internal/SamplingChecks.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cmath>
@@ -26,10 +28,12 @@ struct Restore {
 
 double CoarseGrainer::predictedKineticKT(double noise, double gamma) const {
     // The energy balance gamma E[p^2/m] = D/(2m) per component, with the sampling bias phi(gamma h) of full steps.
-    return noise*NoiseCovarianceDesigns::samplingBias(gamma*stepSize)/(2*gamma*(dimensions == 1 ? mass : 1.0));
+    return noise*NoiseCovarianceDesigns::samplingBias(gamma*settings.stepSize)/(2*gamma*(source.dimensions == 1 ? settings.mass : 1.0));
 }
 
 double CoarseGrainer::choosePilotFriction(Platform& platform) {
+    double stepSize = settings.stepSize, targetKT = settings.targetKT;
+    int sampleInterval = settings.sampleInterval;
     if (stepSize == 0)
         throw OpenMMException("CoarseGrainer: set the step size first (setStepSize): the pilot run needs it");
     // Whatever the pilot friction, the pilot's energy balance gives the effective noise D (per component), which
@@ -37,29 +41,32 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
     // neither freezes (a heavy friction cools replicas into micro-wells) nor runs hot; it runs a tenth of the
     // steps, but at least 20 relaxation times 1/gamma (and at most the full run).
     double pilotGamma = 2*stepSize;
-    Restore steps(numSteps), equilibration(numEquilibrationSteps);
+    Restore steps(settings.numSteps), equilibration(settings.numEquilibrationSteps);
     double relaxationSteps = 1.0/(pilotGamma*stepSize);
-    numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
-    numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
+    settings.numSteps = (int) min<double>(steps.saved, max<double>(max(20*sampleInterval, steps.saved/10), 20*relaxationSteps));
+    settings.numEquilibrationSteps = (int) min<double>(max(equilibration.saved, steps.saved/10), max<double>(sampleInterval, 5*relaxationSteps));
     // Frozen replicas are counted, not restarted: the watch's threshold starts from kT*, and the pilot runs at its
     // own temperature (about E[zeta^2]/4), which may be far from it.
-    ReplicaStatistics pilot = sampleIsotropic(platform, pilotGamma, false, "pilot", &pilotPositions);
-    vector<pair<string, double> > diagnostics;
+    SamplingResult result = sampleIsotropic(platform, pilotGamma, false, "pilot", true);
+    pilotPositions = result.endPositions;
+    const ReplicaStatistics& pilot = result.statistics;
+    DiagnosticList diagnostics;
     vector<string> problems;
-    checkNormality(pilot, 0, "pilot", diagnostics, problems); // a frozen pilot throws with advice
+    SamplingChecks::checkNormality(pilot, 0, "pilot", settings, diagnostics, problems); // a frozen pilot throws with advice
     double quadratic = 0;
     long long count = 0;
     for (int b = 0; b < pilot.getNumBatches(); b++) {
         quadratic += pilot.getQuadraticSum(0, b);
         count += pilot.getCount(0, b);
     }
-    double pilotKT = quadratic/count/dimensions; // M = I in the pilot
+    double pilotKT = quadratic/count/source.dimensions; // M = I in the pilot
     double noise = 2*pilotGamma*pilotKT/NoiseCovarianceDesigns::samplingBias(pilotGamma*stepSize);
     // kT(gamma) decreases from infinity to 0 as gamma grows: bisect in log gamma for kT(gamma) = kT*.
     double low = 1e-8/stepSize, high = 1e8/stepSize;
     if (!isfinite(noise))
-        throw OpenMMException("CoarseGrainer: the run exploded (the pilot run's momenta are not finite, D = "+to_string(noise)+
-                              "): the step size is too large for the coarse scale; reduce it");
+        throw UnstableRunException("CoarseGrainer: the run exploded (the pilot run's momenta are not finite, D = "+to_string(noise)+
+                                   "): the step size is too large for the coarse scale; reduce it", stepSize,
+                                   (settings.numEquilibrationSteps+settings.numSteps)*stepSize);
     if (!(predictedKineticKT(noise, high) < targetKT && predictedKineticKT(noise, low) > targetKT))
         throw OpenMMException("CoarseGrainer: the pilot run measured an effective noise D = "+to_string(noise)+
                               " for which no friction gives kT* = "+to_string(targetKT)+": set the friction yourself");
@@ -78,11 +85,11 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
 
 double CoarseGrainer::usePilotFriction(Platform& platform) {
     forgetPilotStarts(); // a pilot starts from the given starts (or box), not from an earlier pilot's ends
-    bool givenStarts = !positions.empty();
+    bool givenStarts = !settings.initialPositions.empty();
     double gamma = choosePilotFriction(platform);
-    friction = gamma;
-    if (!givenStarts && boxLower.empty() && !userSystem && !pilotPositions.empty()) {
-        positions = pilotPositions;
+    settings.friction = gamma;
+    if (!givenStarts && settings.initialBoxLower.empty() && !source.userSystem && !pilotPositions.empty()) {
+        settings.initialPositions = pilotPositions;
         startsFromPilot = true;
     }
     return gamma;

@@ -1,5 +1,6 @@
 #include "ScaleScan.h"
 #include "CoarseGrainer.h"
+#include "UnstableRunException.h"
 #include "NormalityTests.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
@@ -188,9 +189,7 @@ const vector<ScaleScanPoint>& ScaleScan::run(Platform& platform) {
         try {
             setPointStatistics(i, grainer.sampleIsotropic(platform, grainer.getFriction()));
         }
-        catch (const OpenMMException& e) {
-            if (string(e.what()).find("exploded") == string::npos)
-                throw;
+        catch (const UnstableRunException&) {
             setPointExploded(i);
         }
     }

@@ -297,7 +297,7 @@ def cases():
          _raises(OMM, "CoarseGrainer.fromXml", "truncated")),
         ("CoarseGrainer.fromXml(numReplicas=-5)",
          lambda c: effpot.CoarseGrainer.fromXml(_cg().toXml().replace('numReplicas="200"', 'numReplicas="-5"')),
-         _raises(OMM, "CoarseGrainer.fromXml", "out of range")),
+         _raises(OMM, "CoarseGrainer.fromXml", "numReplicas is -5")),
         ("compare(replicas=2.5)", lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0]], replicas=2.5)),
          _raises(ValueError, "settings.replicas", "2.5")),
         ("compare(starts of 2D points)", lambda c: effpot.compare(_potential(c), effpot.ComparisonSettings(starts=[[0.0, 1.0]])),

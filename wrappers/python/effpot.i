@@ -25,6 +25,8 @@ namespace std {
 #include "ReplicaExpressionForce.h"
 #include "ReplicaSplineForce.h"
 #include "CoarseGrainer.h"
+#include "CoarseGrainingSettings.h"
+#include "UnstableRunException.h"
 #include "EffectivePotential.h"
 #include "NoiseCovarianceDesigns.h"
 #include "NormalityTests.h"
@@ -59,6 +61,20 @@ static void effpotRaise(const char* message) {
     Py_XDECREF(type);
     Py_XDECREF(openmmModule);
 }
+/* An exploded run -> effpot.UnstableRun (an openmm.OpenMMException and a ValueError) carrying the step and time. */
+static void effpotRaiseUnstable(const EffPot::UnstableRunException& e) {
+    PyObject* module = PyImport_ImportModule("effpot.effpot_swig");
+    PyObject* type = (module ? PyObject_GetAttrString(module, "UnstableRun") : NULL);
+    PyObject* error = (type ? PyObject_CallFunction(type, "ddss", e.getTime(), e.getStepSize(), "", e.what()) : NULL);
+    Py_XDECREF(type);
+    Py_XDECREF(module);
+    if (error == NULL) {
+        effpotRaise(e.what());
+        return;
+    }
+    PyErr_SetObject((PyObject*) Py_TYPE(error), error);
+    Py_DECREF(error);
+}
 %}
 %feature("director:except") {
     if ($error != NULL)
@@ -69,11 +85,48 @@ static void effpotRaise(const char* message) {
         $action
     } catch (Swig::DirectorException&) {
         SWIG_fail; /* the Python exception raised in a callback (e.g. KeyboardInterrupt) propagates as it is */
+    } catch (EffPot::UnstableRunException& e) {
+        effpotRaiseUnstable(e);
+        SWIG_fail;
     } catch (std::exception& e) {
         effpotRaise(e.what());
         SWIG_fail;
     }
 }
+
+%pythoncode %{
+import openmm as _openmm
+
+
+class UnstableRun(_openmm.OpenMMException, ValueError):
+    """A run whose replicas went non-finite: its step is too large for its potential (h^2 lambda_max > 4).
+
+    Raised by the coarse-graining runs (C++ EffPot::UnstableRunException) and by the ensembles of the surrogate
+    comparisons. An openmm.OpenMMException, as every other effpot error, and a ValueError (the step is a bad value
+    for this potential), so that effpot.executors does not retry the task: a deterministic run would explode
+    again. Picklable, so that it crosses from worker processes intact.
+
+    Attributes
+    ----------
+    time : float
+        Simulated time (ps) after which the state was first seen non-finite.
+    step_size : float
+        The model's step (ps).
+    label : str
+        The model, where one was named.
+    """
+
+    def __init__(self, time, step_size, label="", message=None):
+        self.time, self.step_size, self.label = float(time), float(step_size), label
+        self.message = message
+        if message is None:
+            message = (f"{label + ': ' if label else ''}the replicas' energy became non-finite within {self.time:g} ps at "
+                       f"the step {self.step_size:g} ps: the step is too large for this potential; reduce it")
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.time, self.step_size, self.label, self.message))
+%}
 
 namespace EffPot {
 
@@ -241,6 +294,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::addPosition;
 %ignore EffPot::ReplicaStatistics::addFrozen;
 %ignore EffPot::CoarseGrainer::getFitter;
+%ignore EffPot::CoarseGrainer::getSettings; /* a reference into the grainer: Python gets a copy (below) */
 %ignore EffPot::ScaleScan::getPoints;
 %ignore EffPot::ScaleScan::groupLevels;
 %ignore EffPot::ScaleScan::getLevels;
@@ -261,6 +315,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "EffectivePotential.h"
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
+%include "CoarseGrainingSettings.h"
 %include "CoarseGrainer.h"
 %include "ScaleScan.h"
 
@@ -311,6 +366,10 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 
 %extend EffPot::CoarseGrainer {
+    /** A copy of every setting (CoarseGrainingSettings); change it and give it back with setSettings. */
+    EffPot::CoarseGrainingSettings getSettings() const {
+        return $self->getSettings();
+    }
     /** The settings as XML (CoarseGrainerProxy): what a worker process needs to run a piece. */
     std::string toXml() const {
         std::stringstream stream;

@@ -1,5 +1,7 @@
 #include "CoarseGrainer.h"
 #include "CoarseGrainerProxy.h"
+#include "CoarseGrainingSettings.h"
+#include "CoarseGrainingSettingsProxy.h"
 #include "DampedVerletIntegrator.h"
 #include "DampedVerletIntegratorProxy.h"
 #include "EffectivePotential.h"
@@ -22,4 +24,5 @@ extern "C" OPENMM_EXPORT_EFFPOT void registerEffPotSerializationProxies() {
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaSplineForce), new EffPot::ReplicaSplineForceProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::ReplicaStatistics), new EffPot::ReplicaStatisticsProxy());
     OpenMM::SerializationProxy::registerProxy(typeid(EffPot::CoarseGrainer), new EffPot::CoarseGrainerProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(EffPot::CoarseGrainingSettings), new EffPot::CoarseGrainingSettingsProxy());
 }

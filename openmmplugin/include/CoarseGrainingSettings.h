@@ -1,0 +1,86 @@
+#ifndef EFFPOT_COARSE_GRAINING_SETTINGS_H_
+#define EFFPOT_COARSE_GRAINING_SETTINGS_H_
+
+#include "internal/windowsExportEffPot.h"
+#include <string>
+#include <vector>
+
+namespace EffPot {
+
+/**
+ * Every setting of a coarse-graining run, as one value: what CoarseGrainer's setters change, what
+ * CoarseGrainingSettingsProxy serializes, what a worker process receives and what Python reads as attributes.
+ * Each setting has one name (the field) and one default (its initializer below); the docs/cli.md configuration
+ * keys map onto these fields one to one.
+ *
+ * Validation lives in one place, check(): the setters, the proxy and CoarseGrainer::setSettings all call it, so a
+ * value that one route rejects is rejected by every route, with a message naming the caller and the field.
+ *
+ * The settings of the spline fit (knot spacing, smoothing, bootstrap) belong to PotentialFitter, and where the runs
+ * go (platform, its properties, progress) is not a setting: neither changes what is learned from a given trajectory.
+ */
+class OPENMM_EXPORT_EFFPOT CoarseGrainingSettings {
+public:
+    /** The step size h (ps): it sets the scale that is learned. 0: not set yet (run() refuses it). */
+    double stepSize = 0;
+    /** The friction gamma (1/ps) of the 1D run and of Stage 1. 0: automatic, picked by a pilot run. */
+    double friction = 0;
+    /** The scalar mass m (dalton) of the 1D run. */
+    double mass = 1;
+    /** The target temperature kT* of Stage 2 (kJ/mol), and the temperature of the starting velocities. */
+    double targetKT = 1;
+    /** Replicas per design in Stage 1, and in the 1D run and Stage 2 (ignored for a user's System). */
+    int numReplicas = 200;
+    /** Sampling steps of the 1D run and of each Stage-1 design, after equilibration. */
+    int numSteps = 20000;
+    /** Stage 2 sampling steps; 0: twice numSteps (stage2Steps()). */
+    int numStage2Steps = 0;
+    /** Equilibration steps before sampling starts in each run. */
+    int numEquilibrationSteps = 2000;
+    /** Steps between two samples. */
+    int sampleInterval = 10;
+    /** Replica batches for standard errors. */
+    int numBatches = 10;
+    /** Seeds the starting positions (in a box) and velocities, and the fit's bootstrap. */
+    int randomSeed = 1;
+    /** Threads (Contexts stepped in parallel) for the replica runs; 0: one per core, at most 4. */
+    int numThreads = 0;
+    /** Normality limits: |skewness| and |excess kurtosis| of the momenta above these stop the run. */
+    double maxSkewness = 0.1;
+    double maxExcessKurtosis = 0.2;
+    /** Excess kurtosis of a momentum above which the run is taken as frozen (replicas trapped in micro-wells). */
+    double frozenKurtosis = 1.0;
+    /** Fit anyway when the momenta fail the normality check (recorded in the notes). */
+    bool allowNonGaussian = false;
+    /** Restart replicas that come to rest in micro-wells (FrozenReplicaWatch) instead of sampling them there. */
+    bool restartFrozenReplicas = true;
+    /** Evaluate the energy with OpenMM's CustomExternalForce instead of ReplicaExpressionForce (for comparisons). */
+    bool useCustomExternalForce = false;
+    /** The largest h^2 lambda_max / m the fit may produce; 0: no limit (CoarseGrainer::setResolutionLimit). */
+    double resolutionLimit = 1.0;
+    /** Starting positions: up to R rows of d values, reused cyclically. Empty: uniform in the initial box. */
+    std::vector<double> initialPositions;
+    /** The box the starting positions are drawn from (d values each). Empty: [-1, 1]^d. */
+    std::vector<double> initialBoxLower, initialBoxUpper;
+    /** Histogram bins per dimension. Empty: gridBinsFor(d). */
+    std::vector<int> gridBins;
+    /** The histogram box (d values each). Empty: the range the replicas visit at the end of equilibration, widened. */
+    std::vector<double> gridBoxLower, gridBoxUpper;
+
+    /** Stage 2 sampling steps: numStage2Steps, or twice numSteps when it is 0. */
+    int stage2Steps() const {
+        return numStage2Steps > 0 ? numStage2Steps : 2*numSteps;
+    }
+    /** The histogram bins of a d-dimensional run: gridBins, or the default for d. */
+    std::vector<int> gridBinsFor(int dimensions) const;
+    /**
+     * Throw an OpenMMException, naming `caller` and the setting, if any setting is out of range for a landscape in
+     * `dimensions` coordinates (0: not known, as for a value read on its own; then only what does not depend on d
+     * is checked). With `field` (a field name, e.g. "stepSize"), check only that setting (the setters).
+     */
+    void check(int dimensions, const std::string& caller, const std::string& field = "") const;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_COARSE_GRAINING_SETTINGS_H_*/

@@ -1,0 +1,31 @@
+#ifndef EFFPOT_STAGE1_ESTIMATE_H_
+#define EFFPOT_STAGE1_ESTIMATE_H_
+
+#include "CoarseGrainingSettings.h"
+#include "ReplicaStatistics.h"
+#include "internal/SamplingChecks.h"
+#include <string>
+#include <vector>
+
+namespace EffPot {
+
+/**
+ * Stage 1's estimate of the effective-noise covariance D (docs/theory.md section 5): from the merged statistics of
+ * the d(d+1)/2 mass designs A, the energy balances b_A = 2 gamma <p^T A p> / phi(gamma h) by batch means, solved
+ * for D and its standard errors (NoiseCovarianceDesigns::solve). Computed once per fit: the driver uses it both to
+ * set Stage 2's friction and for the potential's record.
+ */
+struct Stage1Estimate {
+    std::vector<double> noise, noiseError;  // D and its standard errors, d x d row-major
+    DiagnosticList diagnostics;             // normality per design and the b_A
+    std::vector<std::string> notes;         // non-Gaussian designs: expected away from quadratic landscapes
+    /**
+     * Solve Stage 1. A design that froze throws; non-Gaussian designs are only noted (Stage 1 runs scalar friction
+     * against anisotropic noise, whose law is not Gibbs).
+     */
+    static Stage1Estimate solve(const ReplicaStatistics& statistics, int dimensions, const CoarseGrainingSettings& settings);
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_STAGE1_ESTIMATE_H_*/

@@ -1,0 +1,174 @@
+// CoarseGrainer::fit: the checks, kT and D of the whole run, the spline fit and the potential's record
+// (docs/theory.md sections 4-6).
+#include "CoarseGrainer.h"
+#include "EnergyExpression.h"
+#include "NoiseCovarianceDesigns.h"
+#include "internal/SamplingChecks.h"
+#include "internal/Stage1Estimate.h"
+#include "openmm/OpenMMException.h"
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+string number(double x) {
+    stringstream s;
+    s<<x;
+    return s.str();
+}
+
+// The spread (max - min) of the energy over the replicas' starting points: the scale against which a kT that
+// collapsed to nothing is recognised.
+double energySpread(const string& energy, const vector<double>& positions, int d) {
+    vector<double> values = EnergyExpression::evaluate(energy, d, positions);
+    return *max_element(values.begin(), values.end())-*min_element(values.begin(), values.end());
+}
+
+} // namespace
+
+EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const ReplicaStatistics& sampling, const string& platformName) {
+    checkRunSettings("CoarseGrainer.fit");
+    unique_ptr<Stage1Estimate> estimate;
+    if (source.dimensions > 1)
+        estimate.reset(new Stage1Estimate(Stage1Estimate::solve(stage1, source.dimensions, settings)));
+    return fit(estimate.get(), stage1, sampling, platformName);
+}
+
+EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, const ReplicaStatistics& stage1,
+                                      const ReplicaStatistics& sampling, const string& platformName) {
+    checkRunSettings("CoarseGrainer.fit");
+    int d = source.dimensions, numBatches = settings.numBatches;
+    double friction = settings.friction, stepSize = settings.stepSize, mass = settings.mass, targetKT = settings.targetKT;
+    SamplingChecks::checkWhole(sampling, d, 1, numBatches, "sampling");
+    if (!sampling.hasHistogram())
+        throw OpenMMException("CoarseGrainer.fit: the sampling statistics keep no histogram: give the ones of runSampling");
+    DiagnosticList diagnostics;
+    vector<string> problems, warnings;
+    double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
+    double kT;
+    vector<double> noise, noiseError;
+    if (d == 1) {
+        SamplingChecks::checkNormality(sampling, 0, "the 1D run", settings, diagnostics, problems);
+        // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
+        vector<double> batchKT;
+        for (int b = 0; b < numBatches; b++)
+            batchKT.push_back(sampling.getQuadraticSum(0, b)/sampling.getCount(0, b));
+        double sum = 0, sumSquares = 0;
+        for (double x : batchKT) {
+            sum += x;
+            sumSquares += x*x;
+        }
+        double kineticKT = sum/numBatches;
+        kT = SamplingChecks::driftKT(sampling, mass);
+        diagnostics.push_back(make_pair("kT.kinetic", kineticKT));
+        double kTError = sqrt(max(0.0, (sumSquares/numBatches-kineticKT*kineticKT)/(numBatches-1)));
+        diagnostics.push_back(make_pair("kT.kinetic.standardError", kTError));
+        noise = {2*friction*mass*kineticKT/phi};
+        noiseError = {2*friction*mass*kTError/phi};
+    }
+    else {
+        // Stage 1's law is not Gibbs: its non-Gaussian momenta are noted, not fatal.
+        diagnostics.insert(diagnostics.end(), stage1Estimate->diagnostics.begin(), stage1Estimate->diagnostics.end());
+        noise = stage1Estimate->noise;
+        noiseError = stage1Estimate->noiseError;
+        SamplingChecks::checkNormality(sampling, 0, "stage2", settings, diagnostics, problems);
+        for (const string& note : stage1Estimate->notes)
+            warnings.push_back(note+" (expected in Stage 1 away from quadratic landscapes; not used for the fit)");
+        // <p p^T> / kT* should be the identity. The positions see the temperature of the drift momenta
+        // (driftKT), which differs from the full-step one by O(h^2); both are reported.
+        vector<double> second(d*d, 0.0);
+        long long count = sampling.getGroupCount(0);
+        for (int k = 0; k < numBatches; k++) {
+            vector<double> s = sampling.getSecondMomentSums(0, k);
+            for (int i = 0; i < d*d; i++)
+                second[i] += s[i];
+        }
+        double trace = 0;
+        const char* names = "xyz";
+        for (int i = 0; i < d; i++) {
+            trace += second[i*d+i]/count;
+            for (int j = 0; j < d; j++)
+            {
+                double ratio = second[i*d+j]/count/targetKT;
+                diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], ratio));
+                if (fabs(ratio-(i == j ? 1.0 : 0.0)) > 0.1)
+                    warnings.push_back(string("Stage 2 is not calibrated: <p p^T>/kT* entry ")+names[i]+names[j]+" is "+number(ratio)+
+                                       ": the Stage-1 estimate of D is off; run Stage 1 longer or with more replicas");
+            }
+        }
+        diagnostics.push_back(make_pair("kT.kinetic", trace/d));
+        kT = SamplingChecks::driftKT(sampling, 1.0);
+    }
+    string frozenWarning = SamplingChecks::checkFrozenReplicas(sampling, stage1, settings.restartFrozenReplicas, diagnostics);
+    // A frozen run: the deterministic dynamics settled into micro-wells and the "noise" vanished.
+    // (For a user's System the energy of one replica is not separable: only the kurtosis check applies.)
+    bool user = (source.userSystem != nullptr);
+    double spread = (user ? 0.0 : energySpread(source.energy, initialPositions(settings.numReplicas), d));
+    diagnostics.push_back(make_pair("energySpreadAtStart", spread));
+    diagnostics.push_back(make_pair("kT.drift", kT));
+    // Replicas started at one point (or a user's System) give no spread: compare with kT* then.
+    SamplingChecks::checkNotFrozen(kT, spread > 0 ? spread : targetKT);
+    SamplingChecks::checkGaussian(problems, settings);
+    if (progress != NULL)
+        progress->report("fit", 0, 1);
+    // The learned U may not be sharper than the step resolves (setResolutionLimit; docs/theory.md section 3).
+    double resolutionLimit = settings.resolutionLimit;
+    fitter.setMaxCurvature(resolutionLimit > 0 ? resolutionLimit*(d == 1 ? mass : 1.0)/(stepSize*stepSize) : 0.0);
+    // The fitter reports a heartbeat to this run's reporter (a Python one may raise on Ctrl-C: unset it either way).
+    struct FitterReporter {
+        PotentialFitter& fitter;
+        ~FitterReporter() { fitter.setProgressReporter(NULL); }
+    } fitterReporter = {fitter};
+    fitter.setProgressReporter(progress);
+    EffectivePotential potential = fitter.fit(sampling, kT);
+    if (progress != NULL)
+        progress->report("fit", 1, 1);
+    potential.setNoiseCovariance(noise, noiseError);
+    for (auto& entry : diagnostics)
+        potential.getDiagnostics()[entry.first] = entry.second;
+    for (auto& entry : pilotDiagnostics)
+        potential.getDiagnostics()[entry.first] = entry.second;
+    // The pilot's diagnostics are those of the friction it picked (run() clears them when the friction was set).
+    potential.getDiagnostics()["settings.frictionAutomatic"] = (pilotDiagnostics.empty() ? 0 : 1);
+    // Does the step resolve what was learned? (docs/theory.md section 3: h^2 lambda_max(M^-1 Hessian) <~ 0.3.)
+    double resolution = stepSize*stepSize*potential.getMaxCurvature(3*kT)/(d == 1 ? mass : 1.0);
+    potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
+    if (resolution > 0.3)
+        potential.getNotes()["resolutionWarning"] = "the learned U has curvature the step does not resolve (h^2 lambda_max/m = "+
+                number(resolution)+" > 0.3): its sharpest features are partly noise at this step; a smaller step learns them, "
+                "a larger one smooths them out";
+    auto& notes = potential.getNotes();
+    auto& numbers = potential.getDiagnostics();
+    notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");
+    notes["energy"] = (user ? "(a user System; replicas are particles of it)" : source.energy);
+    notes["platform"] = platformName;
+    for (size_t i = 0; i < problems.size(); i++)
+        notes["normalityWarning"+to_string(i)] = problems[i];
+    for (size_t i = 0; i < warnings.size(); i++)
+        notes["stage1Note"+to_string(i)] = warnings[i];
+    if (!frozenWarning.empty())
+        notes["frozenReplicasWarning"] = frozenWarning;
+    numbers["settings.dimensions"] = d;
+    numbers["settings.stepSize"] = stepSize;
+    numbers["settings.friction"] = friction;
+    numbers["settings.mass"] = mass;
+    numbers["settings.targetKT"] = targetKT;
+    numbers["settings.numReplicas"] = getNumReplicas();
+    numbers["settings.numSteps"] = settings.numSteps;
+    numbers["settings.numStage2Steps"] = (d == 1 ? 0 : getNumStage2Steps());
+    numbers["settings.numEquilibrationSteps"] = settings.numEquilibrationSteps;
+    numbers["settings.sampleInterval"] = settings.sampleInterval;
+    numbers["settings.numBatches"] = numBatches;
+    numbers["settings.randomSeed"] = settings.randomSeed;
+    numbers["settings.startsFromPilot"] = (startsFromPilot ? 1 : 0);
+    numbers["samples"] = sampling.getGroupCount(0);
+    numbers["samplingBias.phi"] = phi;
+    this->stage1 = stage1;
+    this->sampling = sampling;
+    return potential;
+}

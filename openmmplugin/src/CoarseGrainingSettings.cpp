@@ -1,0 +1,94 @@
+#include "CoarseGrainingSettings.h"
+#include "openmm/OpenMMException.h"
+#include <cmath>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+vector<int> CoarseGrainingSettings::gridBinsFor(int dimensions) const {
+    if (!gridBins.empty())
+        return gridBins;
+    // The histogram is recorded this fine; the fit merges bins 1-4 at a time, the factor chosen by held-out
+    // likelihood (PotentialFitter::setGridCoarsening), so these are the finest grids it can choose. Measured: P1 at
+    // h = 0.03 keeps a ripple of period 0.063 nm over a box of 3 nm and takes 600 or 1200 bins (300: RMSE 0.047 kT
+    // instead of 0.02); P5 takes 100 x 100 (RMSE 0.014-0.021 kT; 50 x 50: 0.031-0.040, 25 x 25: 0.13-0.16).
+    // Each number of bins is divisible by 2, 3 and 4.
+    int bins = (dimensions == 1 ? 1200 : dimensions == 2 ? 96 : 24);
+    return vector<int>(dimensions, bins);
+}
+
+namespace {
+
+bool finitePositive(double x) {
+    return x > 0 && isfinite(x);
+}
+
+// A box given as lower and upper bounds: both empty (not set), or d finite values each with upper above lower.
+void checkBox(const vector<double>& lower, const vector<double>& upper, int d, const string& where) {
+    if (lower.empty() && upper.empty())
+        return;
+    int n = (d > 0 ? d : (int) lower.size()); // d = 0: the dimensions are not known, only pairs are checked
+    if ((int) lower.size() == n && (int) upper.size() == n)
+        for (int i = 0; i < n; i++)
+            if (!(upper[i] > lower[i]) || !isfinite(lower[i]) || !isfinite(upper[i]))
+                throw OpenMMException(where+": each upper bound must be finite and above its lower bound");
+    if ((int) lower.size() != n || (int) upper.size() != n)
+        throw OpenMMException(where+": lower and upper need d = "+to_string(n)+" entries");
+}
+
+} // namespace
+
+void CoarseGrainingSettings::check(int d, const string& caller, const string& field) const {
+    // A setter (field given) sets a value, so "not set" (0) is not allowed there; the whole value (field empty) may
+    // hold the defaults that mean "not set" or "automatic".
+    bool setter = !field.empty();
+    auto wants = [&](const char* name) { return !setter || field == name; };
+    auto fail = [&](const string& message) { throw OpenMMException(caller+": "+message); };
+    if (wants("stepSize") && !(setter ? finitePositive(stepSize) : stepSize >= 0 && isfinite(stepSize)))
+        fail("the step size (stepSize) must be a positive number of ps");
+    if (wants("friction") && !(setter ? finitePositive(friction) : friction >= 0 && isfinite(friction)))
+        fail("the friction must be a positive number (1/ps), or 0 for automatic");
+    if (wants("mass") && !finitePositive(mass))
+        fail("the mass must be positive (dalton)");
+    if (wants("targetKT") && !finitePositive(targetKT))
+        fail("kT* (targetKT) must be a positive energy (kJ/mol)");
+    if (wants("numReplicas") && numReplicas < 2)
+        fail("at least 2 replicas are needed (numReplicas is "+to_string(numReplicas)+")");
+    if (wants("numSteps") && numSteps < 1)
+        fail("the number of sampling steps must be positive (numSteps is "+to_string(numSteps)+")");
+    if (wants("numStage2Steps") && numStage2Steps < (setter ? 1 : 0))
+        fail("the number of sampling steps must be positive (numStage2Steps is "+to_string(numStage2Steps)+"; 0: twice numSteps)");
+    if (wants("numEquilibrationSteps") && numEquilibrationSteps < 0)
+        fail("the number of steps must be non-negative (numEquilibrationSteps is "+to_string(numEquilibrationSteps)+")");
+    if (wants("sampleInterval") && sampleInterval < 1)
+        fail("the sample interval must be at least 1 step (sampleInterval is "+to_string(sampleInterval)+")");
+    if (wants("numBatches") && numBatches < 2)
+        fail("at least 2 batches are needed for standard errors (numBatches is "+to_string(numBatches)+")");
+    if (wants("numThreads") && numThreads < 0)
+        fail("the number of threads must be non-negative (0: automatic)");
+    if (wants("normalityTolerance") &&
+            !(finitePositive(maxSkewness) && finitePositive(maxExcessKurtosis) && finitePositive(frozenKurtosis)))
+        fail("tolerances must be positive (maxSkewness, maxExcessKurtosis, frozenKurtosis)");
+    if (wants("resolutionLimit") && !(resolutionLimit >= 0 && isfinite(resolutionLimit)))
+        fail("the limit on h^2 lambda_max / m (resolutionLimit) must be >= 0 (0: none)");
+    if (wants("initialPositions")) {
+        int rowLength = (d > 0 ? d : 1);
+        if (setter ? initialPositions.empty() || initialPositions.size()%rowLength != 0 : initialPositions.size()%rowLength != 0)
+            fail("give R x d values (d = "+to_string(d)+" per replica) as initial positions");
+        for (double x : initialPositions)
+            if (!isfinite(x))
+                fail("positions must be finite");
+    }
+    if (wants("initialBox"))
+        checkBox(initialBoxLower, initialBoxUpper, d, caller);
+    if (wants("gridBox"))
+        checkBox(gridBoxLower, gridBoxUpper, d, caller);
+    if (wants("gridBins")) {
+        if (!(gridBins.empty() && !setter) && d > 0 && (int) gridBins.size() != d)
+            fail("give one bin count per dimension (d = "+to_string(d)+")");
+        for (int b : gridBins)
+            if (b < 4)
+                fail("use at least 4 bins per dimension (gridBins holds "+to_string(b)+")");
+    }
+}
