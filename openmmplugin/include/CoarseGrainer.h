@@ -327,6 +327,8 @@ private:
     EffectivePotential fit(const Stage1Estimate* stage1Estimate, const ReplicaStatistics& stage1, const ReplicaStatistics& sampling,
                            const std::string& platformName);
     std::vector<double> initialPositions(int count) const;
+    // The potential's calibration record from the fitted run's D (d x d; 1D: unused) and kT.
+    Calibration calibration(const std::vector<double>& noise, double kT) const;
     // kT = D phi(gamma h) / (2 gamma m) for an effective noise D per component (m = 1 beyond 1D: M = I).
     double predictedKineticKT(double noise, double gamma) const;
     ReplicaSource source;

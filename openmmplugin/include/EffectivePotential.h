@@ -1,6 +1,7 @@
 #ifndef EFFPOT_EFFECTIVE_POTENTIAL_H_
 #define EFFPOT_EFFECTIVE_POTENTIAL_H_
 
+#include "Calibration.h"
 #include "PSplineFit.h"
 #include "internal/windowsExportEffPot.h"
 #include <map>
@@ -106,6 +107,11 @@ public:
     void setOffset(double value) {
         offset = value;
     }
+    /** The step, mass, friction and temperatures the potential was learned under, and the model it came from. */
+    const Calibration& getCalibration() const {
+        return calibration;
+    }
+    void setCalibration(const Calibration& value);
     /** Numeric diagnostics (normality statistics, <p p^T>/kT, sample counts, settings...). */
     std::map<std::string, double>& getDiagnostics() {
         return diagnostics;
@@ -152,6 +158,7 @@ private:
     std::vector<int> nodeSupported;
     std::map<std::string, double> diagnostics;
     std::map<std::string, std::string> notes;
+    Calibration calibration;
 };
 
 } // namespace EffPot

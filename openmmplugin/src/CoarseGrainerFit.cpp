@@ -6,6 +6,8 @@
 #include "internal/SamplingChecks.h"
 #include "internal/Stage1Estimate.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/System.h"
+#include "openmm/serialization/XmlSerializer.h"
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -30,6 +32,34 @@ double energySpread(const string& energy, const vector<double>& positions, int d
 }
 
 } // namespace
+
+Calibration CoarseGrainer::calibration(const vector<double>& noise, double kT) const {
+    // The matrices of the run whose positions were fitted (RunDesigns::sampling), as the surrogates need them.
+    int d = source.dimensions;
+    Calibration c;
+    c.stepSize = settings.stepSize;
+    c.kT = kT;
+    c.targetKT = settings.targetKT;
+    if (d == 1) {
+        c.mass = {settings.mass};
+        c.friction = {settings.friction*settings.mass};
+    }
+    else {
+        c.mass.assign(d*d, 0.0);
+        for (int i = 0; i < d; i++)
+            c.mass[i*d+i] = 1.0;
+        for (double x : noise)
+            c.friction.push_back(x/(2*settings.targetKT));
+    }
+    if (source.userSystem) {
+        stringstream xml;
+        XmlSerializer::serialize<System>(source.userSystem.get(), "System", xml);
+        c.systemXml = xml.str();
+    }
+    else
+        c.energy = source.energy;
+    return c;
+}
 
 EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const ReplicaStatistics& sampling, const string& platformName) {
     checkRunSettings("CoarseGrainer.fit");
@@ -129,6 +159,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     if (progress != NULL)
         progress->report("fit", 1, 1);
     potential.setNoiseCovariance(noise, noiseError);
+    potential.setCalibration(calibration(noise, kT));
     for (auto& entry : diagnostics)
         potential.getDiagnostics()[entry.first] = entry.second;
     for (auto& entry : pilotDiagnostics)

@@ -50,6 +50,28 @@ void EffectivePotential::setNoiseCovariance(const vector<double>& covariance, co
     noiseCovarianceError = error;
 }
 
+void EffectivePotential::setCalibration(const Calibration& value) {
+    if (!value.isKnown()) {
+        calibration = value;
+        return;
+    }
+    int d = getDimensions();
+    auto finiteMatrix = [d](const vector<double>& m) {
+        if ((int) m.size() != d*d)
+            return false;
+        for (double x : m)
+            if (!isfinite(x))
+                return false;
+        return true;
+    };
+    if (!isfinite(value.stepSize) || !finiteMatrix(value.mass) || !finiteMatrix(value.friction))
+        throw OpenMMException("EffectivePotential.setCalibration: give a finite step size and d x d mass and friction matrices (d = "+
+                              to_string(d)+")");
+    if (!(value.kT > 0) || !isfinite(value.kT) || !(value.targetKT > 0) || !isfinite(value.targetKT))
+        throw OpenMMException("EffectivePotential.setCalibration: kT and targetKT must be positive energies (kJ/mol)");
+    calibration = value;
+}
+
 int EffectivePotential::getNumNodes() const {
     int n = 1;
     for (int v : nodes)

@@ -106,7 +106,7 @@ TEST(BadInput, DamagedValuesAreCheckedBeforeUse) {
         EXPECT_NE(at, string::npos) << from;
         return text.replace(at, from.size(), to);
     };
-    EXPECT_NE(messageOf([&]() { loadPotential(damaged("version=\"1\"", "version=\"7\"")); }).find("version 7"), string::npos);
+    EXPECT_NE(messageOf([&]() { loadPotential(damaged("version=\"2\"", "version=\"7\"")); }).find("version 7"), string::npos);
     EXPECT_NE(messageOf([&]() { loadPotential(damaged("<NumBasis>\n\t\t<Value v=\"", "<NumBasis>\n\t\t<Value v=\"1e12")); })
               .find("whole number"), string::npos);
     EXPECT_NE(messageOf([&]() { loadPotential(damaged("<NumBasis>\n\t\t<Value v=\"", "<NumBasis>\n\t\t<Value v=\"9")); })

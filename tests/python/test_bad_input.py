@@ -243,7 +243,7 @@ def cases():
         ("load a missing file", lambda c: _load(os.path.join(c["scratch"], "absent.xml")), _raises(OSError, "absent.xml", "EffectivePotential.load")),
         ("load a folder", lambda c: _load(c["scratch"]), _raises(OSError, "EffectivePotential.load")),
         # loaders: damaged values are checked before use
-        ("unsupported version", lambda c: _damaged(c, 'version="1"', 'version="99"'), _raises(OMM, "version 99", "damaged.xml")),
+        ("unsupported version", lambda c: _damaged(c, 'version="2"', 'version="99"'), _raises(OMM, "version 99", "damaged.xml")),
         ("NaN coefficient", lambda c: _damaged(c, '<Coefficients>\n\t\t<Value v="', '<Coefficients>\n\t\t<Value v="nan" w="'),
          _raises(OMM, "Coefficients", "not finite")),
         ("huge NumBasis", lambda c: _damaged(c, '<NumBasis>\n\t\t<Value v="', '<NumBasis>\n\t\t<Value v="4000000000'),

@@ -26,6 +26,7 @@ namespace std {
 #include "ReplicaSplineForce.h"
 #include "CoarseGrainer.h"
 #include "CoarseGrainingSettings.h"
+#include "Calibration.h"
 #include "UnstableRunException.h"
 #include "EffectivePotential.h"
 #include "NoiseCovarianceDesigns.h"
@@ -299,6 +300,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ScaleScan::groupLevels;
 %ignore EffPot::ScaleScan::getLevels;
 %ignore EffPot::ScaleScan::run;
+%ignore EffPot::EffectivePotential::getCalibration; /* a reference into the potential: Python gets a copy (below) */
 %ignore EffPot::EffectivePotential::getSpline;  /* a reference into the potential: not safe to hand to Python */
 %rename(normalityTest) EffPot::NormalityTests::test;
 %rename(NormalityResult) EffPot::NormalityTests::Result;
@@ -312,6 +314,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "RegularGrid.h"
 %include "EnsembleRecorder.h"
 %include "PSplineFit.h"
+%include "Calibration.h"
 %include "EffectivePotential.h"
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
@@ -327,6 +330,10 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 
 %extend EffPot::EffectivePotential {
+    /** A copy of the calibration record (Calibration). */
+    EffPot::Calibration getCalibration() const {
+        return $self->getCalibration();
+    }
     /** U at N points (N x d values, point-major), kJ/mol. */
     std::vector<double> evaluateMany(const std::vector<double>& points) const {
         int d = $self->getDimensions();

@@ -16,7 +16,7 @@ EffectivePotentialProxy::EffectivePotentialProxy() : SerializationProxy("Effecti
 
 void EffectivePotentialProxy::serialize(const void* object, SerializationNode& node) const {
     const EffectivePotential& potential = *reinterpret_cast<const EffectivePotential*>(object);
-    node.setIntProperty("version", 1);
+    node.setIntProperty("version", 2);
     node.setIntProperty("dimensions", potential.getDimensions());
     node.setDoubleProperty("kT", potential.getKT());
     node.setDoubleProperty("offset", potential.getOffset());
@@ -35,12 +35,65 @@ void EffectivePotentialProxy::serialize(const void* object, SerializationNode& n
     SerializationNode& notes = node.createChildNode("Notes");
     for (auto& entry : potential.getNotes())
         notes.createChildNode("Note").setStringProperty("name", entry.first).setStringProperty("text", entry.second);
+    const Calibration& calibration = potential.getCalibration();
+    if (calibration.isKnown()) {
+        SerializationNode& c = node.createChildNode("Calibration");
+        c.setDoubleProperty("stepSize", calibration.stepSize);
+        c.setDoubleProperty("kT", calibration.kT);
+        c.setDoubleProperty("targetKT", calibration.targetKT);
+        c.setStringProperty("energy", calibration.energy);
+        writeList(c, "Mass", calibration.mass);
+        writeList(c, "Friction", calibration.friction);
+        if (calibration.fromUserSystem())
+            c.createChildNode("System").setStringProperty("xml", calibration.systemXml);
+    }
 }
+
+namespace {
+
+bool hasChild(const SerializationNode& node, const string& name) {
+    for (const SerializationNode& child : node.getChildren())
+        if (child.getName() == name)
+            return true;
+    return false;
+}
+
+// Files of version 1 kept the calibration only in the diagnostics and notes (settings.* and "energy"): rebuild it
+// from there, as the surrogates read it before the record existed. A potential without them stays uncalibrated.
+Calibration calibrationFromDiagnostics(const EffectivePotential& potential) {
+    const map<string, double>& numbers = potential.getDiagnostics();
+    Calibration c;
+    for (const char* key : {"settings.stepSize", "settings.mass", "settings.friction", "settings.targetKT"})
+        if (numbers.find(key) == numbers.end())
+            return c;
+    int d = potential.getDimensions();
+    double mass = numbers.at("settings.mass"), friction = numbers.at("settings.friction"), targetKT = numbers.at("settings.targetKT");
+    c.stepSize = numbers.at("settings.stepSize");
+    c.kT = potential.getKT();
+    c.targetKT = targetKT;
+    if (d == 1) {
+        c.mass = {mass};
+        c.friction = {friction*mass};
+    }
+    else {
+        c.mass.assign(d*d, 0.0);
+        for (int i = 0; i < d; i++)
+            c.mass[i*d+i] = 1.0;
+        for (double x : potential.getNoiseCovariance())
+            c.friction.push_back(x/(2*targetKT));
+    }
+    auto energy = potential.getNotes().find("energy");
+    if (energy != potential.getNotes().end() && energy->second.rfind("(a user System", 0) != 0)
+        c.energy = energy->second;
+    return c;
+}
+
+} // namespace
 
 void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const {
     // Every value is checked before use: a damaged file must raise, never size an allocation or index a table.
     const string owner = "EffectivePotential.deserialize";
-    readVersion(node, owner, 1, 1);
+    int version = readVersion(node, owner, 1, 2);
     int d = node.getIntProperty("dimensions");
     require(d >= 1 && d <= 3, owner, "dimensions is "+to_string(d)+" (1, 2 or 3)");
     vector<double> lower = readFiniteList(node, "Lower", owner), upper = readFiniteList(node, "Upper", owner);
@@ -83,5 +136,26 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
         potential->getDiagnostics()[entry.getStringProperty("name")] = entry.getDoubleProperty("v");
     for (const SerializationNode& entry : node.getChildNode("Notes").getChildren())
         potential->getNotes()[entry.getStringProperty("name")] = entry.getStringProperty("text");
+    Calibration calibration;
+    if (version >= 2 && hasChild(node, "Calibration")) {
+        const SerializationNode& c = node.getChildNode("Calibration");
+        calibration.stepSize = c.getDoubleProperty("stepSize");
+        calibration.kT = c.getDoubleProperty("kT");
+        calibration.targetKT = c.getDoubleProperty("targetKT");
+        calibration.energy = c.getStringProperty("energy");
+        calibration.mass = readFiniteList(c, "Mass", owner);
+        calibration.friction = readFiniteList(c, "Friction", owner);
+        if (hasChild(c, "System"))
+            calibration.systemXml = c.getChildNode("System").getStringProperty("xml");
+        require(calibration.isKnown(), owner, "Calibration's stepSize is not positive");
+    }
+    else
+        calibration = calibrationFromDiagnostics(*potential);
+    try {
+        potential->setCalibration(calibration);
+    }
+    catch (const OpenMMException& e) {
+        require(false, owner, string("Calibration (")+e.what()+")");
+    }
     return potential.release();
 }
