@@ -20,8 +20,8 @@ import platform as _platform_module
 import numpy as np
 import openmm as mm
 
-from . import figures
 from ..shared.files import atomic_write_text
+from . import figures
 
 FIGURES = "figures"
 

@@ -159,7 +159,8 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
     ----------
     build : callable
         ``build(count, seed)`` returns ``(system, integrator)`` for ``count`` replicas (particle i = replica i).
-        With an executor it must be picklable (e.g. effpot.surrogates.comparison.ModelSpec, or a module-level function).
+        With an executor it must be picklable (e.g. effpot.surrogates.comparison.ModelSpec, or a module-level
+        function).
     positions, velocities : array (R x 3)
         Starting state of every replica (nm, nm/ps).
     dimensions : int
