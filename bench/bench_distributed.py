@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import effpot  # noqa: E402
-from effpot import problems  # noqa: E402
+from effpot.coarse_graining import problems  # noqa: E402
 from bench_p5_pipeline import EQUILIBRATION, GAMMA, H, STEPS1, STEPS2, starts  # noqa: E402
 
 

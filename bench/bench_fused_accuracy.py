@@ -21,7 +21,7 @@ import numpy as np
 import openmm as mm
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 R, H, GAMMA, EXACT = 512, 0.1, 0.5, 0.390
 

@@ -1,6 +1,6 @@
 """Replica-steps per second of the fused replica kernel on a GPU platform (issue 18).
 
-For the 2D quadratic of bench/bench_replica_force.py (h = 0.1, gamma = 0.5) and P5 (effpot.problems.p5(),
+For the 2D quadratic of bench/bench_replica_force.py (h = 0.1, gamma = 0.5) and P5 (effpot.coarse_graining.problems.p5(),
 h = 0.02, gamma = 1), R replicas of mass 1 with scalar friction (one-particle blocks), on one platform (OpenCL by
 default; PoCL on a machine without a GPU) and one precision, in one run:
 
@@ -27,7 +27,7 @@ import numpy as np
 import openmm as mm
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 QUADRATIC = "(2*x^2 + 1.2*x*y + y^2)/2 + 1e-3*(2*sin((x-y)/1e-3) + 1.5*sin(x/1e-3))"
 POTENTIALS = {

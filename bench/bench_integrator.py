@@ -21,7 +21,7 @@ import numpy as np
 import openmm as mm
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 MASS = np.array([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.0]])
 FRICTION = np.array([[1.2, -0.3, 0.1], [-0.3, 0.8, 0.2], [0.1, 0.2, 0.5]])

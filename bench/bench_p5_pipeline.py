@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
 
-from effpot import problems  # noqa: E402
-from effpot.analysis import rmse_in_kt  # noqa: E402
+from effpot.coarse_graining import problems  # noqa: E402
+from effpot.coarse_graining.analysis import rmse_in_kt  # noqa: E402
 
 H, GAMMA, REPLICAS, STEPS1, STEPS2, EQUILIBRATION, INTERVAL, BINS = 0.02, 1.0, 300, 20000, 40000, 10000, 10, 50
 S, K, CENTER, A, EPS = 0.05, 40.0, np.array([-0.05, 0.4667]), 5.0, 1e-5

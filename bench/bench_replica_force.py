@@ -1,7 +1,7 @@
 """Replica-steps per second of the deterministic scheme on independent replicas (issue 8).
 
 For the 2D potential (2x^2 + 1.2xy + y^2)/2 + 1e-3 (2 sin((x-y)/1e-3) + 1.5 sin(x/1e-3)) (h = 0.1, gamma = 0.5)
-and P5 (effpot.problems.p5(), h = 0.02, gamma = 1), R replicas of mass 1 with scalar friction, measures:
+and P5 (effpot.coarse_graining.problems.p5(), h = 0.02, gamma = 1), R replicas of mass 1 with scalar friction, measures:
 
 - effpot: DampedVerletIntegrator + ReplicaExpressionForce on the CPU platform (2 threads, and 1) and on Reference;
 - OpenMM's CustomExternalForce (with the same DampedVerletIntegrator) on Reference and on CPU (2 threads);
@@ -26,7 +26,7 @@ import numpy as np
 import openmm as mm
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUADRATIC = "(2*x^2 + 1.2*x*y + y^2)/2 + 1e-3*(2*sin((x-y)/1e-3) + 1.5*sin(x/1e-3))"

@@ -1,6 +1,6 @@
 """Replica-steps per second of a learned surrogate against the model it replaces (issue 14).
 
-For two learned 2D potentials, P5 (effpot.problems.p5(), h = 0.02) and the quadratic of bench_replica_force.py
+For two learned 2D potentials, P5 (effpot.coarse_graining.problems.p5(), h = 0.02) and the quadratic of bench_replica_force.py
 (h = 0.1), R replicas with the calibrated mass and friction (SurrogateModels), measures in one run:
 
 - surrogate, fast: the learned U as a ReplicaSplineForce (EffectivePotential.createReplicaForce), fused into
@@ -25,8 +25,9 @@ import numpy as np
 import openmm as mm
 
 import effpot
-from effpot import problems
-from effpot.surrogates import MOLAR_GAS_CONSTANT, SurrogateModels
+from effpot.coarse_graining import problems
+from effpot.constants import BOLTZ
+from effpot.surrogates import SurrogateModels
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_replica_force import QUADRATIC, starting_positions, timed  # noqa: E402
@@ -59,7 +60,7 @@ def stepper(models, kind, replicas, platform):
     else:  # (c) OpenMM's route
         system, _ = SurrogateModels(models.potential, portable=True).surrogateLangevin(replicas)
         gamma = float(np.mean(np.diag(models.frictionMatrix)))  # scalar friction: the trace's mean
-        integrator = mm.LangevinMiddleIntegrator(models.kT / MOLAR_GAS_CONSTANT, gamma, models.stepSize)
+        integrator = mm.LangevinMiddleIntegrator(models.kT / BOLTZ, gamma, models.stepSize)
     properties = {"Threads": "2"} if platform == "CPU" else {}
     context = mm.Context(system, integrator, mm.Platform.getPlatformByName(platform), properties)
     context.setPositions(starting_positions("p5" if models.stepSize < 0.05 else "quadratic", replicas))

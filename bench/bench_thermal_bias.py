@@ -17,8 +17,7 @@ import openmm as mm
 from openmm import unit
 
 import effpot
-
-BOLTZ = unit.MOLAR_GAS_CONSTANT_R.value_in_unit(unit.kilojoule_per_mole / unit.kelvin)
+from effpot.constants import BOLTZ
 
 
 def harmonic_system(count, stiffness, mass):

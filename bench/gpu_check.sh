@@ -69,7 +69,7 @@ else
 fi
 
 # Python tests of the GPU platforms (they run on OpenCL: the GPU's own OpenCL driver where there is one).
-step "pytest GPU" "$PY" -m pytest -q tests/python/test_gpu_platforms.py tests/python/test_replica_spline_gpu.py
+step "pytest GPU" "$PY" -m pytest -q tests/python/plugin/test_gpu_platforms.py tests/python/plugin/test_replica_spline_gpu.py
 
 # Benchmarks on $PLATFORM.
 : > "$OUT/bench_gpu_fused.md"

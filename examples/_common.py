@@ -7,7 +7,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from effpot._files import atomic_write_text  # noqa: E402
+from effpot.shared.files import atomic_write_text  # noqa: E402
 
 
 def output_folder(path):

@@ -27,7 +27,7 @@ import openmm as mm
 from scipy import stats
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 
 def atomic_write(path, write):

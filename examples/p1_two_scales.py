@@ -17,9 +17,9 @@ import time
 import numpy as np
 
 import effpot
-from effpot import problems
-from effpot.analysis import rmse_in_kt
-from effpot.plots import potential_1d
+from effpot.coarse_graining import problems
+from effpot.coarse_graining.analysis import rmse_in_kt
+from effpot.cli.figures import potential_1d
 from _common import output_folder, write_json
 
 
@@ -47,8 +47,8 @@ def learn(h, gamma, replicas, steps, bins, platform, knot_spacing=3.0):
 
 def ripples(coarse, fine, path):
     """U - f0 near the minimum: the h = 0.03 potential carries f1 = 0.01 sin(x/0.01), the h = 0.3 one does not."""
-    from effpot.plots import _pyplot
-    plt = _pyplot()
+    from effpot.cli.figures import pyplot
+    plt = pyplot()
     x = np.linspace(-0.4, 0.4, 1601)
     figure, axis = plt.subplots(figsize=(8, 3.6))
     for color, (label, potential) in zip(("C0", "C1"), (("learned at h = 0.3", coarse), ("learned at h = 0.03", fine))):

@@ -18,9 +18,9 @@ import numpy as np
 import openmm
 
 import effpot
-from effpot import problems
-from effpot.comparison import ComparisonSettings, compare
-from effpot.figures import potentials_at_levels, scale_scan
+from effpot.coarse_graining import problems
+from effpot.surrogates.comparison import ComparisonSettings, compare
+from effpot.cli.figures import potentials_at_levels, scale_scan
 from _common import output_folder, write_json
 
 K = 12

@@ -15,9 +15,9 @@ import time
 import numpy as np
 
 import effpot
-from effpot import problems
-from effpot.analysis import rmse_in_kt
-from effpot.plots import potential_2d
+from effpot.coarse_graining import problems
+from effpot.coarse_graining.analysis import rmse_in_kt
+from effpot.cli.figures import potential_2d
 from _common import output_folder, report_noise, write_json
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from openmm import app, unit
 
 import effpot
-from effpot import problems
+from effpot.coarse_graining import problems
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import output_folder  # noqa: E402

@@ -4,9 +4,9 @@ import openmm as mm
 import pytest
 
 import effpot  # noqa: F401  (loads the plugins)
+from effpot.constants import BOLTZ as KB  # noqa: F401  (kJ/mol/K, OpenMM's BOLTZ; the tests import it from here)
 
 PLATFORMS = ["Reference", "CPU"]
-KB = 1.380649e-23 * 6.02214076e23 / 1e3  # kJ/mol/K, OpenMM's BOLTZ
 
 # A non-diagonal SPD mass matrix and a non-diagonal SPD friction matrix for one particle (dalton, dalton/ps).
 MASS3 = np.array([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.0]])
@@ -41,7 +41,7 @@ def state_arrays(context):
 def small_p4_potential():
     """A 2D potential of P4 (anisotropic micro-scale over a quadratic well), learned small and fast, once per session
     (the exports, the report and the Simulation helper read it; none changes it)."""
-    from effpot import problems
+    from effpot.coarse_graining import problems
     cg = effpot.CoarseGrainer(problems.p4(), 2)
     cg.setStepSize(0.1)
     cg.setFriction(0.5)

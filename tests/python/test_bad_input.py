@@ -112,7 +112,7 @@ def _cli(*args):
     """effpot's main() in this process: (exit status, stderr text)."""
     import contextlib
     import io
-    from effpot import cli
+    from effpot.cli import command as cli
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
@@ -133,7 +133,7 @@ def _cli_case(expected_code, *words):
 
 def _rescue_on_write_failure(ctx):
     """Writing DIR fails (a full disk) after the learning: the potential is kept elsewhere, and the message says where."""
-    from effpot import cli
+    from effpot.cli import command as cli
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -204,7 +204,7 @@ def cases():
     from openmm import OpenMMException as OMM
     import openmm as mm
     import effpot
-    from effpot.config import ConfigError
+    from effpot.cli.config import ConfigError
     good = TINY_1D
     return [
         # evaluate: NaN gives NaN (documented), infinite coordinates the nearest box value.
@@ -309,13 +309,13 @@ def cases():
          _raises(OSError, "No such file", os.path.join("absent", "p.xml"))),
         ("save under /proc", lambda c: _potential(c).save("/proc/effpot-x/p.xml"), _raises(OSError, "/proc/effpot-x/p.xml")),
         # the configuration parser
-        ("config step_size = nan", lambda c: effpot.config.load(_write(c, "nan.toml", good.replace("step_size = 0.3", "step_size = nan"))),
+        ("config step_size = nan", lambda c: effpot.cli.config.load(_write(c, "nan.toml", good.replace("step_size = 0.3", "step_size = nan"))),
          _raises(ConfigError, "nan.toml", "step_size", "finite")),
-        ("config step_size = inf", lambda c: effpot.config.load(_write(c, "inf.toml", good.replace("step_size = 0.3", "step_size = inf"))),
+        ("config step_size = inf", lambda c: effpot.cli.config.load(_write(c, "inf.toml", good.replace("step_size = 0.3", "step_size = inf"))),
          _raises(ConfigError, "step_size", "finite")),
-        ("config replicas = 2**40", lambda c: effpot.config.load(_write(c, "big.toml", good.replace("replicas = 40", "replicas = 1099511627776"))),
+        ("config replicas = 2**40", lambda c: effpot.cli.config.load(_write(c, "big.toml", good.replace("replicas = 40", "replicas = 1099511627776"))),
          _raises(ConfigError, "replicas", "2147483647")),
-        ("config binary file", lambda c: effpot.config.load(_write(c, "bin.toml", b"\xff\xfe\x00", "wb")), _raises(ConfigError, "bin.toml")),
+        ("config binary file", lambda c: effpot.cli.config.load(_write(c, "bin.toml", b"\xff\xfe\x00", "wb")), _raises(ConfigError, "bin.toml")),
         # the command line: one line, exit status 2 for usage, 1 for failures
         ("--workers 0", lambda c: _cli("learn", c["config1"], "-o", os.path.join(c["scratch"], "w0"), "--workers", "0"),
          _cli_case(2, "--workers", "at least 1")),
@@ -390,7 +390,7 @@ def _child(context_path):
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory):
-    from effpot import cli
+    from effpot.cli import command as cli
     root = tmp_path_factory.mktemp("bad_input")
     scratch = root / "scratch"
     scratch.mkdir()

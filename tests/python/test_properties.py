@@ -57,8 +57,8 @@ def _bases():
     import numpy as np
     import openmm as mm
     import effpot
-    from effpot import config, workflow
-    cg = workflow.coarse_grainer(config.validate(__import__("tomllib").loads(TINY)))
+    from effpot.cli import config, runs
+    cg = runs.coarse_grainer(config.validate(__import__("tomllib").loads(TINY)))
     potential = cg.run()
     integrator = effpot.DampedVerletIntegrator(0.01)
     integrator.addBlock([0], np.eye(3), np.eye(3))
@@ -139,7 +139,7 @@ def prop_config(examples):
     import copy
     import tomllib
     from hypothesis import given, strategies as st
-    from effpot import config, workflow
+    from effpot.cli import config, runs
     base = tomllib.loads(TINY)
     scalars = st.one_of(st.integers(), st.floats(), st.text(max_size=10), st.booleans(),
                         st.sampled_from(["auto", "x^2", "x^2+y", "sin(", "Reference", "Quantum"]))
@@ -170,7 +170,7 @@ def prop_config(examples):
         except config.ConfigError:
             return
         try:
-            workflow.coarse_grainer(valid)  # a valid configuration builds (no run)
+            runs.coarse_grainer(valid)  # a valid configuration builds (no run)
         except _allowed():
             pass
     check()
@@ -181,13 +181,13 @@ def prop_evaluate(examples):
     import numpy as np
     from hypothesis import given, strategies as st
     import effpot
-    from effpot import config, workflow
-    potentials = [workflow.coarse_grainer(config.validate(__import__("tomllib").loads(TINY))).run()]
+    from effpot.cli import config, runs
+    potentials = [runs.coarse_grainer(config.validate(__import__("tomllib").loads(TINY))).run()]
     tiny2d = (TINY.replace("dimensions = 1", "dimensions = 2")
               .replace('"x^2/2 + 0.01*sin(x/0.01)"', '"(x^2+y^2)/2 + 1e-3*(sin(x/1e-3) + 2*sin(y/1e-3))"')
               .replace("step_size = 0.3", "step_size = 0.1").replace("friction = 0.6", "friction = 0.5")
               .replace("grid_bins = [40]", "grid_bins = [16, 16]\nstarts = [[0.0, 0.0]]\nstart_spread = 1.0"))
-    potentials.append(workflow.coarse_grainer(config.validate(__import__("tomllib").loads(tiny2d))).run())
+    potentials.append(runs.coarse_grainer(config.validate(__import__("tomllib").loads(tiny2d))).run())
     numbers = st.one_of(st.floats(), st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 0.0]))
 
     @_settings(examples)
@@ -360,7 +360,7 @@ def prop_cli(examples):
     import io
     import tempfile
     from hypothesis import given, strategies as st
-    from effpot import cli
+    from effpot.cli import command as cli
     folder = tempfile.mkdtemp()
     config = os.path.join(folder, "tiny.toml")
     with open(config, "w") as stream:

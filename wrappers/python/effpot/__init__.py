@@ -4,22 +4,18 @@ Importing effpot loads its OpenMM plugin libraries (kernels for the Reference an
 :class:`DampedVerletIntegrator`, the damped Stormer-Verlet integrator with matrix masses and friction, and
 :class:`ReplicaExpressionForce`, a fast per-particle expression force for independent replicas, and
 :class:`CoarseGrainer`, which learns an :class:`EffectivePotential` and emits it as an OpenMM force.
+
+The subpackages, by concern (docs/architecture.md): ``plugin`` (the OpenMM-plugin classes and the loading of their
+libraries), ``coarse_graining`` (CoarseGrainer, EffectivePotential, ScaleScan, the staged pipeline), ``surrogates``
+(the models of a learned potential and their comparison), ``distributed`` (executors and checkpoints), ``cli`` (the
+``effpot`` command, its configuration, report and figures), ``shared`` (units, atomic files, progress), and the
+module ``constants``.
 """
-from ._plugins import load_plugins as _load_plugins
-
-_load_plugins()
-
-from .integrator import DampedVerletIntegrator  # noqa: E402
-from .replica_force import ReplicaExpressionForce, ReplicaSplineForce  # noqa: E402
-from .coarse_graining import CoarseGrainer, EffectivePotential  # noqa: E402
+from .plugin import DampedVerletIntegrator, ReplicaExpressionForce, ReplicaSplineForce  # loads the plugins first
 from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
-from .scale_scan import ScaleScan  # noqa: E402
-from .surrogates import SurrogateModels  # noqa: E402
-from .comparison import ComparisonSettings, compare  # noqa: E402
-from .executors import Task, local_executor, run_tasks  # noqa: E402
-from .checkpoint import Checkpoint, CheckpointError  # noqa: E402
-from .simulations import simulation  # noqa: E402
-from .export import export_potential  # noqa: E402
+from .coarse_graining import CoarseGrainer, EffectivePotential, ScaleScan, export_potential  # noqa: E402
+from .surrogates import ComparisonSettings, SurrogateModels, compare, simulation  # noqa: E402
+from .distributed import Checkpoint, CheckpointError, Task, local_executor, run_tasks  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "ReplicaSplineForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",

@@ -1,0 +1,193 @@
+"""The effpot command in users' tools: --version and --help, progress in a pipe, effpot scan."""
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+import numpy as np
+import openmm as mm
+import pytest
+
+import effpot
+from effpot.cli import command as cli, config
+from effpot.shared.progress import TextProgress
+from effpot.coarse_graining.analysis import rmse_in_kt
+
+from test_cli import GOOD, write
+
+
+def test_version_names_effpot_and_openmm(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.strip() == f"effpot {effpot.__version__} (OpenMM {mm.Platform.getOpenMMVersion()})"
+
+
+def test_help_does_not_send_a_pip_user_to_files_they_lack(capsys):
+    texts = []
+    for args in ([], ["learn"], ["compare"], ["demo"], ["export"], ["scan"]):
+        with pytest.raises(SystemExit):
+            cli.main(args + ["--help"])
+        texts.append(capsys.readouterr().out)
+    assert not [t for t in texts if "docs/" in t or ".md" in t]
+    assert "python -m effpot.cli.config" in texts[0] and "python -m pydoc effpot" in texts[0]
+    assert "export" in texts[0] and "scan" in texts[0]
+    # And that command lists every key of the schema.
+    described = config.describe()
+    for section, keys in config.SCHEMA.items():
+        assert f"[{section}]" in described
+        for key in keys:
+            assert f"  {key}" in described, key
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_plain_lines_off_a_terminal_and_a_bar_on_one():
+    plain = io.StringIO()
+    progress = TextProgress(plain, interval=0.0)
+    for done in range(0, 101, 10):
+        progress.report("stage 1", done, 100)
+    progress.report("fit", 1, 1)
+    text = plain.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert lines[0] == "stage 1: 0% after 0.0 s, ETA --"
+    assert re.fullmatch(r"stage 1: 50% after \d+\.\d s, ETA \d+\.\d s", lines[5])
+    assert lines[-2].startswith("stage 1: 100%") and lines[-2].endswith("done")
+    assert lines[-1].startswith("fit: 100%") and len(lines) == 12
+    # The default interval keeps a pipe quiet: only the end of each stage.
+    quiet = io.StringIO()
+    progress = TextProgress(quiet)
+    for done in range(0, 1001):
+        progress.report("stage 2", done, 1000)
+    assert quiet.getvalue().count("\n") == 1 and "stage 2: 100%" in quiet.getvalue()
+    # On a terminal: a bar redrawn in place, with an ETA, one line per stage.
+    terminal = FakeTerminal()
+    progress = TextProgress(terminal)
+    assert progress.terminal
+    for done in range(0, 101):
+        progress.report("stage 1", done, 100)
+    progress.report("fit", 1, 1)
+    text = terminal.getvalue()
+    assert 90 <= text.count("\r") <= 102 and text.count("\n") == 2  # one redraw per whole percent
+    assert "[###############...............]  50%" in text and "ETA" in text
+
+
+def test_cli_in_a_pipe_prints_no_carriage_return_and_rounds(tmp_path):
+    path = write(str(tmp_path), GOOD)
+    output = tmp_path / "out"
+    process = subprocess.run([sys.executable, "-m", "effpot.cli", "learn", path, "-o", str(output), "--compare"],
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    text = process.stdout + process.stderr
+    assert "\r" not in text
+    # Plain progress lines, one per finished stage at least.
+    assert re.search(r"^stage 2: 100% after [\d.]+ s, done$", process.stderr, re.M), process.stderr
+    assert re.search(r"^fit: 100% after", process.stderr, re.M)
+    # D to 4 significant digits, the RMSE once.
+    match = re.search(r"D = \[\[([^\]]+)\], \[([^\]]+)\]\]", process.stdout)
+    assert match, process.stdout
+    for entry in (match.group(1) + ", " + match.group(2)).split(", "):
+        assert len(entry.replace("0.", "").replace("-", "").lstrip("0")) <= 4, entry
+    assert process.stdout.count("RMSE") == 1
+    assert "TV distance" in process.stdout
+
+
+SCAN = """
+[model]
+name = "P1 scan"
+dimensions = 1
+energy = "x^2/2+0.01*sin(x/0.01)+0.0001*sin(x/0.0001)"
+
+[run]
+seed = 1
+
+[scan]
+step_sizes = [0.005, 0.01, 0.02, 0.03, 0.045, 0.07, 0.1, 0.15, 0.22, 0.3, 0.45, 0.7, 1.0, 3.0]
+replicas = 100
+steps = 20000
+
+[learn]
+replicas = 200
+steps = 20000
+"""
+
+
+def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
+    path = write(str(tmp_path), SCAN, "scan.toml")
+    output = tmp_path / "scan"
+    assert cli.main(["scan", path, "-o", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert "2 levels found" in out
+    assert (output / "figures" / "scale_scan.png").stat().st_size > 10000
+    with open(output / "scan.json") as stream:
+        result = json.load(stream)
+    levels = result["levels"]
+    assert len(levels) == 2 and len(result["points"]) == 14
+    assert result["configurations"] == ["level-1.toml", "level-2.toml"]
+    # P1's two windows (docs/theory.md section 10): around h = 0.03 (f0 + f1) and h = 0.3 (f0).
+    first, second = levels
+    assert first["smallest"] <= 0.03 <= first["largest"] and 0.02 <= first["recommended"] <= 0.05
+    assert second["smallest"] <= 0.3 <= second["largest"] and 0.15 <= second["recommended"] <= 0.5
+    by_h = {round(p["stepSize"], 3): p for p in result["points"]}
+    assert by_h[3.0]["exploded"] and by_h[0.01]["frozen"]
+    # Each level's configuration is a valid learn configuration at the recommended step, keeping [learn] keys.
+    configs = []
+    for index, level in enumerate(levels, start=1):
+        level_path = output / f"level-{index}.toml"
+        loaded = config.load(level_path)
+        learn = loaded["learn"]
+        assert learn["step_size"] == pytest.approx(level["recommended"], rel=5e-3)
+        assert learn["friction"] == pytest.approx(2 * learn["step_size"], rel=1e-2)  # the scan's gamma = 2 h
+        assert learn["replicas"] == 200 and loaded["model"]["energy"] == tomllib.loads(SCAN)["model"]["energy"]
+        configs.append(loaded)
+    # The second level learns f0 = x^2/2 with the written settings (well under a second).
+    from effpot.cli.runs import learn as run_learning
+    potential, summary = run_learning(configs[1])
+    axes = [np.linspace(-0.8, 0.8, 161)]
+    assert rmse_in_kt(potential, lambda q: 0.5 * q[:, 0] ** 2, axes) < 0.06
+    assert learn["target_kT"] == pytest.approx(potential.kT, rel=0.2)
+    # On worker processes, one task per step size, with a checkpoint: the same points (the moments to round-off:
+    # their statistics travel as XML) and the same levels and configurations.
+    workers = tmp_path / "workers"
+    assert cli.main(["scan", path, "-o", str(workers), "--workers", "2", "--checkpoint",
+                     str(tmp_path / "checkpoint"), "--no-progress"]) == 0
+    with open(workers / "scan.json") as stream:
+        again = json.load(stream)
+    assert again["levels"] == levels and len(again["points"]) == len(result["points"])
+    for a, b in zip(again["points"], result["points"]):
+        for key, value in b.items():
+            if isinstance(value, (bool, int)) or value is None:
+                assert a[key] == value, key
+            else:
+                np.testing.assert_allclose(np.array(a[key], dtype=float), np.array(value, dtype=float),
+                                           rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=key)  # None: NaN
+    assert (workers / "level-2.toml").read_text() == (output / "level-2.toml").read_text()
+    capsys.readouterr()
+    # Settings errors name the key.
+    bad = write(str(tmp_path), SCAN.replace("replicas = 100", "replica = 100"), "bad.toml")
+    assert cli.main(["scan", bad, "-o", str(tmp_path / "bad")]) == 2
+    assert "unknown key 'replica' in [scan]; did you mean 'replicas'?" in capsys.readouterr().err
+    bad = write(str(tmp_path), SCAN.replace("[learn]", "[learn]\nstep_size = 0.1"), "bad2.toml")
+    assert cli.main(["scan", bad, "-o", str(tmp_path / "bad2")]) == 2
+    assert "step_size is chosen by the scan" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_example_scan_configuration_is_valid():
+    from effpot.cli.scan import load_scan_config, scan_step_sizes
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "configs", "p1_scan.toml")
+    loaded = load_scan_config(path)
+    assert len(scan_step_sizes(loaded["scan"])) == 14 and loaded["learn"]["replicas"] == 400
+    assert "step_size" not in loaded["learn"]
+    # The default range: 14 step sizes log-spaced from 0.005 to 1 ps.
+    steps = scan_step_sizes({})
+    assert len(steps) == 14 and steps[0] == pytest.approx(0.005) and steps[-1] == pytest.approx(1.0)
+    assert np.allclose(np.diff(np.log(steps)), np.log(200) / 13)

@@ -1,0 +1,112 @@
+"""report.html and the potential figures: explained metrics, named notes, TOML settings, masked reference panel,
+a visible standard-error band in 1D."""
+import html
+import json
+import re
+import tomllib
+
+import numpy as np
+import pytest
+
+import effpot
+from effpot.cli import figures, report, toml_writer
+from effpot.coarse_graining import problems
+
+SETTINGS = {
+    "model": {"name": "test", "dimensions": 2, "energy": "x^2 + y^2\n  + 0.1*sin(x/0.01)",
+              "coarse_energy": "x^2 + y^2"},
+    "run": {"seed": 3, "platform": "Reference"},
+    "learn": {"step_size": 0.1, "friction": "auto", "starts": [[0.0, 0.0], [1.0, -1.0]], "allow_non_gaussian": False},
+}
+
+
+def fake_result():
+    return {
+        "created": "2026-12-01T00:00:00+00:00", "versions": report.versions(), "platform": "Reference", "seed": 3,
+        "settings": json.loads(json.dumps(SETTINGS)),
+        "learn": {"kT": 1.0, "kT_kinetic": 1.01, "noise_covariance": [[0.1, 0.05], [0.05, 0.25]],
+                  "noise_covariance_error": [[0.003, 0.005], [0.005, 0.004]], "seconds": 1.0, "rmse_kT": 0.03,
+                  "diagnostics": {"strategy": "stage 1 + stage 2", "platform": "Reference", "energy": "x^2",
+                                  "settings.stepSize": 0.1}},
+        "compare": {"metrics": {"tv_distance": 0.02, "kl_divergence": 0.001, "acf_max_difference": 0.07,
+                                "mean_path_max_difference_sd": 0.01, "mean_path_max_z": 2.5,
+                                "stable_step_ratio": 30.0, "full_hamiltonian_stable_step": 0.01,
+                                "surrogate_hamiltonian_stable_step": 0.3}, "seconds": 2.0},
+    }
+
+
+def test_report_explains_metrics_names_notes_and_shows_toml(tmp_path):
+    from effpot.cli.config import TARGET_DEFAULTS
+    report.write_report(str(tmp_path), fake_result(), dict(TARGET_DEFAULTS))
+    page = (tmp_path / "report.html").read_text()
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=num>([^<]+)</td><td class=num>([^<]+)</td><td[^>]*>([^<]*)</td>"
+                      r"<td class=why>([^<]+)</td></tr>", page)
+    assert [r[0] for r in rows] == ["RMSE of U vs the coarse part (kT)", "TV distance of the q-histograms",
+                                    "max |ACF difference|", "max |mean-path difference| (sd of q)",
+                                    "surrogate / full largest stable Hamiltonian step"]
+    assert [r[3] for r in rows] == ["pass", "pass", "FAIL", "pass", "pass"]
+    for row in rows:
+        assert html.unescape(row[4]) == report.METRIC_EXPLANATIONS[row[0]]
+        assert row[4].count(". ") >= 1 and len(row[4]) > 80  # a sentence of what, one of why
+    assert html.escape(report.Z_SCORE_NOTE) in page and "mean-path z-score" in page
+    # Notes with their names; the energy is not a note.
+    assert "<span class=note-name>strategy</span>: stage 1 + stage 2" in page
+    assert "<span class=note-name>platform</span>: Reference" in page
+    assert "note-name>energy<" not in page
+    # Settings as TOML that reads back to the configuration, the energy on real lines (no literal \n).
+    settings = html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S).group(1))
+    assert "\\n" not in settings and "[learn]" in settings and 'friction = "auto"' in settings
+    assert tomllib.loads(settings) == SETTINGS
+    assert "phase_portraits" not in page  # no figure files here: none is listed
+    assert "They are not meant to coincide" in dict(report.FIGURE_CAPTIONS)["phase_portraits.png"]
+
+
+def test_toml_writer_round_trips():
+    config = {"model": {"energy": 'a\n"b"', "dimensions": 1, "x": 1e-300, "flag": True},
+              "learn": {"starts": [[0.1, -2.0]], "grid_bins": [3, 4], "name": "tab\there", "back": "a\\b"}}
+    text = toml_writer.dumps(config, comments={None: ["top"], "learn": ["learning"]})
+    assert text.startswith("# top\n") and "# learning\n[learn]" in text
+    assert tomllib.loads(text) == config
+
+
+@pytest.fixture(scope="module")
+def p4_potential(small_p4_potential):
+    return small_p4_potential
+
+
+def test_reference_panel_is_masked_outside_the_support(p4_potential, tmp_path, monkeypatch):
+    drawn = []
+    import matplotlib.axes
+    original = matplotlib.axes.Axes.contourf
+
+    def recording(self, X, Y, Z, *args, **kwargs):
+        drawn.append((self.get_title(), np.array(Z, dtype=float)))
+        return original(self, X, Y, Z, *args, **kwargs)
+    monkeypatch.setattr(matplotlib.axes.Axes, "contourf", recording)
+    figures.potential_2d(p4_potential, lambda q: 0.5 * (q[:, 0] ** 2 + q[:, 1] ** 2), str(tmp_path / "u.png"))
+    _, _, _, supported = p4_potential.grid()
+    assert not supported.all()
+    assert len(drawn) == 3
+    for data in (drawn[0][1], drawn[1][1]):  # learned and reference panels: white (NaN) outside the support
+        assert np.isnan(data[~supported]).all() and not np.isnan(data[supported]).any()
+
+
+def test_1d_band_is_visible(tmp_path, monkeypatch):
+    cg = effpot.CoarseGrainer(problems.p1(), 1)
+    cg.setStepSize(0.3)
+    cg.setFriction(0.6)
+    cg.setNumReplicas(100)
+    cg.setNumSteps(5000)
+    cg.setNumEquilibrationSteps(500)
+    potential = cg.run(platform="CPU")
+    saved = []
+    monkeypatch.setattr(figures, "atomic_save_figure", lambda figure, path, **options: saved.append(figure))
+    figures.potential_1d([("learned U", potential)], [("coarse part", lambda q: 0.5 * q[:, 0] ** 2)], "unused.png")
+    top, bottom = saved[0].axes
+    _, _, errors, supported = potential.grid()
+    band = 4 * np.median(errors[supported]) / potential.kT  # full width of the +-2 s.e. band, kT
+    low, high = bottom.get_ylim()
+    assert band / (high - low) > 0.02  # at least 2% of the panel's height (it was < 0.5% on the U scale)
+    low, high = top.get_ylim()
+    assert band * potential.kT / (high - low) < 0.02  # ... which is why the lower panel exists
+    assert bottom.get_legend_handles_labels()[1] == ["+-2 standard errors"]

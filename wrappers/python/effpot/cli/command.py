@@ -1,0 +1,404 @@
+"""The ``effpot`` command (docs/cli.md).
+
+    effpot learn CONFIG.toml -o DIR    learn the effective potential; write it, result.json, figures, report.html
+                                       (--workers N: worker processes; --checkpoint DIR: resumable)
+    effpot compare DIR                 run the surrogate-vs-reference comparisons for a learned DIR
+    effpot demo [-o DIR]               the Muller-Brown problem P5 end to end (learn, compare, report)
+    effpot export DIR --format F -o FILE  U of a learned DIR as a PLUMED EXTERNAL grid, .npz or .csv
+    effpot scan CONFIG.toml -o DIR     the scale scan: figures, scan.json and a learn configuration per level
+    effpot --version                   effpot and OpenMM versions
+
+Nothing is written until the computation is done, and then every file is written atomically; a new DIR is first
+assembled under a temporary name and renamed into place. An interrupted run (Ctrl-C, SIGTERM, SIGHUP: a closed
+terminal) leaves no partial file; a killed one (SIGKILL) leaves a hidden .DIR.partial-* folder that the next run into
+DIR removes. Errors are one line (exit status 2: a configuration or command-line problem, 1: a run that failed);
+--debug shows the traceback.
+"""
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import sys
+from importlib import resources
+
+from ..coarse_graining.analysis import rmse_in_kt
+from ..coarse_graining.export import PLUMED_OFFSET_KT, export_potential
+from ..coarse_graining.potential import EffectivePotential
+from ..distributed.checkpoint import CheckpointError
+from ..shared.files import atomic_write_text
+from . import config as config_module
+from .output import (CONFIG, FORCE, RESULT, SAVED_POTENTIAL, CommandError, RunFailed, check_writable, finish_output,
+                     prepare_output, progress_reporter, rescue, worker_executor)
+from .report import (checks, draw_comparison_figures, draw_learning_figures, learning_result, read_json, write_json,
+                     write_report)
+from .runs import coarse_values, comparison_settings, run_comparisons
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (the same cleanup), with the signal's exit status 128 + number."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _terminating_signals():
+    """SIGTERM and SIGHUP raise Terminated (a KeyboardInterrupt) in the main thread while the command runs, so that
+    they clean up as Ctrl-C does. Python runs the handler at its next bytecode: long C++ calls return to Python at
+    their progress reports (a few per second), so the run stops within a second."""
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[signum] = signal.signal(signum, _raise_terminated)
+        except (ValueError, OSError):  # not the main thread, or no such signal here
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _rounded(values, digits=4):
+    """A number or nested list of numbers for people: `digits` significant digits."""
+    if isinstance(values, (list, tuple)):
+        return "[" + ", ".join(_rounded(v, digits) for v in values) + "]"
+    return f"{values:.{digits}g}"
+
+
+def _write_learning(folder, config_text, config, potential, summary):
+    import openmm as mm
+    atomic_write_text(os.path.join(folder, CONFIG), config_text)
+    potential.save(os.path.join(folder, SAVED_POTENTIAL))
+    atomic_write_text(os.path.join(folder, FORCE), mm.XmlSerializer.serialize(potential.createForce([0])))
+    result = learning_result(config, potential, summary)
+    name = config["model"].get("name", "effective potential")
+    rmse = f", RMSE {summary['rmse_kT']:.3f} kT" if "rmse_kT" in summary else ""
+    draw_learning_figures(folder, potential, coarse_values(config), f"{name}: learned U{rmse}")
+    write_json(os.path.join(folder, RESULT), result)
+    write_report(folder, result, config_module.targets(config))
+    return result
+
+
+def learn(config_path, output, force=False, progress=True, then_compare=False, workers=None, checkpoint=None):
+    """Returns the number of comparison targets that failed (0 without --compare)."""
+    config = config_module.load(config_path)
+    with open(config_path, encoding="utf-8") as stream:
+        config_text = stream.read()
+    staging, final = prepare_output(output, force)
+    failed = 0
+    try:
+        from .runs import learn as run_learning
+        with worker_executor(workers) as executor:
+            # Without a bar a silent callback still returns to Python now and then, so that Ctrl-C is handled.
+            potential, summary = run_learning(config, progress=True if progress else False,
+                                              executor=executor, checkpoint=checkpoint)
+            _print_learning(summary)  # the RMSE is printed here, not again among the comparison checks
+            try:
+                if then_compare:
+                    result, failed = _compare_into(staging, config, potential, learning_result(config, potential, summary),
+                                                   progress, config_text=config_text, summary=summary, executor=executor)
+                else:
+                    _write_learning(staging, config_text, config, potential, summary)
+                finish_output(staging, final)
+            except OSError as error:  # the disk filled up, the folder went away: keep the finished learning
+                raise rescue(config_text, potential, learning_result(config, potential, summary), error,
+                             final or staging) from None
+    except BaseException:
+        if final is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    print(f"effpot: wrote {os.path.abspath(output)} (open report.html)")
+    return failed
+
+
+def _print_learning(summary):
+    print(f"learned: kT = {summary['kT']:.4g} kJ/mol, D = {_rounded(summary['noise_covariance'])} "
+          f"(standard errors {_rounded(summary['noise_covariance_error'], 2)}), {summary['seconds']:.1f} s")
+    if "rmse_kT" in summary:
+        print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
+
+
+def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):
+    reporter = progress_reporter(progress)
+    metrics, curves, seconds = run_comparisons(config, potential, progress=None if reporter is None else
+                                               reporter.report, executor=executor)
+    settings = comparison_settings(config)
+    if reporter is not None:
+        reporter.finish()
+    if config_text is not None:
+        _write_learning(folder, config_text, config, potential, summary)
+    targets = config_module.targets(config)
+    result["compare"] = {"metrics": metrics, "seconds": seconds, "targets": targets,
+                         "settings": vars(settings)}
+    draw_comparison_figures(folder, metrics, curves, settings)
+    write_json(os.path.join(folder, RESULT), result)
+    write_report(folder, result, targets)
+    failed = 0
+    for label, value, target, passed in checks(result, targets):
+        if summary is not None and label.startswith("RMSE"):
+            continue  # printed with the learned numbers
+        verdict = "" if passed is None else ("pass" if passed else "FAIL")
+        failed += passed is False
+        shown = "n/a" if value is None else f"{value:.4g}"
+        print(f"  {label}: {shown}" + (f" (target {target}) {verdict}" if target else ""))
+    return result, failed
+
+
+def _check_matches(folder, config, potential):
+    """Refuse a potential that was not learned with the folder's configuration (dimensions, step size, energy)."""
+    model, learn = config["model"], config["learn"]
+    diagnostics = potential.diagnostics
+    differences = []
+    if potential.dimensions != model["dimensions"]:
+        differences.append(f"dimensions: config {model['dimensions']}, potential {potential.dimensions}")
+    step = diagnostics.get("settings.stepSize")
+    if step is not None and abs(step - learn["step_size"]) > 1e-12 * abs(learn["step_size"]):
+        differences.append(f"step size: config {learn['step_size']}, potential {step}")
+    energy = diagnostics.get("energy")
+    if isinstance(energy, str) and energy and energy != model["energy"]:
+        differences.append(f"energy: config {model['energy']!r}, potential {energy!r}")
+    if differences:
+        raise CommandError(f"{os.path.join(folder, SAVED_POTENTIAL)} was not learned with {os.path.join(folder, CONFIG)} "
+                           f"({'; '.join(differences)}): give a folder written by one 'effpot learn'")
+
+
+def compare(folder, progress=True, workers=None):
+    """Returns the number of targets that failed."""
+    folder = os.path.abspath(folder)
+    for name in (CONFIG, SAVED_POTENTIAL, RESULT):
+        if not os.path.isfile(os.path.join(folder, name)):
+            raise CommandError(f"{folder} has no {name}: give a folder written by 'effpot learn'")
+    import openmm
+    config = config_module.load(os.path.join(folder, CONFIG))
+    try:
+        potential = EffectivePotential.load(os.path.join(folder, SAVED_POTENTIAL))
+    except openmm.OpenMMException as error:
+        raise CommandError(str(error)) from None
+    _check_matches(folder, config, potential)
+    check_writable(folder)  # before the comparisons run, not after
+    try:
+        result = read_json(os.path.join(folder, RESULT))
+    except ValueError as error:
+        raise CommandError(f"{os.path.join(folder, RESULT)} is not valid JSON ({error}): run 'effpot learn' "
+                           "again") from None
+    # The learning numbers shown and written come from the potential itself, not from an older result.json.
+    learned = result.setdefault("learn", {})
+    learned.update(kT=potential.kT, noise_covariance=potential.noiseCovariance.tolist(),
+                   noise_covariance_error=potential.noiseCovarianceError.tolist(), diagnostics=potential.diagnostics)
+    reference = coarse_values(config)
+    if reference is not None:
+        learned["rmse_kT"] = rmse_in_kt(potential, reference, potential.grid()[0])
+    else:
+        learned.pop("rmse_kT", None)
+    with worker_executor(workers) as executor:
+        _, failed = _compare_into(folder, config, potential, result, progress, executor=executor)
+    print(f"effpot: updated {folder} (open report.html)")
+    return failed
+
+
+def demo_config_path():
+    return resources.files("effpot.cli").joinpath("configs", "p5_muller_brown.toml")
+
+
+def demo(output, force=False, progress=True, workers=None):
+    with resources.as_file(demo_config_path()) as path:
+        return learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
+
+
+def export(folder, format, output, names=None, label="effpot"):
+    """``effpot export``: the learned potential of DIR as a PLUMED grid, an .npz or a .csv file."""
+    path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
+    if not os.path.isfile(path):
+        raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
+                           "'effpot learn' or 'effpot demo'")
+    potential = EffectivePotential.load(path)
+    if names is not None:
+        names = [n.strip() for n in names.split(",")]
+    try:
+        export_potential(potential, output, format, names=names, label=label)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    nodes = "x".join(str(n) for n in potential.getNodes())
+    print(f"effpot: wrote {os.path.abspath(output)} ({format}, {nodes} nodes)")
+    if format == "plumed":
+        labels = names or ["x", "y", "z"][:potential.dimensions]
+        print(f"  PLUMED input: EXTERNAL ARG={','.join(labels)} FILE={os.path.basename(output)} LABEL={label}")
+        box = ", ".join(f"{n} in [{lo:.4g}, {hi:.4g}]" for n, lo, hi in
+                        zip(labels, potential.getLower(), potential.getUpper()))
+        print(f"  grid box (nm): {box}; keep the arguments inside it (LOWER_WALLS/UPPER_WALLS): PLUMED stops "
+              "outside a grid")
+        print(f"  values: U + a constant, the minimum at {PLUMED_OFFSET_KT:g} kT (docs: PLUMED's spline divides "
+              "by node values)")
+
+
+def version_text():
+    import openmm as mm
+    from .. import __version__
+    return f"effpot {__version__} (OpenMM {mm.Platform.getOpenMMVersion()})"
+
+
+EPILOG = """\
+A configuration is a TOML file with the sections [model] (energy, dimensions, coarse_energy, name),
+[run] (platform, threads, seed), [learn] (step_size is required), [compare] and [targets]; unknown
+keys are rejected with the closest known name. DIR receives config.toml, effective_potential.xml,
+potential.xml (an OpenMM force), result.json, figures/ and report.html.
+
+  python -m effpot.cli.config  lists every configuration key with its meaning
+  python -m pydoc effpot       documents the Python API
+  effpot COMMAND --help        the options of one command"""
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="effpot", description="Learn effective potentials of multiscale energy "
+                                     "landscapes with OpenMM, and judge them by their surrogate models.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the effpot and OpenMM versions and exit")
+    commands = parser.add_subparsers(dest="command", required=True)
+    learn_parser = commands.add_parser("learn", help="learn the effective potential of a configuration")
+    learn_parser.add_argument("config", help="TOML configuration (keys: python -m effpot.cli.config)")
+    learn_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
+    learn_parser.add_argument("--compare", action="store_true", help="run the comparisons too")
+    compare_parser = commands.add_parser("compare", help="compare surrogate and reference models of a learned DIR")
+    compare_parser.add_argument("directory", help="a directory written by 'effpot learn'")
+    demo_parser = commands.add_parser("demo", help="Muller-Brown (P5) end to end: learn, compare, report")
+    demo_parser.add_argument("-o", "--output", default="effpot-demo", help="output directory (default effpot-demo)")
+    for sub in (learn_parser, demo_parser):
+        sub.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+    for sub in (learn_parser, compare_parser, demo_parser):
+        sub.add_argument("--no-progress", action="store_true", help="no progress bars")
+        sub.add_argument("--workers", type=_positive_int, default=None,
+                         help="run the replica batches on N worker processes (default: threads in this process)")
+        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    for sub in (learn_parser, compare_parser):
+        sub.add_argument("--strict", action="store_true",
+                         help="exit with status 1 when a comparison target fails (default: report FAIL, exit 0)")
+    learn_parser.add_argument("--checkpoint", default=None,
+                              help="folder keeping each finished piece of the learning run: rerun to resume")
+    export_parser = commands.add_parser("export", help="write the learned U of DIR for PLUMED, numpy or a "
+                                        "spreadsheet")
+    export_parser.add_argument("directory", help="a directory written by 'effpot learn' or 'effpot demo'")
+    export_parser.add_argument("--format", required=True, choices=["plumed", "npz", "csv"],
+                               help="plumed: a grid for PLUMED's EXTERNAL bias; npz: axes, U, errors, support, kT, "
+                               "D and provenance; csv: one row per node")
+    export_parser.add_argument("-o", "--output", required=True, help="the file to write")
+    export_parser.add_argument("--plumed-names", default=None,
+                               help="PLUMED argument names, comma-separated (default x,y,z)")
+    export_parser.add_argument("--plumed-label", default="effpot",
+                               help="the EXTERNAL action's LABEL: the value column is LABEL.bias (default effpot)")
+    scan_parser = commands.add_parser("scan", help="scan step sizes to find the levels of a landscape; write a "
+                                      "learn configuration per level")
+    scan_parser.add_argument("config", help="TOML: [model], [run], [scan] (step_sizes or step_size_range, "
+                             "replicas, steps, ...) and an optional [learn] copied into each level's configuration")
+    scan_parser.add_argument("-o", "--output", required=True, help="output directory (must be new or empty)")
+    scan_parser.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+    scan_parser.add_argument("--no-progress", action="store_true", help="no progress (with --workers/--checkpoint)")
+    scan_parser.add_argument("--workers", type=_positive_int, default=None,
+                             help="run each step size as a task on N worker processes (default: all in one call here)")
+    scan_parser.add_argument("--checkpoint", default=None,
+                             help="folder keeping each finished step size: rerun to resume")
+    for sub in (export_parser, scan_parser):
+        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    return parser
+
+
+def _show_log_messages():
+    """effpot's diagnostics go through logging (logger "effpot"); the command shows INFO and above on stderr."""
+    import logging
+    logger = logging.getLogger("effpot")
+    if not logger.handlers:
+        class StderrHandler(logging.StreamHandler):
+            """Writes to sys.stderr as it is at each message (not as it was when the handler was made)."""
+            @property
+            def stream(self):
+                return sys.stderr
+
+            @stream.setter
+            def stream(self, value):
+                pass
+
+        handler = StderrHandler()
+        handler.setFormatter(logging.Formatter("effpot: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _say(text):
+    try:
+        print(text, file=sys.stderr)
+    except OSError:  # the terminal is gone (SIGHUP)
+        pass
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    _show_log_messages()
+    progress = not getattr(args, "no_progress", False)
+    name = f"effpot {args.command}"
+    failed = 0
+    try:
+        with _terminating_signals():
+            if args.command == "export":
+                export(args.directory, args.format, args.output, names=args.plumed_names,
+                               label=args.plumed_label)
+            elif args.command == "scan":
+                from .scan import scan as scan_command
+                scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
+                             checkpoint=args.checkpoint)
+            elif args.command == "learn":
+                failed = learn(args.config, args.output, force=args.force, progress=progress,
+                               then_compare=args.compare, workers=args.workers, checkpoint=args.checkpoint)
+            elif args.command == "compare":
+                failed = compare(args.directory, progress=progress, workers=args.workers)
+            else:
+                failed = demo(args.output, force=args.force, progress=progress, workers=args.workers)
+    except Terminated as error:
+        _say(f"\n{name}: stopped by {signal.Signals(error.signum).name}; no file was left half-written")
+        return 128 + error.signum
+    except KeyboardInterrupt:
+        _say(f"\n{name}: interrupted; no file was left half-written")
+        return 130
+    except (CommandError, config_module.ConfigError, CheckpointError) as error:
+        if getattr(args, "debug", False):
+            raise
+        _say(f"{name}: error: {error}")
+        return 2
+    except Exception as error:  # a run that failed: the message says what to change
+        if getattr(args, "debug", False):
+            raise
+        _say(f"{name}: error: {_one_line(error)}")
+        return 1
+    if failed and getattr(args, "strict", False):
+        _say(f"{name}: {failed} comparison target(s) failed (--strict)")
+        return 1
+    return 0
+
+
+def _one_line(error):
+    """An exception as one line: the message of the run's errors, the type and message of unexpected ones."""
+    import openmm
+    if isinstance(error, (RunFailed, openmm.OpenMMException)):
+        text = str(error)
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror}"
+    else:
+        text = f"{type(error).__name__}: {error} (an unexpected error; --debug shows where)"
+    return " ".join(text.split())
+

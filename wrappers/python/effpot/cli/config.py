@@ -1,0 +1,249 @@
+"""The TOML configuration of ``effpot learn`` and ``effpot compare`` (docs/cli.md lists every key).
+
+Every key is checked: unknown sections and keys are rejected with the closest known name, and each value is checked
+for type and range with the key named in the message. Omitted keys take the documented defaults.
+"""
+import difflib
+import math
+import os
+import tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file, the section and the key."""
+
+
+def _positive(value):
+    return value > 0
+
+
+def _non_negative(value):
+    return value >= 0
+
+
+# section -> key -> (kind, check, description). kind: "str", "int", "float", "bool", "points", "ints", "floats".
+SCHEMA = {
+    "model": {
+        "energy": ("str", None, "the full rough energy, an OpenMM expression in x (1D), x, y (2D) or x, y, z (3D)"),
+        "dimensions": ("int", lambda v: 1 <= v <= 3, "1, 2 or 3"),
+        "coarse_energy": ("str", None, "optional: the known coarse part, to report the RMSE of the learned U"),
+        "name": ("str", None, "optional: a title for the report"),
+    },
+    "run": {
+        "platform": ("str", None, "OpenMM platform of every run (default Reference)"),
+        "threads": ("int", _non_negative, "threads for parallel replica Contexts; 0 = one per core (default)"),
+        "seed": ("int", _positive, "random seed of starting states and thermal noise (default 1)"),
+    },
+    "learn": {
+        "step_size": ("float", _positive, "h in ps: too large for the small scales, fine for the kept ones"),
+        "friction": ("friction", _positive, "gamma in 1/ps (1D and Stage 1), or \"auto\" (default): a pilot run "
+                     "picks it for target_kT"),
+        "mass": ("float", _positive, "replica mass in dalton (default 1)"),
+        "target_kT": ("float", _positive, "kT* of Stage 2, and the kinetic kT an automatic friction aims at, in kJ/mol "
+                      "(default 1)"),
+        "replicas": ("int", lambda v: v >= 2, "number of replicas (default 200)"),
+        "steps": ("int", _positive, "sampling steps per run (1D run, each Stage-1 design; default 20000)"),
+        "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: steps)"),
+        "equilibration_steps": ("int", _non_negative, "steps before sampling (default 2000)"),
+        "sample_interval": ("int", _positive, "steps between samples (default 10)"),
+        "batches": ("int", lambda v: v >= 2, "replica batches for error bars (default 10)"),
+        "starts": ("points", None, "starting points the replicas cycle through, a list of d-lists"),
+        "start_spread": ("float", _non_negative, "Gaussian spread of the starting points in nm (default 0.05)"),
+        "grid_bins": ("ints", _positive, "histogram bins per dimension (default: chosen from d)"),
+        "grid_lower": ("floats", None, "lower corner of the histogram box in nm (default: the sampled range)"),
+        "grid_upper": ("floats", None, "upper corner of the histogram box in nm"),
+        "allow_non_gaussian": ("bool", None, "fit even if the momenta are not Gaussian (default false)"),
+        "restart_frozen_replicas": ("bool", None, "restart replicas that come to rest in a micro-well, dropping their "
+                                    "quiet samples (default true)"),
+    },
+    "compare": {
+        "replicas": ("int", _positive, "equilibrium replicas per model (default 2000)"),
+        "equilibration_steps": ("int", _non_negative, "steps before the equilibrium samples (default 10000)"),
+        "samples": ("int", lambda v: v >= 2, "equilibrium samples per replica (default 2000)"),
+        "sample_interval": ("int", _positive, "learning steps between samples (default 10)"),
+        "histogram_bins": ("ints", _positive, "bins per dimension of the compared histograms"),
+        "acf_lags": ("int", _positive, "ACF lags, in samples (default 100)"),
+        "mean_path_replicas": ("int", _positive, "trajectories of each mean path (default 10000)"),
+        "mean_path_samples": ("int", _positive, "samples of the mean path (default 100)"),
+        "mean_path_interval": ("int", _positive, "learning steps between mean-path samples (default 10)"),
+        "mean_path_start": ("floats", None, "centre of the mean-path starting law (default: the first start)"),
+        "mean_path_spread": ("float", _non_negative, "its Gaussian spread in nm (default 0.05)"),
+        "surrogate_step_size": ("float", _positive, "step of the surrogate Langevin model in ps (default: h)"),
+        "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO"),
+                                "splitting of the surrogate Langevin step, BAOAB or OBABO (default BAOAB)"),
+        "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 8)"),
+        "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 2)"),
+        "energy_tolerance": ("float", _positive, "energy error per trajectory in kT that counts as stable (0.2)"),
+        "portrait_time": ("float", _positive, "duration of the phase portraits in ps (default 4)"),
+        "batches": ("int", _positive, "Contexts per model, run side by side on threads (default 8)"),
+    },
+    "targets": {
+        "rmse_kT": ("float", _positive, "largest RMSE of U against coarse_energy, in kT (default 0.06)"),
+        "tv_distance": ("float", _positive, "largest total-variation distance (default 0.03)"),
+        "acf_max_difference": ("float", _positive, "largest |ACF difference| (default 0.05)"),
+        "mean_path_max_difference_sd": ("float", _positive, "largest |mean-path difference| in sd of q (0.05)"),
+        "stable_step_ratio": ("float", _positive, "smallest surrogate / full stable-step ratio (default 10)"),
+    },
+}
+
+REQUIRED = {"model": ("energy", "dimensions"), "learn": ("step_size",)}
+
+TARGET_DEFAULTS = {"rmse_kT": 0.06, "tv_distance": 0.03, "acf_max_difference": 0.05,
+                   "mean_path_max_difference_sd": 0.05, "stable_step_ratio": 10.0}
+
+
+def suggest(name, known):
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def check_value(where, kind, value, dimensions):
+    def fail(expected):
+        raise ConfigError(f"{where} must be {expected}, got {value!r}")
+
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            fail("a non-empty string")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            fail("true or false")
+    elif kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail("an integer")
+        if not _is_int(value):
+            fail("an integer from -2147483648 to 2147483647")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail("a number")
+        if not _is_number(value):
+            fail("a finite number (not nan or inf)")
+    elif kind == "friction":
+        if value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            fail('a number or "auto"')
+        if value != "auto" and not _is_number(value):
+            fail('a finite number (not nan or inf) or "auto"')
+    elif kind in ("ints", "floats"):
+        scalar = _is_int if kind == "ints" else _is_number
+        if not isinstance(value, list) or len(value) != dimensions or not all(scalar(v) for v in value):
+            fail(f"a list of {dimensions} {'integers' if kind == 'ints' else 'finite numbers'} (one per dimension)")
+    elif kind == "points":
+        if not isinstance(value, list) or not value or not all(
+                isinstance(p, list) and len(p) == dimensions and all(_is_number(v) for v in p) for p in value):
+            fail(f"a non-empty list of points, each a list of {dimensions} finite numbers")
+
+
+def _is_int(value):
+    # TOML integers are 64-bit; the settings are C++ ints.
+    return isinstance(value, int) and not isinstance(value, bool) and -2 ** 31 <= value < 2 ** 31
+
+
+def _is_number(value):
+    # TOML has nan and inf: no setting means either.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate(data, source="config"):
+    """Check a parsed configuration (a dict of sections); returns it with float values made float."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected TOML tables [model], [learn], ...")
+    for section, table in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{source}: unknown section [{section}]{suggest(section, list(SCHEMA))} "
+                              f"(known: {', '.join('[' + s + ']' for s in SCHEMA)})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table of keys")
+    for section, table in data.items():
+        for key in table:
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"{source}: unknown key '{key}' in [{section}]{suggest(key, list(SCHEMA[section]))} "
+                                  f"(known: {', '.join(SCHEMA[section])})")
+    for section, keys in REQUIRED.items():
+        for key in keys:
+            if key not in data.get(section, {}):
+                raise ConfigError(f"{source}: [{section}] {key} is required ({SCHEMA[section][key][2]})")
+    dimensions = data["model"]["dimensions"]
+    check_value(f"{source}: [model] dimensions", "int", dimensions, 0)
+    if not 1 <= dimensions <= 3:
+        raise ConfigError(f"{source}: [model] dimensions must be 1, 2 or 3, got {dimensions}")
+    for section, table in data.items():
+        for key, value in table.items():
+            kind, check, description = SCHEMA[section][key]
+            where = f"{source}: [{section}] {key}"
+            check_value(where, kind, value, dimensions)
+            if kind == "float" or (kind == "friction" and value != "auto"):
+                table[key] = value = float(value)
+            if check is not None and value != "auto":
+                values = value if isinstance(value, list) else [value]
+                if not all(check(v) for v in values):
+                    raise ConfigError(f"{where} is out of range: {value!r} ({description})")
+    learn = data.get("learn", {})
+    if ("grid_lower" in learn) != ("grid_upper" in learn):
+        raise ConfigError(f"{source}: [learn] grid_lower and grid_upper go together: give both or neither")
+    if "grid_lower" in learn and not all(a < b for a, b in zip(learn["grid_lower"], learn["grid_upper"])):
+        raise ConfigError(f"{source}: [learn] grid_lower must be below grid_upper in every dimension")
+    _check_energy(source, "energy", data["model"]["energy"], dimensions)
+    if "coarse_energy" in data["model"]:
+        _check_energy(source, "coarse_energy", data["model"]["coarse_energy"], dimensions)
+    platform = data.get("run", {}).get("platform")
+    if platform is not None:
+        import openmm as mm
+        names = [mm.Platform.getPlatform(i).getName() for i in range(mm.Platform.getNumPlatforms())]
+        if platform not in names:
+            raise ConfigError(f"{source}: [run] platform '{platform}' is not available here (available: "
+                              f"{', '.join(names)})")
+    return data
+
+
+def _check_energy(source, key, energy, dimensions):
+    from .. import effpot_swig
+    import openmm
+    try:
+        effpot_swig.evaluateEnergyExpression(energy, dimensions, [0.0] * dimensions)
+    except openmm.OpenMMException as error:
+        message = str(error).replace("CoarseGrainer: ", "")
+        raise ConfigError(f"{source}: [model] {key}: {message}") from None
+
+
+def load(path):
+    """Read and validate a TOML configuration file."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such configuration file")
+    try:
+        stream = open(path, "rb")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
+    with stream:
+        try:
+            data = tomllib.load(stream)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{path}: not a text (UTF-8) file ({error.reason} at byte {error.start}): give a TOML "
+                              "configuration (docs/cli.md)") from None
+    return validate(data, path)
+
+
+def targets(config):
+    values = dict(TARGET_DEFAULTS)
+    values.update(config.get("targets", {}))
+    return values
+
+
+def describe():
+    """Every section and key with its meaning (what `python -m effpot.cli.config` prints)."""
+    lines = ["effpot configuration keys (TOML; lengths nm, times ps, energies kJ/mol, masses dalton):"]
+    for section, keys in SCHEMA.items():
+        lines.append(f"\n[{section}]")
+        for key, (_, _, description) in keys.items():
+            required = " (required)" if key in REQUIRED.get(section, ()) else ""
+            lines.append(f"  {key}{required}: {description}")
+    from .scan import SCAN_SCHEMA
+    lines.append("\n[scan] (effpot scan only)")
+    for key, (_, _, description) in SCAN_SCHEMA.items():
+        lines.append(f"  {key}: {description}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(describe())

@@ -1,0 +1,176 @@
+"""The result of a coarse-graining run: EffectivePotential, a learned U(q) with its temperature, effective noise,
+uncertainty and support (docs/theory.md sections 6 and 7; the saved file: docs/file-formats.md).
+
+The work is done by the C++ class EffPot::EffectivePotential; this module accepts numpy arrays, emits U as an
+OpenMM force, and saves and loads results atomically.
+"""
+import os
+
+import numpy as np
+import openmm as mm
+
+from .. import effpot_swig as _swig
+from ..plugin.replica_force import ReplicaSplineForce
+from ..shared.files import atomic_write_text
+from ..shared.units import float_array, particle_list
+from .export import export_potential
+
+
+def _read_text(path, caller):
+    """A file's text; OSError and undecodable bytes say which call and file."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except UnicodeDecodeError as error:
+        raise mm.OpenMMException(f"{caller}: {os.fspath(path)} is not a text (XML) file ({error.reason} at byte "
+                                 f"{error.start}): give a file written by effpot") from None
+    except OSError as error:
+        raise type(error)(error.errno, f"{caller}: cannot read {os.fspath(path)}: {error.strerror}") from None
+
+
+class EffectivePotential:
+    """A learned effective potential U(q) (kJ/mol) with its temperature, effective noise, uncertainty and support.
+
+    Attributes
+    ----------
+    kT : float
+        Thermal energy of the sampled law (kJ/mol).
+    noiseCovariance, noiseCovarianceError : numpy.ndarray
+        The effective-noise covariance D (d x d, dalton^2 nm^2 ps^-3) and the standard errors of its entries.
+    dimensions : int
+    diagnostics : dict
+        Normality statistics, <p p^T>/kT*, sample counts, settings (numbers), strategy and platform (text).
+    """
+
+    def __init__(self, impl):
+        self._impl = impl
+
+    @property
+    def kT(self):
+        return self._impl.getKT()
+
+    @property
+    def dimensions(self):
+        return self._impl.getDimensions()
+
+    @property
+    def noiseCovariance(self):
+        d = self.dimensions
+        return np.array(self._impl.getNoiseCovariance()).reshape(d, d)
+
+    @property
+    def noiseCovarianceError(self):
+        d = self.dimensions
+        return np.array(self._impl.getNoiseCovarianceError()).reshape(d, d)
+
+    @property
+    def diagnostics(self):
+        values = dict(self._impl.getDiagnosticValues())
+        values.update(dict(self._impl.getNoteValues()))
+        return values
+
+    def evaluate(self, points):
+        """U at N points (an N x d array, nm), in kJ/mol; points outside the box (infinite coordinates too) take the
+        nearest box value, and a point with a NaN coordinate gives NaN."""
+        array = float_array(points, "EffectivePotential.evaluate: points")
+        if array.ndim == 1 and self.dimensions == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != self.dimensions:
+            raise ValueError(f"points: expected an N x {self.dimensions} array, got shape {array.shape}")
+        return np.array(self._impl.evaluateMany(array.ravel().tolist()))
+
+    def grid(self):
+        """The tabulation grid: (axes, values, stderr, supported).
+
+        axes is a list of d 1D arrays (node coordinates, nm); values, stderr and supported are arrays of shape
+        (n_x, n_y, ...) indexed [i, j, ...] = node (axes[0][i], axes[1][j], ...). stderr is None if no
+        bootstrap was run.
+        """
+        nodes = list(self._impl.getNodes())
+        lower, upper = list(self._impl.getLower()), list(self._impl.getUpper())
+        axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(lower, upper, nodes)]
+        shape = tuple(reversed(nodes))  # stored x fastest
+
+        def arranged(values):
+            return np.asarray(values).reshape(shape).transpose()
+
+        errors = self._impl.getNodeErrors()
+        return (axes, arranged(self._impl.getNodeValues()), arranged(errors) if len(errors) else None,
+                arranged(self._impl.getNodeSupported()).astype(bool))
+
+    # The tabulation as the C++ object stores it: flat arrays over the nodes, the first dimension fastest (the
+    # exports and the comparisons' histogram box read it; grid() gives the same values indexed [i, j, ...]).
+    def getNodes(self):
+        """Nodes per dimension."""
+        return self._impl.getNodes()
+
+    def getLower(self):
+        """The lower corner of the table's box (nm)."""
+        return self._impl.getLower()
+
+    def getUpper(self):
+        """The upper corner of the table's box (nm)."""
+        return self._impl.getUpper()
+
+    def getNodeValues(self):
+        """U at the nodes (kJ/mol)."""
+        return self._impl.getNodeValues()
+
+    def getNodeErrors(self):
+        """The bootstrap standard errors of U at the nodes (kJ/mol; empty without a bootstrap)."""
+        return self._impl.getNodeErrors()
+
+    def getNodeSupported(self):
+        """1 at the nodes of the sampled support, 0 elsewhere."""
+        return self._impl.getNodeSupported()
+
+    def getTableValues(self):
+        """The values createForce tabulates (kJ/mol): U on the support, the confining floor outside it."""
+        return self._impl.getTableValues()
+
+    def createForce(self, particles):
+        """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
+        indices = particle_list(particles, "EffectivePotential.createForce: particles")
+        return mm.XmlSerializer.deserialize(self._impl.createForceXml(indices))
+
+    def createReplicaForce(self, particles):
+        """The fast form of :meth:`createForce`: a ReplicaSplineForce with the same table, box and wall (the same
+        energies and forces to round-off), evaluated on SIMD lanes and fused into DampedVerletIntegrator's step.
+        It needs effpot wherever it runs; createForce's force is plain OpenMM."""
+        indices = particle_list(particles, "EffectivePotential.createReplicaForce: particles")
+        force = self._impl.createReplicaForce(indices)
+        force.__class__ = ReplicaSplineForce
+        return force
+
+    def toXml(self):
+        return self._impl.toXml()
+
+    def export(self, path, format, **options):
+        """Write U for other tools: "plumed" (an EXTERNAL grid), "npz" or "csv" (effpot.export, docs/export.md)."""
+        return export_potential(self, path, format, **options)
+
+    def save(self, path):
+        """Write everything needed to reuse the result (XML, docs/file-formats.md) atomically."""
+        atomic_write_text(path, self.toXml())
+
+    @classmethod
+    def load(cls, path):
+        """Read a potential written by save() (effective_potential.xml of an `effpot learn` folder).
+
+        Raises OSError (the file cannot be read) or openmm.OpenMMException naming the file and what is wrong: not
+        XML, truncated, another kind of OpenMM file (a System, an integrator, the force in potential.xml), an
+        unsupported version, or values that are damaged (not finite, inconsistent sizes).
+        """
+        text = _read_text(path, "EffectivePotential.load")
+        return cls(_swig._effectivePotentialFromXml(text, os.fspath(path), "EffectivePotential.load"))
+
+    @classmethod
+    def fromXml(cls, xml):
+        """A potential from the text of toXml() (checked as load() checks a file)."""
+        if not isinstance(xml, str):
+            raise TypeError(f"EffectivePotential.fromXml: give the XML text (a str), got {type(xml).__name__}")
+        return cls(_swig._effectivePotentialFromXml(xml))
+
+    def __repr__(self):
+        return (f"EffectivePotential(dimensions={self.dimensions}, kT={self.kT:.4g} kJ/mol, "
+                f"D={self.noiseCovariance.tolist()})")

@@ -1,0 +1,114 @@
+"""Python face of EffPot::ScaleScan: find the scales of a landscape without being told them (docs/theory.md section 9)."""
+import openmm as mm
+from openmm import unit
+
+from .. import effpot_swig as _swig
+from ..shared.units import real_number, strip, whole_number
+
+
+class ScaleScan:
+    """Scan step sizes with isotropic friction gamma = frictionFactor * h; group the step sizes whose momenta are
+    Gaussian (and whose runs neither froze nor exploded) into levels, one recommended step size per level.
+
+    Parameters
+    ----------
+    energy : str
+        An OpenMM expression in x (1D), x, y (2D) or x, y, z (3D), kJ/mol.
+    dimensions : int
+    """
+
+    def __init__(self, energy, dimensions):
+        if not isinstance(energy, str):
+            raise TypeError(f"ScaleScan: energy must be an OpenMM expression (a str), got {energy!r}")
+        self._impl = _swig.ScaleScan(energy, whole_number(dimensions, "ScaleScan: dimensions"))
+
+    def setStepSizes(self, stepSizes):
+        """The step sizes to scan (ps, or quantities)."""
+        self._impl.setStepSizes([strip(h, unit.picosecond, "stepSizes") for h in stepSizes])
+
+    def setStepSizeRange(self, smallest, largest, count):
+        """count step sizes log-spaced from smallest to largest (ps)."""
+        self._impl.setStepSizeRange(strip(smallest, unit.picosecond, "smallest"),
+                                    strip(largest, unit.picosecond, "largest"),
+                                    whole_number(count, "ScaleScan.setStepSizeRange: count"))
+
+    def setFrictionFactor(self, factor):
+        """gamma = factor * h (1/ps^2, default 2): kT ~ E[zeta^2] / (2 factor) at every step size."""
+        self._impl.setFrictionFactor(real_number(factor, "ScaleScan.setFrictionFactor: factor"))
+
+    def setNumReplicas(self, count):
+        self._impl.setNumReplicas(whole_number(count, "ScaleScan.setNumReplicas: count"))
+
+    def setNumSteps(self, steps):
+        self._impl.setNumSteps(whole_number(steps, "ScaleScan.setNumSteps: steps"))
+
+    def setNumEquilibrationSteps(self, steps):
+        self._impl.setNumEquilibrationSteps(whole_number(steps, "ScaleScan.setNumEquilibrationSteps: steps"))
+
+    def setInitialBox(self, lower, upper):
+        self._impl.setInitialBox([real_number(x, "ScaleScan.setInitialBox: lower") for x in lower],
+                                 [real_number(x, "ScaleScan.setInitialBox: upper") for x in upper])
+
+    def setRandomSeed(self, seed):
+        self._impl.setRandomSeed(whole_number(seed, "ScaleScan.setRandomSeed: seed"))
+
+    def setNormalityTolerance(self, skewness, excessKurtosis):
+        self._impl.setNormalityTolerance(real_number(skewness, "ScaleScan.setNormalityTolerance: skewness"),
+                                         real_number(excessKurtosis, "ScaleScan.setNormalityTolerance: excessKurtosis"))
+
+    def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
+        """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,
+        excessKurtosis, dagostinoPValue, frozen, frozenReplicas, exploded, gaussian) in increasing step size, levels a list of
+        dicts (smallest, largest, recommended, numPoints).
+
+        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task.
+        progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
+        """
+        if platform is None:
+            platform = "Reference"
+        if isinstance(platform, str):
+            platform = mm.Platform.getPlatformByName(platform)
+        if executor is None and checkpoint is None:
+            count = self._impl.runScan(platform)
+        else:
+            count = self._run_tasks(platform, executor, checkpoint, retries, progress)
+        points = []
+        for i in range(count):
+            p = self._impl.getPoint(i)
+            points.append(dict(stepSize=p.stepSize, friction=p.friction, kT=p.kT, skewness=list(p.skewness),
+                               excessKurtosis=list(p.excessKurtosis), dagostinoPValue=list(p.dagostinoPValue),
+                               frozen=p.frozen, frozenReplicas=p.frozenReplicas, exploded=p.exploded,
+                               gaussian=p.gaussian))
+        levels = []
+        for i in range(self._impl.getNumLevels()):
+            level = self._impl.getLevel(i)
+            levels.append(dict(smallest=level.smallest, largest=level.largest, recommended=level.recommended,
+                               numPoints=level.numPoints))
+        return points, levels
+
+    def _run_tasks(self, platform, executor, checkpoint, retries, progress):
+        """One task per step size, on the executor; the C++ scan classifies the merged points."""
+        from ..distributed.executors import Task, run_tasks
+        from . import worker_pieces
+        from .pipeline import open_checkpoint
+        steps = list(self._impl.getStepSizes())
+        if not steps:
+            raise ValueError("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)")
+        threads = self._impl.getSettings().getNumThreads() if executor is None else 1
+        spec = worker_pieces.platform_spec(platform, threads=threads)
+        store = None
+        if checkpoint is not None:
+            # Points are keyed by step size, so a scan extended with more step sizes reuses the ones it has.
+            shared = self._impl.getSettings().toXml()
+            layout = f"one task per step size; friction factor {self._impl.getFrictionFactor()!r}"
+            store = open_checkpoint(checkpoint, "effpot.ScaleScan", shared, spec["name"], layout)
+        tasks = [Task(f"point-h{h!r}", worker_pieces.scan_point, (self._impl.getPointSettings(i).toXml(), spec))
+                 for i, h in enumerate(steps)]
+        results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (tasks)").values())
+        for i, result in enumerate(results):
+            if result["exploded"]:
+                self._impl.setPointExploded(i)
+            else:
+                self._impl.setPointStatistics(i, _swig._replicaStatisticsFromXml(result["statistics"]))
+        self._impl.classifyPoints()
+        return len(steps)

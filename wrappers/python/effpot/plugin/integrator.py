@@ -1,0 +1,157 @@
+"""Python face of EffPot::DampedVerletIntegrator: numpy matrices and OpenMM units on every argument."""
+import numpy as np
+import openmm
+from openmm import unit
+
+from .. import effpot_swig as _effpot_swig
+from ..shared.units import particle_list, square_matrix, strip, whole_number
+
+_FRICTION_UNIT = unit.dalton / unit.picosecond
+_NOISE_UNIT = unit.dalton ** 2 * unit.nanometer ** 2 / unit.picosecond ** 3
+
+
+class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
+    """Damped Stormer-Verlet integrator (O-B-A-B-O) with exact exponential friction and per-block mass and friction
+    matrices.
+
+    Parameters
+    ----------
+    stepSize : float or Quantity
+        The step size (ps if a plain number).
+
+    Notes
+    -----
+    With temperature 0 (the default) the scheme is deterministic: the paper's scheme whose large step turns
+    unresolved small scales of the potential into effective noise. ``setTemperature(T)`` with T > 0 adds the
+    fluctuation-dissipation noise (Cov(v) = kT M^-1 in every block); ``setNoiseCovariance(block, D)`` gives one
+    block explicit anisotropic momentum noise. Matrix getters return numpy arrays in dalton, dalton/ps and
+    dalton^2 nm^2 ps^-3.
+    """
+
+    def __init__(self, stepSize):
+        super().__init__(strip(stepSize, unit.picosecond, "stepSize"))
+
+    def setStepSize(self, size):
+        """Set the step size (ps if a plain number)."""
+        super().setStepSize(strip(size, unit.picosecond, "stepSize"))
+
+    def addBlock(self, particles, massMatrix, frictionMatrix):
+        """Add a block of k particles with a 3k x 3k mass matrix (dalton) and friction matrix (dalton/ps).
+
+        Matrices may be nested lists, numpy arrays (3k x 3k or flat) or OpenMM quantities; degrees of freedom
+        are ordered x0, y0, z0, x1, ... Returns the index of the new block.
+        """
+        particles = particle_list(particles, "particles")
+        n = 3 * len(particles)
+        return super().addBlock(particles, square_matrix(massMatrix, n, unit.dalton, "massMatrix"),
+                                square_matrix(frictionMatrix, n, _FRICTION_UNIT, "frictionMatrix"))
+
+    def _block(self, index, method):
+        """The block index as an int, checked (the message names `method`, the call the user made)."""
+        index = whole_number(index, f"DampedVerletIntegrator.{method}: index")
+        if not 0 <= index < self.getNumBlocks():
+            raise openmm.OpenMMException(f"DampedVerletIntegrator.{method}: block index {index} is out of range (there "
+                                         f"are {self.getNumBlocks()} blocks): add blocks with addBlock first")
+        return index
+
+    def _block_size(self, index, method="getBlockParticles"):
+        return 3 * len(super().getBlockParticles(self._block(index, method)))
+
+    def getBlockParticles(self, index):
+        """The particle indices of a block, as a list."""
+        return list(super().getBlockParticles(self._block(index, "getBlockParticles")))
+
+    def getBlockMassMatrix(self, index):
+        """The mass matrix of a block, a 3k x 3k numpy array in dalton."""
+        n = self._block_size(index, "getBlockMassMatrix")
+        return np.array(super().getBlockMassMatrix(int(index))).reshape(n, n)
+
+    def getBlockFrictionMatrix(self, index):
+        """The friction matrix of a block, a 3k x 3k numpy array in dalton/ps."""
+        n = self._block_size(index, "getBlockFrictionMatrix")
+        return np.array(super().getBlockFrictionMatrix(int(index))).reshape(n, n)
+
+    def setBlockParameters(self, index, massMatrix, frictionMatrix):
+        """Replace the mass and friction matrices of a block; a running Context uses them from the next step."""
+        n = self._block_size(index, "setBlockParameters")
+        super().setBlockParameters(int(index), square_matrix(massMatrix, n, unit.dalton, "massMatrix"),
+                                   square_matrix(frictionMatrix, n, _FRICTION_UNIT, "frictionMatrix"))
+
+    def getDefaultFriction(self):
+        """The friction coefficient of particles outside blocks, as a Quantity in 1/ps."""
+        return super().getDefaultFriction() / unit.picosecond
+
+    def setDefaultFriction(self, gamma):
+        """Set the friction coefficient (1/ps) of particles outside blocks: Gamma = gamma m_i."""
+        super().setDefaultFriction(strip(gamma, unit.picosecond ** -1, "gamma"))
+
+    def getTemperature(self):
+        """The temperature of the thermal mode, as a Quantity in kelvin (0: deterministic)."""
+        return super().getTemperature() * unit.kelvin
+
+    def setTemperature(self, temperature):
+        """Set the temperature (kelvin): 0 is the deterministic scheme, T > 0 the thermal mode."""
+        super().setTemperature(strip(temperature, unit.kelvin, "temperature"))
+
+    #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with) and
+    #: B-A-O-A-B (friction in the middle, like LangevinMiddleIntegrator; much smaller configurational bias at
+    #: large thermal steps); both on every platform.
+    OBABO, BAOAB = _effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB
+
+    def getSplitting(self):
+        """The splitting of the step, "OBABO" or "BAOAB"."""
+        return {self.OBABO: "OBABO", self.BAOAB: "BAOAB"}[super().getSplitting()]
+
+    def setSplitting(self, splitting):
+        """Set the splitting of the step: "OBABO" (default) or "BAOAB" (or DampedVerletIntegrator.OBABO/BAOAB)."""
+        names = {"OBABO": self.OBABO, "BAOAB": self.BAOAB}
+        if isinstance(splitting, str):
+            if splitting.upper() not in names:
+                raise ValueError(f"splitting: {splitting!r} is not a splitting; use 'OBABO' or 'BAOAB'")
+            splitting = names[splitting.upper()]
+        elif isinstance(splitting, bool) or not isinstance(splitting, (int, np.integer)):
+            raise TypeError(f"splitting: expected 'OBABO' or 'BAOAB', got {splitting!r}")
+        super().setSplitting(int(splitting))
+
+    def setNoiseCovariance(self, block, covariance):
+        """Give a block explicit momentum noise of covariance D (3k x 3k, dalton^2 nm^2 ps^-3); None removes it."""
+        n = self._block_size(block, "setNoiseCovariance")
+        if covariance is None:
+            super().setNoiseCovariance(int(block), [])
+            return
+        super().setNoiseCovariance(int(block), square_matrix(covariance, n, _NOISE_UNIT, "covariance"))
+
+    def getNoiseCovariance(self, block):
+        """The explicit noise covariance of a block as a numpy array, or None if it has none."""
+        n = self._block_size(block, "getNoiseCovariance")
+        values = super().getNoiseCovariance(int(block))
+        if len(values) == 0:
+            return None
+        return np.array(values).reshape(n, n)
+
+    def serialize(self):
+        """This integrator as OpenMM XML (the same text as openmm.XmlSerializer.serialize)."""
+        return openmm.XmlSerializer.serialize(self)
+
+    @classmethod
+    def deserialize(cls, xml):
+        """Rebuild a DampedVerletIntegrator from XML written by serialize() or openmm.XmlSerializer; XML of anything
+        else (a System, another integrator), truncated or damaged raises openmm.OpenMMException saying so."""
+        if not isinstance(xml, str):
+            raise TypeError(f"DampedVerletIntegrator.deserialize: give the XML text (a str), got {type(xml).__name__}")
+        integrator = _effpot_swig._deserializeDampedVerletIntegrator(xml)
+        integrator.__class__ = cls
+        return integrator
+
+    def __getstate__(self):
+        return self.serialize()
+
+    def __setstate__(self, xml):
+        other = _effpot_swig._deserializeDampedVerletIntegrator(xml)
+        self.this = other.this
+
+    def __copy__(self):
+        return self.deserialize(self.serialize())
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()

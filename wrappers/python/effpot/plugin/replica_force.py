@@ -1,0 +1,83 @@
+"""Python faces of EffPot::ReplicaExpressionForce and EffPot::ReplicaSplineForce: numpy inputs, XML deserialization."""
+import numpy as np
+
+from .. import effpot_swig as _effpot_swig
+from ..shared.units import particle_list, real_number
+
+
+class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
+    """A force on independent particles whose energy is an expression of each particle's own x, y, z.
+
+    It computes what ``openmm.CustomExternalForce(energy)`` with no per-particle parameters computes (to round-off),
+    several times faster: on the Reference and CPU platforms the energy and its analytic derivatives run on SIMD
+    lanes of 64 particles (glibc's vector math library), split over the CPU platform's threads; OpenCL and CUDA
+    compile the expression into a GPU kernel. See docs/replica-force.md.
+
+    Parameters
+    ----------
+    energy : str
+        The energy of one particle (kJ/mol), an OpenMM expression of x, y, z (nm) and the global parameters added
+        with ``addGlobalParameter``.
+
+    Examples
+    --------
+    >>> force = ReplicaExpressionForce("0.5*(x^2 + y^2) + 1e-3*sin(x/1e-3)")
+    >>> force.addParticles(range(1000))
+    0
+    """
+
+    def addParticles(self, particles):
+        """Add many particles (any iterable of System indices, e.g. a numpy array); returns the first entry's index."""
+        return super().addParticles(particle_list(particles, "particles"))
+
+    def addGlobalParameter(self, name, defaultValue):
+        """Add a global parameter (a Context parameter the energy may use); returns its index."""
+        if not isinstance(name, str):
+            raise TypeError(f"ReplicaExpressionForce.addGlobalParameter: name must be a str, got {name!r}")
+        return super().addGlobalParameter(name, real_number(defaultValue, "ReplicaExpressionForce.addGlobalParameter: "
+                                                                          "defaultValue"))
+
+    @staticmethod
+    def deserialize(xml):
+        """A ReplicaExpressionForce from the XML written by ``openmm.XmlSerializer.serialize(force)`` (XML of anything
+        else raises openmm.OpenMMException saying what it is)."""
+        if not isinstance(xml, str):
+            raise TypeError(f"ReplicaExpressionForce.deserialize: give the XML text (a str), got {type(xml).__name__}")
+        force = _effpot_swig._deserializeReplicaExpressionForce(xml)
+        force.__class__ = ReplicaExpressionForce
+        return force
+
+
+class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
+    """A tabulated potential U in 1 to 3 coordinates on independent particles: the cubic spline OpenMM's
+    ``Continuous{1,2,3}DFunction`` makes of the same grid values, clamped to the box with a harmonic wall outside it,
+    exactly what :meth:`EffectivePotential.createForce` emits, but on SIMD lanes, threaded, and fused into
+    DampedVerletIntegrator's step (docs/replica-force.md). Usually made by
+    :meth:`EffectivePotential.createReplicaForce`.
+
+    Parameters
+    ----------
+    nodes : sequence of int
+        Grid points per coordinate (at least 4 each).
+    lower, upper : sequence of float
+        The box (nm).
+    values : array
+        U at the grid points (kJ/mol), x fastest (a numpy array of shape ``nodes[::-1]`` or flat).
+    wall_stiffness : sequence of float
+        Stiffness of the harmonic wall outside the box per coordinate (kJ/mol/nm^2).
+    """
+
+    def __init__(self, nodes, lower, upper, values, wall_stiffness):
+        super().__init__([int(n) for n in nodes], [float(v) for v in lower], [float(v) for v in upper],
+                         [float(v) for v in np.ravel(values)], [float(v) for v in wall_stiffness])
+
+    def addParticles(self, particles):
+        """Add many particles (any iterable of System indices); returns the first entry's index."""
+        return super().addParticles(particle_list(particles, "particles"))
+
+    @staticmethod
+    def deserialize(xml):
+        """A ReplicaSplineForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
+        force = _effpot_swig._deserializeReplicaSplineForce(xml)
+        force.__class__ = ReplicaSplineForce
+        return force

@@ -1,0 +1,122 @@
+"""Dependency-free text progress for CoarseGrainer runs and the ``effpot`` command (stderr).
+
+On a terminal: one bar per stage, redrawn in place (``\\r``), with the elapsed time and an ETA. Anywhere else (a
+pipe, a log file, a CI job): plain lines without ``\\r``, at most one per stage every ``interval`` seconds plus
+one when the stage is done, each with its ETA.
+"""
+import sys
+import time
+
+from .. import effpot_swig as _swig
+
+
+def _duration(seconds):
+    """A duration for people: 0.4 s, 12 s, 3 min 05 s, 1 h 02 min."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class TextProgress(_swig.ProgressReporter):
+    """Draws ``stage [#####.....] 52%  3.1 s, ETA 2.9 s`` on a terminal, or prints plain lines elsewhere.
+
+    Parameters
+    ----------
+    stream : file, optional
+        Where to write (default sys.stderr).
+    width : int
+        Bar width in characters.
+    terminal : bool, optional
+        Force the bar (True) or plain lines (False); default: whether the stream is a TTY.
+    interval : float
+        Seconds between two plain lines of the same stage (not on a terminal).
+    """
+
+    def __init__(self, stream=None, width=30, terminal=None, interval=10.0):
+        super().__init__()
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.terminal = _is_terminal(self.stream) if terminal is None else bool(terminal)
+        self.interval = float(interval)
+        self.stage = None
+        self.start = time.perf_counter()
+        self.open_line = False
+
+    def _eta(self, fraction, elapsed):
+        if fraction >= 1.0:
+            return "done"
+        if fraction <= 0.0:
+            return "ETA --"
+        return f"ETA {_duration(elapsed * (1.0 - fraction) / fraction)}"
+
+    def report(self, stage, done, total):
+        fraction = min(1.0, done / total) if total else 1.0
+        now = time.perf_counter()
+        if stage != self.stage:
+            self.finish()
+            self.stage = stage
+            self.start = now
+            self.shown = -1
+            self.last_line = now
+            self.finished = False
+        elapsed = now - self.start
+        if self.terminal:
+            percent = int(100 * fraction)
+            if percent == self.shown:
+                return
+            self.shown = percent
+            filled = int(round(fraction * self.width))
+            self.stream.write(f"\r{stage:<28} [{'#' * filled}{'.' * (self.width - filled)}] {100 * fraction:3.0f}% "
+                              f"{_duration(elapsed):>10}, {self._eta(fraction, elapsed):<16}")
+            self.open_line = True
+            if done >= total and stage == "fit":
+                self.finish()
+        else:
+            if self.finished:
+                return
+            if fraction >= 1.0:
+                self.finished = True
+            elif now - self.last_line < self.interval:
+                return
+            self.last_line = now
+            self.stream.write(f"{stage}: {100 * fraction:.0f}% after {_duration(elapsed)}, "
+                              f"{self._eta(fraction, elapsed)}\n")
+        self.stream.flush()
+
+    def finish(self):
+        """End the bar's line (on a terminal); nothing to do for plain lines."""
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
+
+
+class CallbackProgress(_swig.ProgressReporter):
+    """Forwards reports to a Python callable f(stage, done, total)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def report(self, stage, done, total):
+        self.function(stage, done, total)
+
+
+class SilentProgress(_swig.ProgressReporter):
+    """Draws nothing. A long C++ call (CoarseGrainer.run, a piece of it, the fit) holds the interpreter; with this
+    reporter it returns to Python at every report (a few times per second), which is where Python runs its signal
+    handlers: Ctrl-C (KeyboardInterrupt) and the CLI's SIGTERM/SIGHUP handler then stop the call within a second."""
+
+    def report(self, stage, done, total):
+        pass

@@ -1,0 +1,384 @@
+"""Judge a learned potential by its surrogate models (docs/theory.md section 8).
+
+``compare(potential, settings)`` runs the surrogate Langevin model against the reference (the deterministic damped
+scheme with the full energy) from the same starting states, and the surrogate Hamiltonian against the full one:
+
+- equilibrium histograms of q (total variation and KL divergence) and normalized ACFs per component;
+- the mean path over many trajectories from a shifted start, in units of the equilibrium standard deviation of q;
+- the largest stable step (bounded energy error) of the surrogate and of the full Hamiltonian;
+- one phase-portrait trajectory of each Hamiltonian model from the same start.
+
+All statistics stream through EnsembleRecorder (C++); no trajectory is stored except the two phase portraits.
+"""
+import dataclasses
+import functools
+import math
+import time
+
+import numpy as np
+import openmm as mm
+
+from .. import effpot_swig as _swig
+from ..coarse_graining.analysis import histogram_marginals
+from ..coarse_graining.potential import EffectivePotential
+from ..shared.units import openmm_platform
+from .ensembles import UnstableRun, run_ensemble
+from .models import SurrogateModels
+from .settings_checks import check_comparison_settings
+
+
+@dataclasses.dataclass
+class ComparisonSettings:
+    """Settings of compare(); times are in steps of the learning step h unless named otherwise.
+
+    starts: starting points (k x d) the equilibrium replicas cycle through (e.g. the wells), with Gaussian spread
+    ``start_spread`` (nm); the mean path starts at ``mean_path_start`` with spread ``mean_path_spread``.
+    """
+    starts: list
+    start_spread: float = 0.05
+    replicas: int = 2000
+    equilibration_steps: int = 10000
+    samples: int = 2000
+    sample_interval: int = 10
+    histogram_bins: list = None
+    acf_lags: int = 100
+    mean_path_replicas: int = 10000
+    mean_path_samples: int = 100
+    mean_path_interval: int = 10
+    mean_path_start: list = None
+    mean_path_spread: float = 0.05
+    surrogate_step_size: float = None
+    surrogate_splitting: str = None
+    hamiltonian_replicas: int = 8
+    hamiltonian_time: float = 2.0
+    energy_tolerance: float = 0.2
+    portrait_time: float = 4.0
+    seed: int = 2
+    batches: int = 8
+    threads: int = None
+    platform: str = "Reference"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """A Langevin model of compare() as plain data, so that worker processes can build it: the potential as XML,
+    the full energy, the surrogate's expression (or None for the learned U), which model, the surrogate's step."""
+    potential_xml: str
+    energy: str
+    surrogate_energy: str
+    kind: str
+    step_size: float
+    splitting: str = "BAOAB"
+
+    def __call__(self, count, seed):
+        models = _models(self.potential_xml, self.energy, self.surrogate_energy)
+        if self.kind == "reference":
+            return models.referenceLangevin(count)
+        return models.surrogateLangevin(count, self.step_size, seed=seed, splitting=self.splitting)
+
+
+@functools.lru_cache(maxsize=4)
+def _models(potential_xml, energy, surrogate_energy):
+    # Every batch of a run builds its model from the same XML: parse it once per process, not once per batch.
+    return SurrogateModels(EffectivePotential.fromXml(potential_xml), energy, surrogateEnergy=surrogate_energy)
+
+
+def _grid(potential, bins):
+    lower, upper = list(potential.getLower()), list(potential.getUpper())
+    d = potential.dimensions
+    if bins is None:
+        bins = [{1: 100, 2: 30, 3: 12}[d]] * d
+    return _swig.RegularGrid(lower, upper, [int(b) for b in bins])
+
+
+def _starting_positions(centres, spread, count, rng):
+    centres = np.atleast_2d(np.asarray(centres, dtype=float))
+    d = centres.shape[1]
+    positions = np.zeros((count, 3))
+    positions[:, :d] = centres[np.arange(count) % len(centres)] + spread * rng.normal(size=(count, d))
+    return positions
+
+
+def _marginal_sd(histogram, grid):
+    """Per-component standard deviation of a histogram, with Sheppard's correction for the bin width."""
+    result = []
+    for c, (centres, density) in enumerate(histogram_marginals(histogram, grid)[1]):
+        width = grid.getBinWidth(c)
+        weights = density * width
+        mean = np.sum(weights * centres)
+        variance = np.sum(weights * (centres - mean) ** 2) - width ** 2 / 12
+        result.append(math.sqrt(max(variance, 0.0)))
+    return np.array(result)
+
+
+def energy_error(build, positions, velocities, duration, step, platform, checks=50):
+    """Largest |H(t) - H(0)| per replica (kJ/mol) over `duration` ps of a Hamiltonian model at `step`."""
+    system, integrator = build(len(positions), step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions(positions)
+    context.setVelocities(velocities)
+    start = context.getState(getEnergy=True)
+    h0 = start.getKineticEnergy()._value + start.getPotentialEnergy()._value
+    steps = max(1, int(round(duration / step)))
+    worst, done = 0.0, 0
+    while done < steps:
+        n = min(steps - done, max(1, steps // checks))
+        integrator.step(n)
+        done += n
+        state = context.getState(getEnergy=True)
+        value = state.getKineticEnergy()._value + state.getPotentialEnergy()._value
+        error = abs(value - h0) / len(positions)
+        if not math.isfinite(error):
+            return math.inf
+        worst = max(worst, error)
+    return worst
+
+
+def largest_stable_step(build, positions, velocities, steps, duration, tolerance, platform):
+    """The largest step of the increasing list `steps` up to which every step keeps the energy error per replica
+    within `tolerance` (kJ/mol) over `duration` ps; returns (step or None, [(step, error), ...])."""
+    table, best = [], None
+    for step in steps:
+        error = energy_error(build, positions, velocities, duration, step, platform)
+        table.append((float(step), float(error)))
+        if error > tolerance:
+            break
+        best = float(step)
+    return best, table
+
+
+def step_rate(build, positions, velocities, step, platform, seconds=0.3):
+    """Replica-steps per wall second of a model at `step` (ps), run for at least `seconds`."""
+    system, integrator = build(len(positions), step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions(positions)
+    context.setVelocities(velocities)
+    chunk = max(1, int(2e5 / len(positions)))
+    integrator.step(chunk)  # warm up: the fused path, the CPU platform's threads
+    context.getState(getEnergy=True)  # GPU platforms queue their steps: wait for them before timing
+    done, start = 0, time.perf_counter()
+    while True:
+        integrator.step(chunk)
+        done += chunk
+        if time.perf_counter() - start >= seconds:
+            energy = context.getState(getEnergy=True).getPotentialEnergy()._value  # and here (it also synchronizes)
+            elapsed = time.perf_counter() - start
+            # A run that blew up over the longer timing has no rate worth reporting.
+            return len(positions) * done / elapsed if math.isfinite(energy) else None
+
+
+def phase_portrait(build, position, velocity, step, duration, interval_time, platform):
+    """One trajectory: times (ps), positions and velocities (n x 3) every interval_time ps."""
+    system, integrator = build(1, step)
+    context = mm.Context(system, integrator, platform)
+    context.setPositions([position])
+    context.setVelocities([velocity])
+    per_sample = max(1, int(round(interval_time / step)))
+    count = int(round(duration / (per_sample * step)))
+    times, q, v = [0.0], [np.array(position)], [np.array(velocity)]
+    for k in range(count):
+        integrator.step(per_sample)
+        state = context.getState(getPositions=True, getVelocities=True)
+        times.append((k + 1) * per_sample * step)
+        q.append(state.getPositions(asNumpy=True)._value[0])
+        v.append(state.getVelocities(asNumpy=True)._value[0])
+    return np.array(times), np.array(q), np.array(v)
+
+
+def compare(potential, settings, energy=None, progress=None, surrogate_energy=None, executor=None):
+    """Run the docs/theory.md section 8 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
+
+    Parameters
+    ----------
+    potential : EffectivePotential
+    settings : ComparisonSettings
+    energy : str, optional
+        The full energy (default: the one the potential was learned from).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+    surrogate_energy : str, optional
+        Judge this expression (e.g. a truncation of the full energy) as the surrogate's potential instead of the
+        learned U, with the same calibration.
+    executor : optional
+        Run the Langevin ensembles' batches on an executor (effpot.local_executor(), a Dask Client, MPI ranks:
+        docs/distributed.md) instead of threads here; the results are the same (the batches merge in order).
+    """
+    s = settings
+    models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
+    d, kT, h = models.dimensions, models.kT, models.stepSize
+    check_comparison_settings(s, d)
+    h_surrogate = h if s.surrogate_step_size is None else float(s.surrogate_step_size)
+    # A common time grid: the surrogate samples at the same times as the reference.
+    ratio = h / h_surrogate
+    if abs(ratio * s.sample_interval - round(ratio * s.sample_interval)) > 1e-9 or \
+            abs(ratio * s.mean_path_interval - round(ratio * s.mean_path_interval)) > 1e-9:
+        raise ValueError("surrogate_step_size: the sample intervals (sample_interval, mean_path_interval) times "
+                         f"h / surrogate_step_size = {ratio:g} must be whole numbers of surrogate steps")
+
+    def scaled(steps):
+        return int(round(steps * ratio))
+
+    platform = openmm_platform(s.platform)
+    rng = np.random.default_rng(s.seed)
+    grid = _grid(potential, s.histogram_bins)
+    common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress, executor=executor)
+    xml = potential.toXml()
+    reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
+    # The surrogate Langevin model splits its step B-A-O-A-B (every platform runs it) unless asked otherwise.
+    splitting = s.surrogate_splitting or "BAOAB"
+    surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate, splitting)
+
+    # Equilibrium: the same starting states for both models.
+    q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
+    v0 = models.velocities(s.replicas, rng)
+    lags = min(s.acf_lags, s.samples - 1)
+    equilibrium, unstable = {}, None
+    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
+        try:
+            equilibrium[name] = run_ensemble(
+                build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
+                interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
+                seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
+        except UnstableRun as error:
+            if name == "reference":
+                raise
+            # A surrogate its step cannot integrate is a result (a failed metric), not an error.
+            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
+                        "stage": "equilibrium"}
+    counts_r = equilibrium["reference"].histogram
+    sd = _marginal_sd(counts_r, grid)
+    acf_r = equilibrium["reference"].autocorrelation(d)
+    if unstable is None and not np.sum(equilibrium["surrogate"].histogram) > 0:
+        # Every sample left the grid with a finite energy: an escape, as much a failure as an explosion.
+        unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": None,
+                    "stage": "equilibrium (every sample left the histogram grid)"}
+    if unstable is None:
+        counts_s = equilibrium["surrogate"].histogram
+        acf_s = equilibrium["surrogate"].autocorrelation(d)
+    else:
+        counts_s, acf_s = np.full_like(counts_r, np.nan), np.full_like(acf_r, np.nan)
+
+    # Mean paths from a shifted start.
+    start = s.mean_path_start if s.mean_path_start is not None else np.atleast_2d(s.starts)[0]
+    q1 = _starting_positions([start], s.mean_path_spread, s.mean_path_replicas, rng)
+    v1 = models.velocities(s.mean_path_replicas, rng)
+    paths = {}
+    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
+        if name == "surrogate" and unstable is not None:
+            continue
+        try:
+            paths[name] = run_ensemble(
+                build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
+                times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
+                label=f"{name} Langevin, mean path", **common)
+        except UnstableRun as error:
+            if name == "reference":
+                raise
+            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
+                        "stage": "mean path"}
+    mean_r, spread_r = paths["reference"].meanPath(d), paths["reference"].pathSpread(d)
+    if "surrogate" in paths:
+        mean_s, spread_s = paths["surrogate"].meanPath(d), paths["surrogate"].pathSpread(d)
+    else:
+        mean_s, spread_s = np.full_like(mean_r, np.nan), np.full_like(spread_r, np.nan)
+    standard_error = np.sqrt((spread_r ** 2 + spread_s ** 2) / s.mean_path_replicas)
+    path_difference = np.abs(mean_s - mean_r) / sd
+
+    # Hamiltonian models: largest stable step and one phase portrait each.
+    if progress is not None:
+        progress("Hamiltonian stable steps", 0, 1)
+    count = s.hamiltonian_replicas
+    qh = _starting_positions(s.starts, s.start_spread, count, rng)
+    vh = models.velocities(count, rng)
+    steps = h * 2.0 ** (np.arange(-20, 9) / 2.0)
+    full_step, full_table = largest_stable_step(models.fullHamiltonian, qh, vh, steps, s.hamiltonian_time,
+                                                s.energy_tolerance * kT, platform)
+    surrogate_step, surrogate_table = largest_stable_step(models.surrogateHamiltonian, qh, vh, steps,
+                                                          s.hamiltonian_time, s.energy_tolerance * kT, platform)
+    if progress is not None:
+        progress("Hamiltonian stable steps", 1, 1)
+    # Phase portraits: the full model well inside its stable range, the surrogate at half its largest step.
+    portraits, portrait_steps = {}, {}
+    p_start, p_velocity = q1[0], v1[0]
+    if full_step is not None and surrogate_step is not None:
+        portrait_steps = {"full": full_step / 4, "surrogate": surrogate_step / 2}
+        # The surrogate is drawn at every one of its steps; the full model as finely, at most every h / 2.
+        sample_times = {"full": min(h / 2, portrait_steps["surrogate"]), "surrogate": portrait_steps["surrogate"]}
+        for name, build in (("full", models.fullHamiltonian), ("surrogate", models.surrogateHamiltonian)):
+            portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
+                                             sample_times[name], platform)
+
+    # Net speed-up of the Hamiltonian surrogate: simulated time per wall second, each model at its largest stable
+    # step, the per-step costs measured here on the same replicas.
+    hamiltonian_rates = {}
+    if full_step is not None and surrogate_step is not None:
+        # Distinct states (copies of a few would keep the table's few cells in cache and flatter the surrogate).
+        many = max(count, min(s.replicas, 20000))
+        qr, vr = _starting_positions(s.starts, s.start_spread, many, rng), models.velocities(many, rng)
+        hamiltonian_rates = {
+            "full": step_rate(models.fullHamiltonian, qr, vr, full_step, platform),
+            "surrogate": step_rate(models.surrogateHamiltonian, qr, vr, surrogate_step, platform)}
+
+    # Net speed-up of the Langevin surrogate: the same measurement, the surrogate at its step against the full
+    # model at the learning step (the equilibrium runs' rates also count their sampling, the same per sample for
+    # both models, which hides what a larger step saves).
+    langevin_rates = {}
+    if unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)):
+        many = min(s.replicas, 20000)
+        qr, vr = np.resize(q0, (many, 3)), np.resize(v0, (many, 3))
+        langevin_rates = {
+            "reference": step_rate(lambda n, step: reference(n, s.seed), qr, vr, h, platform),
+            "surrogate": step_rate(lambda n, step: surrogate(n, s.seed), qr, vr, h_surrogate, platform)}
+
+    # A surrogate whose U the step cannot integrate (h^2 lambda_max > 4) explodes: say so instead of numbers.
+    surrogate_finite = bool(unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
+                            np.max(np.abs(mean_s)) < 1e6)
+
+    def finite_or_none(value):
+        return float(value) if surrogate_finite and math.isfinite(value) else None
+
+    metrics = {
+        "kT": kT,
+        "surrogate_finite": surrogate_finite,
+        "surrogate_unstable": unstable,
+        "tv_distance": finite_or_none(_swig.totalVariation(list(counts_s), list(counts_r))) if unstable is None else None,
+        "kl_divergence": finite_or_none(_swig.klDivergence(list(counts_s), list(counts_r))) if unstable is None else None,
+        "acf_max_difference": finite_or_none(np.max(np.abs(acf_s - acf_r))),
+        "mean_path_max_difference_sd": finite_or_none(np.max(path_difference)),
+        "mean_path_max_z": finite_or_none(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
+        "equilibrium_sd": sd.tolist(),
+        "outside_fraction_reference": equilibrium["reference"].outside / (s.replicas * s.samples),
+        "outside_fraction_surrogate": (equilibrium["surrogate"].outside / (s.replicas * s.samples)
+                                       if unstable is None else None),
+        "full_hamiltonian_stable_step": full_step,
+        "surrogate_hamiltonian_stable_step": surrogate_step,
+        "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,
+        "reference_rate": equilibrium["reference"].rate,
+        "surrogate_rate": equilibrium["surrogate"].rate if unstable is None else None,
+        "surrogate_step_size": h_surrogate,
+        "surrogate_splitting": splitting,
+        "reference_step_size": h,
+        # Simulated time per wall second, surrogate over reference, of the equilibrium runs (sampling included).
+        "surrogate_speedup": ((equilibrium["surrogate"].rate * h_surrogate) / (equilibrium["reference"].rate * h)
+                              if unstable is None else None),
+        "hamiltonian_full_rate": hamiltonian_rates.get("full"),
+        "hamiltonian_surrogate_rate": hamiltonian_rates.get("surrogate"),
+        # Each Hamiltonian model at its largest stable step.
+        "hamiltonian_net_speedup": ((hamiltonian_rates["surrogate"] * surrogate_step) / (hamiltonian_rates["full"] * full_step)
+                                    if hamiltonian_rates and None not in hamiltonian_rates.values() else None),
+    }
+    metrics["langevin_full_rate"] = langevin_rates.get("reference")
+    metrics["langevin_surrogate_rate"] = langevin_rates.get("surrogate")
+    metrics["langevin_net_speedup"] = ((langevin_rates["surrogate"] * h_surrogate) / (langevin_rates["reference"] * h)
+                                       if surrogate_finite and langevin_rates and None not in langevin_rates.values()
+                                       else None)
+    curves = {
+        "grid": grid, "histogram_reference": counts_r, "histogram_surrogate": counts_s,
+        "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h, "acf_reference": acf_r, "acf_surrogate": acf_s,
+        "path_times": np.arange(s.mean_path_samples + 1) * s.mean_path_interval * h,
+        "mean_path_reference": mean_r, "mean_path_surrogate": mean_s,
+        "path_spread_reference": spread_r, "path_spread_surrogate": spread_s,
+        "stable_steps_full": full_table, "stable_steps_surrogate": surrogate_table, "portraits": portraits,
+        "portrait_steps": portrait_steps,
+    }
+    return metrics, curves

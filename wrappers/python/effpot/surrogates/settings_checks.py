@@ -1,0 +1,59 @@
+"""Input checks of the comparisons (effpot.compare), kept apart from comparison.py: every value of
+ComparisonSettings is checked for type and range before anything runs, naming the field."""
+import math
+
+import numpy as np
+
+from ..shared.units import whole_number
+
+# field -> smallest allowed value (whole numbers)
+_COUNTS = {"replicas": 1, "equilibration_steps": 0, "samples": 2, "sample_interval": 1, "acf_lags": 1,
+           "mean_path_replicas": 1, "mean_path_samples": 1, "mean_path_interval": 1, "hamiltonian_replicas": 1,
+           "seed": -2 ** 31, "batches": 1}
+# field -> whether zero is allowed (finite non-negative numbers)
+_NUMBERS = {"start_spread": True, "mean_path_spread": True, "hamiltonian_time": False, "energy_tolerance": False,
+            "portrait_time": False}
+
+
+def check_comparison_settings(settings, dimensions):
+    """Raise TypeError or ValueError("compare: settings.FIELD ...") for the first bad field of `settings`."""
+    def name(field):
+        return f"compare: settings.{field}"
+
+    for field, low in _COUNTS.items():
+        whole_number(getattr(settings, field), name(field), low=low)
+    if settings.threads is not None:
+        whole_number(settings.threads, name("threads"), low=1)
+    for field, zero in _NUMBERS.items():
+        _number(getattr(settings, field), name(field), zero)
+    if settings.surrogate_step_size is not None:
+        _number(settings.surrogate_step_size, name("surrogate_step_size"), False)
+    _points(settings.starts, dimensions, name("starts"))
+    if settings.mean_path_start is not None:
+        _points([settings.mean_path_start], dimensions, name("mean_path_start"))
+    if settings.histogram_bins is not None:
+        bins = list(np.atleast_1d(settings.histogram_bins))
+        if len(bins) != dimensions:
+            raise ValueError(f"{name('histogram_bins')}: give {dimensions} bin counts (one per dimension), got {len(bins)}")
+        for b in bins:
+            whole_number(b, name("histogram_bins"), low=1)
+    if not isinstance(settings.platform, str):
+        raise TypeError(f"{name('platform')}: give a platform name (a str), got {settings.platform!r}")
+
+
+def _number(value, name, zero):
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise ValueError(f"{name}: expected a finite {'non-negative' if zero else 'positive'} number, got {value!r}")
+
+
+def _points(points, dimensions, name):
+    try:
+        array = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a list of points, each of {dimensions} numbers, got {points!r}") from None
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] != dimensions:
+        raise ValueError(f"{name}: expected a list of points, each of {dimensions} numbers, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name}: the points must be finite")
