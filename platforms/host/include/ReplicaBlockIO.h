@@ -1,11 +1,13 @@
 #ifndef EFFPOT_REPLICA_BLOCK_IO_H_
 #define EFFPOT_REPLICA_BLOCK_IO_H_
 
-// Moving one block of replicas between OpenMM's arrays of structures and the lanes of a force evaluator, shared by
-// the replica force kernels of the Reference and CPU platforms.
+// Moving one block of replicas between OpenMM's arrays of structures and the lanes of a force evaluator, and the
+// bookkeeping of a replica force's blocks (ReplicaBlocks), shared by the replica force kernels of the Reference and
+// CPU platforms.
 
 #include "openmm/Vec3.h"
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 namespace EffPot {
@@ -55,6 +57,58 @@ inline double sum(const double* lanes, int count) {
 }
 
 } // namespace ReplicaBlockIO
+
+/**
+ * A replica force's particles cut into blocks of a fixed number of lanes, with what both replica force kernels
+ * (ReplicaExpressionForce, ReplicaSplineForce) do around their blocks: running them serially when two entries name
+ * the same particle (two blocks could then add to one particle's force), and summing the energy per block, then over
+ * blocks in order, so that it does not depend on how the blocks are distributed over threads.
+ */
+class ReplicaBlocks {
+public:
+    typedef std::function<void (int first, int end, int slot)> RangeFunction;
+    /** The particles of `force` (either replica force) in blocks of blockSize. */
+    template <class Force>
+    void initialize(const Force& force, int blockSize) {
+        particles.resize(force.getNumParticles());
+        for (int i = 0; i < force.getNumParticles(); i++)
+            particles[i] = force.getParticle(i);
+        std::vector<int> sorted = particles;
+        std::sort(sorted.begin(), sorted.end());
+        repeatedParticles = (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end());
+        blockEnergy.resize((particles.size()+blockSize-1)/blockSize);
+    }
+    const std::vector<int>& getParticles() const {
+        return particles;
+    }
+    /** The energy of one block, from its `count` real energy lanes. */
+    void setEnergy(int block, const double* lanes, int count) {
+        blockEnergy[block] = ReplicaBlockIO::sum(lanes, count);
+    }
+    /**
+     * work(first, end, slot) over every block: through forEachRange(numBlocks, work) (the kernel's, possibly
+     * parallel), or in one call on this thread with repeated particles. Returns the energy summed over blocks in
+     * order if includeEnergy (every block's setEnergy called by then), else 0.
+     */
+    template <class ForEachRange>
+    double run(bool includeEnergy, ForEachRange forEachRange, const RangeFunction& work) {
+        int numBlocks = blockEnergy.size();
+        if (repeatedParticles)
+            work(0, numBlocks, 0);
+        else
+            forEachRange(numBlocks, work);
+        double energy = 0.0;
+        if (includeEnergy)
+            for (double e : blockEnergy)
+                energy += e;
+        return energy;
+    }
+private:
+    std::vector<int> particles;
+    std::vector<double> blockEnergy;
+    bool repeatedParticles = false;
+};
+
 } // namespace EffPot
 
 #endif /*EFFPOT_REPLICA_BLOCK_IO_H_*/
