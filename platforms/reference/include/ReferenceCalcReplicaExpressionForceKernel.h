@@ -2,6 +2,7 @@
 #define EFFPOT_REFERENCE_CALC_REPLICA_EXPRESSION_FORCE_KERNEL_H_
 
 #include "EffPotKernels.h"
+#include "ReplicaBlockIO.h"
 #include "TapeEvaluator.h"
 #include "internal/ExpressionTape.h"
 #include "openmm/reference/ReferencePlatform.h"
@@ -33,20 +34,15 @@ protected:
     virtual int getNumSlots() const {
         return 1;
     }
-    /** Whether two entries name the same particle (then blocks must not run concurrently). */
-    bool hasRepeatedParticles() const {
-        return repeatedParticles;
-    }
 private:
     void evaluateBlock(int block, const ExpressionTape& tape, TapeEvaluator& evaluator, bool includeForces,
                        std::vector<OpenMM::Vec3>& positions, std::vector<OpenMM::Vec3>& forces);
     OpenMM::ReferencePlatform::PlatformData& data;
-    std::vector<int> particles;
+    ReplicaBlocks blocks;
     std::vector<std::string> globalNames;
-    std::vector<double> globalValues, blockEnergy;
+    std::vector<double> globalValues;
     std::unique_ptr<ExpressionTape> tapes[3]; // indexed by ExpressionTape::Outputs-1
     std::vector<std::unique_ptr<TapeEvaluator> > evaluators; // [slot*3 + outputs-1], created on first use
-    bool repeatedParticles;
 };
 
 } // namespace EffPot

@@ -2,6 +2,7 @@
 #define EFFPOT_REFERENCE_CALC_REPLICA_SPLINE_FORCE_KERNEL_H_
 
 #include "EffPotKernels.h"
+#include "ReplicaBlockIO.h"
 #include "SplineLaneForce.h"
 #include "internal/SplineTable.h"
 #include "openmm/reference/ReferencePlatform.h"
@@ -32,10 +33,8 @@ private:
                        std::vector<OpenMM::Vec3>& forces);
     OpenMM::ReferencePlatform::PlatformData& data;
     std::unique_ptr<SplineTable> table;
-    std::vector<int> particles;
-    std::vector<double> blockEnergy;
+    ReplicaBlocks blocks;
     std::vector<std::unique_ptr<SplineLaneForce> > evaluators; // one per slot, created on first use
-    bool repeatedParticles;
 };
 
 } // namespace EffPot

@@ -1,30 +1,23 @@
 #include "ReferenceCalcReplicaExpressionForceKernel.h"
 #include "ReplicaBlockIO.h"
 #include "openmm/internal/ContextImpl.h"
-#include <algorithm>
 
 using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
 ReferenceCalcReplicaExpressionForceKernel::ReferenceCalcReplicaExpressionForceKernel(string name, const Platform& platform,
-        ReferencePlatform::PlatformData& data) : CalcReplicaExpressionForceKernel(name, platform), data(data), repeatedParticles(false) {
+        ReferencePlatform::PlatformData& data) : CalcReplicaExpressionForceKernel(name, platform), data(data) {
 }
 
 void ReferenceCalcReplicaExpressionForceKernel::initialize(const System& system, const ReplicaExpressionForce& force) {
-    particles.resize(force.getNumParticles());
-    for (int i = 0; i < force.getNumParticles(); i++)
-        particles[i] = force.getParticle(i);
-    vector<int> sorted = particles;
-    sort(sorted.begin(), sorted.end());
-    repeatedParticles = (adjacent_find(sorted.begin(), sorted.end()) != sorted.end());
+    blocks.initialize(force, TapeEvaluator::BlockSize);
     for (int i = 0; i < force.getNumGlobalParameters(); i++)
         globalNames.push_back(force.getGlobalParameterName(i));
     globalValues.resize(globalNames.size());
     const ExpressionTape::Outputs outputs[3] = {ExpressionTape::EnergyOnly, ExpressionTape::ForcesOnly, ExpressionTape::EnergyAndForces};
     for (int i = 0; i < 3; i++)
         tapes[i].reset(new ExpressionTape(force.getEnergyFunction(), globalNames, outputs[i], "ReplicaExpressionForce"));
-    blockEnergy.resize((particles.size()+TapeEvaluator::BlockSize-1)/TapeEvaluator::BlockSize);
 }
 
 void ReferenceCalcReplicaExpressionForceKernel::forEachRange(int numBlocks, const function<void (int, int, int)>& function) {
@@ -51,25 +44,18 @@ double ReferenceCalcReplicaExpressionForceKernel::execute(ContextImpl& context, 
         for (int block = first; block < end; block++)
             evaluateBlock(block, tape, *evaluator, includeForces, positions, forces);
     };
-    int numBlocks = blockEnergy.size();
-    if (repeatedParticles)
-        work(0, numBlocks, 0); // two blocks could add to one particle's force
-    else
-        forEachRange(numBlocks, work);
-    double energy = 0.0;
-    if (includeEnergy)
-        for (double e : blockEnergy)
-            energy += e;
-    return energy;
+    auto split = [&](int numBlocks, const ReplicaBlocks::RangeFunction& function) { forEachRange(numBlocks, function); };
+    return blocks.run(includeEnergy, split, work);
 }
 
 void ReferenceCalcReplicaExpressionForceKernel::evaluateBlock(int block, const ExpressionTape& tape, TapeEvaluator& evaluator,
         bool includeForces, vector<Vec3>& positions, vector<Vec3>& forces) {
     const int B = TapeEvaluator::BlockSize;
+    const vector<int>& particles = blocks.getParticles();
     int count = ReplicaBlockIO::load(particles, block, B, positions, evaluator.lanes(0), evaluator.lanes(1), evaluator.lanes(2));
     evaluator.run();
     if (tape.getEnergyRegister() >= 0)
-        blockEnergy[block] = ReplicaBlockIO::sum(evaluator.lanes(tape.getEnergyRegister()), count);
+        blocks.setEnergy(block, evaluator.lanes(tape.getEnergyRegister()), count);
     if (includeForces)
         ReplicaBlockIO::subtractGradient(particles, block, B, count, evaluator.lanes(tape.getDerivativeRegister(0)),
                                          evaluator.lanes(tape.getDerivativeRegister(1)),

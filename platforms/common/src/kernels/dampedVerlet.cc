@@ -2,7 +2,7 @@
  * DampedVerletIntegrator on GPUs: the O-B-A-B-O step of docs/theory.md section 2 in velocity form, or the B-A-O-A-B one
  * (argument splitting: 0 OBABO, 1 BAOAB, as DampedVerletIntegrator::Splitting), in OpenMM's portable kernel dialect
  * (compiled for OpenCL and CUDA through ComputeContext). The arithmetic, operation by operation, is that of
- * platforms/reference/include/DampedVerletStepper.h, so that in double precision a trajectory follows the Reference
+ * platforms/host/include/DampedVerletStepper.h, so that in double precision a trajectory follows the Reference
  * one to round-off.
  *
  * Work units, one thread each: units [0, numBlocks3) are one-particle blocks (3x3 matrices, the replica case, an
@@ -17,7 +17,7 @@
  * the set has noise; all row-major, in the mixed type (the precision of velocities).
  */
 
-// ---- Philox4x32-10 + Box-Muller: the stream of platforms/reference/include/PhiloxNormal.h ----
+// ---- Philox4x32-10 + Box-Muller: the stream of platforms/host/include/PhiloxNormal.h ----
 
 inline DEVICE void philox4x32(unsigned int c0, unsigned int c1, unsigned int c2, unsigned int c3, unsigned int key0,
         unsigned int* out) {

@@ -2,6 +2,7 @@
 #define EFFPOT_DAMPED_VERLET_STEPPER_H_
 
 #include "DampedVerletIntegrator.h"
+#include "OneParticleStep.h"
 #include "PhiloxNormal.h"
 #include "internal/DampedVerletMatrices.h"
 #include "openmm/Vec3.h"
@@ -19,7 +20,8 @@ namespace EffPot {
  * only its unit's particles, so units can run on different threads in any order with identical results.
  *
  * One-particle blocks (3 x 3 matrices, the replica case) take an unrolled path: the step must cost little next to
- * the force evaluation (bench/bench_integrator.py).
+ * the force evaluation (bench/bench_integrator.py). Its arithmetic is OneParticleStep's, which the fused lanes
+ * (ReplicaLanes.h) take too.
  */
 class DampedVerletStepper {
 public:
@@ -63,12 +65,16 @@ public:
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
             Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
             const int* particles = &m.blockParticles[m.blockStart[first]];
+            const bool noisy = !set.noise.empty();
             for (int u = 0; u < end-first; u++) {
-                OpenMM::Vec3& vp = v[particles[u]];
-                vp = decay*vp+kick*f[particles[u]];
-                if (!set.noise.empty())
-                    vp += noise3(set, particles[u], noiseCounter);
-                x[particles[u]] += vp*h;
+                int p = particles[u];
+                Vector vp = in(v[p]), xp = in(x[p]);
+                if (noisy)
+                    OneParticleStep::obaboBeforeForce<true>(decay, kick, h, vp, in(f[p]), noise3(set, p, noiseCounter), xp);
+                else
+                    OneParticleStep::obaboBeforeForce<false>(decay, kick, h, vp, in(f[p]), Vector(), xp);
+                v[p] = out(vp);
+                x[p] = out(xp);
             }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             friction(particles, k, set, v, noiseCounter, work.data());
@@ -95,11 +101,15 @@ public:
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
             Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
             const int* particles = &m.blockParticles[m.blockStart[first]];
+            const bool noisy = !set.noise.empty();
             for (int u = 0; u < end-first; u++) {
-                OpenMM::Vec3& vp = v[particles[u]];
-                vp = decay*(vp+kick*f[particles[u]]);
-                if (!set.noise.empty())
-                    vp += noise3(set, particles[u], noiseCounter);
+                int p = particles[u];
+                Vector vp = in(v[p]);
+                if (noisy)
+                    OneParticleStep::obaboAfterForce<true>(decay, kick, vp, in(f[p]), noise3(set, p, noiseCounter));
+                else
+                    OneParticleStep::obaboAfterForce<false>(decay, kick, vp, in(f[p]), Vector());
+                v[p] = out(vp);
             }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             addProduct(set.halfKick, particles, k, f, v, work.data());
@@ -139,12 +149,14 @@ private:
             Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
             const int* particles = &m.blockParticles[m.blockStart[first]];
             for (int u = 0; u < end-first; u++) {
-                OpenMM::Vec3& vp = v[particles[u]];
-                vp = vp+kick*f[particles[u]];
-                x[particles[u]] += vp*halfH;
-                vp = decay*vp+noise3(set, particles[u], noiseCounter);
-                vp = decay*vp+noise3(set, particles[u], noiseCounter+1);
-                x[particles[u]] += vp*halfH;
+                int p = particles[u];
+                Vector vp = in(v[p]), xp = in(x[p]);
+                // Noisy even without noise: this path has always added noise3's zero vector there, which only
+                // turns a -0 component into +0 (the lanes skip it); kept so that trajectories stay bit for bit.
+                OneParticleStep::baoabBeforeForce<true>(decay, kick, halfH, vp, in(f[p]), noise3(set, p, noiseCounter),
+                                                        noise3(set, p, noiseCounter+1), xp);
+                v[p] = out(vp);
+                x[p] = out(xp);
             }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             addProduct(set.halfKick, particles, k, f, v, work.data());
@@ -170,8 +182,12 @@ private:
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
             Matrix3 kick(set.halfKick.data());
             const int* particles = &m.blockParticles[m.blockStart[first]];
-            for (int u = 0; u < end-first; u++)
-                v[particles[u]] = v[particles[u]]+kick*f[particles[u]];
+            for (int u = 0; u < end-first; u++) {
+                int p = particles[u];
+                Vector vp = in(v[p]);
+                OneParticleStep::baoabAfterForce(kick, vp, in(f[p]));
+                v[p] = out(vp);
+            }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             addProduct(set.halfKick, particles, k, f, v, work.data());
         });
@@ -180,16 +196,14 @@ private:
         });
     }
 
-    /** A 3x3 row-major matrix by value, so that the compiler keeps it in registers across a run. */
-    struct Matrix3 {
-        double a[9];
-        explicit Matrix3(const double* values) {
-            std::copy(values, values+9, a);
-        }
-        OpenMM::Vec3 operator*(const OpenMM::Vec3& x) const {
-            return OpenMM::Vec3(a[0]*x[0]+a[1]*x[1]+a[2]*x[2], a[3]*x[0]+a[4]*x[1]+a[5]*x[2], a[6]*x[0]+a[7]*x[1]+a[8]*x[2]);
-        }
-    };
+    typedef OneParticleStep::Vector Vector;
+    typedef OneParticleStep::Matrix3 Matrix3;
+    static Vector in(const OpenMM::Vec3& a) {
+        return Vector{a[0], a[1], a[2]};
+    }
+    static OpenMM::Vec3 out(const Vector& a) {
+        return OpenMM::Vec3(a.x, a.y, a.z);
+    }
     struct Run {
         int first, end, set;
     };
@@ -225,12 +239,13 @@ private:
         for (int i = start; i < end; i++)
             function(i, m.freeParticles[i]);
     }
-    OpenMM::Vec3 noise3(const ParameterSet& set, int particle, uint64_t noiseCounter) const {
+    // The noise kick N z of one particle's O step (zero without noise).
+    Vector noise3(const ParameterSet& set, int particle, uint64_t noiseCounter) const {
         if (set.noise.empty())
-            return OpenMM::Vec3();
+            return Vector{0.0, 0.0, 0.0};
         double z[3];
         random.normals3(particle, noiseCounter, z);
-        return Matrix3(set.noise.data())*OpenMM::Vec3(z[0], z[1], z[2]);
+        return OneParticleStep::times(Matrix3(set.noise.data()), Vector{z[0], z[1], z[2]});
     }
     // target += A source over a block's degrees of freedom (A n x n row-major).
     static void addProduct(const std::vector<double>& a, const int* particles, int k, const Vectors& source, Vectors& target, double* work) {

@@ -2,8 +2,9 @@
 #define EFFPOT_REPLICA_LANES_H_
 
 // The bodies of ReplicaLaneKernels, included by one translation unit per instruction set (like TapeInstructions.h).
-// The arithmetic follows DampedVerletStepper's one-particle-block path operation for operation.
+// Each lane takes OneParticleStep's arithmetic, as DampedVerletStepper's one-particle blocks do.
 
+#include "OneParticleStep.h"
 #include "ReplicaLaneKernels.h"
 #include "TapeEvaluator.h"
 #include <cmath>
@@ -16,6 +17,9 @@ namespace ReplicaLanes {
 namespace {
 
 const int L = TapeEvaluator::BlockSize;
+
+using OneParticleStep::Matrix3;
+using OneParticleStep::Vector;
 
 #define EFFPOT_LANES _Pragma("omp simd") for (int i = 0; i < L; i++)
 
@@ -35,9 +39,17 @@ inline void scatter(double* aos, const double* a, const double* b, const double*
     }
 }
 
+/** Lane i of a, b, c <- u. */
+inline void store(const Vector& u, double* a, double* b, double* c, int i) {
+    a[i] = u.x;
+    b[i] = u.y;
+    c[i] = u.z;
+}
+
+// The quiet loops copy their two matrices (Matrix3), the noisy ones read their three through the pointers: the
+// choices these loops made before they called OneParticleStep, kept so that their generated code stays as measured.
 inline void firstHalf(const double* d, const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
-    const double d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], d4 = d[4], d5 = d[5], d6 = d[6], d7 = d[7], d8 = d[8];
-    const double k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7], k8 = k[8];
+    const Matrix3 decay(d), kick(k);
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -48,22 +60,15 @@ inline void firstHalf(const double* d, const double* k, double h, double* const 
     double* Y = x[1];
     double* Z = x[2];
     EFFPOT_LANES {
-        double a = vx[i], b = vy[i], c = vz[i];
-        double nx = (d0*a+d1*b+d2*c)+(k0*fx[i]+k1*fy[i]+k2*fz[i]);
-        double ny = (d3*a+d4*b+d5*c)+(k3*fx[i]+k4*fy[i]+k5*fz[i]);
-        double nz = (d6*a+d7*b+d8*c)+(k6*fx[i]+k7*fy[i]+k8*fz[i]);
-        vx[i] = nx;
-        vy[i] = ny;
-        vz[i] = nz;
-        X[i] += nx*h;
-        Y[i] += ny*h;
-        Z[i] += nz*h;
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::obaboBeforeForce<false>(decay, kick, h, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
     }
 }
 
 inline void secondHalf(const double* d, const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
-    const double d0 = d[0], d1 = d[1], d2 = d[2], d3 = d[3], d4 = d[4], d5 = d[5], d6 = d[6], d7 = d[7], d8 = d[8];
-    const double k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7], k8 = k[8];
+    const Matrix3 decay(d), kick(k);
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -74,16 +79,11 @@ inline void secondHalf(const double* d, const double* k, const double* const dE[
     const double* ey = dE[1];
     const double* ez = dE[2];
     EFFPOT_LANES {
-        double gx = -ex[i], gy = -ey[i], gz = -ez[i];
-        fx[i] = gx;
-        fy[i] = gy;
-        fz[i] = gz;
-        double a = vx[i]+(k0*gx+k1*gy+k2*gz);
-        double b = vy[i]+(k3*gx+k4*gy+k5*gz);
-        double c = vz[i]+(k6*gx+k7*gy+k8*gz);
-        vx[i] = d0*a+d1*b+d2*c;
-        vy[i] = d3*a+d4*b+d5*c;
-        vz[i] = d6*a+d7*b+d8*c;
+        Vector g = {-ex[i], -ey[i], -ez[i]};
+        store(g, fx, fy, fz, i);
+        Vector vi = {vx[i], vy[i], vz[i]};
+        OneParticleStep::obaboAfterForce<false>(decay, kick, vi, g, Vector());
+        store(vi, vx, vy, vz, i);
     }
 }
 
@@ -183,19 +183,11 @@ inline void firstHalfNoisy(const double* d, const double* k, const double* n, do
     double* Y = x[1];
     double* Z = x[2];
     EFFPOT_LANES {
-        double a = vx[i], b = vy[i], c = vz[i];
-        double ox = (d[0]*a+d[1]*b+d[2]*c)+(k[0]*fx[i]+k[1]*fy[i]+k[2]*fz[i]);
-        double oy = (d[3]*a+d[4]*b+d[5]*c)+(k[3]*fx[i]+k[4]*fy[i]+k[5]*fz[i]);
-        double oz = (d[6]*a+d[7]*b+d[8]*c)+(k[6]*fx[i]+k[7]*fy[i]+k[8]*fz[i]);
-        ox += n[0]*za[i]+n[1]*zb[i]+n[2]*zc[i];
-        oy += n[3]*za[i]+n[4]*zb[i]+n[5]*zc[i];
-        oz += n[6]*za[i]+n[7]*zb[i]+n[8]*zc[i];
-        vx[i] = ox;
-        vy[i] = oy;
-        vz[i] = oz;
-        X[i] += ox*h;
-        Y[i] += oy*h;
-        Z[i] += oz*h;
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::obaboBeforeForce<true>(d, k, h, vi, Vector{fx[i], fy[i], fz[i]},
+                                                OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}), xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
     }
 }
 
@@ -215,16 +207,11 @@ inline void secondHalfNoisy(const double* d, const double* k, const double* n, c
     const double* zb = z[1];
     const double* zc = z[2];
     EFFPOT_LANES {
-        double gx = -ex[i], gy = -ey[i], gz = -ez[i];
-        fx[i] = gx;
-        fy[i] = gy;
-        fz[i] = gz;
-        double a = vx[i]+(k[0]*gx+k[1]*gy+k[2]*gz);
-        double b = vy[i]+(k[3]*gx+k[4]*gy+k[5]*gz);
-        double c = vz[i]+(k[6]*gx+k[7]*gy+k[8]*gz);
-        vx[i] = (d[0]*a+d[1]*b+d[2]*c)+(n[0]*za[i]+n[1]*zb[i]+n[2]*zc[i]);
-        vy[i] = (d[3]*a+d[4]*b+d[5]*c)+(n[3]*za[i]+n[4]*zb[i]+n[5]*zc[i]);
-        vz[i] = (d[6]*a+d[7]*b+d[8]*c)+(n[6]*za[i]+n[7]*zb[i]+n[8]*zc[i]);
+        Vector g = {-ex[i], -ey[i], -ez[i]};
+        store(g, fx, fy, fz, i);
+        Vector vi = {vx[i], vy[i], vz[i]};
+        OneParticleStep::obaboAfterForce<true>(d, k, vi, g, OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}));
+        store(vi, vx, vy, vz, i);
     }
 }
 
@@ -243,32 +230,15 @@ inline void firstHalfMiddleLanes(const double* d, const double* k, const double*
     double* Y = x[1];
     double* Z = x[2];
     const double half = 0.5*h;
-    const double* const z[2][3] = {{z1[0], z1[1], z1[2]}, {z2[0], z2[1], z2[2]}};
     EFFPOT_LANES {
-        double a = vx[i]+(k[0]*fx[i]+k[1]*fy[i]+k[2]*fz[i]);
-        double b = vy[i]+(k[3]*fx[i]+k[4]*fy[i]+k[5]*fz[i]);
-        double c = vz[i]+(k[6]*fx[i]+k[7]*fy[i]+k[8]*fz[i]);
-        X[i] += a*half;
-        Y[i] += b*half;
-        Z[i] += c*half;
-        for (int twice = 0; twice < 2; twice++) {
-            double p = d[0]*a+d[1]*b+d[2]*c, q = d[3]*a+d[4]*b+d[5]*c, r = d[6]*a+d[7]*b+d[8]*c;
-            if (Noisy) {
-                double za = z[twice][0][i], zb = z[twice][1][i], zc = z[twice][2][i];
-                p += n[0]*za+n[1]*zb+n[2]*zc;
-                q += n[3]*za+n[4]*zb+n[5]*zc;
-                r += n[6]*za+n[7]*zb+n[8]*zc;
-            }
-            a = p;
-            b = q;
-            c = r;
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]}, g1 = Vector(), g2 = Vector();
+        if (Noisy) {
+            g1 = OneParticleStep::times(n, Vector{z1[0][i], z1[1][i], z1[2][i]});
+            g2 = OneParticleStep::times(n, Vector{z2[0][i], z2[1][i], z2[2][i]});
         }
-        vx[i] = a;
-        vy[i] = b;
-        vz[i] = c;
-        X[i] += a*half;
-        Y[i] += b*half;
-        Z[i] += c*half;
+        OneParticleStep::baoabBeforeForce<Noisy>(d, k, half, vi, Vector{fx[i], fy[i], fz[i]}, g1, g2, xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
     }
 }
 
@@ -296,13 +266,11 @@ inline void secondHalfMiddle(const double* k, const double* const dE[3], double*
     const double* ey = dE[1];
     const double* ez = dE[2];
     EFFPOT_LANES {
-        double gx = -ex[i], gy = -ey[i], gz = -ez[i];
-        fx[i] = gx;
-        fy[i] = gy;
-        fz[i] = gz;
-        vx[i] += k[0]*gx+k[1]*gy+k[2]*gz;
-        vy[i] += k[3]*gx+k[4]*gy+k[5]*gz;
-        vz[i] += k[6]*gx+k[7]*gy+k[8]*gz;
+        Vector g = {-ex[i], -ey[i], -ez[i]};
+        store(g, fx, fy, fz, i);
+        Vector vi = {vx[i], vy[i], vz[i]};
+        OneParticleStep::baoabAfterForce(k, vi, g);
+        store(vi, vx, vy, vz, i);
     }
 }
 

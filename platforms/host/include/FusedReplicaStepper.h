@@ -28,7 +28,7 @@ namespace EffPot {
  * its per-evaluation set-up of thread force buffers) in between. One pass also means one thread-pool round trip per
  * step.
  *
- * The arithmetic is DampedVerletStepper's for one-particle blocks (same matrices, same order of operations, same
+ * The arithmetic is DampedVerletStepper's for one-particle blocks (same matrices, the same OneParticleStep, same
  * counter-based noise), so trajectories agree with the unfused path to round-off; the forces left in the context are
  * those at the new positions, as after the unfused step.
  */
