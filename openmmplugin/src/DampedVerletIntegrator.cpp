@@ -5,6 +5,7 @@
 #include "openmm/CMMotionRemover.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/reference/SimTKOpenMMRealType.h"  // BOLTZ, kJ/mol/K
 #include "openmm/System.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
@@ -22,8 +23,6 @@ using BlockMatrixAlgebra::Definiteness;
 
 namespace {
 
-// kJ/mol/K: OpenMM's BOLTZ (CODATA 2018 Boltzmann constant times Avogadro's number, per kilo).
-const double BOLTZMANN = 1.380649e-23*6.02214076e23/1e3;
 
 string blockName(const char* method, int index) {
     stringstream s;
@@ -180,7 +179,7 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
     result.stepSize = getStepSize();
     result.splitting = splitting;
     double halfStep = 0.5*getStepSize();
-    double kT = BOLTZMANN*temperature;
+    double kT = BOLTZ*temperature; // OpenMM's own constant, kJ/mol/K
     // Replicas share their matrices: build each distinct (M, Gamma, D) once.
     map<tuple<vector<double>, vector<double>, vector<double> >, int> setIndex;
     vector<bool> inBlock(numParticles, false);
@@ -289,7 +288,7 @@ vector<Vec3> DampedVerletIntegrator::getVelocitiesForTemperature(const System& s
     // OpenMM's draw gives v_i = sqrt(kT/m_i) z_i with System masses; recover z and apply the block factors,
     // so that particles outside blocks are drawn exactly as OpenMM's own integrators draw them.
     vector<Vec3> velocities = Integrator::getVelocitiesForTemperature(system, temp, randomSeed);
-    double kT = BOLTZMANN*temp;
+    double kT = BOLTZ*temp;
     if (kT == 0)
         return velocities;
     for (const Block& block : blocks) {

@@ -8,6 +8,7 @@
 #include "openmm/Platform.h"
 #include "openmm/State.h"
 #include "openmm/System.h"
+#include "openmm/reference/SimTKOpenMMRealType.h"  // BOLTZ (kJ/mol/K): the one Boltzmann constant, OpenMM's
 #include <gtest/gtest.h>
 #include <algorithm>
 #include <cmath>

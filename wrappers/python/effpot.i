@@ -104,7 +104,7 @@ class UnstableRun(_openmm.OpenMMException, ValueError):
 
     Raised by the coarse-graining runs (C++ EffPot::UnstableRunException) and by the ensembles of the surrogate
     comparisons. An openmm.OpenMMException, as every other effpot error, and a ValueError (the step is a bad value
-    for this potential), so that effpot.executors does not retry the task: a deterministic run would explode
+    for this potential), so that effpot.distributed does not retry the task: a deterministic run would explode
     again. Picklable, so that it crosses from worker processes intact.
 
     Attributes

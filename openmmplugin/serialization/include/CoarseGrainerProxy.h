@@ -8,7 +8,7 @@ namespace EffPot {
 
 /**
  * XmlSerializer support for CoarseGrainer's settings (not its results, progress reporter, threads or platform
- * properties), so that pieces of a run can be shipped to other processes as plain text (effpot.executors). A
+ * properties), so that pieces of a run can be shipped to other processes as plain text (effpot.distributed). A
  * user's System travels inside it through OpenMM's own System proxy.
  */
 class OPENMM_EXPORT_EFFPOT CoarseGrainerProxy : public OpenMM::SerializationProxy {

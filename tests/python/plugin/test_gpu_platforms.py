@@ -1,8 +1,8 @@
 """DampedVerletIntegrator on the GPU platforms through Python (OpenCL: PoCL on a CPU-only machine).
 
-The C++ tests (tests/cpp/TestDampedVerletGpu.cpp) cover the physics in every precision; here: the plugin loads
+The C++ tests (tests/cpp/platforms/TestDampedVerletGpu.cpp) cover the physics in every precision; here: the plugin loads
 from the Python package, the same seed gives the Reference trajectory in the thermal mode (both splittings),
-checkpoints, the fused replica kernel against the unfused path (tests/cpp/TestFusedReplicaGpu.cpp in full).
+checkpoints, the fused replica kernel against the unfused path (tests/cpp/platforms/TestFusedReplicaGpu.cpp in full).
 """
 import numpy as np
 import openmm as mm

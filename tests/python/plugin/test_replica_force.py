@@ -1,7 +1,7 @@
 """effpot.ReplicaExpressionForce through Python: the numbers of CustomExternalForce (1e-12 relative in double,
 single precision on OpenCL mixed), errors that name the problem and the fix, XML, and the driver using it.
 
-The C++ tests (tests/cpp/TestReplicaExpressionForce.cpp, TestFusedReplicaStep.cpp) cover every operation, the
+The C++ tests (tests/cpp/plugin/TestReplicaExpressionForce.cpp, TestFusedReplicaStep.cpp) cover every operation, the
 thread-count independence and the fused integrator step in more depth.
 """
 import numpy as np
@@ -124,7 +124,7 @@ def test_coarse_grainer_results_match_custom_external_force():
 
     The deterministic scheme is chaotic on purpose (the micro-scale must act as noise), so round-off differences
     (a few ulp from the vector math library) grow until the trajectories are different samples of the same law: the
-    estimates agree within their statistical errors, not bit for bit (tests/cpp/TestFusedReplicaStep.cpp compares
+    estimates agree within their statistical errors, not bit for bit (tests/cpp/plugin/TestFusedReplicaStep.cpp compares
     trajectories on a smooth potential).
     """
     results = []

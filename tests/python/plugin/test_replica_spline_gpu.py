@@ -1,6 +1,6 @@
 """ReplicaSplineForce on OpenCL (PoCL on a CPU-only machine) through Python: the same energy as on Reference.
 
-The C++ test tests/cpp/TestReplicaSplineForceGpu.cpp covers forces, edges, every precision and DampedVerlet; here:
+The C++ test tests/cpp/platforms/TestReplicaSplineForceGpu.cpp covers forces, edges, every precision and DampedVerlet; here:
 the GPU kernel is reachable from the Python package.
 """
 import numpy as np

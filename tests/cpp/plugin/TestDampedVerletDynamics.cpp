@@ -142,7 +142,7 @@ TEST_P(DampedVerletDynamics, ThermalModeKeepsVelocityCovarianceKTInverseMass) {
     // Free particles sharing one block matrix pair: the exact OU half step preserves Cov(v) = kT M^-1. Start in
     // equilibrium and check the sample covariance of N independent particles after many steps.
     const int n = 4000;
-    const double temperature = 300, kT = 0.0083144626181532*temperature;
+    const double temperature = 300, kT = BOLTZ*temperature;
     System system;
     for (int i = 0; i < n; i++)
         system.addParticle(1.0);

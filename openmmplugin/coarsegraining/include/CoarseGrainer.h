@@ -198,7 +198,7 @@ public:
     EffectivePotential run(OpenMM::Platform& platform);
 
     // ---- The pipeline in pieces, with plain-data inputs and outputs, for runs split over processes or machines
-    // (effpot.executors). A piece covers the replica batches [firstBatch, endBatch) (and in Stage 1 the designs
+    // (effpot.distributed). A piece covers the replica batches [firstBatch, endBatch) (and in Stage 1 the designs
     // [firstGroup, endGroup)); its statistics have the shape of the whole run and are zero elsewhere, and every
     // batch's sums come from the same trajectories whatever the split, so merging the pieces (in any fixed order)
     // gives the D and U of run() exactly. A batch's starting positions and velocities are drawn from the one

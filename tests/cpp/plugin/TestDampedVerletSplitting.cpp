@@ -19,7 +19,7 @@ using namespace std;
 
 namespace {
 
-const double KT = 0.00831446261815324*300;   // kJ/mol at 300 K
+const double KT = BOLTZ*300;   // kJ/mol at 300 K
 const double STIFFNESS[3] = {4.0, 1.0, 2.25}; // omega = 2, 1, 1.5 (mass 1)
 
 /** R independent 3D harmonic oscillators, thermal DampedVerlet at step h with the given splitting. */

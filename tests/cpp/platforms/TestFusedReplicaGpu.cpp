@@ -30,7 +30,6 @@ using namespace std;
 namespace {
 
 typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Matrix;
-const double BOLTZ = 1.380649e-23*6.02214076e23/1e3;
 
 /**
  * The platform under test: OpenCL, or the one named by EFFPOT_GPU_PLATFORM (bench/gpu_check.sh sets CUDA on a

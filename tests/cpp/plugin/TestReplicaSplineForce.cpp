@@ -276,7 +276,7 @@ TEST(ReplicaSplineForce, ThermalFusedStepKeepsTheVelocityCovariance) {
     const int replicas = 6000;
     for (const string& platform : platformNames()) {
         State state = run(replicas, 400, true, false, platform);
-        double kT = 150*0.00831446261815324;  // kJ/mol
+        double kT = 150*BOLTZ;  // kJ/mol
         vector<double> m = massMatrix3();
         // The inverse of the 3x3 mass matrix.
         double a = m[0], b = m[1], c = m[2], d = m[4], e = m[5], f = m[8];

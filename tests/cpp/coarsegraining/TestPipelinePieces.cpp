@@ -1,4 +1,4 @@
-// CoarseGrainer and ScaleScan in pieces (what effpot.executors ships to other processes): merged pieces give run()'s
+// CoarseGrainer and ScaleScan in pieces (what effpot.distributed ships to other processes): merged pieces give run()'s
 // numbers bit for bit, settings survive XML, and wrong pieces are refused with the parameter named.
 #include "CoarseGrainer.h"
 #include "ScaleScan.h"

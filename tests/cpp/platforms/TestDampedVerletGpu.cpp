@@ -22,7 +22,6 @@ using namespace std;
 namespace {
 
 typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Matrix;
-const double BOLTZ = 1.380649e-23*6.02214076e23/1e3;
 
 bool openCLAvailable() {
     try {

@@ -65,7 +65,7 @@ public:
     void setNormalityTolerance(double skewness, double excessKurtosis);
     /** Run every step size; returns the points in increasing step size. */
     const std::vector<ScaleScanPoint>& run(OpenMM::Platform& platform);
-    // ---- run() in pieces, for step sizes run in other processes (effpot.executors): for each index,
+    // ---- run() in pieces, for step sizes run in other processes (effpot.distributed): for each index,
     // getPointSettings(i).sampleIsotropic(platform, gamma) there, setPointStatistics here (or setPointExploded when
     // it threw "exploded"), then classifyPoints.
     /** The settings shared by every step size (step size and friction unset). */
