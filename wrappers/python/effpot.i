@@ -25,6 +25,7 @@ namespace std {
 #include "ReplicaExpressionForce.h"
 #include "ReplicaSplineForce.h"
 #include "CoarseGrainer.h"
+#include "CoarseGrainingPlan.h"
 #include "CoarseGrainingSettings.h"
 #include "Calibration.h"
 #include "UnstableRunException.h"
@@ -320,6 +321,9 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "PotentialFitter.h"
 %include "CoarseGrainingSettings.h"
 %include "CoarseGrainer.h"
+%template(vectorReplicaStatistics) std::vector<EffPot::ReplicaStatistics>;
+%template(vectorvectord) std::vector<std::vector<double> >;
+%include "CoarseGrainingPlan.h"
 %include "ScaleScan.h"
 
 %extend EffPot::EnsembleRecorder {

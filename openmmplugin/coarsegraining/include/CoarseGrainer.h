@@ -192,8 +192,8 @@ public:
         return platformProperties;
     }
     /**
-     * Run on a platform and return the learned potential. This is the composition of the pieces below over all
-     * batches and designs (runStage1, estimateNoiseCovariance, runSampling, fit), run here on threads.
+     * Run on a platform and return the learned potential: CoarseGrainingPlan's walk of the pipeline, each stage one
+     * piece over every batch and design (runStage1, runSampling with its own range, fit), run here on threads.
      */
     EffectivePotential run(OpenMM::Platform& platform);
 
@@ -309,6 +309,7 @@ public:
     }
 private:
     friend class CoarseGrainerProxy;
+    friend class CoarseGrainingPlan;
     // Drop initial positions that came from a pilot (usePilotFriction); given ones stay.
     void forgetPilotStarts();
     // Change one setting: `change` edits a copy, which is checked (CoarseGrainingSettings::check) before it is kept.

@@ -3,6 +3,7 @@
 // Stage1Estimate solves for D, SamplingChecks guards the fit (CoarseGrainerFit.cpp), the pilot picks the friction
 // (CoarseGrainerPilot.cpp).
 #include "CoarseGrainer.h"
+#include "CoarseGrainingPlan.h"
 #include "ReplicaSystem.h"
 #include "internal/RunDesigns.h"
 #include "internal/Stage1Estimate.h"
@@ -346,43 +347,22 @@ ReplicaStatistics CoarseGrainer::runSampling(Platform& platform, const vector<do
 }
 
 EffectivePotential CoarseGrainer::run(Platform& platform) {
-    if (settings.stepSize == 0)
-        throw OpenMMException("CoarseGrainer.run: set the step size first (setStepSize): it selects the scale to learn");
-    // No friction set: a pilot run picks it, and may give the starting positions (usePilotFriction); both are undone
-    // afterwards, so that a rerun pilots again.
-    struct AutomaticFriction {
-        CoarseGrainer& grainer;
-        bool automatic;
-        ~AutomaticFriction() {
-            if (automatic) {
-                vector<pair<string, double> > kept = grainer.pilotDiagnostics;
-                grainer.setAutomaticFriction();
-                grainer.pilotDiagnostics = kept; // they describe the last fit
-            }
+    // The one walk of the pipeline (CoarseGrainingPlan), here with one piece per stage over every batch; the
+    // sampler splits each piece over threads.
+    CoarseGrainingPlan plan(*this, platform, 0, "CoarseGrainer.run");
+    while (plan.getStage() != CoarseGrainingPlan::Fit) {
+        if (plan.getStage() == CoarseGrainingPlan::SamplingRange) {
+            vector<vector<double> > ranges;
+            for (int i = 0; i < plan.getNumPieces(); i++)
+                ranges.push_back(plan.runRangePiece(platform, i));
+            plan.completeRanges(ranges);
         }
-    } automaticFriction{*this, settings.friction == 0};
-    pilotDiagnostics.clear();
-    if (automaticFriction.automatic)
-        usePilotFriction(platform);
-    checkRunSettings("CoarseGrainer.run");
-    int d = source.dimensions;
-    ReplicaStatistics first;
-    unique_ptr<Stage1Estimate> estimate;
-    vector<double> noise;
-    if (d > 1) {
-        ReplicaRunDesign run = RunDesigns::stage1(d, settings);
-        SamplingPass pass;
-        pass.run = &run;
-        pass.steps = settings.numSteps;
-        pass.stage = "stage 1";
-        pass.piece = {0, settings.numBatches, 0, getNumStage1Groups()};
-        first = sample(platform, pass).statistics;
-        estimate.reset(new Stage1Estimate(Stage1Estimate::solve(first, d, settings)));
-        noise = estimate->noise;
+        else {
+            vector<ReplicaStatistics> results;
+            for (int i = 0; i < plan.getNumPieces(); i++)
+                results.push_back(plan.runStatisticsPiece(platform, i));
+            plan.completeStatistics(results);
+        }
     }
-    // One pass over all batches finds the grid from its own equilibration (runSamplingRange + runSampling split it).
-    ReplicaRunDesign run = RunDesigns::sampling(d, settings, noise);
-    ReplicaStatistics second = sample(platform, samplingPass(run, {0, settings.numBatches, 0, 1},
-                                                             SamplingMode::HistogramOnOwnGrid, NULL)).statistics;
-    return fit(estimate.get(), first, second, platform.getName());
+    return plan.fit(platform.getName());
 }

@@ -1,8 +1,8 @@
 """CoarseGrainer.run split into tasks for an executor: Stage 1 pieces, D, the grid, sampling pieces, the fit.
 
-The C++ pipeline pieces (CoarseGrainer::runStage1, estimateNoiseCovariance, runSamplingRange, samplingGrid,
-runSampling, fit) do the work; this module only decides the split, ships plain data and merges the statistics in
-task order. With a checkpoint the fitted potential is stored too (key fit-<digest of D and the grid>). Every batch's sums come from the same trajectories whatever the split, so D, kT and U equal those of
+The C++ CoarseGrainingPlan decides the stages, their pieces and merges the results in piece order (the same walk
+CoarseGrainer::run takes on threads); this module only turns each piece into a task of worker_pieces and ships
+plain data. With a checkpoint the fitted potential is stored too (key fit-<digest of D and the grid>). Every batch's sums come from the same trajectories whatever the split, so D, kT and U equal those of
 CoarseGrainer.run() without an executor, bit for bit.
 
 Split: our replica Systems go by batches (`batches_per_task` each, all designs together: one Context per piece);
@@ -24,24 +24,8 @@ from . import worker_pieces
 _SILENT = SilentProgress()
 
 
-def _merge(xml_texts):
-    """Merge ReplicaStatistics given as XML, in the given order."""
-    total = None
-    for text in xml_texts:
-        part = _swig._replicaStatisticsFromXml(text)
-        if total is None:
-            total = part
-        else:
-            total.merge(part)
-    return total
-
-
 def _digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _chunks(count, size):
-    return [(first, min(first + size, count)) for first in range(0, count, size)]
 
 
 def open_checkpoint(directory, kind, settings_xml, platform, layout, properties=None):
@@ -54,56 +38,64 @@ def open_checkpoint(directory, kind, settings_xml, platform, layout, properties=
 
 def run_coarse_grainer(impl, platform, executor=None, checkpoint=None, batches_per_task=1, retries=3,
                        progress=None, threads=1):
-    """Run the C++ CoarseGrainer `impl` as tasks; returns the C++ EffectivePotential (see CoarseGrainer.run)."""
-    if not isinstance(batches_per_task, int) or batches_per_task < 1:
+    """Run the C++ CoarseGrainer `impl` as tasks; returns the C++ EffectivePotential (see CoarseGrainer.run).
+
+    The walk is the C++ CoarseGrainingPlan's, the one CoarseGrainer::run takes: its stages in order, each as
+    independent pieces. Here each piece becomes a task; the plan merges the results in piece order. A friction left
+    automatic is picked by the plan's pilot run (seeded, so a rerun picks the same), and the plan makes it automatic
+    again when it finishes.
+    """
+    if not isinstance(batches_per_task, int) or isinstance(batches_per_task, bool) or batches_per_task < 1:
         raise ValueError(f"batches_per_task: give a positive integer (replica batches per task), got {batches_per_task!r}")
-    # An automatic friction is picked here by the pilot run first (as run() does; the pilot is seeded, so a rerun
-    # picks the same), kept in the settings that the pieces get, and undone afterwards so that a rerun pilots again.
-    automatic = impl.isFrictionAutomatic()
-    if automatic:
-        impl.usePilotFriction(platform if not isinstance(platform, str) else mm.Platform.getPlatformByName(platform))
+    openmm_platform = mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
+    plan = _swig.CoarseGrainingPlan(impl, openmm_platform, batches_per_task, "CoarseGrainer.run")
     try:
-        return _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads)
+        return _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads)
     finally:
-        if automatic:
-            impl.setAutomaticFriction()
+        plan.finish()
 
 
-def _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads):
-    settings = impl.toXml()
+# The progress label of each stage's tasks.
+_LABELS = {
+    _swig.CoarseGrainingPlan.Stage1: "stage 1 (tasks)",
+    _swig.CoarseGrainingPlan.SamplingRange: "equilibration range (tasks)",
+    _swig.CoarseGrainingPlan.Sampling: "sampling (tasks)",
+}
+
+
+def _task(stage, settings, spec, noise, grid, piece, key):
+    """Piece {first batch, end batch, first design, end design} of a stage as a task of worker_pieces."""
+    b0, b1, g0, g1 = piece
+    if stage == _swig.CoarseGrainingPlan.Stage1:
+        return Task(f"stage1-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1, (settings, spec, b0, b1, g0, g1))
+    if stage == _swig.CoarseGrainingPlan.SamplingRange:
+        return Task(f"range-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1))
+    return Task(f"sampling-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1))
+
+
+def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads):
+    settings = impl.toXml()  # after the pilot: the pieces get the friction it picked
     spec = worker_pieces.platform_spec(platform, impl.getPlatformProperties(), threads)
-    batches = impl.getNumBatches()
-    user = impl.hasUserSystem()
     store = None
     if checkpoint is not None:
-        layout = "by design" if user else f"{batches_per_task} batches per task"
+        layout = "by design" if impl.hasUserSystem() else f"{batches_per_task} batches per task"
         store = open_checkpoint(checkpoint, "effpot.CoarseGrainer", settings, spec["name"], layout, spec["properties"])
-    chunks = [(0, batches)] if user else _chunks(batches, batches_per_task)
-
-    def run(tasks, stage):
-        return list(run_tasks(tasks, executor, store, retries, progress, stage).values())
-
-    stage1 = _swig.ReplicaStatistics()
-    noise = []
-    if impl.getDimensions() > 1:
-        groups = impl.getNumStage1Groups()
-        pieces = ([(0, batches, g, g + 1) for g in range(groups)] if user
-                  else [(first, end, 0, groups) for first, end in chunks])
-        stage1 = _merge(run([Task(f"stage1-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1, (settings, spec, b0, b1, g0, g1))
-                             for b0, b1, g0, g1 in pieces], "stage 1 (tasks)"))
-        noise = list(impl.estimateNoiseCovariance(stage1))
-    # Stage-2 pieces depend on D: their keys carry its digest (D is a function of the Stage-1 results anyway).
-    noise_key = _digest(json.dumps(noise))[:12]
-    visited = []
-    if impl.needsSamplingRange():
-        ranges = run([Task(f"range-{noise_key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1))
-                      for b0, b1 in chunks], "equilibration range (tasks)")
-        d = impl.getDimensions()
-        visited = [min(r[i] for r in ranges) for i in range(d)] + [max(r[d + i] for r in ranges) for i in range(d)]
-    grid = worker_pieces.grid_spec(impl.samplingGrid(visited))
-    grid_key = _digest(json.dumps([noise, grid]))[:12]
-    sampling = _merge(run([Task(f"sampling-{grid_key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1))
-                           for b0, b1 in chunks], "sampling (tasks)"))
+    grid_key = None
+    while plan.getStage() != _swig.CoarseGrainingPlan.Fit:
+        stage = plan.getStage()
+        noise = list(plan.getNoise())
+        # Pieces after Stage 1 depend on D, sampling pieces on the grid too: their keys carry a digest of them (D is
+        # a function of the Stage-1 results anyway).
+        grid = worker_pieces.grid_spec(plan.getGrid()) if stage == _swig.CoarseGrainingPlan.Sampling else None
+        key = _digest(json.dumps(noise))[:12] if grid is None else _digest(json.dumps([noise, grid]))[:12]
+        if grid is not None:
+            grid_key = key
+        tasks = [_task(stage, settings, spec, noise, grid, plan.getPiece(i), key) for i in range(plan.getNumPieces())]
+        results = list(run_tasks(tasks, executor, store, retries, progress, _LABELS[stage]).values())
+        if stage == _swig.CoarseGrainingPlan.SamplingRange:
+            plan.completeRanges([list(r) for r in results])
+        else:
+            plan.completeStatistics([_swig._replicaStatisticsFromXml(text) for text in results])
     # The fit (seconds for a 2D run) is a piece of the checkpoint too: a resume after finished sampling loads it.
     fit_key = f"fit-{grid_key}"
     if store is not None and store.has(fit_key):
@@ -114,7 +106,7 @@ def _run_pieces(impl, platform, executor, checkpoint, batches_per_task, retries,
         progress("fit", 0, 1)
     impl.setProgressReporter(_SILENT)  # the fit's heartbeat returns to Python: Ctrl-C stops it within a second
     try:
-        potential = impl.fit(stage1, sampling, spec["name"])
+        potential = plan.fit(spec["name"])
     finally:
         impl.setProgressReporter(None)
     if store is not None:

@@ -1,0 +1,109 @@
+#ifndef EFFPOT_COARSE_GRAINING_PLAN_H_
+#define EFFPOT_COARSE_GRAINING_PLAN_H_
+
+#include "EffectivePotential.h"
+#include "RegularGrid.h"
+#include "ReplicaStatistics.h"
+#include "internal/windowsExportEffPot.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace OpenMM {
+class Platform;
+}
+
+namespace EffPot {
+
+class CoarseGrainer;
+struct Stage1Estimate;
+
+/**
+ * The coarse-graining pipeline as stages of independent pieces, in order: Stage 1 (2D/3D: the designs' runs), the
+ * sampling range (when no histogram box was given: the range the sampling run's replicas visit at the end of
+ * equilibration), the sampling run (the 1D run or Stage 2, histogrammed on the grid), the fit. It is the one walk of
+ * the pipeline: CoarseGrainer::run runs every piece here, on threads; effpot's executor path
+ * (effpot.coarse_graining.pipeline) sends each piece to an executor as a task and hands the results back here.
+ *
+ * A piece is a share of a stage: replica batches [firstBatch, endBatch) of the designs [firstGroup, endGroup).
+ * Every batch's sums come from the same trajectories whatever the split, so the merged results, D and U do not
+ * depend on how a run is split. Results are merged in piece order.
+ *
+ * A friction left automatic is picked first, by the pilot run (CoarseGrainer::usePilotFriction), and made automatic
+ * again by finish() (also called by the destructor), so that a rerun pilots again; the pilot's diagnostics stay for
+ * the fit's record.
+ */
+class OPENMM_EXPORT_EFFPOT CoarseGrainingPlan {
+public:
+    enum Stage {
+        Stage1 = 0,         // runStatisticsPiece, then completeStatistics
+        SamplingRange = 1,  // runRangePiece, then completeRanges
+        Sampling = 2,       // runStatisticsPiece, then completeStatistics
+        Fit = 3             // fit()
+    };
+    /**
+     * @param grainer          the settings and the pieces' runner; it must outlive the plan
+     * @param platform         the platform of the pilot run, if one is needed
+     * @param batchesPerPiece  replica batches per piece; 0: each stage is one piece over every batch (run()'s way;
+     *                         the sampling run then finds its own range in the same pass, the SamplingRange stage is
+     *                         skipped). A user's System holds every replica: its Stage 1 is split by design instead,
+     *                         and its sampling run is one piece.
+     * @param caller           names the call in error messages
+     */
+    CoarseGrainingPlan(CoarseGrainer& grainer, OpenMM::Platform& platform, int batchesPerPiece,
+                       const std::string& caller = "CoarseGrainer.run");
+    ~CoarseGrainingPlan();
+    Stage getStage() const {
+        return stage;
+    }
+    /** The pieces of the current stage (none at Fit). */
+    int getNumPieces() const {
+        return pieces.size();
+    }
+    /** Piece `index` of the current stage: {firstBatch, endBatch, firstGroup, endGroup}. */
+    std::vector<int> getPiece(int index) const;
+    /** D after Stage 1 (d x d; empty in 1D or before Stage 1 completed). */
+    const std::vector<double>& getNoise() const {
+        return noise;
+    }
+    /** The sampling run's histogram grid, once it is known (from the SamplingRange stage or the given box). */
+    const RegularGrid& getGrid() const;
+    /** Run piece `index` of the Stage1 or Sampling stage in this process. */
+    ReplicaStatistics runStatisticsPiece(OpenMM::Platform& platform, int index);
+    /** Run piece `index` of the SamplingRange stage in this process: d lower then d upper bounds. */
+    std::vector<double> runRangePiece(OpenMM::Platform& platform, int index);
+    /** Complete the Stage1 or Sampling stage with the results of all its pieces, in piece order. */
+    void completeStatistics(const std::vector<ReplicaStatistics>& results);
+    /** Complete the SamplingRange stage with the ranges of all its pieces, in piece order. */
+    void completeRanges(const std::vector<std::vector<double> >& ranges);
+    /** The merged statistics of the completed stages (empty before). */
+    const ReplicaStatistics& getStage1Statistics() const {
+        return stage1;
+    }
+    const ReplicaStatistics& getSamplingStatistics() const {
+        return sampling;
+    }
+    /** The fit of the Fit stage, with Stage 1 solved once (CoarseGrainer::fit). */
+    EffectivePotential fit(const std::string& platformName);
+    /** Make an automatic friction automatic again (idempotent). */
+    void finish();
+private:
+    void enter(Stage next);
+    void requireStage(Stage expected, const std::string& method) const;
+    CoarseGrainer& grainer;
+    int batchesPerPiece;
+    std::string caller;
+    bool automaticFriction, finished, fusedRange;
+    Stage stage;
+    std::vector<std::vector<int> > pieces;
+    std::vector<double> noise;
+    std::shared_ptr<Stage1Estimate> estimate;
+    std::vector<double> range;
+    RegularGrid grid;
+    bool haveGrid;
+    ReplicaStatistics stage1, sampling;
+};
+
+} // namespace EffPot
+
+#endif /*EFFPOT_COARSE_GRAINING_PLAN_H_*/

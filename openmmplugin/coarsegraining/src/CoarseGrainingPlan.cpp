@@ -1,0 +1,191 @@
+#include "CoarseGrainingPlan.h"
+#include "CoarseGrainer.h"
+#include "internal/RunDesigns.h"
+#include "internal/Stage1Estimate.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
+#include <algorithm>
+#include <cmath>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+const char* stageName(CoarseGrainingPlan::Stage stage) {
+    switch (stage) {
+        case CoarseGrainingPlan::Stage1: return "Stage1";
+        case CoarseGrainingPlan::SamplingRange: return "SamplingRange";
+        case CoarseGrainingPlan::Sampling: return "Sampling";
+        default: return "Fit";
+    }
+}
+
+// [first, end) batch ranges of `size` batches each (the last one shorter).
+vector<vector<int> > chunks(int batches, int size, int firstGroup, int endGroup) {
+    vector<vector<int> > result;
+    for (int first = 0; first < batches; first += size)
+        result.push_back({first, min(first+size, batches), firstGroup, endGroup});
+    return result;
+}
+
+} // namespace
+
+CoarseGrainingPlan::CoarseGrainingPlan(CoarseGrainer& grainer, Platform& platform, int batchesPerPiece, const string& caller) :
+        grainer(grainer), batchesPerPiece(batchesPerPiece), caller(caller), automaticFriction(false), finished(false),
+        fusedRange(false), stage(Stage1), haveGrid(false) {
+    if (batchesPerPiece < 0)
+        throw OpenMMException(caller+": batchesPerPiece must be positive (replica batches per piece), or 0 for one piece per stage");
+    if (grainer.getStepSize() == 0)
+        throw OpenMMException(caller+": set the step size first (setStepSize): it selects the scale to learn");
+    // No friction set: the pilot run picks it, and may give the starting positions (usePilotFriction); finish()
+    // undoes both.
+    automaticFriction = grainer.isFrictionAutomatic();
+    grainer.pilotDiagnostics.clear();
+    if (automaticFriction)
+        grainer.usePilotFriction(platform);
+    try {
+        grainer.checkRunSettings(caller);
+    }
+    catch (...) {
+        finish();
+        throw;
+    }
+    // One piece over every batch finds the sampling range in the sampling pass itself: the union of the pieces'
+    // ranges is then that pass's own.
+    fusedRange = (batchesPerPiece == 0 && grainer.needsSamplingRange());
+    enter(grainer.getDimensions() > 1 ? Stage1 : grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
+}
+
+CoarseGrainingPlan::~CoarseGrainingPlan() {
+    finish();
+}
+
+void CoarseGrainingPlan::finish() {
+    if (finished)
+        return;
+    finished = true;
+    if (automaticFriction) {
+        vector<pair<string, double> > kept = grainer.pilotDiagnostics;
+        grainer.setAutomaticFriction();
+        grainer.pilotDiagnostics = kept; // they describe the last fit
+    }
+}
+
+void CoarseGrainingPlan::enter(Stage next) {
+    stage = next;
+    pieces.clear();
+    int batches = grainer.getNumBatches(), groups = grainer.getNumStage1Groups();
+    bool user = grainer.hasUserSystem();
+    if (stage == Stage1) {
+        if (batchesPerPiece == 0)
+            pieces.push_back({0, batches, 0, groups});
+        else if (user)
+            for (int g = 0; g < groups; g++)
+                pieces.push_back({0, batches, g, g+1}); // every piece steps all replicas: split by design
+        else
+            pieces = chunks(batches, batchesPerPiece, 0, groups);
+    }
+    else if (stage == SamplingRange || stage == Sampling) {
+        if (batchesPerPiece == 0 || user)
+            pieces.push_back({0, batches, 0, 1});
+        else
+            pieces = chunks(batches, batchesPerPiece, 0, 1);
+    }
+    if (stage == Sampling && !fusedRange && !haveGrid) {
+        grid = grainer.samplingGrid(range);
+        haveGrid = true;
+    }
+}
+
+void CoarseGrainingPlan::requireStage(Stage expected, const string& method) const {
+    if (finished && stage != Fit)
+        throw OpenMMException("CoarseGrainingPlan."+method+": the plan is finished");
+    if (stage != expected)
+        throw OpenMMException("CoarseGrainingPlan."+method+": the plan is at its "+stageName(stage)+" stage, not "+stageName(expected));
+}
+
+vector<int> CoarseGrainingPlan::getPiece(int index) const {
+    if (index < 0 || index >= (int) pieces.size())
+        throw OpenMMException("CoarseGrainingPlan.getPiece: index "+to_string(index)+" is not in [0, "+to_string(pieces.size())+")");
+    return pieces[index];
+}
+
+const RegularGrid& CoarseGrainingPlan::getGrid() const {
+    if (!haveGrid)
+        throw OpenMMException("CoarseGrainingPlan.getGrid: the grid is known once the sampling range is (the Sampling stage)");
+    return grid;
+}
+
+ReplicaStatistics CoarseGrainingPlan::runStatisticsPiece(Platform& platform, int index) {
+    vector<int> p = getPiece(index);
+    if (stage == Stage1)
+        return grainer.runStage1(platform, p[0], p[1], p[2], p[3]);
+    requireStage(Sampling, "runStatisticsPiece");
+    if (!fusedRange)
+        return grainer.runSampling(platform, noise, grid, p[0], p[1]);
+    // One pass over all batches finds the grid from its own equilibration.
+    ReplicaRunDesign run = RunDesigns::sampling(grainer.getDimensions(), grainer.settings, noise);
+    return grainer.sample(platform, grainer.samplingPass(run, {p[0], p[1], 0, 1}, SamplingMode::HistogramOnOwnGrid, NULL)).statistics;
+}
+
+vector<double> CoarseGrainingPlan::runRangePiece(Platform& platform, int index) {
+    requireStage(SamplingRange, "runRangePiece");
+    vector<int> p = getPiece(index);
+    return grainer.runSamplingRange(platform, noise, p[0], p[1]);
+}
+
+void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& results) {
+    if (stage != Stage1)
+        requireStage(Sampling, "completeStatistics");
+    if (results.size() != pieces.size())
+        throw OpenMMException("CoarseGrainingPlan.completeStatistics: give the results of all "+to_string(pieces.size())+
+                              " pieces of the "+stageName(stage)+" stage, in piece order; got "+to_string(results.size()));
+    ReplicaStatistics merged = results[0];
+    for (size_t k = 1; k < results.size(); k++)
+        merged.merge(results[k]);
+    if (stage == Stage1) {
+        stage1 = merged;
+        // D, solved once: Stage 2's friction and the fit's record both use this estimate.
+        estimate.reset(new Stage1Estimate(Stage1Estimate::solve(stage1, grainer.getDimensions(), grainer.settings)));
+        noise = estimate->noise;
+        RunDesigns::sampling(grainer.getDimensions(), grainer.settings, noise); // throws if D is singular
+        enter(grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
+    }
+    else {
+        sampling = merged;
+        if (fusedRange)
+            grid = sampling.getGrid();
+        haveGrid = true;
+        enter(Fit);
+    }
+}
+
+void CoarseGrainingPlan::completeRanges(const vector<vector<double> >& ranges) {
+    requireStage(SamplingRange, "completeRanges");
+    if (ranges.size() != pieces.size())
+        throw OpenMMException("CoarseGrainingPlan.completeRanges: give the ranges of all "+to_string(pieces.size())+
+                              " pieces, in piece order; got "+to_string(ranges.size()));
+    int d = grainer.getDimensions();
+    range.assign(2*d, 0.0);
+    for (int i = 0; i < d; i++) {
+        range[i] = INFINITY;
+        range[d+i] = -INFINITY;
+    }
+    for (const vector<double>& r : ranges) {
+        if ((int) r.size() != 2*d)
+            throw OpenMMException("CoarseGrainingPlan.completeRanges: each range needs d lower then d upper bounds (2 d = "+
+                                  to_string(2*d)+" values)");
+        for (int i = 0; i < d; i++) {
+            range[i] = min(range[i], r[i]);
+            range[d+i] = max(range[d+i], r[d+i]);
+        }
+    }
+    enter(Sampling);
+}
+
+EffectivePotential CoarseGrainingPlan::fit(const string& platformName) {
+    requireStage(Fit, "fit");
+    return grainer.fit(estimate.get(), stage1, sampling, platformName);
+}

@@ -1,0 +1,109 @@
+// CoarseGrainingPlan, the one walk of the pipeline: walked in pieces it gives run()'s potential bit for bit (run()
+// walks it with one piece per stage), it restores an automatic friction whatever happens, and it refuses calls
+// made at the wrong stage, naming the stage.
+#include "CoarseGrainer.h"
+#include "CoarseGrainingPlan.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
+#include <gtest/gtest.h>
+#include <string>
+
+using namespace EffPot;
+using namespace OpenMM;
+using namespace std;
+
+namespace {
+
+const string P4 = "(x^2+y^2)/2+0.001*(1*sin(x/0.001)+2*sin(y/0.001)+1*sin((x+y)/0.001))";
+
+CoarseGrainer grainer(bool automaticFriction) {
+    CoarseGrainer g(P4, 2);
+    g.setStepSize(0.1);
+    if (!automaticFriction)
+        g.setFriction(0.5);
+    g.setNumReplicas(30);
+    g.setNumBatches(3);
+    g.setNumSteps(1000);
+    g.setNumEquilibrationSteps(300);
+    g.setGridBins({20, 20});
+    g.setAllowNonGaussian(true);
+    return g;
+}
+
+// Walk the plan as an executor would: every piece on its own, results handed back in piece order.
+EffectivePotential walk(CoarseGrainingPlan& plan, Platform& platform, vector<string>& stages) {
+    while (plan.getStage() != CoarseGrainingPlan::Fit) {
+        stages.push_back(to_string(plan.getStage())+"x"+to_string(plan.getNumPieces()));
+        if (plan.getStage() == CoarseGrainingPlan::SamplingRange) {
+            vector<vector<double> > ranges;
+            for (int i = 0; i < plan.getNumPieces(); i++)
+                ranges.push_back(plan.runRangePiece(platform, i));
+            plan.completeRanges(ranges);
+        }
+        else {
+            vector<ReplicaStatistics> results;
+            for (int i = 0; i < plan.getNumPieces(); i++)
+                results.push_back(plan.runStatisticsPiece(platform, i));
+            plan.completeStatistics(results);
+        }
+    }
+    return plan.fit(platform.getName());
+}
+
+} // namespace
+
+TEST(CoarseGrainingPlan, PiecesGiveRunsPotentialBitwise) {
+    Platform& platform = Platform::getPlatformByName("Reference");
+    for (bool automatic : {false, true}) {
+        CoarseGrainer whole = grainer(automatic);
+        EffectivePotential reference = whole.run(platform);
+        CoarseGrainer split = grainer(automatic);
+        vector<string> stages;
+        EffectivePotential potential = [&]() {
+            CoarseGrainingPlan plan(split, platform, 2);
+            return walk(plan, platform, stages);
+        }();
+        // Stage 1 in 2 pieces (batches {0, 1}, {2}), the range in 2, the sampling in 2.
+        EXPECT_EQ(vector<string>({"0x2", "1x2", "2x2"}), stages);
+        EXPECT_EQ(reference.getKT(), potential.getKT());
+        EXPECT_EQ(reference.getNoiseCovariance(), potential.getNoiseCovariance());
+        EXPECT_EQ(reference.getNodeValues(), potential.getNodeValues());
+        EXPECT_EQ(automatic, split.isFrictionAutomatic()) << "the plan must leave the friction as it found it";
+        if (automatic)
+            EXPECT_EQ(reference.getDiagnostics().at("pilot.chosenFriction"), potential.getDiagnostics().at("pilot.chosenFriction"));
+    }
+}
+
+TEST(CoarseGrainingPlan, OnePiecePerStageFindsTheRangeInTheSamplingPass) {
+    Platform& platform = Platform::getPlatformByName("Reference");
+    CoarseGrainer g = grainer(false);
+    CoarseGrainingPlan plan(g, platform, 0);
+    vector<string> stages;
+    walk(plan, platform, stages);
+    EXPECT_EQ(vector<string>({"0x1", "2x1"}), stages);
+}
+
+TEST(CoarseGrainingPlan, CallsAtTheWrongStageAreRefused) {
+    Platform& platform = Platform::getPlatformByName("Reference");
+    CoarseGrainer g = grainer(false);
+    CoarseGrainingPlan plan(g, platform, 1);
+    ASSERT_EQ(CoarseGrainingPlan::Stage1, plan.getStage());
+    try {
+        plan.fit("Reference");
+        FAIL() << "fit before sampling";
+    }
+    catch (const OpenMMException& e) {
+        EXPECT_NE(string::npos, string(e.what()).find("at its Stage1 stage, not Fit")) << e.what();
+    }
+    EXPECT_THROW(plan.completeStatistics({}), OpenMMException); // 3 pieces expected
+    EXPECT_THROW(plan.getPiece(3), OpenMMException);
+    EXPECT_THROW(plan.getGrid(), OpenMMException);
+}
+
+TEST(CoarseGrainingPlan, AnErrorInThePlanStillRestoresTheFriction) {
+    Platform& platform = Platform::getPlatformByName("Reference");
+    CoarseGrainer g = grainer(true);
+    g.setNumBatches(40); // more batches than replicas: refused after the pilot
+    EXPECT_THROW(CoarseGrainingPlan(g, platform, 1), OpenMMException);
+    EXPECT_TRUE(g.isFrictionAutomatic());
+}
