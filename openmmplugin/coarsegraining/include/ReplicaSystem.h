@@ -19,9 +19,9 @@ namespace ReplicaSystem {
 
 /**
  * Check that `energy` parses as an OpenMM expression and uses no variable but the first `dimensions` of x, y, z;
- * throw OpenMMException naming the offending variable or the parse error otherwise.
+ * throw OpenMMException, starting with `caller`, naming the offending variable or the parse error otherwise.
  */
-OPENMM_EXPORT_EFFPOT void validateEnergy(const std::string& energy, int dimensions);
+OPENMM_EXPORT_EFFPOT void validateEnergy(const std::string& energy, int dimensions, const std::string& caller = "ReplicaSystem");
 
 /** Which Force evaluates the energy of the replicas. */
 enum ForceKind {

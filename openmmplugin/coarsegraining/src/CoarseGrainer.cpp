@@ -19,7 +19,7 @@ using namespace OpenMM;
 using namespace std;
 
 CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : startsFromPilot(false), progress(NULL) {
-    ReplicaSystem::validateEnergy(energy, dimensions);
+    ReplicaSystem::validateEnergy(energy, dimensions, "CoarseGrainer");
     source.energy = energy;
     source.dimensions = dimensions;
 }

@@ -9,7 +9,7 @@ using namespace EffPot;
 using namespace std;
 
 vector<double> EnergyExpression::evaluate(const string& energy, int dimensions, const vector<double>& points) {
-    ReplicaSystem::validateEnergy(energy, dimensions);
+    ReplicaSystem::validateEnergy(energy, dimensions, "EnergyExpression.evaluate");
     if (points.size()%dimensions != 0)
         throw OpenMM::OpenMMException("EnergyExpression.evaluate: give N x "+to_string(dimensions)+" coordinates");
     // ParsedExpression::evaluate walks the tree (no CompiledExpression: see ReplicaSystem.cpp).

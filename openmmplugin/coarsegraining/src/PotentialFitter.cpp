@@ -78,7 +78,7 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
         needed *= 4;
     if (supported < needed) {
         stringstream msg;
-        msg<<"CoarseGrainer: only "<<supported<<" histogram bins hold at least "<<minBinCount<<" samples ("<<needed
+        msg<<"PotentialFitter.fit: only "<<supported<<" histogram bins hold at least "<<minBinCount<<" samples ("<<needed
            <<" needed to fit a cubic spline): run more steps or replicas, or use fewer bins";
         throw OpenMMException(msg.str());
     }

@@ -28,15 +28,15 @@ void collectVariables(const Lepton::ExpressionTreeNode& node, set<string>& varia
 
 } // namespace
 
-void ReplicaSystem::validateEnergy(const string& energy, int dimensions) {
+void ReplicaSystem::validateEnergy(const string& energy, int dimensions, const string& caller) {
     if (dimensions < 1 || dimensions > 3)
-        throw OpenMMException("CoarseGrainer: dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
+        throw OpenMMException(caller+": dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
     set<string> variables;
     try {
         collectVariables(Lepton::Parser::parse(energy).optimize().getRootNode(), variables);
     }
     catch (const exception& e) {
-        throw OpenMMException("CoarseGrainer: the energy expression does not parse: "+string(e.what()));
+        throw OpenMMException(caller+": the energy expression does not parse: "+string(e.what()));
     }
     const string allowed[3] = {"x", "y", "z"};
     for (const string& name : variables) {
@@ -45,10 +45,10 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions) {
             if (name == allowed[i])
                 index = i;
         if (index < 0)
-            throw OpenMMException("CoarseGrainer: the energy uses the unknown variable '"+name+"': only x, y and z (the "
+            throw OpenMMException(caller+": the energy uses the unknown variable '"+name+"': only x, y and z (the "
                                   "coordinates of each replica) are allowed");
         if (index >= dimensions)
-            throw OpenMMException("CoarseGrainer: the energy uses '"+name+"' but dimensions is "+to_string(dimensions)+
+            throw OpenMMException(caller+": the energy uses '"+name+"' but dimensions is "+to_string(dimensions)+
                                   ": raise dimensions or remove the variable");
     }
 }
@@ -60,7 +60,7 @@ System* ReplicaSystem::create(const string& energy, int dimensions, int numRepli
 System* ReplicaSystem::create(const string& energy, int dimensions, int numReplicas, ForceKind kind) {
     validateEnergy(energy, dimensions);
     if (numReplicas < 1)
-        throw OpenMMException("CoarseGrainer: the number of replicas must be at least 1");
+        throw OpenMMException("ReplicaSystem.create: the number of replicas must be at least 1");
     unique_ptr<System> system(new System());
     for (int i = 0; i < numReplicas; i++)
         system->addParticle(1.0);

@@ -1,5 +1,6 @@
 #include "ScaleScan.h"
 #include "CoarseGrainer.h"
+#include "ReplicaSystem.h"
 #include "UnstableRunException.h"
 #include "NormalityTests.h"
 #include "openmm/OpenMMException.h"
@@ -10,8 +11,18 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
-ScaleScan::ScaleScan(const string& energy, int dimensions) : settings(energy, dimensions), dimensions(dimensions),
-        frictionFactor(2.0), maxSkewness(0.1), maxExcessKurtosis(0.2) {
+namespace {
+
+// The energy checked under ScaleScan's name before the CoarseGrainer that holds the scan's settings sees it.
+const string& checkedEnergy(const string& energy, int dimensions) {
+    ReplicaSystem::validateEnergy(energy, dimensions, "ScaleScan");
+    return energy;
+}
+
+} // namespace
+
+ScaleScan::ScaleScan(const string& energy, int dimensions) : settings(checkedEnergy(energy, dimensions), dimensions),
+        dimensions(dimensions), frictionFactor(2.0), maxSkewness(0.1), maxExcessKurtosis(0.2) {
     settings.setNumReplicas(100);
 }
 

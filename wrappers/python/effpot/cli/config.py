@@ -200,7 +200,7 @@ def _check_energy(source, key, energy, dimensions):
     try:
         effpot_swig.evaluateEnergyExpression(energy, dimensions, [0.0] * dimensions)
     except openmm.OpenMMException as error:
-        message = str(error).replace("CoarseGrainer: ", "")
+        message = str(error).replace("EnergyExpression.evaluate: ", "")  # the key names the place
         raise ConfigError(f"{source}: [model] {key}: {message}") from None
 
 
