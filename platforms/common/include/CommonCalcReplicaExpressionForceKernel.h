@@ -29,7 +29,6 @@ public:
         return 0.0;
     }
 private:
-    class ForceInfo;
     OpenMM::ComputeContext& cc;
 };
 

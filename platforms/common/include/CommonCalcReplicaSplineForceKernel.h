@@ -35,7 +35,6 @@ public:
         return 0.0;
     }
 private:
-    class ForceInfo;
     OpenMM::ComputeContext& cc;
     OpenMM::ComputeArray coefficients;
 };

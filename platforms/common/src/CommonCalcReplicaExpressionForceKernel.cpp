@@ -3,7 +3,7 @@
 #include "lepton/ParsedExpression.h"
 #include "lepton/Parser.h"
 #include "openmm/common/BondedUtilities.h"
-#include "openmm/common/ComputeForceInfo.h"
+#include "ReplicaForceInfo.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/common/ExpressionUtilities.h"
 #include <map>
@@ -13,30 +13,13 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
-/**
- * Tells OpenMM which particles the force treats alike, for reordering: those it acts on equally often (a particle
- * added twice feels twice the force, so it may not trade places with one added once).
- */
-class CommonCalcReplicaExpressionForceKernel::ForceInfo : public ComputeForceInfo {
-public:
-    ForceInfo(const ReplicaExpressionForce& force, int numParticles) : count(numParticles, 0) {
-        for (int i = 0; i < force.getNumParticles(); i++)
-            count[force.getParticle(i)]++;
-    }
-    bool areParticlesIdentical(int particle1, int particle2) {
-        return count[particle1] == count[particle2];
-    }
-private:
-    vector<int> count;
-};
-
 void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, const ReplicaExpressionForce& force) {
     ContextSelector selector(cc);
     // With several devices (CUDA), each takes a contiguous share of the particles.
     int numContexts = cc.getNumContexts();
     int start = cc.getContextIndex()*force.getNumParticles()/numContexts;
     int end = (cc.getContextIndex()+1)*force.getNumParticles()/numContexts;
-    cc.addForce(new ForceInfo(force, system.getNumParticles()));
+    cc.addForce(new ReplicaForceInfo<ReplicaExpressionForce>(force, system.getNumParticles()));
     if (start == end)
         return;
     vector<vector<int> > atoms(end-start, vector<int>(1));

@@ -2,7 +2,7 @@
 #include "CommonEffPotKernelSources.h"
 #include "internal/SplineTable.h"
 #include "openmm/common/BondedUtilities.h"
-#include "openmm/common/ComputeForceInfo.h"
+#include "ReplicaForceInfo.h"
 #include "openmm/common/ContextSelector.h"
 #include <cmath>
 #include <map>
@@ -11,23 +11,6 @@
 using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
-
-/**
- * Tells OpenMM which particles the force treats alike, for reordering: those it acts on equally often (a particle
- * added twice feels twice the force, so it may not trade places with one added once).
- */
-class CommonCalcReplicaSplineForceKernel::ForceInfo : public ComputeForceInfo {
-public:
-    ForceInfo(const ReplicaSplineForce& force, int numParticles) : count(numParticles, 0) {
-        for (int i = 0; i < force.getNumParticles(); i++)
-            count[force.getParticle(i)]++;
-    }
-    bool areParticlesIdentical(int particle1, int particle2) {
-        return count[particle1] == count[particle2];
-    }
-private:
-    vector<int> count;
-};
 
 namespace {
 
@@ -54,7 +37,7 @@ void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const 
     int numContexts = cc.getNumContexts();
     int start = cc.getContextIndex()*force.getNumParticles()/numContexts;
     int end = (cc.getContextIndex()+1)*force.getNumParticles()/numContexts;
-    cc.addForce(new ForceInfo(force, system.getNumParticles()));
+    cc.addForce(new ReplicaForceInfo<ReplicaSplineForce>(force, system.getNumParticles()));
     if (start == end)
         return;
     vector<vector<int> > atoms(end-start, vector<int>(1));
