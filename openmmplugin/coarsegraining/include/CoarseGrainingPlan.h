@@ -72,6 +72,8 @@ public:
     ReplicaStatistics runStatisticsPiece(OpenMM::Platform& platform, int index);
     /** Run piece `index` of the SamplingRange stage in this process: d lower then d upper bounds. */
     std::vector<double> runRangePiece(OpenMM::Platform& platform, int index);
+    /** Run every piece of the current stage here, in piece order, and complete it (what CoarseGrainer::run does). */
+    void runStage(OpenMM::Platform& platform);
     /** Complete the Stage1 or Sampling stage with the results of all its pieces, in piece order. */
     void completeStatistics(const std::vector<ReplicaStatistics>& results);
     /** Complete the SamplingRange stage with the ranges of all its pieces, in piece order. */

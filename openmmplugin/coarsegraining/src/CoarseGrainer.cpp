@@ -350,19 +350,7 @@ EffectivePotential CoarseGrainer::run(Platform& platform) {
     // The one walk of the pipeline (CoarseGrainingPlan), here with one piece per stage over every batch; the
     // sampler splits each piece over threads.
     CoarseGrainingPlan plan(*this, platform, 0, "CoarseGrainer.run");
-    while (plan.getStage() != CoarseGrainingPlan::Fit) {
-        if (plan.getStage() == CoarseGrainingPlan::SamplingRange) {
-            vector<vector<double> > ranges;
-            for (int i = 0; i < plan.getNumPieces(); i++)
-                ranges.push_back(plan.runRangePiece(platform, i));
-            plan.completeRanges(ranges);
-        }
-        else {
-            vector<ReplicaStatistics> results;
-            for (int i = 0; i < plan.getNumPieces(); i++)
-                results.push_back(plan.runStatisticsPiece(platform, i));
-            plan.completeStatistics(results);
-        }
-    }
+    while (plan.getStage() != CoarseGrainingPlan::Fit)
+        plan.runStage(platform);
     return plan.fit(platform.getName());
 }

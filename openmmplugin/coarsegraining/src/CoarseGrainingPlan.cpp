@@ -136,6 +136,23 @@ vector<double> CoarseGrainingPlan::runRangePiece(Platform& platform, int index) 
     return grainer.runSamplingRange(platform, noise, p[0], p[1]);
 }
 
+void CoarseGrainingPlan::runStage(Platform& platform) {
+    if (stage == Fit)
+        throw OpenMMException("CoarseGrainingPlan.runStage: the plan is at its Fit stage: call fit()");
+    if (stage == SamplingRange) {
+        vector<vector<double> > ranges;
+        for (int i = 0; i < getNumPieces(); i++)
+            ranges.push_back(runRangePiece(platform, i));
+        completeRanges(ranges);
+    }
+    else {
+        vector<ReplicaStatistics> results;
+        for (int i = 0; i < getNumPieces(); i++)
+            results.push_back(runStatisticsPiece(platform, i));
+        completeStatistics(results);
+    }
+}
+
 void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& results) {
     if (stage != Stage1)
         requireStage(Sampling, "completeStatistics");
