@@ -67,9 +67,9 @@ public:
     const std::vector<ScaleScanPoint>& run(OpenMM::Platform& platform);
     // ---- run() in pieces, for step sizes run in other processes (effpot.distributed): for each index,
     // getPointSettings(i).sampleIsotropic(platform, gamma) there, setPointStatistics here (or setPointExploded when
-    // it threw "exploded"), then classifyPoints.
-    /** The settings shared by every step size (step size and friction unset). */
-    const CoarseGrainer& getSettings() const {
+    // it threw UnstableRunException), then classifyPoints.
+    /** The CoarseGrainer holding the settings shared by every step size (step size and friction unset). */
+    const CoarseGrainer& getCoarseGrainer() const {
         return settings;
     }
     double getFrictionFactor() const {

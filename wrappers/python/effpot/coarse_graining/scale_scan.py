@@ -94,12 +94,12 @@ class ScaleScan:
         steps = list(self._impl.getStepSizes())
         if not steps:
             raise ValueError("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)")
-        threads = self._impl.getSettings().getNumThreads() if executor is None else 1
+        threads = self._impl.getCoarseGrainer().getNumThreads() if executor is None else 1
         spec = worker_pieces.platform_spec(platform, threads=threads)
         store = None
         if checkpoint is not None:
             # Points are keyed by step size, so a scan extended with more step sizes reuses the ones it has.
-            shared = self._impl.getSettings().toXml()
+            shared = self._impl.getCoarseGrainer().toXml()
             layout = f"one task per step size; friction factor {self._impl.getFrictionFactor()!r}"
             store = open_checkpoint(checkpoint, "effpot.ScaleScan", shared, spec["name"], layout)
         tasks = [Task(f"point-h{h!r}", worker_pieces.scan_point, (self._impl.getPointSettings(i).toXml(), spec))
