@@ -60,7 +60,7 @@ def main():
     def f0(x):
         return _swig.evaluateEnergyExpression(args.coarse, 1, [float(x)])[0]
     reference = np.array([f0(x) - f0(args.anchor) for x in points])
-    h = potential.diagnostics["settings.stepSize"]
+    h = potential.calibration.stepSize
     rows = []
     for label, surrogate_energy, step in ((f"surrogate with f0 at h = {h:g}", args.coarse, h),
                                           (f"surrogate with f0 at h = {h / 10:g}", args.coarse, h / 10),

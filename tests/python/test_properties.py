@@ -238,7 +238,7 @@ SETTERS = ["setStepSize", "setFriction", "setMass", "setNumReplicas", "setNumSte
            "setNumEquilibrationSteps", "setSampleInterval", "setTargetKT", "setInitialPositions", "setInitialBox",
            "setGridBins", "setGridBox", "setNumBatches", "setRandomSeed", "setNumThreads", "setNormalityTolerance",
            "setAllowNonGaussian", "setRestartFrozenReplicas", "setKnotSpacing", "setGridCoarsening", "setSmoothing",
-           "setMinBinCount", "setNumBootstrap", "setPlatformProperties"]
+           "setMinBinCount", "setNumBootstrap", "setPlatformProperties", "setSettings"]
 
 
 def prop_setters(examples):

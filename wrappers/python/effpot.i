@@ -287,7 +287,31 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::EffectivePotential::evaluate;
 %ignore EffPot::EffectivePotential::getNodePosition;
 %ignore EffPot::EnsembleRecorder::getTrajectoryStatistics;  /* a reference: trajectoryStatistics() returns a copy */
-%ignore EffPot::EffectivePotential::createForce;
+%ignore EffPot::EffectivePotential::createForce;  /* an OpenMM::Force*: createCompoundBondForce (below) has its type */
+/* A reference into a grainer or a potential reaches Python as a copy that Python owns: settings, statistics and a
+   calibration record are plain data, never a view of an object that the next run changes or that dies with it. */
+%typemap(out) const EffPot::CoarseGrainingSettings& {
+    $result = SWIG_NewPointerObj(new EffPot::CoarseGrainingSettings(*$1), $descriptor(EffPot::CoarseGrainingSettings*), SWIG_POINTER_OWN);
+}
+%typemap(out) const EffPot::ReplicaStatistics& {
+    $result = SWIG_NewPointerObj(new EffPot::ReplicaStatistics(*$1), $descriptor(EffPot::ReplicaStatistics*), SWIG_POINTER_OWN);
+}
+%typemap(out) const EffPot::Calibration& {
+    $result = SWIG_NewPointerObj(new EffPot::Calibration(*$1), $descriptor(EffPot::Calibration*), SWIG_POINTER_OWN);
+}
+/* Fields that are vectors read as tuples and take lists (by value, not as a vector proxy into the struct). */
+%naturalvar EffPot::CoarseGrainingSettings::initialPositions;
+%naturalvar EffPot::CoarseGrainingSettings::initialBoxLower;
+%naturalvar EffPot::CoarseGrainingSettings::initialBoxUpper;
+%naturalvar EffPot::CoarseGrainingSettings::gridBins;
+%naturalvar EffPot::CoarseGrainingSettings::gridBoxLower;
+%naturalvar EffPot::CoarseGrainingSettings::gridBoxUpper;
+%naturalvar EffPot::Calibration::mass;
+%naturalvar EffPot::Calibration::friction;
+%naturalvar EffPot::Calibration::energy;
+%naturalvar EffPot::Calibration::systemXml;
+%copyctor EffPot::ReplicaStatistics;
+%copyctor EffPot::CoarseGrainingSettings;
 %newobject EffPot::EffectivePotential::createReplicaForce;
 %ignore EffPot::EffectivePotential::getDiagnostics();
 %ignore EffPot::EffectivePotential::getNotes();
@@ -296,12 +320,10 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %ignore EffPot::ReplicaStatistics::addPosition;
 %ignore EffPot::ReplicaStatistics::addFrozen;
 %ignore EffPot::CoarseGrainer::getFitter;
-%ignore EffPot::CoarseGrainer::getSettings; /* a reference into the grainer: Python gets a copy (below) */
 %ignore EffPot::ScaleScan::getPoints;
 %ignore EffPot::ScaleScan::groupLevels;
 %ignore EffPot::ScaleScan::getLevels;
 %ignore EffPot::ScaleScan::run;
-%ignore EffPot::EffectivePotential::getCalibration; /* a reference into the potential: Python gets a copy (below) */
 %ignore EffPot::EffectivePotential::getSpline;  /* a reference into the potential: not safe to hand to Python */
 %rename(normalityTest) EffPot::NormalityTests::test;
 %rename(NormalityResult) EffPot::NormalityTests::Result;
@@ -333,10 +355,17 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
     }
 }
 
+%newobject EffPot::EffectivePotential::createCompoundBondForce;
 %extend EffPot::EffectivePotential {
-    /** A copy of the calibration record (Calibration). */
-    EffPot::Calibration getCalibration() const {
-        return $self->getCalibration();
+    /** The emitted force for these particles (createForce), with its own type: an openmm.CustomCompoundBondForce
+        that Python owns (the SWIG runtime is OpenMM's module's, so no XML on the way). */
+    OpenMM::CustomCompoundBondForce* createCompoundBondForce(const std::vector<int>& particles) const {
+        std::unique_ptr<OpenMM::Force> force($self->createForce(particles));
+        OpenMM::CustomCompoundBondForce* result = dynamic_cast<OpenMM::CustomCompoundBondForce*>(force.get());
+        if (result == NULL)
+            throw OpenMM::OpenMMException("EffectivePotential.createForce: the emitted force is not a CustomCompoundBondForce");
+        force.release();
+        return result;
     }
     /** U at N points (N x d values, point-major), kJ/mol. */
     std::vector<double> evaluateMany(const std::vector<double>& points) const {
@@ -377,24 +406,94 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 
 %extend EffPot::CoarseGrainer {
-    /** A copy of every setting (CoarseGrainingSettings); change it and give it back with setSettings. */
-    EffPot::CoarseGrainingSettings getSettings() const {
-        return $self->getSettings();
-    }
     /** The settings as XML (CoarseGrainerProxy): what a worker process needs to run a piece. */
     std::string toXml() const {
         std::stringstream stream;
         OpenMM::XmlSerializer::serialize<EffPot::CoarseGrainer>($self, "CoarseGrainer", stream);
         return stream.str();
     }
-    void setFitKnotSpacing(double bins) { $self->getFitter().setKnotSpacing(bins); }
-    void setFitSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
-    void setFitMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
-    void setFitNumBootstrap(int count) { $self->getFitter().setNumBootstrap(count); }
-    void setFitGridCoarsening(int factor) { $self->getFitter().setGridCoarsening(factor); }
-    void setFitRandomSeed(int seed) { $self->getFitter().setRandomSeed(seed); }
+    /* The fit's settings, by their PotentialFitter names (one name per setting: C++, here and the Python face).
+       The fitter's seed is the grainer's (setRandomSeed). */
+    void setKnotSpacing(double bins) { $self->getFitter().setKnotSpacing(bins); }
+    void setSmoothing(double smoothing) { $self->getFitter().setSmoothing(smoothing); }
+    void setMinBinCount(int count) { $self->getFitter().setMinBinCount(count); }
+    void setNumBootstrap(int count) { $self->getFitter().setNumBootstrap(count); }
+    void setGridCoarsening(int factor) { $self->getFitter().setGridCoarsening(factor); }
 }
 
+%extend EffPot::CoarseGrainingSettings {
+    /** The value as XML (CoarseGrainingSettingsProxy). */
+    std::string toXml() const {
+        std::stringstream stream;
+        OpenMM::XmlSerializer::serialize<EffPot::CoarseGrainingSettings>($self, "CoarseGrainingSettings", stream);
+        return stream.str();
+    }
+}
+
+/* Objects that cross to worker processes pickle as their XmlSerializer text (the API is the object). */
+%extend EffPot::ReplicaStatistics {
+%pythoncode %{
+    def __reduce__(self):
+        return (_replicaStatisticsFromXml, (self.toXml(),))
+
+    def __copy__(self):
+        return ReplicaStatistics(self)
+%}
+}
+%extend EffPot::EffectivePotential {
+%pythoncode %{
+    def __reduce__(self):
+        return (_effectivePotentialFromXml, (self.toXml(),))
+%}
+}
+%extend EffPot::CoarseGrainer {
+%pythoncode %{
+    def __reduce__(self):
+        return (_coarseGrainerFromXml, (self.toXml(),))
+%}
+}
+%extend EffPot::CoarseGrainingSettings {
+%pythoncode %{
+    def __reduce__(self):
+        return (_coarseGrainingSettingsFromXml, (self.toXml(),))
+
+    def __copy__(self):
+        return CoarseGrainingSettings(self)
+
+    def __eq__(self, other):
+        return isinstance(other, CoarseGrainingSettings) and self.toXml() == other.toXml()
+
+    __hash__ = None
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SETTINGS_FIELDS)
+        return f"CoarseGrainingSettings({fields})"
+%}
+}
+%extend EffPot::Calibration {
+%pythoncode %{
+    def __reduce__(self):
+        return (_calibrationFromFields, tuple(getattr(self, name) for name in _CALIBRATION_FIELDS))
+%}
+}
+%pythoncode %{
+# The fields of the plain-data structs, in their headers' order.
+_SETTINGS_FIELDS = ("stepSize", "friction", "mass", "targetKT", "numReplicas", "numSteps", "numStage2Steps",
+                    "numEquilibrationSteps", "sampleInterval", "numBatches", "randomSeed", "numThreads", "maxSkewness",
+                    "maxExcessKurtosis", "frozenKurtosis", "allowNonGaussian", "restartFrozenReplicas",
+                    "useCustomExternalForce", "resolutionLimit", "initialPositions", "initialBoxLower",
+                    "initialBoxUpper", "gridBins", "gridBoxLower", "gridBoxUpper")
+_CALIBRATION_FIELDS = ("stepSize", "mass", "friction", "kT", "targetKT", "energy", "systemXml")
+
+
+def _calibrationFromFields(*values):
+    calibration = Calibration()
+    for name, value in zip(_CALIBRATION_FIELDS, values):
+        setattr(calibration, name, value)
+    return calibration
+%}
+
+%newobject _coarseGrainingSettingsFromXml;
 %newobject _effectivePotentialFromXml;
 %newobject _replicaStatisticsFromXml;
 %newobject _coarseGrainerFromXml;
@@ -405,6 +504,10 @@ EffPot::CoarseGrainer* _coarseGrainerFromXml(const std::string& xml, const std::
 EffPot::EffectivePotential* _effectivePotentialFromXml(const std::string& xml, const std::string& source = "",
                                                        const std::string& caller = "EffectivePotential.fromXml") {
     return effpotLoad<EffPot::EffectivePotential>(xml, "EffectivePotential", "EffectivePotential", caller, source);
+}
+EffPot::CoarseGrainingSettings* _coarseGrainingSettingsFromXml(const std::string& xml, const std::string& source = "") {
+    return effpotLoad<EffPot::CoarseGrainingSettings>(xml, "CoarseGrainingSettings", "CoarseGrainingSettings",
+                                                      "CoarseGrainingSettings.fromXml", source);
 }
 EffPot::ReplicaStatistics* _replicaStatisticsFromXml(const std::string& xml, const std::string& source = "") {
     return effpotLoad<EffPot::ReplicaStatistics>(xml, "ReplicaStatistics", "ReplicaStatistics", "ReplicaStatistics.fromXml", source);

@@ -1,4 +1,6 @@
 """Surrogate models, ensemble runs and the docs/theory.md section 8 comparisons against closed forms."""
+import types
+
 import numpy as np
 import openmm as mm
 import pytest
@@ -56,9 +58,10 @@ def test_surrogate_models_carry_the_calibration(potential_1d):
 
 
 def test_user_system_potential_needs_the_energy(potential_1d):
-    class FromSystem:  # the diagnostics of a potential learned from a user System
+    class FromSystem:  # the calibration of a potential learned from a user System: no energy expression
         dimensions, kT = 1, 1.0
-        diagnostics = {"energy": "(a user System; replicas are particles of it)", "settings.stepSize": 0.1}
+        calibration = types.SimpleNamespace(isKnown=True, stepSize=0.1, energy="", system=mm.System(),
+                                            mass=np.eye(1), friction=np.eye(1), kT=1.0, targetKT=1.0)
     with pytest.raises(ValueError, match="pass the full energy expression"):
         SurrogateModels(FromSystem())
 

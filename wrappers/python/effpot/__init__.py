@@ -12,13 +12,13 @@ libraries), ``coarse_graining`` (CoarseGrainer, EffectivePotential, ScaleScan, t
 module ``constants``.
 """
 from .plugin import DampedVerletIntegrator, ReplicaExpressionForce, ReplicaSplineForce  # loads the plugins first
-from .effpot_swig import ReplicaStatistics, _replicaStatisticsFromXml  # noqa: E402
+from .effpot_swig import CoarseGrainingSettings, ReplicaStatistics, UnstableRun, _replicaStatisticsFromXml  # noqa: E402
 from .coarse_graining import CoarseGrainer, EffectivePotential, ScaleScan, export_potential  # noqa: E402
 from .surrogates import ComparisonSettings, SurrogateModels, compare, simulation  # noqa: E402
 from .distributed import Checkpoint, CheckpointError, Task, local_executor, run_tasks  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["DampedVerletIntegrator", "ReplicaExpressionForce", "ReplicaSplineForce", "CoarseGrainer", "EffectivePotential", "ReplicaStatistics",
-           "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
+           "CoarseGrainingSettings", "UnstableRun", "ScaleScan", "SurrogateModels", "ComparisonSettings", "compare", "Task", "local_executor", "run_tasks",
            "Checkpoint", "CheckpointError"]
 __all__ += ["simulation", "export_potential"]

@@ -154,15 +154,15 @@ def _compare_into(folder, config, potential, result, progress, config_text=None,
 def _check_matches(folder, config, potential):
     """Refuse a potential that was not learned with the folder's configuration (dimensions, step size, energy)."""
     model, learn = config["model"], config["learn"]
-    diagnostics = potential.diagnostics
+    calibration = potential.calibration
     differences = []
     if potential.dimensions != model["dimensions"]:
         differences.append(f"dimensions: config {model['dimensions']}, potential {potential.dimensions}")
-    step = diagnostics.get("settings.stepSize")
-    if step is not None and abs(step - learn["step_size"]) > 1e-12 * abs(learn["step_size"]):
+    step = calibration.stepSize
+    if calibration.isKnown and abs(step - learn["step_size"]) > 1e-12 * abs(learn["step_size"]):
         differences.append(f"step size: config {learn['step_size']}, potential {step}")
-    energy = diagnostics.get("energy")
-    if isinstance(energy, str) and energy and energy != model["energy"]:
+    energy = calibration.energy
+    if energy and energy != model["energy"]:
         differences.append(f"energy: config {model['energy']!r}, potential {energy!r}")
     if differences:
         raise CommandError(f"{os.path.join(folder, SAVED_POTENTIAL)} was not learned with {os.path.join(folder, CONFIG)} "

@@ -43,7 +43,7 @@ SCHEMA = {
                       "(default 1)"),
         "replicas": ("int", lambda v: v >= 2, "number of replicas (default 200)"),
         "steps": ("int", _positive, "sampling steps per run (1D run, each Stage-1 design; default 20000)"),
-        "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: steps)"),
+        "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: twice steps)"),
         "equilibration_steps": ("int", _non_negative, "steps before sampling (default 2000)"),
         "sample_interval": ("int", _positive, "steps between samples (default 10)"),
         "batches": ("int", lambda v: v >= 2, "replica batches for error bars (default 10)"),

@@ -10,32 +10,40 @@ from ..coarse_graining.grainer import CoarseGrainer
 from ..surrogates.comparison import ComparisonSettings, compare
 
 
+# Each [learn] and [run] key is one CoarseGrainingSettings field (docs/cli.md); an omitted key keeps the field's
+# C++ default, the one default there is (e.g. stage2_steps: numStage2Steps = 0, twice steps).
+LEARN_FIELDS = {"step_size": "stepSize", "friction": "friction", "mass": "mass", "target_kT": "targetKT",
+                "replicas": "numReplicas", "steps": "numSteps", "stage2_steps": "numStage2Steps",
+                "equilibration_steps": "numEquilibrationSteps", "sample_interval": "sampleInterval",
+                "batches": "numBatches", "grid_bins": "gridBins", "grid_lower": "gridBoxLower",
+                "grid_upper": "gridBoxUpper", "allow_non_gaussian": "allowNonGaussian",
+                "restart_frozen_replicas": "restartFrozenReplicas"}
+RUN_FIELDS = {"seed": "randomSeed", "threads": "numThreads"}
+# [learn] starts and start_spread make one field together: initialPositions (starting_points below).
+# [run] platform and [model] are not settings: where the runs go, and what is coarse-grained.
+
+
+def settings_from_config(config, settings):
+    """`settings` (a CoarseGrainingSettings) with every key of [learn] and [run] applied: the one place where the
+    configuration becomes settings."""
+    learn, run = config["learn"], config.get("run", {})
+    for key, value in learn.items():
+        if key in LEARN_FIELDS:
+            setattr(settings, LEARN_FIELDS[key], 0.0 if value == "auto" else value)  # friction 0: automatic
+    for key, value in run.items():
+        if key in RUN_FIELDS:
+            setattr(settings, RUN_FIELDS[key], value)
+    if "starts" in learn:
+        settings.initialPositions = starting_points(learn["starts"], learn.get("start_spread", 0.05),
+                                                    settings.numReplicas, settings.randomSeed).ravel().tolist()
+    return settings
+
+
 def coarse_grainer(config):
     """A CoarseGrainer with every setting of [model], [run] and [learn]; omitted keys keep their defaults."""
-    model, run, learn = config["model"], config.get("run", {}), config["learn"]
-    d = model["dimensions"]
-    cg = CoarseGrainer(model["energy"], d)
-    cg.setStepSize(learn["step_size"])
-    cg.setFriction(learn.get("friction", "auto"))
-    setters = {"mass": cg.setMass, "target_kT": cg.setTargetKT, "replicas": cg.setNumReplicas,
-               "steps": cg.setNumSteps, "stage2_steps": cg.setNumStage2Steps,
-               "equilibration_steps": cg.setNumEquilibrationSteps, "sample_interval": cg.setSampleInterval,
-               "batches": cg.setNumBatches, "grid_bins": cg.setGridBins,
-               "allow_non_gaussian": cg.setAllowNonGaussian, "restart_frozen_replicas": cg.setRestartFrozenReplicas}
-    for key, setter in setters.items():
-        if key in learn:
-            setter(learn[key])
-    if "stage2_steps" not in learn and "steps" in learn:
-        cg.setNumStage2Steps(learn["steps"])
-    if "grid_lower" in learn:
-        cg.setGridBox(learn["grid_lower"], learn["grid_upper"])
-    seed = run.get("seed", 1)
-    cg.setRandomSeed(seed)
-    if run.get("threads", 0) > 0:
-        cg.setNumThreads(run["threads"])
-    if "starts" in learn:
-        cg.setInitialPositions(starting_points(learn["starts"], learn.get("start_spread", 0.05),
-                                               cg.getNumReplicas(), seed))
+    model = config["model"]
+    cg = CoarseGrainer(model["energy"], model["dimensions"])
+    cg.setSettings(settings_from_config(config, cg.settings))
     return cg
 
 

@@ -74,6 +74,22 @@ class CoarseGrainer:
         array = np.asarray([[float(c) for c in p] for p in positions])
         self._impl.setSystemPositions(array.ravel().tolist())
 
+    @property
+    def settings(self):
+        """Every setting of the run as one value, an effpot.CoarseGrainingSettings (a copy: change its attributes and
+        give it back with setSettings). Its fields are the C++ CoarseGrainingSettings', in plain units (ps, 1/ps,
+        dalton, kJ/mol, nm); vector fields read as tuples and take lists. The fit's settings (knots, smoothing,
+        bootstrap) are not in it: they are the fitter's, set with setKnotSpacing and the setters after it."""
+        return self._impl.getSettings()
+
+    def setSettings(self, settings):
+        """Replace every setting at once with a CoarseGrainingSettings value (from :attr:`settings`); it is checked
+        as the setters check each field (an openmm.OpenMMException names the field)."""
+        if not isinstance(settings, _swig.CoarseGrainingSettings):
+            raise TypeError("CoarseGrainer.setSettings: give an effpot.CoarseGrainingSettings (CoarseGrainer.settings), "
+                            f"got {type(settings).__name__}")
+        self._impl.setSettings(settings)
+
     # Settings: each accepts OpenMM quantities where the quantity has units.
     def setStepSize(self, h):
         """The step size h (ps): it selects the scale that is learned."""
@@ -178,7 +194,7 @@ class CoarseGrainer:
         the unbiased risk estimate (scores in diagnostics["fit.ubre.knotSpacing*"])."""
         if isinstance(bins, str) and bins != "auto":
             raise ValueError(f"CoarseGrainer.setKnotSpacing: give a number of bins or 'auto', not {bins!r}")
-        self._impl.setFitKnotSpacing(0.0 if bins == "auto" else real_number(bins, "CoarseGrainer.setKnotSpacing: bins"))
+        self._impl.setKnotSpacing(0.0 if bins == "auto" else real_number(bins, "CoarseGrainer.setKnotSpacing: bins"))
 
     def setGridCoarsening(self, factor):
         """Fit on the histogram's bins merged `factor` at a time per dimension, or "auto" (the default): the factor
@@ -186,19 +202,19 @@ class CoarseGrainer:
         (diagnostics["fit.heldOutLogLikelihood.coarsening*"], the choice in fit.gridCoarsening)."""
         if isinstance(factor, str) and factor != "auto":
             raise ValueError(f"CoarseGrainer.setGridCoarsening: give a whole number or 'auto', not {factor!r}")
-        self._impl.setFitGridCoarsening(0 if factor == "auto" else
+        self._impl.setGridCoarsening(0 if factor == "auto" else
                                         whole_number(factor, "CoarseGrainer.setGridCoarsening: factor"))
 
     def setSmoothing(self, smoothing):
         """Fix the roughness penalty, relative to a typical bin's weight (default: chosen by the unbiased risk
         estimate; a negative value restores that)."""
-        self._impl.setFitSmoothing(real_number(smoothing, "CoarseGrainer.setSmoothing: smoothing"))
+        self._impl.setSmoothing(real_number(smoothing, "CoarseGrainer.setSmoothing: smoothing"))
 
     def setMinBinCount(self, count):
-        self._impl.setFitMinBinCount(whole_number(count, "CoarseGrainer.setMinBinCount: count"))
+        self._impl.setMinBinCount(whole_number(count, "CoarseGrainer.setMinBinCount: count"))
 
     def setNumBootstrap(self, count):
-        self._impl.setFitNumBootstrap(whole_number(count, "CoarseGrainer.setNumBootstrap: count"))
+        self._impl.setNumBootstrap(whole_number(count, "CoarseGrainer.setNumBootstrap: count"))
 
     def __getattr__(self, name):
         # Getters (getStepSize, getNumReplicas, isFrictionAutomatic, ...) come straight from the C++ object.
@@ -262,6 +278,17 @@ class CoarseGrainer:
         adds each worker's DeviceIndex."""
         self._impl.setPlatformProperties({str(k): str(v) for k, v in dict(properties).items()})
 
+    def __reduce__(self):
+        # Pickled as its C++ object (CoarseGrainerProxy's XML: the settings, the energy or System, the fitter's).
+        return (CoarseGrainer._from_impl, (self._impl,))
+
+    @classmethod
+    def _from_impl(cls, impl):
+        self = cls.__new__(cls)
+        self._impl = impl
+        self.dimensions = impl.getDimensions()
+        return self
+
     def toXml(self):
         """The settings as XML (what worker processes receive)."""
         return self._impl.toXml()
@@ -276,9 +303,9 @@ class CoarseGrainer:
 
     def stage1Statistics(self):
         """A copy of the mergeable statistics of the last Stage 1 (2D/3D), as a ReplicaStatistics."""
-        return _swig._replicaStatisticsFromXml(self._impl.getStage1Statistics().toXml())
+        return self._impl.getStage1Statistics()  # the binding copies (effpot.i): not a view of this grainer's
 
     def samplingStatistics(self):
         """A copy of the mergeable statistics of the run whose positions were fitted (1D run or Stage 2)."""
         # A copy: the C++ object belongs to this CoarseGrainer and changes with the next run().
-        return _swig._replicaStatisticsFromXml(self._impl.getSamplingStatistics().toXml())
+        return self._impl.getSamplingStatistics()

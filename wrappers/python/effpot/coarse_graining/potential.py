@@ -28,6 +28,54 @@ def _read_text(path, caller):
         raise type(error)(error.errno, f"{caller}: cannot read {os.fspath(path)}: {error.strerror}") from None
 
 
+class Calibration:
+    """The physics a potential was learned under (docs/theory.md sections 4, 5 and 8), as numbers and arrays: what
+    the surrogate models are built from (C++ EffPot::Calibration; a copy, so it never changes with the potential).
+
+    Attributes
+    ----------
+    stepSize : float
+        The step h (ps) of the run whose positions were fitted; 0 if the potential was not learned by effpot.
+    mass, friction : numpy.ndarray
+        The mass matrix M (d x d, dalton) and friction matrix Gamma (d x d, dalton/ps) of that run: 1D, m and
+        gamma m; 2D/3D (Stage 2), M = I and Gamma = D / (2 kT*).
+    kT : float
+        The learned temperature (kJ/mol), EffectivePotential.kT.
+    targetKT : float
+        kT* of Stage 2 (kJ/mol); in 1D the temperature of the starting velocities.
+    energy : str
+        The full energy expression of the replicas, or "" when they were particles of a user's System.
+    system : openmm.System or None
+        The user's System the replicas came from, or None.
+    """
+
+    def __init__(self, record, dimensions):
+        d = dimensions
+        self.stepSize = float(record.stepSize)
+        self.mass = np.array(record.mass, dtype=float).reshape(d, d) if len(record.mass) else np.zeros((0, 0))
+        self.friction = (np.array(record.friction, dtype=float).reshape(d, d) if len(record.friction)
+                         else np.zeros((0, 0)))
+        self.kT = float(record.kT)
+        self.targetKT = float(record.targetKT)
+        self.energy = str(record.energy)
+        self.system = mm.XmlSerializer.deserialize(record.systemXml) if record.systemXml else None
+
+    @property
+    def isKnown(self):
+        """Whether the record is filled in (the potential was learned by effpot's CoarseGrainer)."""
+        return self.stepSize > 0
+
+    @property
+    def fromUserSystem(self):
+        """Whether the replicas were particles of a user's System (then energy is "")."""
+        return self.system is not None
+
+    def __repr__(self):
+        source = "a user System" if self.fromUserSystem else repr(self.energy)
+        return (f"Calibration(stepSize={self.stepSize:g} ps, kT={self.kT:.6g}, targetKT={self.targetKT:g}, "
+                f"mass={self.mass.tolist()}, friction={self.friction.tolist()}, from {source})")
+
+
 class EffectivePotential:
     """A learned effective potential U(q) (kJ/mol) with its temperature, effective noise, uncertainty and support.
 
@@ -38,12 +86,27 @@ class EffectivePotential:
     noiseCovariance, noiseCovarianceError : numpy.ndarray
         The effective-noise covariance D (d x d, dalton^2 nm^2 ps^-3) and the standard errors of its entries.
     dimensions : int
+    calibration : Calibration
+        The step, mass, friction and temperatures it was learned under, and the energy or System the replicas came
+        from: what the surrogate models are built from.
     diagnostics : dict
-        Normality statistics, <p p^T>/kT*, sample counts, settings (numbers), strategy and platform (text).
+        Normality statistics, <p p^T>/kT*, sample counts, settings (numbers), strategy and platform (text): a record
+        for people and reports; read the physics from calibration.
+
+    Picklable (as its XML), so that it crosses to worker processes as it is.
     """
 
     def __init__(self, impl):
         self._impl = impl
+
+    def __reduce__(self):
+        return (type(self), (self._impl,))
+
+    @property
+    def calibration(self):
+        """The calibration record (a copy): see :class:`Calibration`. Files written before the record existed
+        (version 1) get it rebuilt from their diagnostics when they are loaded."""
+        return Calibration(self._impl.getCalibration(), self.dimensions)
 
     @property
     def kT(self):
@@ -131,7 +194,7 @@ class EffectivePotential:
     def createForce(self, particles):
         """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
         indices = particle_list(particles, "EffectivePotential.createForce: particles")
-        return mm.XmlSerializer.deserialize(self._impl.createForceXml(indices))
+        return self._impl.createCompoundBondForce(indices)
 
     def createReplicaForce(self, particles):
         """The fast form of :meth:`createForce`: a ReplicaSplineForce with the same table, box and wall (the same

@@ -73,8 +73,6 @@ def scan_point(settings, platform):
     grainer, openmm_platform = _grainer(settings, platform)
     try:
         statistics = grainer.sampleIsotropic(openmm_platform, grainer.getFriction())
-    except mm.OpenMMException as error:
-        if "exploded" not in str(error):
-            raise
+    except _swig.UnstableRun:  # as ScaleScan::run catches UnstableRunException; any other error is raised
         return {"exploded": True, "statistics": None}
     return {"exploded": False, "statistics": statistics.toXml()}

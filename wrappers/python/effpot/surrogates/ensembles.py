@@ -23,27 +23,10 @@ def default_threads():
     return max(1, os.cpu_count() or 1)
 
 
-class UnstableRun(ValueError):
-    """A model whose replicas went non-finite: its step is too large for its potential (h^2 lambda_max > 4).
-
-    A ValueError (the step is a bad value for this potential), so that effpot.distributed does not retry the task:
-    a deterministic run would explode again. Picklable, so that it crosses from worker processes intact.
-
-    Attributes
-    ----------
-    time : float
-        Simulated time (ps) after which the energy was first seen non-finite (checked every 1/20 of a run).
-    step_size : float
-        The model's step (ps).
-    """
-
-    def __init__(self, time, step_size, label=""):
-        self.time, self.step_size, self.label = float(time), float(step_size), label
-        super().__init__(f"{label + ': ' if label else ''}the replicas' energy became non-finite within {self.time:g} ps at the step "
-                         f"{self.step_size:g} ps: the step is too large for this potential; reduce it")
-
-    def __reduce__(self):
-        return (type(self), (self.time, self.step_size, self.label))
+# An exploded run is effpot.UnstableRun, the one type the coarse-graining runs (C++ EffPot::UnstableRunException)
+# and these ensembles raise: an openmm.OpenMMException and a ValueError (not retried by effpot.distributed), with
+# time, step_size and label; picklable. Kept importable here under the name it had.
+UnstableRun = _swig.UnstableRun
 
 
 def _step_size(integrator):

@@ -49,24 +49,22 @@ class SurrogateModels:
     """
 
     def __init__(self, potential, energy=None, surrogateEnergy=None, portable=False):
-        diagnostics = potential.diagnostics
+        calibration = potential.calibration
+        if not calibration.isKnown:
+            raise ValueError("potential: it carries no calibration (step, mass, friction): give a potential learned by "
+                             "effpot's CoarseGrainer")
         self.portable = bool(portable)
         self.potential = potential
-        self.dimensions = d = potential.dimensions
-        self.energy = energy if energy is not None else diagnostics.get("energy", "")
-        if not self.energy or self.energy.startswith("(a user System"):
+        self.dimensions = potential.dimensions
+        self.energy = energy if energy is not None else calibration.energy
+        if not self.energy:
             raise ValueError("energy: the potential was learned from a user System; pass the full energy expression "
                              "(energy='...') to build the reference models")
         self.surrogateEnergy = surrogateEnergy
         self.kT = potential.kT
-        self.stepSize = float(diagnostics["settings.stepSize"])
-        if d == 1:
-            mass, gamma = float(diagnostics["settings.mass"]), float(diagnostics["settings.friction"])
-            self.massMatrix = np.array([[mass]])
-            self.frictionMatrix = np.array([[gamma * mass]])
-        else:
-            self.massMatrix = np.eye(d)
-            self.frictionMatrix = potential.noiseCovariance / (2 * float(diagnostics["settings.targetKT"]))
+        self.stepSize = calibration.stepSize
+        self.massMatrix = calibration.mass
+        self.frictionMatrix = calibration.friction
 
     def _system(self, count, force):
         system = mm.System()
