@@ -89,18 +89,15 @@ void BlockMatrixAlgebra::checkMatrix(const std::vector<double>& matrix, int n, D
     }
 }
 
-DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const std::vector<double>& mass,
-        const std::vector<double>& friction, const std::vector<double>& noise, double kT, double halfStep) {
-    int n = (int) std::lround(std::sqrt((double) mass.size()));
-    MatrixXd m = toMatrix(mass, n);
-    Decomposition d = decompose(m, toMatrix(friction, n));
+namespace {
+
+// The factor B (B B^T the velocity-noise covariance of the O step over time t), or an empty matrix without noise.
+// Columns in the order of decreasing eigenvalues, so that the columns of zero noise (directions without friction in
+// the thermal mode, e.g. z of a 2D model) come last and a kernel can skip their normals.
+MatrixXd noiseFactor(const Decomposition& d, const std::vector<double>& noise, double kT, double t) {
     const VectorXd& lambda = d.eigenvalues;
-    VectorXd decay = (-halfStep*lambda).array().exp();
-    DampedVerletMatrices::ParameterSet set;
-    set.size = n;
-    set.mass = mass;
-    set.halfKick = toVector(halfStep*d.lowerInverseTranspose*d.lowerInverse);
-    set.decay = toVector(d.lowerInverseTranspose*d.eigenvectors*decay.asDiagonal()*d.eigenvectors.transpose()*d.lowerTranspose);
+    int n = lambda.size();
+    MatrixXd factor;
     if (!noise.empty()) {
         // Velocity noise of dv = -M^-1 Gamma v dt + M^-1 Sigma dW over time t. In y = Q^T L^T v the drift is
         // diagonal, dy = -lambda y dt + Q^T L^-1 Sigma dW, so the covariance integral has the closed form
@@ -111,18 +108,49 @@ DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const s
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) {
                 double rate = lambda[i]+lambda[j];
-                double x = halfStep*rate;
+                double x = t*rate;
                 // (1-exp(-x))/rate without cancellation for small x.
-                double integral = (x > 1e-8 ? -std::expm1(-x)/rate : halfStep*(1.0-0.5*x));
+                double integral = (x > 1e-8 ? -std::expm1(-x)/rate : t*(1.0-0.5*x));
                 c(i, j) = g(i, j)*integral;
             }
         MatrixXd back = d.lowerInverseTranspose*d.eigenvectors;
-        set.noise = toVector(psdFactor(back*c*back.transpose()));
+        factor = psdFactor(back*c*back.transpose());
     }
     else if (kT > 0) {
         // Fluctuation-dissipation: B = L^-T Q diag(sqrt(kT (1 - exp(-2 t lambda)))) keeps Cov(v) = kT M^-1.
-        VectorXd scale = (kT*(-(-2.0*halfStep*lambda).array().expm1())).sqrt();
-        set.noise = toVector(d.lowerInverseTranspose*d.eigenvectors*scale.asDiagonal());
+        VectorXd scale = (kT*(-(-2.0*t*lambda).array().expm1())).sqrt();
+        factor = d.lowerInverseTranspose*d.eigenvectors*scale.asDiagonal();
+    }
+    else
+        return factor;
+    return factor.rowwise().reverse(); // eigenvalues ascending: largest first
+}
+
+} // namespace
+
+DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const std::vector<double>& mass,
+        const std::vector<double>& friction, const std::vector<double>& noise, double kT, double halfStep) {
+    int n = (int) std::lround(std::sqrt((double) mass.size()));
+    MatrixXd m = toMatrix(mass, n);
+    Decomposition d = decompose(m, toMatrix(friction, n));
+    const VectorXd& lambda = d.eigenvalues;
+    VectorXd decay = (-halfStep*lambda).array().exp();
+    VectorXd fullDecay = (-2.0*halfStep*lambda).array().exp();
+    DampedVerletMatrices::ParameterSet set;
+    set.size = n;
+    set.mass = mass;
+    set.halfKick = toVector(halfStep*d.lowerInverseTranspose*d.lowerInverse);
+    set.decay = toVector(d.lowerInverseTranspose*d.eigenvectors*decay.asDiagonal()*d.eigenvectors.transpose()*d.lowerTranspose);
+    set.fullDecay = toVector(d.lowerInverseTranspose*d.eigenvectors*fullDecay.asDiagonal()*d.eigenvectors.transpose()*d.lowerTranspose);
+    MatrixXd half = noiseFactor(d, noise, kT, halfStep), full = noiseFactor(d, noise, kT, 2.0*halfStep);
+    set.numNormals = 0;
+    if (half.size() > 0) {
+        set.noise = toVector(half);
+        set.fullNoise = toVector(full);
+        // The trailing columns that are zero in both factors need no normals (at least one is drawn all the same).
+        set.numNormals = n;
+        while (set.numNormals > 1 && half.col(set.numNormals-1).isZero(0.0) && full.col(set.numNormals-1).isZero(0.0))
+            set.numNormals--;
     }
     return set;
 }

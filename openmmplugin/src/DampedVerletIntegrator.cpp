@@ -215,6 +215,7 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
     }
     result.blockStart.push_back(result.blockParticles.size());
     result.freeDecay = exp(-halfStep*defaultFriction);
+    result.freeFullDecay = exp(-2*halfStep*defaultFriction);
     for (int i = 0; i < numParticles; i++) {
         double mass = system.getParticleMass(i);
         if (inBlock[i] || mass == 0)
@@ -223,6 +224,7 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
         result.freeInverseMass.push_back(1.0/mass);
         // Scalar case of the fluctuation-dissipation factor: sqrt(kT/m (1 - exp(-2 t gamma))).
         result.freeNoise.push_back(sqrt(kT/mass*(-expm1(-2*halfStep*defaultFriction))));
+        result.freeFullNoise.push_back(sqrt(kT/mass*(-expm1(-4*halfStep*defaultFriction))));
     }
     result.anyNoise = false;
     for (const auto& set : result.parameterSets)

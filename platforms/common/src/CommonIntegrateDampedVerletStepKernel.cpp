@@ -119,18 +119,26 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     DampedVerletMatrices m = integrator.computeMatrices(*system);
     stepSize = m.stepSize;
 
-    // Parameter sets: (n, offset, hasNoise) and the matrices halfKick, decay, mass, noise back to back.
+    // Parameter sets: (n, offset, hasNoise, numNormals) and the matrices halfKick, decay, mass, then with noise noise,
+    // fullDecay and fullNoise (BAOAB's whole-step O), back to back.
     vector<mm_int4> info;
     vector<double> values;
     for (const auto& set : m.parameterSets) {
         int n = set.size;
         if (set.halfKick.size() != (size_t) n*n || set.decay.size() != (size_t) n*n || set.mass.size() != (size_t) n*n)
             throw OpenMMException("CommonIntegrateDampedVerletStepKernel: a parameter set's matrices do not match its size");
-        info.push_back(mm_int4(n, (int) values.size(), set.noise.empty() ? 0 : 1, 0));
+        if (!set.noise.empty() && (set.noise.size() != (size_t) n*n || set.fullDecay.size() != (size_t) n*n ||
+                                   set.fullNoise.size() != (size_t) n*n))
+            throw OpenMMException("CommonIntegrateDampedVerletStepKernel: a parameter set's noise matrices do not match its size");
+        info.push_back(mm_int4(n, (int) values.size(), set.noise.empty() ? 0 : 1, set.numNormals));
         values.insert(values.end(), set.halfKick.begin(), set.halfKick.end());
         values.insert(values.end(), set.decay.begin(), set.decay.end());
         values.insert(values.end(), set.mass.begin(), set.mass.end());
-        values.insert(values.end(), set.noise.begin(), set.noise.end());
+        if (!set.noise.empty()) {
+            values.insert(values.end(), set.noise.begin(), set.noise.end());
+            values.insert(values.end(), set.fullDecay.begin(), set.fullDecay.end());
+            values.insert(values.end(), set.fullNoise.begin(), set.fullNoise.end());
+        }
     }
 
     // One-particle blocks take the 3x3 path; the others the general one.
@@ -154,9 +162,9 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     splitting = m.splitting;
     numBlocksN = setN.size();
     numFree = m.freeParticles.size();
-    vector<mm_double2> free(numFree);
+    vector<mm_double4> free(numFree);
     for (int i = 0; i < numFree; i++)
-        free[i] = mm_double2(m.freeInverseMass[i], m.freeNoise[i]);
+        free[i] = mm_double4(m.freeInverseMass[i], m.freeNoise[i], m.freeFullNoise[i], 0.0);
 
     uploadInts(cc, setInfo, info, "dampedVerletSetInfo");
     uploadMixed<double, float>(cc, matrices, values, "dampedVerletMatrices");
@@ -167,8 +175,8 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     uploadInts(cc, blockNParticles, particlesN, "dampedVerletBlockNParticles");
     uploadMixed<double, float>(cc, scratch, vector<double>(6*particlesN.size(), 0.0), "dampedVerletScratch");
     uploadInts(cc, freeAtom, m.freeParticles, "dampedVerletFreeAtom");
-    uploadMixed<mm_double2, mm_float2>(cc, freeParams, free, "dampedVerletFreeParams");
-    uploadMixed<double, float>(cc, scalars, vector<double>{m.stepSize, m.freeDecay}, "dampedVerletScalars");
+    uploadMixed<mm_double4, mm_float4>(cc, freeParams, free, "dampedVerletFreeParams");
+    uploadMixed<double, float>(cc, scalars, vector<double>{m.stepSize, m.freeDecay, m.freeFullDecay}, "dampedVerletScalars");
     int numUnits = numBlocks3+numBlocksN+numFree;
     keNumGroups = max(1, min(cc.getNumThreadBlocks(), (numUnits+keGroupSize-1)/keGroupSize));
     uploadMixed<double, float>(cc, partialSums, vector<double>(keNumGroups, 0.0), "dampedVerletPartialSums");

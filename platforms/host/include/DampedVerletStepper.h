@@ -77,7 +77,7 @@ public:
                 x[p] = out(xp);
             }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
-            friction(particles, k, set, v, noiseCounter, work.data());
+            friction(particles, k, set.decay, set.noise, v, noiseCounter, work.data());
             addProduct(set.halfKick, particles, k, f, v, work.data());
             for (int j = 0; j < k; j++)
                 x[particles[j]] += v[particles[j]]*h;
@@ -113,7 +113,7 @@ public:
             }
         }, [&](int u, const int* particles, int k, const ParameterSet& set) {
             addProduct(set.halfKick, particles, k, f, v, work.data());
-            friction(particles, k, set, v, noiseCounter, work.data());
+            friction(particles, k, set.decay, set.noise, v, noiseCounter, work.data());
         });
         forEachFree(firstUnit, endUnit, [&](int i, int p) {
             v[p] = (v[p]+f[p]*(0.5*h*m.freeInverseMass[i]))*m.freeDecay+freeNoise(i, noiseCounter);
@@ -141,20 +141,38 @@ public:
 private:
     static const int FreeChunk = 256;
 
-    /** B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation). */
+    /**
+     * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation). With noise the two half friction steps
+     * are drawn as one exact O step over h (fullDecay, fullNoise; noise counter noiseCounter, noiseCounter+1 unused):
+     * the same Gaussian law, half the normals. Without noise the two half steps stay, bit for bit as they were.
+     */
     void firstHalfMiddle(int firstUnit, int endUnit, Vectors& x, Vectors& v, const Vectors& f, uint64_t noiseCounter) const {
         std::vector<double> work(3*maxSize);
         const double halfH = 0.5*m.stepSize, h = m.stepSize;
         forEachRun(firstUnit, endUnit, [&](int first, int end, const ParameterSet& set) {
-            Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
             const int* particles = &m.blockParticles[m.blockStart[first]];
+            if (!set.noise.empty()) {
+                Matrix3 fullDecay(set.fullDecay.data()), kick(set.halfKick.data()), fullNoise(set.fullNoise.data());
+                for (int u = 0; u < end-first; u++) {
+                    int p = particles[u];
+                    Vector vp = in(v[p]), xp = in(x[p]);
+                    double z[3];
+                    random.normals3(p, noiseCounter, z);
+                    OneParticleStep::baoabBeforeForceFullO(fullDecay, kick, halfH, vp, in(f[p]),
+                                                           OneParticleStep::times(fullNoise, Vector{z[0], z[1], z[2]}), xp);
+                    v[p] = out(vp);
+                    x[p] = out(xp);
+                }
+                return;
+            }
+            Matrix3 decay(set.decay.data()), kick(set.halfKick.data());
             for (int u = 0; u < end-first; u++) {
                 int p = particles[u];
                 Vector vp = in(v[p]), xp = in(x[p]);
                 // Noisy even without noise: this path has always added noise3's zero vector there, which only
                 // turns a -0 component into +0 (the lanes skip it); kept so that trajectories stay bit for bit.
-                OneParticleStep::baoabBeforeForce<true>(decay, kick, halfH, vp, in(f[p]), noise3(set, p, noiseCounter),
-                                                        noise3(set, p, noiseCounter+1), xp);
+                OneParticleStep::baoabBeforeForce<true>(decay, kick, halfH, vp, in(f[p]), Vector{0.0, 0.0, 0.0},
+                                                        Vector{0.0, 0.0, 0.0}, xp);
                 v[p] = out(vp);
                 x[p] = out(xp);
             }
@@ -162,16 +180,24 @@ private:
             addProduct(set.halfKick, particles, k, f, v, work.data());
             for (int j = 0; j < k; j++)
                 x[particles[j]] += v[particles[j]]*halfH;
-            friction(particles, k, set, v, noiseCounter, work.data());
-            friction(particles, k, set, v, noiseCounter+1, work.data());
+            if (set.noise.empty()) {
+                friction(particles, k, set.decay, set.noise, v, noiseCounter, work.data());
+                friction(particles, k, set.decay, set.noise, v, noiseCounter+1, work.data());
+            }
+            else
+                friction(particles, k, set.fullDecay, set.fullNoise, v, noiseCounter, work.data());
             for (int j = 0; j < k; j++)
                 x[particles[j]] += v[particles[j]]*halfH;
         });
         forEachFree(firstUnit, endUnit, [&](int i, int p) {
             v[p] += f[p]*(0.5*h*m.freeInverseMass[i]);
             x[p] += v[p]*halfH;
-            v[p] = v[p]*m.freeDecay+freeNoise(i, noiseCounter);
-            v[p] = v[p]*m.freeDecay+freeNoise(i, noiseCounter+1);
+            if (m.freeNoise[i] == 0) {
+                v[p] = v[p]*m.freeDecay+OpenMM::Vec3(); // + 0 as before: -0 becomes +0, bit for bit as it was
+                v[p] = v[p]*m.freeDecay+OpenMM::Vec3();
+            }
+            else
+                v[p] = v[p]*m.freeFullDecay+freeNoise(m.freeFullNoise[i], i, noiseCounter);
             x[p] += v[p]*halfH;
         });
     }
@@ -263,28 +289,32 @@ private:
             target[particles[j]] += OpenMM::Vec3(work[3*j], work[3*j+1], work[3*j+2]);
     }
     // v <- E v + B z for one block (E, B n x n row-major; B empty in the deterministic mode).
-    void friction(const int* particles, int k, const ParameterSet& set, Vectors& v, uint64_t noiseCounter, double* work) const {
+    void friction(const int* particles, int k, const std::vector<double>& decay, const std::vector<double>& noise, Vectors& v,
+                  uint64_t noiseCounter, double* work) const {
         int n = 3*k;
         for (int r = 0; r < n; r++) {
             double sum = 0;
-            const double* row = &set.decay[r*n];
+            const double* row = &decay[r*n];
             for (int c = 0; c < n; c++)
                 sum += row[c]*v[particles[c/3]][c%3];
             work[r] = sum;
         }
-        if (!set.noise.empty()) {
+        if (!noise.empty()) {
             double* z = work+n;
             for (int j = 0; j < k; j++)
                 random.normals3(particles[j], noiseCounter, z+3*j);
             for (int r = 0; r < n; r++)
                 for (int c = 0; c < n; c++)
-                    work[r] += set.noise[r*n+c]*z[c];
+                    work[r] += noise[r*n+c]*z[c];
         }
         for (int j = 0; j < k; j++)
             v[particles[j]] = OpenMM::Vec3(work[3*j], work[3*j+1], work[3*j+2]);
     }
     OpenMM::Vec3 freeNoise(int i, uint64_t noiseCounter) const {
-        double scale = m.freeNoise[i];
+        return freeNoise(m.freeNoise[i], i, noiseCounter);
+    }
+    // The scalar noise kick of free particle i with standard deviation `scale`.
+    OpenMM::Vec3 freeNoise(double scale, int i, uint64_t noiseCounter) const {
         if (scale == 0)
             return OpenMM::Vec3();
         double z[3];

@@ -8,7 +8,8 @@
 // noise, and by contraction to FMA in the AVX2 build.
 //
 // Each half step names its letters; D is the friction half step's decay exp(-(h/2) M^-1 Gamma), K the half kick
-// (h/2) M^-1, f the force, and g, g1, g2 the noise kicks N z of the O steps (ignored unless Noisy). Matrices are
+// (h/2) M^-1, f the force, and g, g1, g2 the noise kicks N z of the O steps (ignored unless Noisy); E the friction
+// step over a whole step (BAOAB's two half O steps as one, with noise). Matrices are
 // anything with [0..8] row-major: a pointer, or a Matrix3 copy that the compiler keeps in registers.
 //
 // Internal linkage, like ReplicaLanes.h: the header is compiled with and without -mavx2 -mfma, and inline functions
@@ -82,6 +83,20 @@ inline void baoabBeforeForce(const Matrix& d, const Matrix& k, double halfH, Vec
     v = times(d, v);
     if (Noisy)
         v = plus(v, g2);
+    drift(x, v, halfH);
+}
+
+/**
+ * B, A/2, O, A/2 with BAOAB's two half friction steps drawn as one exact O step over h (the thermal and noise modes):
+ * v <- v + K f; x <- x + (h/2) v; v <- E v + g (E = exp(-h M^-1 Gamma), g the whole step's noise kick);
+ * x <- x + (h/2) v.
+ */
+template <class Matrix>
+inline void baoabBeforeForceFullO(const Matrix& e, const Matrix& k, double halfH, Vector& v, const Vector& f, const Vector& g,
+                                  Vector& x) {
+    v = plus(v, times(k, f));
+    drift(x, v, halfH);
+    v = plus(times(e, v), g);
     drift(x, v, halfH);
 }
 

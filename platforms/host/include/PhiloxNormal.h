@@ -12,6 +12,11 @@ namespace EffPot {
  * A normal deviate is a pure function of (seed, particle, noise counter), so a trajectory does not depend on how
  * particles are split over threads, a checkpoint only needs the counter, and the GPU kernels can draw the very
  * same stream.
+ *
+ * One Philox call per (particle, counter): its four 32-bit words are two pairs of uniforms, u1 = (w0 + 1) 2^-32 in
+ * (0, 1] and u2 = w1 2^-32 in [0, 1), and Box-Muller turns each pair into two normals: z0, z1 from (w0, w1), z2 from
+ * (w2, w3) (its sine is not needed). 32-bit uniforms truncate |z| at sqrt(64 ln 2) = 6.66, an event of probability
+ * 2^-32 per pair; the law of z differs from the normal one by about 2^-32 in total variation (docs/integrator.md).
  */
 class PhiloxNormal {
 public:
@@ -30,17 +35,16 @@ public:
     void normals3(uint32_t particle, uint64_t counter, double out[3]) const {
         uint32_t r[4];
         philox(particle, (uint32_t) counter, (uint32_t) (counter>>32), 0, r);
-        boxMuller(r, out[0], out[1]);
+        boxMuller(r[0], r[1], out[0], out[1]);
         double unused;
-        philox(particle, (uint32_t) counter, (uint32_t) (counter>>32), 1, r);
-        boxMuller(r, out[2], unused);
+        boxMuller(r[2], r[3], out[2], unused);
     }
 private:
-    static void boxMuller(const uint32_t r[4], double& a, double& b) {
-        // 53-bit uniforms; u1 in (0, 1] so that log(u1) is finite.
-        const double scale = 1.0/9007199254740992.0;
-        double u1 = ((((uint64_t) r[0])<<21 ^ (r[1]>>11))+1)*scale;
-        double u2 = (((uint64_t) r[2])<<21 ^ (r[3]>>11))*scale;
+    static void boxMuller(uint32_t w0, uint32_t w1, double& a, double& b) {
+        // 32-bit uniforms (exact in double); u1 in (0, 1] so that log(u1) is finite.
+        const double scale = 1.0/4294967296.0;
+        double u1 = ((double) w0+1.0)*scale;
+        double u2 = (double) w1*scale;
         double radius = std::sqrt(-2.0*std::log(u1));
         double angle = 6.283185307179586*u2;
         a = radius*std::cos(angle);

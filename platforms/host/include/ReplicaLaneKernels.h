@@ -20,8 +20,9 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
     /** f <- -dE, then B, O: v <- D (v + K f). */
     void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
     /**
-     * z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes; with
-     * count = 2 only the first two (half the work: 1D and 2D blocks have no noise along z), z[2] = 0.
+     * z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes; only
+     * the first `count` (1 to 3: the set's numNormals, the columns of its noise factor that are not zero), the
+     * others 0.
      */
     void (*normals)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]);
     /** O, B, A with noise N z: v <- (D v + K f) + N z, then x <- x + h v. */
@@ -30,9 +31,15 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
     /** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
     void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
                             double* const v[3], double* const f[3], const double* const z[3]);
-    /** B, A/2, O, O, A/2 (BAOAB before the force): noise N z1 then N z2 in the two O half steps; N null: none. */
-    void (*firstHalfMiddle)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
-                            const double* const f[3], const double* const z1[3], const double* const z2[3], double* const x[3]);
+    /** B, A/2, O, O, A/2 (BAOAB before the force) without noise: v += K f; x += (h/2) v; v <- D D v; x += (h/2) v. */
+    void (*firstHalfMiddle)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3],
+                            double* const x[3]);
+    /**
+     * B, A/2, O, A/2 (BAOAB before the force) with noise, the two half O steps as one over h: v += K f;
+     * x += (h/2) v; v <- E v + N z (E, N: fullDecay, fullNoise); x += (h/2) v.
+     */
+    void (*firstHalfMiddleNoisy)(const double* fullDecay, const double* kick, const double* fullNoise, double h, double* const v[3],
+                                 const double* const f[3], const double* const z[3], double* const x[3]);
     /** f <- -dE, then B: v += K f (BAOAB after the force). */
     void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
     /** The variant for this processor. */

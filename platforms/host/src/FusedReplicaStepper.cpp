@@ -107,14 +107,12 @@ FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, c
         for (int i = first+1; i < end; i++)
             consecutive &= (particles[i] == particles[i-1]+1);
         blockContiguous.push_back(consecutive);
-        // The normals a block draws per friction step: none without noise; the third only where the noise acts
-        // along z (its column of N), so that 1D and 2D blocks skip half of the noise's cost.
+        // The normals a block draws per friction step: none without noise, else the largest numNormals of its
+        // particles' sets (the columns of their noise factors that are not zero: 2 for a 2D model, whose third normal
+        // would only meet a zero column). The stream does not depend on it: normals3's z0, z1, z2 are what they are.
         int normals = 0;
-        for (int i = first; i < end; i++) {
-            const vector<double>& noise = m.parameterSets[particleSet[i]].noise;
-            if (!noise.empty())
-                normals = max(normals, (noise[2] != 0 || noise[5] != 0 || noise[8] != 0) ? 3 : 2);
-        }
+        for (int i = first; i < end; i++)
+            normals = max(normals, m.parameterSets[particleSet[i]].numNormals);
         blockNormals.push_back(normals);
     }
 }
@@ -135,9 +133,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
     double* const vLanes[3] = {vx, vy, vz};
     double* const fLanes[3] = {fx, fy, fz};
     double* const xLanes[3] = {X, Y, Z};
-    alignas(64) double zx[B], zy[B], zz[B], zx2[B], zy2[B], zz2[B];
+    alignas(64) double zx[B], zy[B], zz[B];
     double* const zLanes[3] = {zx, zy, zz};
-    double* const zLanes2[3] = {zx2, zy2, zz2};  // BAOAB: the second half friction step's normals
     const bool middle = (m.splitting == DampedVerletIntegrator::BAOAB);
     const double h = m.stepSize;
     const int n = particles.size();
@@ -165,8 +162,11 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 if (firstHalf) {
                     for (int c = 0; c < 3; c++)
                         copy(xOut[c], xOut[c]+B, copyX[c]);
-                    lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), noisy ? matrices.noise.data() : nullptr,
-                                          h, copyVLanes, fLanes, zLanes, zLanes2, copyXLanes);
+                    if (noisy)
+                        lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h,
+                                                   copyVLanes, fLanes, zLanes, copyXLanes);
+                    else
+                        lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
                 }
                 else
                     lanes.secondHalfMiddle(matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
@@ -234,16 +234,17 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             uint64_t counter = noiseCounter+2*step;
 
             if (middle) {
-                // B, A/2, O, O, A/2 (noise counters counter and counter+1); the force; B.
-                if (anyNoisy) {
+                // B, A/2, O, O, A/2; with noise the two half O steps as one over h (noise counter `counter`, counter+1
+                // unused, as in DampedVerletStepper); the force; B.
+                if (anyNoisy)
                     lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes2);
-                }
                 if (set >= 0) {
                     const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                    lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(),
-                                          matrices.noise.empty() ? nullptr : matrices.noise.data(), h, vLanes, fLanes, zLanes,
-                                          zLanes2, xLanes);
+                    if (uniformNoisy)
+                        lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h,
+                                                   vLanes, fLanes, zLanes, xLanes);
+                    else
+                        lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, vLanes, fLanes, xLanes);
                 }
                 else
                     mixedLanes(start, count, true, NULL);

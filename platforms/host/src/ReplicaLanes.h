@@ -88,83 +88,73 @@ inline void secondHalf(const double* d, const double* k, const double* const dE[
 }
 
 /**
- * The three standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane, with the
- * transcendental functions of Math (libmvec's vector variants where available: within a few ulp of the scalar ones
- * PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The integer
- * rounds vectorize; the 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53).
- */
-/**
- * The normals of the 53-bit uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of PhiloxNormal's Box-Muller, `calls` (1 or
- * 2) Philox outputs per lane: z0, z1 from the first, z2 from the second (0 when calls = 1).
+ * The normals of PhiloxNormal's Box-Muller for every lane from its uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of the
+ * two word pairs of one Philox output: z0 = r0 cos(a0), z1 = r0 sin(a0) from the first pair, z2 = r1 cos(a1) from the
+ * second. Only the first `count` (1, 2 or 3) are computed; the others are set to 0.
  */
 template <class Math>
-inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int calls, double* const z[3]) {
+inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int count, double* const z[3]) {
     alignas(64) double radius[2][L], angle[2][L], cosine[2][L], sine[L];
-    for (int call = 0; call < calls; call++) {
-        Math::log(u1[call], radius[call]);
-        double* r = radius[call];
-        double* a = angle[call];
-        const double* second = u2[call];
+    const int pairs = (count > 2 ? 2 : 1);
+    for (int pair = 0; pair < pairs; pair++) {
+        Math::log(u1[pair], radius[pair]);
+        double* r = radius[pair];
+        double* a = angle[pair];
+        const double* second = u2[pair];
         EFFPOT_LANES {
             r[i] = std::sqrt(-2.0*r[i]);
             a[i] = 6.283185307179586*second[i];
         }
-        Math::cos(angle[call], cosine[call]);
+        Math::cos(angle[pair], cosine[pair]);
     }
-    Math::sin(angle[0], sine);
+    if (count > 1)
+        Math::sin(angle[0], sine);
     double* z0 = z[0];
     double* z1 = z[1];
     double* z2 = z[2];
-    if (calls == 2)
-        EFFPOT_LANES {
-            z0[i] = radius[0][i]*cosine[0][i];
-            z1[i] = radius[0][i]*sine[i];
-            z2[i] = radius[1][i]*cosine[1][i];
-        }
-    else
-        EFFPOT_LANES {
-            z0[i] = radius[0][i]*cosine[0][i];
-            z1[i] = radius[0][i]*sine[i];
-            z2[i] = 0.0;
-        }
+    EFFPOT_LANES {
+        z0[i] = radius[0][i]*cosine[0][i];
+        z1[i] = (count > 1 ? radius[0][i]*sine[i] : 0.0);
+        z2[i] = (count > 2 ? radius[1][i]*cosine[1][i] : 0.0);
+    }
 }
 
 /**
- * The three standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane, with the
- * transcendental functions of Math (libmvec's vector variants where available: within a few ulp of the scalar
- * ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit for bit). The
- * 53-bit uniforms are built in double arithmetic (exact: r0 2^21 + (r1 >> 11) + 1 <= 2^53), bit for bit those of
- * normals3. The third normal comes from the second Philox call alone: with count = 2 it is skipped (z[2] = 0), and
- * the first two are unchanged. (The AVX2 build replaces the integer rounds by normalsAvx2, bit for bit.)
+ * The first `count` (1 to 3) standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane
+ * (the others 0), with the transcendental functions of Math (libmvec's vector variants where available: within a
+ * few ulp of the scalar ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit
+ * for bit). One Philox call per lane; the 32-bit uniforms are exact in double, bit for bit those of normals3. (The
+ * AVX2 build replaces the integer rounds by normalsAvx2, bit for bit.)
  */
 template <class Math>
 inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
     alignas(64) double u1[2][L], u2[2][L];
     const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
-    const double scale = 1.0/9007199254740992.0;
-    const int calls = (count > 2 ? 2 : 1);
-    for (int call = 0; call < calls; call++) {
-        double* first = u1[call];
-        double* second = u2[call];
-        EFFPOT_LANES {
-            uint32_t c0 = particle[i], c1 = lowCounter, c2 = highCounter, c3 = (uint32_t) call;
-            uint32_t k0 = key0, k1 = key1;
-            for (int round = 0; round < 10; round++) {
-                uint64_t p0 = (uint64_t) 0xD2511F53u*c0;
-                uint64_t p1 = (uint64_t) 0xCD9E8D57u*c2;
-                uint32_t n0 = (uint32_t) (p1>>32)^c1^k0;
-                uint32_t n1 = (uint32_t) p1;
-                uint32_t n2 = (uint32_t) (p0>>32)^c3^k1;
-                uint32_t n3 = (uint32_t) p0;
-                c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-                k0 += 0x9E3779B9u;
-                k1 += 0xBB67AE85u;
-            }
-            first[i] = ((double) c0*2097152.0+(double) (c1>>11)+1.0)*scale;
-            second[i] = ((double) c2*2097152.0+(double) (c3>>11))*scale;
+    const double scale = 1.0/4294967296.0;
+    double* first0 = u1[0];
+    double* second0 = u2[0];
+    double* first1 = u1[1];
+    double* second1 = u2[1];
+    EFFPOT_LANES {
+        uint32_t c0 = particle[i], c1 = lowCounter, c2 = highCounter, c3 = 0;
+        uint32_t k0 = key0, k1 = key1;
+        for (int round = 0; round < 10; round++) {
+            uint64_t p0 = (uint64_t) 0xD2511F53u*c0;
+            uint64_t p1 = (uint64_t) 0xCD9E8D57u*c2;
+            uint32_t n0 = (uint32_t) (p1>>32)^c1^k0;
+            uint32_t n1 = (uint32_t) p1;
+            uint32_t n2 = (uint32_t) (p0>>32)^c3^k1;
+            uint32_t n3 = (uint32_t) p0;
+            c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
         }
+        first0[i] = ((double) c0+1.0)*scale;
+        second0[i] = (double) c1*scale;
+        first1[i] = ((double) c2+1.0)*scale;
+        second1[i] = (double) c3*scale;
     }
-    normalsFromUniforms<Math>(u1, u2, calls, z);
+    normalsFromUniforms<Math>(u1, u2, count, z);
 }
 
 /** O, B, A with noise: v <- (D v + K f) + N z, then x <- x + h v (the order of the per-particle noisy path). */
@@ -215,11 +205,12 @@ inline void secondHalfNoisy(const double* d, const double* k, const double* n, c
     }
 }
 
-/** The body of firstHalfMiddle, with or without the noise terms (a compile-time choice, so the quiet loop has none). */
-template <bool Noisy>
-inline void firstHalfMiddleLanes(const double* d, const double* k, const double* n, double h, double* const v[3],
-                                 const double* const f[3], const double* const z1[3], const double* const z2[3],
-                                 double* const x[3]) {
+/**
+ * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation) without noise: v += K f; x += (h/2) v; twice
+ * v <- D v; x += (h/2) v.
+ */
+inline void firstHalfMiddle(const double* d, const double* k, double h, double* const v[3], const double* const f[3],
+                            double* const x[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -231,27 +222,39 @@ inline void firstHalfMiddleLanes(const double* d, const double* k, const double*
     double* Z = x[2];
     const double half = 0.5*h;
     EFFPOT_LANES {
-        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]}, g1 = Vector(), g2 = Vector();
-        if (Noisy) {
-            g1 = OneParticleStep::times(n, Vector{z1[0][i], z1[1][i], z1[2][i]});
-            g2 = OneParticleStep::times(n, Vector{z2[0][i], z2[1][i], z2[2][i]});
-        }
-        OneParticleStep::baoabBeforeForce<Noisy>(d, k, half, vi, Vector{fx[i], fy[i], fz[i]}, g1, g2, xi);
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::baoabBeforeForce<false>(d, k, half, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), Vector(), xi);
         store(vi, vx, vy, vz, i);
         store(xi, X, Y, Z, i);
     }
 }
 
 /**
- * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation): v += K f; x += (h/2) v; then twice
- * v <- D v (+ N z), with z1 and z2; x += (h/2) v. `n` null: no noise.
+ * B, A/2, O, A/2 with noise (BAOAB's two half friction steps as one exact O step over h): v += K f; x += (h/2) v;
+ * v <- E v + N z (E, N the full step's decay and noise factor); x += (h/2) v.
  */
-inline void firstHalfMiddle(const double* d, const double* k, const double* n, double h, double* const v[3],
-                            const double* const f[3], const double* const z1[3], const double* const z2[3], double* const x[3]) {
-    if (n == nullptr)
-        firstHalfMiddleLanes<false>(d, k, n, h, v, f, z1, z2, x);
-    else
-        firstHalfMiddleLanes<true>(d, k, n, h, v, f, z1, z2, x);
+inline void firstHalfMiddleNoisy(const double* e, const double* k, const double* n, double h, double* const v[3],
+                                 const double* const f[3], const double* const z[3], double* const x[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    const double* fx = f[0];
+    const double* fy = f[1];
+    const double* fz = f[2];
+    const double* za = z[0];
+    const double* zb = z[1];
+    const double* zc = z[2];
+    double* X = x[0];
+    double* Y = x[1];
+    double* Z = x[2];
+    const double half = 0.5*h;
+    EFFPOT_LANES {
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::baoabBeforeForceFullO(e, k, half, vi, Vector{fx[i], fy[i], fz[i]},
+                                               OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}), xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
+    }
 }
 
 /** f <- -dE, then B: v += K f (the BAOAB splitting after the force evaluation). */

@@ -57,40 +57,35 @@ void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_
     const int L = EffPot::TapeInstructions::B;
     alignas(64) double u1[2][L], u2[2][L];
     const __m256i multiplier0 = _mm256_set1_epi32((int) 0xD2511F53u), multiplier1 = _mm256_set1_epi32((int) 0xCD9E8D57u);
-    const __m256d shift21 = _mm256_set1_pd(2097152.0), one = _mm256_set1_pd(1.0), scale = _mm256_set1_pd(1.0/9007199254740992.0);
-    const int calls = (count > 2 ? 2 : 1);
-    for (int call = 0; call < calls; call++)
-        for (int i = 0; i < L; i += 8) {
-            __m256i c0 = _mm256_loadu_si256((const __m256i*) (particle+i));
-            __m256i c1 = _mm256_set1_epi32((int) (uint32_t) counter);
-            __m256i c2 = _mm256_set1_epi32((int) (uint32_t) (counter>>32));
-            __m256i c3 = _mm256_set1_epi32(call);
-            uint32_t k0 = key0, k1 = key1;
-            for (int round = 0; round < 10; round++) {
-                __m256i hi0, lo0, hi1, lo1;
-                mulHiLo(multiplier0, c0, hi0, lo0);
-                mulHiLo(multiplier1, c2, hi1, lo1);
-                c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int) k0));
-                c1 = lo1;
-                c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int) k1));
-                c3 = lo0;
-                k0 += 0x9E3779B9u;
-                k1 += 0xBB67AE85u;
-            }
-            __m256i low1 = _mm256_srli_epi32(c1, 11), low3 = _mm256_srli_epi32(c3, 11);
-            for (int half = 0; half < 2; half++) {
-                __m128i a = (half == 0 ? _mm256_castsi256_si128(c0) : _mm256_extracti128_si256(c0, 1));
-                __m128i b = (half == 0 ? _mm256_castsi256_si128(low1) : _mm256_extracti128_si256(low1, 1));
-                __m128i c = (half == 0 ? _mm256_castsi256_si128(c2) : _mm256_extracti128_si256(c2, 1));
-                __m128i d = (half == 0 ? _mm256_castsi256_si128(low3) : _mm256_extracti128_si256(low3, 1));
-                __m256d first = _mm256_mul_pd(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(unsignedToDouble(a), shift21),
-                                                                         _mm256_cvtepi32_pd(b)), one), scale);
-                __m256d second = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(unsignedToDouble(c), shift21), _mm256_cvtepi32_pd(d)), scale);
-                _mm256_store_pd(&u1[call][i+4*half], first);
-                _mm256_store_pd(&u2[call][i+4*half], second);
-            }
+    const __m256d one = _mm256_set1_pd(1.0), scale = _mm256_set1_pd(1.0/4294967296.0);
+    const int pairs = (count > 2 ? 2 : 1);
+    for (int i = 0; i < L; i += 8) {
+        __m256i c0 = _mm256_loadu_si256((const __m256i*) (particle+i));
+        __m256i c1 = _mm256_set1_epi32((int) (uint32_t) counter);
+        __m256i c2 = _mm256_set1_epi32((int) (uint32_t) (counter>>32));
+        __m256i c3 = _mm256_setzero_si256();
+        uint32_t k0 = key0, k1 = key1;
+        for (int round = 0; round < 10; round++) {
+            __m256i hi0, lo0, hi1, lo1;
+            mulHiLo(multiplier0, c0, hi0, lo0);
+            mulHiLo(multiplier1, c2, hi1, lo1);
+            c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int) k0));
+            c1 = lo1;
+            c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int) k1));
+            c3 = lo0;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
         }
-    EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math>(u1, u2, calls, z);
+        const __m256i words[2][2] = {{c0, c1}, {c2, c3}};
+        for (int pair = 0; pair < pairs; pair++)
+            for (int half = 0; half < 2; half++) {
+                __m128i a = (half == 0 ? _mm256_castsi256_si128(words[pair][0]) : _mm256_extracti128_si256(words[pair][0], 1));
+                __m128i b = (half == 0 ? _mm256_castsi256_si128(words[pair][1]) : _mm256_extracti128_si256(words[pair][1], 1));
+                _mm256_store_pd(&u1[pair][i+4*half], _mm256_mul_pd(_mm256_add_pd(unsignedToDouble(a), one), scale));
+                _mm256_store_pd(&u2[pair][i+4*half], _mm256_mul_pd(unsignedToDouble(b), scale));
+            }
+    }
+    EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math>(u1, u2, count, z);
 }
 
 } // namespace
@@ -128,7 +123,8 @@ void scatterAvx2(double* aos, const double* a, const double* b, const double* c)
 const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                normalsAvx2, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
-                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
+                                               ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }

@@ -38,7 +38,8 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
-                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
+                                               ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }
@@ -52,7 +53,8 @@ void runTapeBaseline(const ExpressionTape::Instruction* instructions, int count,
 const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<TapeInstructions::ScalarMath>, ReplicaLanes::firstHalfNoisy,
-                                               ReplicaLanes::secondHalfNoisy, ReplicaLanes::firstHalfMiddle, ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::secondHalfNoisy, ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
+                                               ReplicaLanes::secondHalfMiddle};
     return kernels;
 }
 }

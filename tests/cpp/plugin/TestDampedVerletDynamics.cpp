@@ -1,5 +1,6 @@
 // Dynamics of DampedVerletIntegrator on every host platform, against closed forms and conservation laws.
 #include "TestSupport.h"
+#include "internal/DampedVerletMatrices.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/VerletIntegrator.h"
 #include <Eigen/Dense>
@@ -139,39 +140,43 @@ TEST_P(DampedVerletDynamics, ParticlesOutsideBlocksUseSystemMassAndDefaultFricti
 }
 
 TEST_P(DampedVerletDynamics, ThermalModeKeepsVelocityCovarianceKTInverseMass) {
-    // Free particles sharing one block matrix pair: the exact OU half step preserves Cov(v) = kT M^-1. Start in
-    // equilibrium and check the sample covariance of N independent particles after many steps.
+    // Free particles sharing one block matrix pair: the exact OU step preserves Cov(v) = kT M^-1, with OBABO's two
+    // half steps and with BAOAB's two half steps drawn as one whole step (fullDecay, fullNoise). Start in equilibrium
+    // and check the sample covariance of N independent particles after many steps.
     const int n = 4000;
     const double temperature = 300, kT = BOLTZ*temperature;
-    System system;
-    for (int i = 0; i < n; i++)
-        system.addParticle(1.0);
-    DampedVerletIntegrator integrator(0.05);
-    integrator.setTemperature(temperature);
-    integrator.setRandomNumberSeed(17);
-    for (int i = 0; i < n; i++)
-        integrator.addBlock({i}, massMatrix3(), frictionMatrix3());
-    Context context(system, integrator, platform());
-    context.setPositions(vector<Vec3>(n));
-    context.setVelocitiesToTemperature(temperature, 5);
-    integrator.step(100); // several friction times (1/lambda_min ~ 3 ps > 100*0.05 = 5 ps)
-    vector<Vec3> v = context.getState(State::Velocities).getVelocities();
-    Eigen::Matrix3d sum = Eigen::Matrix3d::Zero();
-    for (const Vec3& vi : v) {
-        Eigen::Vector3d x(vi[0], vi[1], vi[2]);
-        sum += x*x.transpose();
-    }
-    Eigen::Matrix3d covariance = sum/n;
-    Eigen::Matrix3d expected = kT*Eigen::Matrix<double, 3, 3, Eigen::RowMajor>(massMatrix3().data()).inverse();
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            // Standard error of a sample covariance of Gaussians: sqrt((S_ii S_jj + S_ij^2)/N); allow 5 of them.
-            double error = sqrt((expected(i, i)*expected(j, j)+expected(i, j)*expected(i, j))/n);
-            EXPECT_NEAR(covariance(i, j), expected(i, j), 5*error) << "entry " << i << "," << j;
+    for (int splitting : {(int) DampedVerletIntegrator::OBABO, (int) DampedVerletIntegrator::BAOAB}) {
+        System system;
+        for (int i = 0; i < n; i++)
+            system.addParticle(1.0);
+        DampedVerletIntegrator integrator(0.05);
+        integrator.setTemperature(temperature);
+        integrator.setRandomNumberSeed(17);
+        integrator.setSplitting(splitting);
+        for (int i = 0; i < n; i++)
+            integrator.addBlock({i}, massMatrix3(), frictionMatrix3());
+        Context context(system, integrator, platform());
+        context.setPositions(vector<Vec3>(n));
+        context.setVelocitiesToTemperature(temperature, 5);
+        integrator.step(100); // several friction times (1/lambda_min ~ 3 ps > 100*0.05 = 5 ps)
+        vector<Vec3> v = context.getState(State::Velocities).getVelocities();
+        Eigen::Matrix3d sum = Eigen::Matrix3d::Zero();
+        for (const Vec3& vi : v) {
+            Eigen::Vector3d x(vi[0], vi[1], vi[2]);
+            sum += x*x.transpose();
         }
-    // The kinetic energy reported is (1/2) v^T M v: its mean per particle is (3/2) kT, within 5 standard errors.
-    double ke = context.getState(State::Energy).getKineticEnergy()/n;
-    EXPECT_NEAR(ke, 1.5*kT, 5*sqrt(1.5/n)*kT);
+        Eigen::Matrix3d covariance = sum/n;
+        Eigen::Matrix3d expected = kT*Eigen::Matrix<double, 3, 3, Eigen::RowMajor>(massMatrix3().data()).inverse();
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                // Standard error of a sample covariance of Gaussians: sqrt((S_ii S_jj + S_ij^2)/N); allow 5 of them.
+                double error = sqrt((expected(i, i)*expected(j, j)+expected(i, j)*expected(i, j))/n);
+                EXPECT_NEAR(covariance(i, j), expected(i, j), 5*error) << "splitting " << splitting << ", entry " << i << "," << j;
+            }
+        // The kinetic energy reported is (1/2) v^T M v: its mean per particle is (3/2) kT, within 5 standard errors.
+        double ke = context.getState(State::Energy).getKineticEnergy()/n;
+        EXPECT_NEAR(ke, 1.5*kT, 5*sqrt(1.5/n)*kT) << "splitting " << splitting;
+    }
 }
 
 TEST_P(DampedVerletDynamics, ParametersChangeInRunningContext) {
@@ -192,3 +197,57 @@ TEST_P(DampedVerletDynamics, ParametersChangeInRunningContext) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Platforms, DampedVerletDynamics, ::testing::ValuesIn(platformNames()));
+
+namespace {
+
+typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;
+
+RowMatrix asMatrix(const vector<double>& values, int n) {
+    return Eigen::Map<const RowMatrix>(values.data(), n, n);
+}
+
+} // namespace
+
+TEST(DampedVerletMatrices, WholeStepOIsTheTwoHalfSteps) {
+    // BAOAB's two consecutive half O steps, v <- D (D v + N z1) + N z2, are one Gaussian step of mean D^2 v and
+    // covariance D N N^T D^T + N N^T: fullDecay and fullNoise must be exactly that (thermal and explicit noise, blocks
+    // and free particles). The noise columns that can be nonzero come first (numNormals): 3 with friction in every
+    // direction, 2 for a 2D model (no friction along z), 1 for a 1D one.
+    vector<double> friction2D = {1.2, -0.3, 0, -0.3, 0.8, 0, 0, 0, 0}, friction1D = {0.7, 0, 0, 0, 0, 0, 0, 0, 0};
+    vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    vector<double> noiseCovariance = {2.0, 0.5, 0.1, 0.5, 1.0, -0.2, 0.1, -0.2, 0.6};
+    System system;
+    for (int i = 0; i < 6; i++)
+        system.addParticle(1.5);
+    DampedVerletIntegrator integrator(0.07);
+    integrator.setTemperature(300);
+    integrator.setDefaultFriction(2.0);
+    integrator.addBlock({0}, massMatrix3(), frictionMatrix3());
+    integrator.addBlock({1}, eye, friction2D);
+    integrator.addBlock({2}, eye, friction1D);
+    integrator.addBlock({3}, massMatrix3(), frictionMatrix3());
+    integrator.setNoiseCovariance(3, noiseCovariance);
+    DampedVerletMatrices m = integrator.computeMatrices(system);
+    ASSERT_EQ(m.parameterSets.size(), 4u);
+    const int expectedNormals[4] = {3, 2, 1, 3};
+    for (int s = 0; s < 4; s++) {
+        const DampedVerletMatrices::ParameterSet& set = m.parameterSets[s];
+        RowMatrix d = asMatrix(set.decay, 3), n = asMatrix(set.noise, 3);
+        RowMatrix e = asMatrix(set.fullDecay, 3), f = asMatrix(set.fullNoise, 3);
+        EXPECT_LT((e-d*d).cwiseAbs().maxCoeff(), 1e-14) << "set " << s;
+        RowMatrix twoHalves = d*n*n.transpose()*d.transpose()+n*n.transpose();
+        EXPECT_LT((f*f.transpose()-twoHalves).cwiseAbs().maxCoeff(), 1e-14*twoHalves.cwiseAbs().maxCoeff()) << "set " << s;
+        EXPECT_EQ(set.numNormals, expectedNormals[s]) << "set " << s;
+        for (int c = set.numNormals; c < 3; c++)
+            for (int r = 0; r < 3; r++) {
+                EXPECT_EQ(n(r, c), 0.0) << "set " << s;
+                EXPECT_EQ(f(r, c), 0.0) << "set " << s;
+            }
+    }
+    ASSERT_EQ(m.freeParticles.size(), 2u);
+    EXPECT_NEAR(m.freeFullDecay, m.freeDecay*m.freeDecay, 1e-15);
+    for (int i = 0; i < 2; i++) {
+        double half = m.freeNoise[i];
+        EXPECT_NEAR(m.freeFullNoise[i]*m.freeFullNoise[i], m.freeDecay*m.freeDecay*half*half+half*half, 1e-14);
+    }
+}

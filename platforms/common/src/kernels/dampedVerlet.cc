@@ -13,11 +13,14 @@
  * atoms on the device; slotOfAtom[original index] is the atom's current slot, kept up to date by a reorder
  * listener (buildSlotOfAtom). The noise is keyed by original index, so it does not depend on the order either.
  *
- * Matrices of one parameter set lie at setOffset: halfKick (n*n), decay (n*n), mass (n*n), then noise (n*n) when
- * the set has noise; all row-major, in the mixed type (the precision of velocities).
+ * Matrices of one parameter set lie at setOffset: halfKick (n*n), decay (n*n), mass (n*n), then when the set has
+ * noise: noise (n*n), fullDecay (n*n) and fullNoise (n*n), the friction step over a whole step h and its noise factor
+ * (BAOAB's two half O steps as one, with one set of normals at the counter c); all row-major, in the mixed type (the
+ * precision of velocities). setInfo = (n, offset, hasNoise, numNormals).
  */
 
-// ---- Philox4x32-10 + Box-Muller: the stream of platforms/host/include/PhiloxNormal.h ----
+// ---- Philox4x32-10 + Box-Muller: the stream of platforms/host/include/PhiloxNormal.h (one Philox call per particle
+// and counter, 32-bit uniforms) ----
 
 inline DEVICE void philox4x32(unsigned int c0, unsigned int c1, unsigned int c2, unsigned int c3, unsigned int key0,
         unsigned int* out) {
@@ -36,30 +39,40 @@ inline DEVICE void philox4x32(unsigned int c0, unsigned int c1, unsigned int c2,
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
-inline DEVICE mixed2 boxMuller(const unsigned int* r) {
-    // 53-bit uniforms as on the host; u1 in (0, 1] so that log(u1) is finite (in single precision too: the
-    // smallest value, 2^-53, is a float). Plain sqrt/log/cos/sin: in mixed precision they must act on doubles
-    // (OpenMM's SQRT etc. follow the precision of positions).
-    const mixed scale = (mixed) 1.1102230246251565e-16; // 2^-53
-    mm_ulong i1 = ((((mm_ulong) r[0])<<21) ^ (mm_ulong) (r[1]>>11)) + 1;
-    mm_ulong i2 = (((mm_ulong) r[2])<<21) ^ (mm_ulong) (r[3]>>11);
-    mixed u1 = ((mixed) i1)*scale;
-    mixed u2 = ((mixed) i2)*scale;
+inline DEVICE mixed2 boxMuller(unsigned int w0, unsigned int w1) {
+    // 32-bit uniforms as on the host, u1 = (w0 + 1) 2^-32 in (0, 1] so that log(u1) is finite, u2 = w1 2^-32 (exact
+    // in double; in single precision w0 + 1 rounds to at most 2^32, so u1 <= 1). Plain sqrt/log/cos/sin: in mixed
+    // precision they must act on doubles (OpenMM's SQRT etc. follow the precision of positions).
+    const mixed scale = (mixed) 2.3283064365386963e-10; // 2^-32
+    mixed u1 = (((mixed) w0)+(mixed) 1)*scale;
+    mixed u2 = ((mixed) w1)*scale;
     if (u1 > (mixed) 1)
-        u1 = (mixed) 1; // single precision: rounding of 2^53 - small
+        u1 = (mixed) 1;
     mixed radius = sqrt(-2*log(u1));
     mixed angle = (mixed) 6.283185307179586*u2;
     return make_mixed2(radius*cos(angle), radius*sin(angle));
 }
 
-/** Three standard normal deviates for one particle (original index) at one noise counter. */
-inline DEVICE mixed3 normals3(unsigned int particle, unsigned int counterLow, unsigned int counterHigh, unsigned int seed) {
+/**
+ * The first `count` (1 to 3, a parameter set's numNormals; the others 0) of the three standard normal deviates for
+ * one particle (original index) at one noise counter: one Philox call, z0 and z1 from its words 0 and 1, z2 from
+ * words 2 and 3.
+ */
+inline DEVICE mixed3 normals(unsigned int particle, unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int count) {
     unsigned int r[4];
     philox4x32(particle, counterLow, counterHigh, 0, seed, r);
-    mixed2 a = boxMuller(r);
-    philox4x32(particle, counterLow, counterHigh, 1, seed, r);
-    mixed2 b = boxMuller(r);
-    return make_mixed3(a.x, a.y, b.x);
+    mixed2 a = boxMuller(r[0], r[1]);
+    mixed z2 = 0;
+    if (count > 2) {
+        mixed2 b = boxMuller(r[2], r[3]);
+        z2 = b.x;
+    }
+    return make_mixed3(a.x, count > 1 ? a.y : (mixed) 0, z2);
+}
+
+/** The three standard normal deviates of a particle at a noise counter (PhiloxNormal::normals3). */
+inline DEVICE mixed3 normals3(unsigned int particle, unsigned int counterLow, unsigned int counterHigh, unsigned int seed) {
+    return normals(particle, counterLow, counterHigh, seed, 3);
 }
 
 // ---- small helpers ----
@@ -188,8 +201,8 @@ inline DEVICE void blockKick(int n, int first, GLOBAL const int* RESTRICT blockP
 
 /**
  * O, B, A: friction (and noise) half step, half kick with the current forces, drift. With the BAOAB splitting
- * B, A/2, O, O, A/2: half kick, half drift, two friction (and noise) half steps with the noise counters c and c+1,
- * half drift.
+ * B, A/2, O, O, A/2: half kick, half drift, two friction half steps (with noise: one exact O step over h, noise
+ * counter c), half drift.
  */
 KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, GLOBAL mixed4* RESTRICT velm,
@@ -197,16 +210,16 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL const int* RESTRICT block3Atom, GLOBAL const int* RESTRICT block3Set,
         GLOBAL const int* RESTRICT blockNStart, GLOBAL const int* RESTRICT blockNSet, GLOBAL const int* RESTRICT blockNParticles,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL mixed* RESTRICT scratch,
-        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed2* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
+        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed4* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
         unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting) {
     const mixed h = scalars[0];
     const mixed freeDecay = scalars[1];
     const int numUnits = numBlocks3+numBlocksN+numFree;
     if (splitting == 1) {
-        // BAOAB: the second half friction step takes the noise counter c+1 (64 bits: carry into the high word).
+        // BAOAB: with noise the two half friction steps are one exact O step over h (fullDecay, fullNoise) with the
+        // normals of the counter c (c+1 unused); without noise the two half steps, as on the host.
         const mixed halfH = ((mixed) 0.5)*h;
-        const unsigned int counterLow2 = counterLow+1;
-        const unsigned int counterHigh2 = counterHigh+(counterLow2 == 0 ? 1 : 0);
+        const mixed freeFullDecay = scalars[2];
         for (int unit = GLOBAL_ID; unit < numUnits; unit += GLOBAL_SIZE) {
             if (unit < numBlocks3) {
                 int atom = block3Atom[unit];
@@ -215,12 +228,12 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
                 GLOBAL const mixed* set = matrices+info.y;
                 mixed3 v = loadVelocity(velm, slot)+times3(set, loadForce(force, slot));
                 mixed3 first = v*halfH;
-                v = times3(set+9, v);
                 if (info.z)
-                    v += times3(set+27, normals3((unsigned int) atom, counterLow, counterHigh, seed));
-                v = times3(set+9, v);
-                if (info.z)
-                    v += times3(set+27, normals3((unsigned int) atom, counterLow2, counterHigh2, seed));
+                    v = times3(set+36, v)+times3(set+45, normals((unsigned int) atom, counterLow, counterHigh, seed, info.w));
+                else {
+                    v = times3(set+9, v);
+                    v = times3(set+9, v);
+                }
                 storeVelocity(velm, slot, v);
                 drift2(posq, posqCorrection, slot, first, v*halfH);
             }
@@ -236,8 +249,12 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
                     int slot = slotOfAtom[blockNParticles[first+j]];
                     drift(posq, posqCorrection, slot, loadVelocity(velm, slot)*halfH);
                 }
-                blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, info.z, set+3*nn, work, counterLow, counterHigh, seed);
-                blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, info.z, set+3*nn, work, counterLow2, counterHigh2, seed);
+                if (info.z)
+                    blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+4*nn, 1, set+5*nn, work, counterLow, counterHigh, seed);
+                else {
+                    blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, 0, set, work, counterLow, counterHigh, seed);
+                    blockFriction(n, first, blockNParticles, slotOfAtom, velm, set+nn, 0, set, work, counterLow, counterHigh, seed);
+                }
                 for (int j = 0; j < n/3; j++) {
                     int slot = slotOfAtom[blockNParticles[first+j]];
                     drift(posq, posqCorrection, slot, loadVelocity(velm, slot)*halfH);
@@ -247,15 +264,15 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
                 int i = unit-numBlocks3-numBlocksN;
                 int atom = freeAtom[i];
                 int slot = slotOfAtom[atom];
-                mixed2 params = freeParams[i]; // (1/m, noise standard deviation)
+                mixed4 params = freeParams[i]; // (1/m, noise standard deviation per half step, per whole step)
                 mixed3 v = loadVelocity(velm, slot)+loadForce(force, slot)*(((mixed) 0.5)*h*params.x);
                 mixed3 first = v*halfH;
-                v = v*freeDecay;
                 if (params.y != 0)
-                    v += normals3((unsigned int) atom, counterLow, counterHigh, seed)*params.y;
-                v = v*freeDecay;
-                if (params.y != 0)
-                    v += normals3((unsigned int) atom, counterLow2, counterHigh2, seed)*params.y;
+                    v = v*freeFullDecay+normals3((unsigned int) atom, counterLow, counterHigh, seed)*params.z;
+                else {
+                    v = v*freeDecay;
+                    v = v*freeDecay;
+                }
                 storeVelocity(velm, slot, v);
                 drift2(posq, posqCorrection, slot, first, v*halfH);
             }
@@ -270,7 +287,7 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
             GLOBAL const mixed* set = matrices+info.y;
             mixed3 v = times3(set+9, loadVelocity(velm, slot))+times3(set, loadForce(force, slot));
             if (info.z)
-                v += times3(set+27, normals3((unsigned int) atom, counterLow, counterHigh, seed));
+                v += times3(set+27, normals((unsigned int) atom, counterLow, counterHigh, seed, info.w));
             storeVelocity(velm, slot, v);
             drift(posq, posqCorrection, slot, v*h);
         }
@@ -292,7 +309,7 @@ KERNEL void dampedVerletFirstHalf(int numBlocks3, int numBlocksN, int numFree,
             int i = unit-numBlocks3-numBlocksN;
             int atom = freeAtom[i];
             int slot = slotOfAtom[atom];
-            mixed2 params = freeParams[i]; // (1/m, noise standard deviation)
+            mixed4 params = freeParams[i]; // (1/m, noise standard deviation per half step, per whole step)
             mixed3 v = loadVelocity(velm, slot)*freeDecay;
             if (params.y != 0)
                 v += normals3((unsigned int) atom, counterLow, counterHigh, seed)*params.y;
@@ -312,7 +329,7 @@ KERNEL void dampedVerletSecondHalf(int numBlocks3, int numBlocksN, int numFree,
         GLOBAL const int* RESTRICT block3Atom, GLOBAL const int* RESTRICT block3Set,
         GLOBAL const int* RESTRICT blockNStart, GLOBAL const int* RESTRICT blockNSet, GLOBAL const int* RESTRICT blockNParticles,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL mixed* RESTRICT scratch,
-        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed2* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
+        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed4* RESTRICT freeParams, GLOBAL const mixed* RESTRICT scalars,
         unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting) {
     const mixed h = scalars[0];
     const mixed freeDecay = scalars[1];
@@ -346,7 +363,7 @@ KERNEL void dampedVerletSecondHalf(int numBlocks3, int numBlocksN, int numFree,
             GLOBAL const mixed* set = matrices+info.y;
             mixed3 v = times3(set+9, loadVelocity(velm, slot)+times3(set, loadForce(force, slot)));
             if (info.z)
-                v += times3(set+27, normals3((unsigned int) atom, counterLow, counterHigh, seed));
+                v += times3(set+27, normals((unsigned int) atom, counterLow, counterHigh, seed, info.w));
             storeVelocity(velm, slot, v);
         }
         else if (unit < numBlocks3+numBlocksN) {
@@ -363,7 +380,7 @@ KERNEL void dampedVerletSecondHalf(int numBlocks3, int numBlocksN, int numFree,
             int i = unit-numBlocks3-numBlocksN;
             int atom = freeAtom[i];
             int slot = slotOfAtom[atom];
-            mixed2 params = freeParams[i];
+            mixed4 params = freeParams[i];
             mixed3 v = (loadVelocity(velm, slot)+loadForce(force, slot)*(((mixed) 0.5)*h*params.x))*freeDecay;
             if (params.y != 0)
                 v += normals3((unsigned int) atom, counterLow, counterHigh, seed)*params.y;
@@ -379,7 +396,7 @@ KERNEL void dampedVerletKineticEnergy(int numBlocks3, int numBlocksN, int numFre
         GLOBAL const int* RESTRICT block3Atom, GLOBAL const int* RESTRICT block3Set,
         GLOBAL const int* RESTRICT blockNStart, GLOBAL const int* RESTRICT blockNSet, GLOBAL const int* RESTRICT blockNParticles,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices,
-        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed2* RESTRICT freeParams, GLOBAL mixed* RESTRICT partialSums) {
+        GLOBAL const int* RESTRICT freeAtom, GLOBAL const mixed4* RESTRICT freeParams, GLOBAL mixed* RESTRICT partialSums) {
     LOCAL mixed sums[KE_GROUP_SIZE];
     const int numUnits = numBlocks3+numBlocksN+numFree;
     mixed energy = 0;

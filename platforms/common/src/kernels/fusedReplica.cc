@@ -11,6 +11,7 @@
  * mixed precision) after every drift, the force is evaluated at the real (posq) coordinates, converted to OpenMM's
  * 2^-32 fixed point and read back in the mixed type. So the trajectory is that of as many unfused steps, up to the
  * compiler's contraction of products and sums. Noise counters: c, c+1 in the first step, c+2, c+3 in the next...
+ * (BAOAB with noise: one exact O step over h per step, at c, c+2, ...).
  * On return the force buffer holds the forces at the final positions, as after an unfused step.
  */
 
@@ -42,14 +43,21 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         const int4 info = setInfo[block3Set[unit]];
         GLOBAL const mixed* set = matrices+info.y;
         const mixed3 k0 = make_mixed3(set[0], set[1], set[2]), k1 = make_mixed3(set[3], set[4], set[5]), k2 = make_mixed3(set[6], set[7], set[8]);
-        const mixed3 e0 = make_mixed3(set[9], set[10], set[11]), e1 = make_mixed3(set[12], set[13], set[14]), e2 = make_mixed3(set[15], set[16], set[17]);
+        // The noise factor of the O step: per half step with OBABO; with BAOAB (and noise) the two half O steps are
+        // one over h, with the whole step's decay and noise factor in place of e and n.
         mixed3 n0 = make_mixed3(0, 0, 0), n1 = n0, n2 = n0;
         const bool noisy = (info.z != 0);
+        const int numNormals = info.w;
         if (noisy) {
-            n0 = make_mixed3(set[27], set[28], set[29]);
-            n1 = make_mixed3(set[30], set[31], set[32]);
-            n2 = make_mixed3(set[33], set[34], set[35]);
+            const int offset = (splitting == 1 ? 45 : 27);
+            n0 = make_mixed3(set[offset], set[offset+1], set[offset+2]);
+            n1 = make_mixed3(set[offset+3], set[offset+4], set[offset+5]);
+            n2 = make_mixed3(set[offset+6], set[offset+7], set[offset+8]);
         }
+        const int decayOffset = (noisy && splitting == 1 ? 36 : 9);
+        const mixed3 e0 = make_mixed3(set[decayOffset], set[decayOffset+1], set[decayOffset+2]);
+        const mixed3 e1 = make_mixed3(set[decayOffset+3], set[decayOffset+4], set[decayOffset+5]);
+        const mixed3 e2 = make_mixed3(set[decayOffset+6], set[decayOffset+7], set[decayOffset+8]);
         const real4 stored = posq[slot];
 #ifdef USE_MIXED_PRECISION
         const real4 correction = posqCorrection[slot];
@@ -67,19 +75,19 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
             if (splitting == 1) {
                 v = v+rowTimes(k0, k1, k2, f);
                 mixed3 first = v*halfH;
-                v = rowTimes(e0, e1, e2, v);
                 if (noisy)
-                    v += rowTimes(n0, n1, n2, normals3(atom, cLow, cHigh, seed));
-                v = rowTimes(e0, e1, e2, v);
-                if (noisy)
-                    v += rowTimes(n0, n1, n2, normals3(atom, cLow2, cHigh2, seed));
+                    v = rowTimes(e0, e1, e2, v)+rowTimes(n0, n1, n2, normals(atom, cLow, cHigh, seed, numNormals));
+                else {
+                    v = rowTimes(e0, e1, e2, v);
+                    v = rowTimes(e0, e1, e2, v);
+                }
                 pos += first;
                 pos += v*halfH;
             }
             else {
                 v = rowTimes(e0, e1, e2, v)+rowTimes(k0, k1, k2, f);
                 if (noisy)
-                    v += rowTimes(n0, n1, n2, normals3(atom, cLow, cHigh, seed));
+                    v += rowTimes(n0, n1, n2, normals(atom, cLow, cHigh, seed, numNormals));
                 pos += v*h;
             }
             // The position as posq (and posqCorrection) hold it between the unfused launches.
@@ -103,7 +111,7 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
             else {
                 v = rowTimes(e0, e1, e2, v+rowTimes(k0, k1, k2, f));
                 if (noisy)
-                    v += rowTimes(n0, n1, n2, normals3(atom, cLow2, cHigh2, seed));
+                    v += rowTimes(n0, n1, n2, normals(atom, cLow2, cHigh2, seed, numNormals));
             }
             cLow = cLow2+1;
             cHigh = cHigh2+(cLow == 0 ? 1 : 0);
