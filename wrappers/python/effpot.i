@@ -71,6 +71,7 @@ static void effpotRaiseUnstable(const EffPot::UnstableRunException& e) {
     Py_XDECREF(type);
     Py_XDECREF(module);
     if (error == NULL) {
+        PyErr_Clear(); /* the import or the call failed: fall back to a plain OpenMMException */
         effpotRaise(e.what());
         return;
     }
@@ -345,6 +346,10 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "CoarseGrainer.h"
 %template(vectorReplicaStatistics) std::vector<EffPot::ReplicaStatistics>;
 %template(vectorvectord) std::vector<std::vector<double> >;
+/* The plan holds a reference to its CoarseGrainer: keep the Python object alive as long as the plan. */
+%pythonappend EffPot::CoarseGrainingPlan::CoarseGrainingPlan %{
+    self._grainer = args[0]
+%}
 %include "CoarseGrainingPlan.h"
 %include "ScaleScan.h"
 

@@ -42,7 +42,7 @@ public:
         Fit = 3             // fit()
     };
     /**
-     * @param grainer          the settings and the pieces' runner; it must outlive the plan
+     * @param grainer          the settings and the pieces' runner; it must outlive the plan (in Python the plan keeps it)
      * @param platform         the platform of the pilot run, if one is needed
      * @param batchesPerPiece  replica batches per piece; 0: each stage is one piece over every batch (run()'s way;
      *                         the sampling run then finds its own range in the same pass, the SamplingRange stage is

@@ -11,7 +11,7 @@ namespace EffPot {
  * A replica run whose positions or momenta became NaN or infinite: the step size is too large for the coarse
  * scale. A distinct type, so that callers that treat an explosion as a result (the scale scan marks the step
  * "exploded", a comparison reports the model unstable) tell it from every other error without reading messages.
- * In Python it is effpot.UnstableRun (a ValueError, as OpenMMException is in OpenMM's wrappers).
+ * In Python it is effpot.UnstableRun: an openmm.OpenMMException, as every other effpot error, and a ValueError.
  */
 class OPENMM_EXPORT_EFFPOT UnstableRunException : public OpenMM::OpenMMException {
 public:

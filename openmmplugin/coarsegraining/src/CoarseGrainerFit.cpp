@@ -63,6 +63,10 @@ Calibration CoarseGrainer::calibration(const vector<double>& noise, double kT) c
 
 EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const ReplicaStatistics& sampling, const string& platformName) {
     checkRunSettings("CoarseGrainer.fit");
+    // The sampling statistics are checked first, as before Stage 1 was solved here.
+    SamplingChecks::checkWhole(sampling, source.dimensions, 1, settings.numBatches, "sampling");
+    if (!sampling.hasHistogram())
+        throw OpenMMException("CoarseGrainer.fit: the sampling statistics keep no histogram: give the ones of runSampling");
     unique_ptr<Stage1Estimate> estimate;
     if (source.dimensions > 1)
         estimate.reset(new Stage1Estimate(Stage1Estimate::solve(stage1, source.dimensions, settings)));

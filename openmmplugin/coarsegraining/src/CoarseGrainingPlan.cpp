@@ -156,18 +156,20 @@ void CoarseGrainingPlan::runStage(Platform& platform) {
 void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& results) {
     if (stage != Stage1)
         requireStage(Sampling, "completeStatistics");
-    if (results.size() != pieces.size())
+    if (results.empty() || results.size() != pieces.size())
         throw OpenMMException("CoarseGrainingPlan.completeStatistics: give the results of all "+to_string(pieces.size())+
                               " pieces of the "+stageName(stage)+" stage, in piece order; got "+to_string(results.size()));
     ReplicaStatistics merged = results[0];
     for (size_t k = 1; k < results.size(); k++)
         merged.merge(results[k]);
     if (stage == Stage1) {
+        // D, solved once: Stage 2's friction and the fit's record both use this estimate. Nothing is kept unless the
+        // estimate is usable, so a failed stage leaves the plan as it was.
+        shared_ptr<Stage1Estimate> solved(new Stage1Estimate(Stage1Estimate::solve(merged, grainer.getDimensions(), grainer.settings)));
+        RunDesigns::sampling(grainer.getDimensions(), grainer.settings, solved->noise); // throws if D is singular
         stage1 = merged;
-        // D, solved once: Stage 2's friction and the fit's record both use this estimate.
-        estimate.reset(new Stage1Estimate(Stage1Estimate::solve(stage1, grainer.getDimensions(), grainer.settings)));
+        estimate = solved;
         noise = estimate->noise;
-        RunDesigns::sampling(grainer.getDimensions(), grainer.settings, noise); // throws if D is singular
         enter(grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
     }
     else {

@@ -25,8 +25,9 @@ bool finitePositive(double x) {
 }
 
 // A box given as lower and upper bounds: both empty (not set), or d finite values each with upper above lower.
-void checkBox(const vector<double>& lower, const vector<double>& upper, int d, const string& where) {
-    if (lower.empty() && upper.empty())
+// A setter (`given`) must give the box; the whole value may leave it empty (not set).
+void checkBox(const vector<double>& lower, const vector<double>& upper, int d, const string& where, bool given) {
+    if (lower.empty() && upper.empty() && !given)
         return;
     int n = (d > 0 ? d : (int) lower.size()); // d = 0: the dimensions are not known, only pairs are checked
     if ((int) lower.size() == n && (int) upper.size() == n)
@@ -67,9 +68,11 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
         fail("at least 2 batches are needed for standard errors (numBatches is "+to_string(numBatches)+")");
     if (wants("numThreads") && numThreads < 0)
         fail("the number of threads must be non-negative (0: automatic)");
-    if (wants("normalityTolerance") &&
-            !(finitePositive(maxSkewness) && finitePositive(maxExcessKurtosis) && finitePositive(frozenKurtosis)))
-        fail("tolerances must be positive (maxSkewness, maxExcessKurtosis, frozenKurtosis)");
+    // Infinite tolerances are allowed: they switch the normality check off.
+    if (wants("normalityTolerance") && !(maxSkewness > 0 && maxExcessKurtosis > 0))
+        fail("tolerances must be positive (maxSkewness, maxExcessKurtosis; infinity switches the check off)");
+    if (wants("frozenKurtosis") && !(frozenKurtosis > 0))
+        fail("the excess kurtosis of a frozen run (frozenKurtosis) must be positive");
     if (wants("resolutionLimit") && !(resolutionLimit >= 0 && isfinite(resolutionLimit)))
         fail("the limit on h^2 lambda_max / m (resolutionLimit) must be >= 0 (0: none)");
     if (wants("initialPositions")) {
@@ -81,9 +84,9 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
                 fail("positions must be finite");
     }
     if (wants("initialBox"))
-        checkBox(initialBoxLower, initialBoxUpper, d, caller);
+        checkBox(initialBoxLower, initialBoxUpper, d, caller, setter);
     if (wants("gridBox"))
-        checkBox(gridBoxLower, gridBoxUpper, d, caller);
+        checkBox(gridBoxLower, gridBoxUpper, d, caller, setter);
     if (wants("gridBins")) {
         if (!(gridBins.empty() && !setter) && d > 0 && (int) gridBins.size() != d)
             fail("give one bin count per dimension (d = "+to_string(d)+")");

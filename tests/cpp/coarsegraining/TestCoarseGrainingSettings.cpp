@@ -5,6 +5,7 @@
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <gtest/gtest.h>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -80,6 +81,18 @@ TEST(CoarseGrainingSettings, EveryRouteRejectsTheSameValueNamingIt) {
     XmlSerializer::serialize<CoarseGrainingSettings>(&negative, "CoarseGrainingSettings", xml);
     string viaFile = messageOf([&]() { delete XmlSerializer::deserialize<CoarseGrainingSettings>(xml); });
     EXPECT_NE(string::npos, viaFile.find("sampleInterval")) << viaFile;
+}
+
+TEST(CoarseGrainingSettings, SettersKeepTheirOldRules) {
+    CoarseGrainer grainer("x^2+y^2", 2);
+    // An infinite normality tolerance switches the check off (accepted before the settings were one value).
+    EXPECT_EQ("", messageOf([&]() { grainer.setNormalityTolerance(INFINITY, INFINITY); }));
+    EXPECT_NE("", messageOf([&]() { grainer.setNormalityTolerance(NAN, 0.2); }));
+    // A setter must give a box: empty bounds are refused, not taken as "unset".
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setInitialBox({}, {}); }).find("d = 2"));
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setGridBox({}, {}); }).find("d = 2"));
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setGridBox({0, 0}, {1}); }).find("d = 2"));
+    EXPECT_TRUE(grainer.needsSamplingRange());
 }
 
 TEST(CoarseGrainingSettings, ProxyRoundTripKeepsEveryField) {

@@ -223,3 +223,25 @@ def test_settings_is_a_copy_with_attributes_and_set_settings_applies_it():
     assert cg.getNumReplicas() == 30
     with pytest.raises(TypeError, match="CoarseGrainingSettings"):
         cg.setSettings({"numSteps": 10})
+
+
+def test_a_plan_keeps_its_coarse_grainer_alive():
+    """CoarseGrainingPlan holds a C++ reference to its CoarseGrainer: dropping the Python grainer must not free it
+    under the plan (finish() then restores the automatic friction on the live object)."""
+    import gc
+    from effpot import effpot_swig as swig
+    from effpot.coarse_graining import problems
+    grainer = swig.CoarseGrainer(problems.p4(), 2)
+    grainer.setStepSize(0.1)
+    grainer.setNumReplicas(20)
+    grainer.setNumBatches(4)
+    grainer.setNumSteps(400)
+    grainer.setNumEquilibrationSteps(50)
+    plan = swig.CoarseGrainingPlan(grainer, mm.Platform.getPlatformByName("Reference"), 1)
+    kept = plan._grainer
+    del grainer
+    gc.collect()
+    assert plan.getStage() == swig.CoarseGrainingPlan.Stage1 and plan.getNumPieces() == 4
+    assert kept.getFriction() > 0  # the pilot's friction, on the grainer the plan uses
+    plan.finish()
+    assert kept.isFrictionAutomatic()
