@@ -382,6 +382,16 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
             values[i] = $self->evaluate(&points[i*d]);
         return values;
     }
+    /** The standard error of U at N points (N x d values, point-major), kJ/mol. */
+    std::vector<double> standardErrorMany(const std::vector<double>& points) const {
+        int d = $self->getDimensions();
+        if (points.size()%d != 0)
+            throw OpenMM::OpenMMException("EffectivePotential.standardError: give N x d coordinates");
+        std::vector<double> values(points.size()/d);
+        for (size_t i = 0; i < values.size(); i++)
+            values[i] = $self->standardError(&points[i*d]);
+        return values;
+    }
     /** The emitted force for these particles, as OpenMM XML (openmm.XmlSerializer.deserialize gives the Force). */
     std::string createForceXml(const std::vector<int>& particles) const {
         std::unique_ptr<OpenMM::Force> force($self->createForce(particles));

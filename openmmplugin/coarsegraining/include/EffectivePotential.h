@@ -69,6 +69,17 @@ public:
     /** U at every node, in kJ/mol. */
     std::vector<double> getNodeValues() const;
     /**
+     * The standard error of U at a point (kJ/mol): the bootstrap error of the nodes (over replica batches,
+     * interpolated multilinearly, the box clamped as in evaluate), combined in quadrature with what the uncertainty
+     * of the sampling temperature makes of U there, r U(point) (docs/theory.md section 6). r is the relative error
+     * of the temperature along the worst direction: Stage 1's whitened error of D (diagnostic stage1.whitenedError,
+     * with that of the measured kT), or in 1D the relative error of the kinetic kT. Without node errors only the
+     * second part is left; without either, 0.
+     */
+    double standardError(const double* point) const;
+    /** The relative temperature error r that standardError uses. */
+    double getTemperatureRelativeError() const;
+    /**
      * The values createForce and createReplicaForce tabulate: U at every supported node, and outside the sampled
      * support (where the fit only extrapolates, and may bend down or level off) U + (c / 2) d^2, with d the
      * distance to the nearest supported node and c = getTableCurvature(), and never below the lowest supported

@@ -37,6 +37,13 @@ OPENMM_EXPORT_EFFPOT double samplingBias(double x);
 OPENMM_EXPORT_EFFPOT void solve(const std::vector<std::vector<double> >& designs, const std::vector<double>& b,
         const std::vector<double>& bError, std::vector<double>& covariance, std::vector<double>& error);
 
+/**
+ * The least-squares D of solve() before the projection (symmetric, possibly indefinite), and its standard errors.
+ * It is linear in b, so the mean of per-batch solutions with the same bError is the solution of the batch means.
+ */
+OPENMM_EXPORT_EFFPOT void solveUnprojected(const std::vector<std::vector<double> >& designs, const std::vector<double>& b,
+        const std::vector<double>& bError, std::vector<double>& covariance, std::vector<double>& error);
+
 } // namespace NoiseCovarianceDesigns
 } // namespace EffPot
 

@@ -3,11 +3,13 @@
 #include "CoarseGrainer.h"
 #include "EnergyExpression.h"
 #include "NoiseCovarianceDesigns.h"
+#include "internal/RunDesigns.h"
 #include "internal/SamplingChecks.h"
 #include "internal/Stage1Estimate.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/System.h"
 #include "openmm/serialization/XmlSerializer.h"
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -48,8 +50,7 @@ Calibration CoarseGrainer::calibration(const vector<double>& noise, double kT) c
         c.mass.assign(d*d, 0.0);
         for (int i = 0; i < d; i++)
             c.mass[i*d+i] = 1.0;
-        for (double x : noise)
-            c.friction.push_back(x/(2*settings.targetKT));
+        c.friction = RunDesigns::stage2Friction(d, settings, noise);
     }
     if (source.userSystem) {
         stringstream xml;
@@ -113,27 +114,57 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         SamplingChecks::checkNormality(sampling, 0, "stage2", settings, diagnostics, problems);
         for (const string& note : stage1Estimate->notes)
             warnings.push_back(note+" (expected in Stage 1 away from quadratic landscapes; not used for the fit)");
-        // <p p^T> / kT* should be the identity. The positions see the temperature of the drift momenta
-        // (driftKT), which differs from the full-step one by O(h^2); both are reported.
-        vector<double> second(d*d, 0.0);
-        long long count = sampling.getGroupCount(0);
+        // <p p^T> at full steps should be stage2MomentumCovariance (kT* phi/psi per eigendirection of Gamma;
+        // theory.md section 5), and the drift momenta, which the positions see, kT* in every direction. The check
+        // fires when an entry is off by more than 3.5 standard errors: those of Stage 2's batch means combined with
+        // what Stage 1's whitened error allows.
+        vector<double> expected = RunDesigns::stage2MomentumCovariance(d, settings, noise);
+        vector<double> sum(d*d, 0.0), sumSquares(d*d, 0.0), drift(d*d, 0.0);
+        long long driftCount = 0;
         for (int k = 0; k < numBatches; k++) {
-            vector<double> s = sampling.getSecondMomentSums(0, k);
-            for (int i = 0; i < d*d; i++)
-                second[i] += s[i];
+            vector<double> s = sampling.getSecondMomentSums(0, k), u = sampling.getDriftSecondMomentSums(0, k);
+            double n = sampling.getCount(0, k);
+            for (int i = 0; i < d*d; i++) {
+                sum[i] += s[i]/n;
+                sumSquares[i] += (s[i]/n)*(s[i]/n);
+                drift[i] += u[i];
+            }
+            driftCount += sampling.getDriftCount(0, k);
         }
+        double whitened = stage1Estimate->whitenedError;
         double trace = 0;
         const char* names = "xyz";
         for (int i = 0; i < d; i++) {
-            trace += second[i*d+i]/count;
-            for (int j = 0; j < d; j++)
-            {
-                double ratio = second[i*d+j]/count/targetKT;
+            for (int j = 0; j < d; j++) {
+                int ij = i*d+j;
+                double mean = sum[ij]/numBatches;
+                double batchError = sqrt(max(0.0, (sumSquares[ij]/numBatches-mean*mean)/(numBatches-1)));
+                double allowed = sqrt(batchError*batchError+pow(whitened*sqrt(expected[i*d+i]*expected[j*d+j]), 2));
+                double ratio = mean/targetKT;
+                if (i == j)
+                    trace += mean;
                 diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j], ratio));
-                if (fabs(ratio-(i == j ? 1.0 : 0.0)) > 0.1)
+                diagnostics.push_back(make_pair(string("stage2.ppT_expected_over_targetKT.")+names[i]+names[j], expected[ij]/targetKT));
+                diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j]+".standardError", batchError/targetKT));
+                if (j >= i && fabs(mean-expected[ij]) > 3.5*allowed)
                     warnings.push_back(string("Stage 2 is not calibrated: <p p^T>/kT* entry ")+names[i]+names[j]+" is "+number(ratio)+
-                                       ": the Stage-1 estimate of D is off; run Stage 1 longer or with more replicas");
+                                       " where the calibration expects "+number(expected[ij]/targetKT)+" (+- "+number(allowed/targetKT)+
+                                       ", from Stage 2's batches and Stage 1's whitened error): the Stage-1 estimate of D is off "
+                                       "by more than its error says; run Stage 1 longer or with more replicas");
             }
+        }
+        // The drift temperature along each eigendirection of Gamma: kT* in each when D-hat is right.
+        Eigen::MatrixXd gammaMatrix(d, d), driftMatrix(d, d);
+        vector<double> gammaValues = RunDesigns::stage2Friction(d, settings, noise);
+        for (int i = 0; i < d*d; i++) {
+            gammaMatrix(i/d, i%d) = gammaValues[i];
+            driftMatrix(i/d, i%d) = drift[i]/driftCount;
+        }
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> gammaEigen(gammaMatrix);
+        for (int m = 0; m < d; m++) {
+            Eigen::VectorXd q = gammaEigen.eigenvectors().col(m);
+            diagnostics.push_back(make_pair("stage2.friction.eigenvalue"+to_string(m), gammaEigen.eigenvalues()[m]));
+            diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m), q.dot(driftMatrix*q)));
         }
         diagnostics.push_back(make_pair("kT.kinetic", trace/d));
         kT = SamplingChecks::driftKT(sampling, 1.0);

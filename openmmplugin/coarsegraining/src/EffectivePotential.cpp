@@ -91,6 +91,52 @@ double EffectivePotential::evaluate(const double* point) const {
     return spline.evaluate(point)-offset;
 }
 
+double EffectivePotential::getTemperatureRelativeError() const {
+    auto find = [this](const string& key) {
+        auto entry = diagnostics.find(key);
+        return (entry == diagnostics.end() || !isfinite(entry->second) ? 0.0 : entry->second);
+    };
+    double whitened = find("stage1.whitenedError");
+    double kinetic = find("kT.kinetic"), kineticError = find("kT.kinetic.standardError");
+    double relative = (kinetic > 0 ? kineticError/kinetic : 0.0);
+    return sqrt(whitened*whitened+relative*relative);
+}
+
+double EffectivePotential::standardError(const double* point) const {
+    int d = getDimensions();
+    for (int i = 0; i < d; i++)
+        if (std::isnan(point[i]))
+            return NAN;
+    double node = 0;
+    if (!nodeErrors.empty()) {
+        // Multilinear interpolation of the node errors' variances over the cell that holds the clamped point.
+        int base[3] = {0, 0, 0};
+        double weight[3] = {0, 0, 0};
+        for (int i = 0; i < d; i++) {
+            double spacing = (upper[i]-lower[i])/(nodes[i]-1);
+            double t = (min(max(point[i], lower[i]), upper[i])-lower[i])/spacing;
+            int j = min((int) floor(t), nodes[i]-2);
+            base[i] = max(j, 0);
+            weight[i] = t-base[i];
+        }
+        double variance = 0;
+        for (int corner = 0; corner < (1<<d); corner++) {
+            double w = 1;
+            int index = 0, stride = 1;
+            for (int i = 0; i < d; i++) {
+                int bit = (corner>>i)&1;
+                w *= (bit ? weight[i] : 1-weight[i]);
+                index += (base[i]+bit)*stride;
+                stride *= nodes[i];
+            }
+            variance += w*nodeErrors[index]*nodeErrors[index];
+        }
+        node = sqrt(max(0.0, variance));
+    }
+    double temperature = getTemperatureRelativeError()*max(0.0, evaluate(point));
+    return sqrt(node*node+temperature*temperature);
+}
+
 vector<double> EffectivePotential::getNodeValues() const {
     vector<double> values(getNumNodes());
     double point[3];

@@ -30,7 +30,7 @@ double NoiseCovarianceDesigns::samplingBias(double x) {
     return (fabs(x) < 1e-8 ? 1.0-0.5*x : x/expm1(x));
 }
 
-void NoiseCovarianceDesigns::solve(const vector<vector<double> >& designs, const vector<double>& b,
+void NoiseCovarianceDesigns::solveUnprojected(const vector<vector<double> >& designs, const vector<double>& b,
         const vector<double>& bError, vector<double>& covariance, vector<double>& error) {
     int numDesigns = designs.size();
     if (numDesigns == 0 || (int) b.size() != numDesigns || (int) bError.size() != numDesigns)
@@ -78,14 +78,29 @@ void NoiseCovarianceDesigns::solve(const vector<vector<double> >& designs, const
             matrix(i, j) = matrix(j, i) = solution[column];
             errors(i, j) = errors(j, i) = sqrt(max(0.0, solutionCovariance(column, column)));
         }
-    // Project onto the positive semidefinite cone (clip negative eigenvalues).
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(matrix);
-    Eigen::MatrixXd projected = eigen.eigenvectors()*eigen.eigenvalues().cwiseMax(0.0).asDiagonal()*eigen.eigenvectors().transpose();
     covariance.assign(d*d, 0.0);
     error.assign(d*d, 0.0);
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {
-            covariance[i*d+j] = projected(i, j);
+            covariance[i*d+j] = matrix(i, j);
             error[i*d+j] = errors(i, j);
         }
+}
+
+void NoiseCovarianceDesigns::solve(const vector<vector<double> >& designs, const vector<double>& b,
+        const vector<double>& bError, vector<double>& covariance, vector<double>& error) {
+    vector<double> raw;
+    solveUnprojected(designs, b, bError, raw, error);
+    int d = (int) lround(sqrt((double) raw.size()));
+    Eigen::MatrixXd matrix(d, d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            matrix(i, j) = raw[i*d+j];
+    // Project onto the positive semidefinite cone (clip negative eigenvalues).
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(matrix);
+    Eigen::MatrixXd projected = eigen.eigenvectors()*eigen.eigenvalues().cwiseMax(0.0).asDiagonal()*eigen.eigenvectors().transpose();
+    covariance.assign(d*d, 0.0);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            covariance[i*d+j] = projected(i, j);
 }

@@ -2,6 +2,7 @@
 #include "NoiseCovarianceDesigns.h"
 #include "openmm/OpenMMException.h"
 #include <Eigen/Dense>
+#include <cmath>
 
 using namespace EffPot;
 using namespace OpenMM;
@@ -34,6 +35,53 @@ vector<double> identityDesign(int d) {
 
 } // namespace
 
+vector<double> RunDesigns::stage2Friction(int d, const CoarseGrainingSettings& settings, const vector<double>& noise) {
+    if ((int) noise.size() != d*d)
+        throw OpenMMException("CoarseGrainer: Stage 2 needs the noise covariance D (d x d = "+to_string(d*d)+
+                              " values, from estimateNoiseCovariance); got "+to_string(noise.size()));
+    // docs/theory.md section 5: per eigendirection of D (and so of Gamma), the drift temperature of the discrete
+    // scheme is (h d_i / 4) coth(gamma_i h / 2); it equals kT* for gamma_i = (1/h) log((4 kT* + h d_i)/(4 kT* - h d_i)).
+    double h = settings.stepSize, kT = settings.targetKT;
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(toMatrix(noise, d));
+    Eigen::VectorXd values = eigen.eigenvalues(), rates(d);
+    for (int i = 0; i < d; i++) {
+        if (!(values[i] > 1e-12*values.cwiseAbs().maxCoeff()))
+            throw OpenMMException("CoarseGrainer: the noise covariance D given to Stage 2 is not positive definite (eigenvalue "+
+                                  to_string(values[i])+"), so Stage 2 would have no friction along some direction");
+        double floor = h*values[i]/4;
+        if (!(floor < kT))
+            throw OpenMMException("CoarseGrainer: kT* (targetKT = "+to_string(kT)+") is below what the step's kicks alone give "
+                                  "along an eigendirection of D (h d_i / 4 = "+to_string(floor)+"): no friction reaches it; "
+                                  "raise targetKT or lower the step size");
+        rates[i] = log((4*kT+h*values[i])/(4*kT-h*values[i]))/h;
+    }
+    Eigen::MatrixXd gamma = eigen.eigenvectors()*rates.asDiagonal()*eigen.eigenvectors().transpose();
+    vector<double> result(d*d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            result[i*d+j] = 0.5*(gamma(i, j)+gamma(j, i));
+    return result;
+}
+
+vector<double> RunDesigns::stage2MomentumCovariance(int d, const CoarseGrainingSettings& settings, const vector<double>& noise) {
+    // Full-step momenta: Var(p_i) = (h d_i / 2) / (e^(gamma_i h) - 1) per eigendirection (theory.md section 5).
+    stage2Friction(d, settings, noise); // the same checks
+    double h = settings.stepSize;
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(toMatrix(noise, d));
+    Eigen::VectorXd values = eigen.eigenvalues(), variances(d);
+    for (int i = 0; i < d; i++) {
+        double kT = settings.targetKT, di = values[i];
+        double rate = log((4*kT+h*di)/(4*kT-h*di))/h;
+        variances[i] = 0.5*h*di/expm1(rate*h);
+    }
+    Eigen::MatrixXd c = eigen.eigenvectors()*variances.asDiagonal()*eigen.eigenvectors().transpose();
+    vector<double> result(d*d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            result[i*d+j] = 0.5*(c(i, j)+c(j, i));
+    return result;
+}
+
 ReplicaRunDesign RunDesigns::stage1(int d, const CoarseGrainingSettings& settings) {
     ReplicaRunDesign run;
     for (const vector<double>& a : NoiseCovarianceDesigns::designs(d)) {
@@ -62,11 +110,8 @@ ReplicaRunDesign RunDesigns::sampling(int d, const CoarseGrainingSettings& setti
     if ((int) noise.size() != d*d)
         throw OpenMMException("CoarseGrainer: Stage 2 needs the noise covariance D (d x d = "+to_string(d*d)+
                               " values, from estimateNoiseCovariance); got "+to_string(noise.size()));
-    Eigen::MatrixXd gamma = toMatrix(noise, d)/(2*settings.targetKT);
+    Eigen::MatrixXd gamma = toMatrix(stage2Friction(d, settings, noise), d);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
-    if (!(eigen.eigenvalues().minCoeff() > 1e-12*eigen.eigenvalues().maxCoeff()))
-        throw OpenMMException("CoarseGrainer: the estimated noise covariance is singular, so Stage 2 would have no friction "
-                              "along some direction: the step size does not turn the small scales into noise in every direction");
     run.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
     run.friction.push_back(embed(gamma, 1.0));
     run.design.push_back(identityDesign(d));

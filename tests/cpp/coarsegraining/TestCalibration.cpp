@@ -7,6 +7,7 @@
 #include "openmm/Platform.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <gtest/gtest.h>
+#include <cmath>
 #include <memory>
 #include <sstream>
 
@@ -71,21 +72,49 @@ TEST(Calibration, OneDimensionIsTheScalarRun) {
     EXPECT_FALSE(c.fromUserSystem());
 }
 
-TEST(Calibration, StageTwoFrictionIsNoiseOverTwiceTargetKT) {
-    EffectivePotential potential = learn(P4, 2, 0.1, 0.5);
+TEST(Calibration, StageTwoFrictionSetsTheDriftTemperatureOfEveryDirection) {
+    // docs/theory.md section 5: per eigendirection of D, gamma_i = (1/h) log((4 kT* + h d_i) / (4 kT* - h d_i)),
+    // i.e. (h d_i / 4) coth(gamma_i h / 2) = kT*; D / (2 kT*) to first order in gamma h.
+    double h = 0.1;
+    EffectivePotential potential = learn(P4, 2, h, 0.5);
     const Calibration& c = potential.getCalibration();
     EXPECT_EQ(vector<double>({1, 0, 0, 1}), c.mass);
     ASSERT_EQ(4u, c.friction.size());
-    for (int i = 0; i < 4; i++)
-        EXPECT_EQ(potential.getNoiseCovariance()[i]/(2*c.targetKT), c.friction[i]);
     EXPECT_EQ(1.0, c.targetKT);
+    const vector<double>& noise = potential.getNoiseCovariance();
+    // Gamma commutes with D, and along D's eigenvectors meets the drift-temperature condition.
+    double a = noise[0], b = noise[1], d = noise[3];
+    double mean = (a+d)/2, radius = sqrt((a-d)*(a-d)/4+b*b);
+    for (double value : {mean-radius, mean+radius}) {
+        // eigenvector (b, value - a), or (value - d, b)
+        double vx = b, vy = value-a;
+        if (fabs(vx)+fabs(vy) < 1e-14) {
+            vx = value-d;
+            vy = b;
+        }
+        double norm = sqrt(vx*vx+vy*vy);
+        vx /= norm;
+        vy /= norm;
+        double gx = c.friction[0]*vx+c.friction[1]*vy, gy = c.friction[2]*vx+c.friction[3]*vy;
+        double rate = vx*gx+vy*gy;
+        EXPECT_NEAR(0.0, gx-rate*vx, 1e-12*rate);
+        EXPECT_NEAR(0.0, gy-rate*vy, 1e-12*rate);
+        EXPECT_NEAR(c.targetKT, h*value/4/tanh(rate*h/2), 1e-12);
+        EXPECT_NEAR(value/(2*c.targetKT), rate, 1e-3*rate); // gamma h ~ 0.02 here
+    }
 }
 
 TEST(Calibration, SurvivesXmlAndIsRebuiltForVersionOneFiles) {
     for (int d : {1, 2}) {
         EffectivePotential potential = (d == 1 ? learn(P1, 1, 0.3, 0.5, 1.5) : learn(P4, 2, 0.1, 0.5));
         expectSame(potential.getCalibration(), roundTrip(potential)->getCalibration());
-        expectSame(potential.getCalibration(), roundTrip(potential, "version 1")->getCalibration());
+        Calibration expected = potential.getCalibration();
+        if (d == 2) {
+            // Effpot before the record ran Stage 2 with Gamma = D / (2 kT*): that is what a version-1 file ran.
+            for (int i = 0; i < 4; i++)
+                expected.friction[i] = potential.getNoiseCovariance()[i]/(2*expected.targetKT);
+        }
+        expectSame(expected, roundTrip(potential, "version 1")->getCalibration());
     }
 }
 

@@ -86,8 +86,8 @@ def test_reference_panel_is_masked_outside_the_support(p4_potential, tmp_path, m
     figures.potential_2d(p4_potential, lambda q: 0.5 * (q[:, 0] ** 2 + q[:, 1] ** 2), str(tmp_path / "u.png"))
     _, _, _, supported = p4_potential.grid()
     assert not supported.all()
-    assert len(drawn) == 3
-    for data in (drawn[0][1], drawn[1][1]):  # learned and reference panels: white (NaN) outside the support
+    assert len(drawn) == 4  # learned, reference, error, standard error (issue 15)
+    for data in (drawn[0][1], drawn[1][1], drawn[3][1]):  # white (NaN) outside the support
         assert np.isnan(data[~supported]).all() and not np.isnan(data[supported]).any()
 
 

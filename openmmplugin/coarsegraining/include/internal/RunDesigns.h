@@ -17,8 +17,18 @@ namespace RunDesigns {
 ReplicaRunDesign stage1(int dimensions, const CoarseGrainingSettings& settings);
 
 /**
- * The run whose positions are fitted. 1D: M = m, Gamma = gamma M. Stage 2: M = I, Gamma = D / (2 kT*), so that
- * fluctuation-dissipation holds at kT*; throws when D (d x d, from Stage 1) is not positive definite.
+ * Stage 2's friction (d x d): in the eigenbasis of D, gamma_i = (1/h) log((4 kT* + h d_i) / (4 kT* - h d_i)), the
+ * rate at which the discrete scheme's drift temperature along that direction is kT* (docs/theory.md section 5;
+ * D / (2 kT*) to first order in gamma h). Throws when D is not positive definite or kT* <= h d_i / 4.
+ */
+std::vector<double> stage2Friction(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise);
+
+/** Stage 2's expected full-step <p p^T> (d x d): (h d_i / 2) / (e^(gamma_i h) - 1) per eigendirection of D. */
+std::vector<double> stage2MomentumCovariance(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise);
+
+/**
+ * The run whose positions are fitted. 1D: M = m, Gamma = gamma M. Stage 2: M = I, Gamma = stage2Friction, so that
+ * the positions see kT* in every direction; throws when D (d x d, from Stage 1) is not positive definite.
  */
 ReplicaRunDesign sampling(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise);
 

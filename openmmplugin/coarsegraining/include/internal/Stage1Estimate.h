@@ -19,10 +19,16 @@ struct Stage1Estimate {
     std::vector<double> noise, noiseError;  // D and its standard errors, d x d row-major
     DiagnosticList diagnostics;             // normality per design and the b_A
     std::vector<std::string> notes;         // non-Gaussian designs: expected away from quadratic landscapes
+    std::vector<double> eigenvalues, eigenvalueErrors;  // of the least-squares D (before projection), ascending
+    double conditionNumber = 0;             // largest over smallest eigenvalue of D
+    double whitenedError = 0;               // standard error of D-hat's relative error along its worst direction
     /**
      * Solve Stage 1. A design that froze throws; non-Gaussian designs are only noted (Stage 1 runs scalar friction
-     * against anisotropic noise, whose law is not Gibbs).
+     * against anisotropic noise, whose law is not Gibbs). A least-squares D that is not positive definite throws,
+     * stating its eigenvalues with their standard errors (over replica batches) and what to change.
      */
+    void measurePrecision(const std::vector<std::vector<double> >& designs, const std::vector<double>& b,
+                          const std::vector<double>& bError, const std::vector<std::vector<double> >& batchB, int dimensions);
     static Stage1Estimate solve(const ReplicaStatistics& statistics, int dimensions, const CoarseGrainingSettings& settings);
 };
 

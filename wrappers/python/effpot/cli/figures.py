@@ -21,6 +21,12 @@ def pyplot():
     return plt
 
 
+def _standard_errors(potential, axes, shape):
+    """EffectivePotential.standardError on the node grid (the bootstrap and the uncertainty of D and kT), indexed
+    [i, j, ...] as grid()'s values."""
+    return potential.standardError(grid_points(axes)).reshape(shape)
+
+
 def potential_1d(potentials, references, path, title=""):
     """Learned 1D potentials against reference curves (top), and below, so that the +-2 standard-error band is
     visible at its own scale, each learned U minus the first reference (in kT, mean removed over the 3 kT region),
@@ -33,6 +39,7 @@ def potential_1d(potentials, references, path, title=""):
                                          gridspec_kw={"height_ratios": [2.2, 1]})
     for i, (label, potential) in enumerate(potentials):
         axes, values, errors, supported = potential.grid()
+        errors = _standard_errors(potential, axes, values.shape)
         x = axes[0]
         shown = np.where(supported, values, np.nan)
         axis.plot(x, shown, color=f"C{i}", lw=1.5, label=f"{label} (kT = {potential.kT:.3g})")
@@ -44,6 +51,7 @@ def potential_1d(potentials, references, path, title=""):
         axis.plot(x, values - values.min(), color="k", ls=["-", "--", ":"][j % 3], lw=0.8, label=label)
     for i, (label, potential) in enumerate(potentials):
         axes, values, errors, supported = potential.grid()
+        errors = _standard_errors(potential, axes, values.shape)
         x, kT = axes[0], potential.kT
         if references:
             ref = np.asarray(references[0][1](x[:, None]), dtype=float)
@@ -84,7 +92,7 @@ def potential_2d(potential, reference, path, title="", levels=None):
     mask = supported & (ref <= 3 * potential.kT)
     offset = np.mean((values - ref)[mask])
     top = levels if levels is not None else 6 * potential.kT
-    figure, panels = plt.subplots(1, 3, figsize=(15, 4.4))
+    figure, panels = plt.subplots(1, 4, figsize=(20, 4.4))
     X, Y = np.meshgrid(axes[0], axes[1], indexing="ij")
     contour_levels = np.linspace(0, np.ceil(top), int(2 * np.ceil(top)) + 1)  # every half kJ/mol
     for panel, data, name in ((panels[0], np.where(supported, values - offset, np.nan), "learned U (support only)"),
@@ -100,6 +108,11 @@ def potential_2d(potential, reference, path, title="", levels=None):
     panels[2].contour(X, Y, ref, levels=[3 * potential.kT], colors="k", linewidths=0.8)
     panels[2].set_title("error / kT over the 3 kT region (black)")
     figure.colorbar(filled, ax=panels[2], label="kT")
+    sigma = np.where(supported, _standard_errors(potential, axes, values.shape) / potential.kT, np.nan)
+    filled = panels[3].contourf(X, Y, sigma, levels=20, cmap="magma")
+    panels[3].contour(X, Y, ref, levels=[3 * potential.kT], colors="w", linewidths=0.8)
+    panels[3].set_title("standard error of U / kT (with D and kT)")
+    figure.colorbar(filled, ax=panels[3], label="kT")
     for panel in panels:
         panel.set_xlabel("x (nm)")
         panel.set_ylabel("y (nm)")
@@ -152,6 +165,7 @@ def potential_figure(potential, reference, path, title=""):
 def _potential_slices(potential, reference, path, title):
     plt = pyplot()
     axes, values, errors, supported = potential.grid()
+    errors = _standard_errors(potential, axes, values.shape)
     d = potential.dimensions
     index = np.unravel_index(np.argmin(np.where(supported, values, np.inf)), values.shape)
     figure, panels = plt.subplots(1, 2 if d == 2 else 3, figsize=(13, 4.2))
@@ -164,7 +178,7 @@ def _potential_slices(potential, reference, path, title):
         if errors is not None:
             filled = panels[1].contourf(X, Y, np.where(supported, errors, np.nan), levels=20, cmap="magma")
             figure.colorbar(filled, ax=panels[1], label="kJ/mol")
-        panels[1].set_title("standard error of U (bootstrap over batches)")
+        panels[1].set_title("standard error of U (bootstrap over batches, D and kT)")
         for panel in panels:
             panel.set_xlabel("x (nm)")
             panel.set_ylabel("y (nm)")

@@ -142,6 +142,17 @@ class EffectivePotential:
             raise ValueError(f"points: expected an N x {self.dimensions} array, got shape {array.shape}")
         return np.array(self._impl.evaluateMany(array.ravel().tolist()))
 
+    def standardError(self, points):
+        """The standard error of U at N points (an N x d array, nm), in kJ/mol, beside evaluate(points): the
+        bootstrap error of the nodes (replica batches) combined with what the uncertainty of the sampling
+        temperature (Stage 1's whitened error of D, the error of kT) makes of U there (docs/theory.md section 6)."""
+        array = float_array(points, "EffectivePotential.standardError: points")
+        if array.ndim == 1 and self.dimensions == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != self.dimensions:
+            raise ValueError(f"points: expected an N x {self.dimensions} array, got shape {array.shape}")
+        return np.array(self._impl.standardErrorMany(array.ravel().tolist()))
+
     def grid(self):
         """The tabulation grid: (axes, values, stderr, supported).
 

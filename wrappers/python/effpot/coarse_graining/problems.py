@@ -1,4 +1,4 @@
-"""The reference problems of docs/theory.md section 10 as OpenMM energy expressions in x (1D) or x, y (2D).
+"""The reference problems of docs/theory.md section 10 as OpenMM energy expressions in x (1D), x, y (2D) or x, y, z (3D).
 
 Each function returns a string usable in CustomExternalForce (and, later, CoarseGrainer); the coarse parts are
 returned separately so that learned potentials can be compared with them.
@@ -67,6 +67,34 @@ def p4(a=1.0, b=2.0, c=1.0, eps=1e-3):
 def p4_noise_covariance(h, a=1.0, b=2.0, c=1.0):
     """The exact effective-noise covariance of P4 at step h: (h/2) [[a^2+c^2, c^2], [c^2, b^2+c^2]]."""
     return [[h / 2 * (a * a + c * c), h / 2 * c * c], [h / 2 * c * c, h / 2 * (b * b + c * c)]]
+
+
+P6_STIFFNESS = ((1.0, 0.3, 0.0), (0.3, 1.0, 0.3), (0.0, 0.3, 1.0))
+
+
+def p6_coarse():
+    """P6's coarse part q^T K q / 2, K = P6_STIFFNESS: a correlated 3D quadratic (Cov(q) = kT K^-1)."""
+    return "(x^2+y^2+z^2)/2+0.3*(x*y+y*z)"
+
+
+def p6(a=1.0, b=3.0, c=7.0, f=0.5, eps=1e-3):
+    """P6: q^T K q / 2 + e [a sin(x/e) + b sin(y/e) + c sin(z/e) + f sin((x+y+z)/e)]."""
+    return (p6_coarse()+f"+{eps}*({a}*sin(x/{eps})+{b}*sin(y/{eps})+{c}*sin(z/{eps})"
+            f"+{f}*sin((x+y+z)/{eps}))")
+
+
+def p6_coarse_values(points):
+    """P6's coarse part at an N x 3 array of points (numpy)."""
+    import numpy as np
+    points = np.asarray(points, dtype=float)
+    return 0.5 * np.einsum("ni,ij,nj->n", points, np.array(P6_STIFFNESS), points)
+
+
+def p6_noise_covariance(h, a=1.0, b=3.0, c=7.0, f=0.5):
+    """The exact effective-noise covariance of P6 at step h: (h/2) (diag(a^2, b^2, c^2) + f^2 1 1^T); its
+    condition number is 39.7 for the defaults."""
+    diagonal = (a * a, b * b, c * c)
+    return [[h / 2 * ((diagonal[i] if i == j else 0.0) + f * f) for j in range(3)] for i in range(3)]
 
 
 def muller_brown_values(x, y):
