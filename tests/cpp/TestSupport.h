@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,24 @@ inline OpenMM::System* anharmonicSystem(int n) {
 inline double totalEnergy(OpenMM::Context& context) {
     OpenMM::State state = context.getState(OpenMM::State::Energy);
     return state.getKineticEnergy()+state.getPotentialEnergy();
+}
+
+/**
+ * Step 20, checkpoint, step 30; reload the checkpoint, step 30 again: both continuations must be identical
+ * (positions, velocities, step count), so a checkpoint restores the state and the noise stream exactly.
+ */
+inline void expectCheckpointContinuesBitForBit(OpenMM::Context& context, OpenMM::Integrator& integrator) {
+    integrator.step(20);
+    std::stringstream checkpoint;
+    context.createCheckpoint(checkpoint);
+    integrator.step(30);
+    OpenMM::State first = context.getState(OpenMM::State::Positions | OpenMM::State::Velocities);
+    context.loadCheckpoint(checkpoint);
+    integrator.step(30);
+    OpenMM::State second = context.getState(OpenMM::State::Positions | OpenMM::State::Velocities);
+    EXPECT_EQ(maxAbsDifference(first.getPositions(), second.getPositions()), 0.0);
+    EXPECT_EQ(maxAbsDifference(first.getVelocities(), second.getVelocities()), 0.0);
+    EXPECT_EQ(first.getStepCount(), second.getStepCount());
 }
 
 } // namespace EffPotTest
