@@ -494,7 +494,7 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %pythoncode %{
 # The fields of the plain-data structs, in their headers' order.
 _SETTINGS_FIELDS = ("stepSize", "friction", "mass", "targetKT", "numReplicas", "numSteps", "numStage2Steps",
-                    "numEquilibrationSteps", "sampleInterval", "numBatches", "randomSeed", "numThreads", "maxSkewness",
+                    "numEquilibrationSteps", "stage1Tolerance", "maxStage1Rounds", "sampleInterval", "numBatches", "randomSeed", "numThreads", "maxSkewness",
                     "maxExcessKurtosis", "frozenKurtosis", "allowNonGaussian", "restartFrozenReplicas",
                     "useCustomExternalForce", "resolutionLimit", "initialPositions", "initialBoxLower",
                     "initialBoxUpper", "gridBins", "gridBoxLower", "gridBoxUpper")

@@ -105,6 +105,20 @@ public:
     int getNumStage2Steps() const {
         return settings.stage2Steps();
     }
+    /**
+     * Stage 1's precision in every direction (docs/theory.md section 5): after the first round of designs, further
+     * rounds in the eigenframe of D-hat run until the standard error of D-hat's relative error along its worst
+     * direction (diagnostic stage1.whitenedError) is at most `tolerance` (default 0.01), or `maxRounds` rounds
+     * (default 3; 1: the first round only) have run. An estimate that is not positive definite also gets another
+     * round, and stops the run only when the rounds are spent.
+     */
+    void setStage1Precision(double tolerance, int maxRounds);
+    double getStage1Tolerance() const {
+        return settings.stage1Tolerance;
+    }
+    int getMaxStage1Rounds() const {
+        return settings.maxStage1Rounds;
+    }
     /** Equilibration steps before sampling starts in each run (default 2000). */
     void setNumEquilibrationSteps(int steps);
     int getNumEquilibrationSteps() const {
@@ -212,6 +226,12 @@ public:
      * design.
      */
     ReplicaStatistics runStage1(OpenMM::Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup);
+    /**
+     * A later Stage-1 round (CoarseGrainingPlan::getStage1Round): the designs A = W B W of the round's frame W
+     * (CoarseGrainingPlan::getStage1Frame, d x d), on trajectories of their own (the round seeds its streams).
+     */
+    ReplicaStatistics runStage1(OpenMM::Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup,
+                                const std::vector<double>& frame, int round);
     /**
      * D (d x d, row-major) from the merged statistics of all of Stage 1: checks that no design froze and that D
      * is not singular (both throw), as run() does before Stage 2.

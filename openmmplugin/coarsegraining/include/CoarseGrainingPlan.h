@@ -19,7 +19,8 @@ class CoarseGrainer;
 struct Stage1Estimate;
 
 /**
- * The coarse-graining pipeline as stages of independent pieces, in order: Stage 1 (2D/3D: the designs' runs), the
+ * The coarse-graining pipeline as stages of independent pieces, in order: Stage 1 (2D/3D: the designs' runs, in
+ * rounds until D-hat is precise in every direction: CoarseGrainingSettings::stage1Tolerance), the
  * sampling range (when no histogram box was given: the range the sampling run's replicas visit at the end of
  * equilibration), the sampling run (the 1D run or Stage 2, histogrammed on the grid), the fit. It is the one walk of
  * the pipeline: CoarseGrainer::run runs every piece here, on threads; effpot's executor path
@@ -36,7 +37,7 @@ struct Stage1Estimate;
 class OPENMM_EXPORT_EFFPOT CoarseGrainingPlan {
 public:
     enum Stage {
-        Stage1 = 0,         // runStatisticsPiece, then completeStatistics
+        Stage1 = 0,         // runStatisticsPiece, then completeStatistics; repeated once per round
         SamplingRange = 1,  // runRangePiece, then completeRanges
         Sampling = 2,       // runStatisticsPiece, then completeStatistics
         Fit = 3             // fit()
@@ -62,6 +63,18 @@ public:
     }
     /** Piece `index` of the current stage: {firstBatch, endBatch, firstGroup, endGroup}. */
     std::vector<int> getPiece(int index) const;
+    /**
+     * The current Stage-1 round (0 first). Each round runs the d(d+1)/2 designs of its frame; completing a round
+     * whose D-hat is not yet precise (whitened error above stage1Tolerance, or not positive definite) starts the
+     * next one, until maxStage1Rounds.
+     */
+    int getStage1Round() const {
+        return round;
+    }
+    /** The frame W of the current round's designs A = W B W (d x d; empty in the first round: the identity). */
+    const std::vector<double>& getStage1Frame() const {
+        return frame;
+    }
     /** D after Stage 1 (d x d; empty in 1D or before Stage 1 completed). */
     const std::vector<double>& getNoise() const {
         return noise;
@@ -74,11 +87,23 @@ public:
     std::vector<double> runRangePiece(OpenMM::Platform& platform, int index);
     /** Run every piece of the current stage here, in piece order, and complete it (what CoarseGrainer::run does). */
     void runStage(OpenMM::Platform& platform);
-    /** Complete the Stage1 or Sampling stage with the results of all its pieces, in piece order. */
+    /**
+     * Complete the Stage1 round or the Sampling stage with the results of all its pieces, in piece order. A Stage-1
+     * round either starts the next round or, when D-hat is precise or the rounds are spent, ends Stage 1 (throwing
+     * when D-hat is still not positive definite; the plan then stays as it was).
+     */
     void completeStatistics(const std::vector<ReplicaStatistics>& results);
     /** Complete the SamplingRange stage with the ranges of all its pieces, in piece order. */
     void completeRanges(const std::vector<std::vector<double> >& ranges);
-    /** The merged statistics of the completed stages (empty before). */
+    /**
+     * End Stage 1 with the estimate of the rounds before the current one, because the current round cannot run:
+     * its lighter designs exploded (UnstableRunException) at this step. runStage does this itself; a caller that
+     * runs the pieces elsewhere calls it when a piece of a later round threw UnstableRun. Throws in the first round
+     * (there is no earlier estimate) or when that estimate is not positive definite. Recorded in the potential's
+     * notes (stage1Rounds) and diagnostics (stage1.abandonedRound).
+     */
+    void abandonStage1Round(const std::string& why);
+    /** The merged statistics of the completed stages (Stage 1: every round's designs, in round order; empty before). */
     const ReplicaStatistics& getStage1Statistics() const {
         return stage1;
     }
@@ -91,12 +116,16 @@ public:
     void finish();
 private:
     void enter(Stage next);
+    // End Stage 1 with `solved` (and its statistics `all`): Stage 2 follows.
+    void endStage1(const std::shared_ptr<Stage1Estimate>& solved, const ReplicaStatistics& all);
     void requireStage(Stage expected, const std::string& method) const;
     CoarseGrainer& grainer;
     int batchesPerPiece;
     std::string caller;
     bool automaticFriction, finished, fusedRange;
     Stage stage;
+    int round;                  // the current Stage-1 round
+    std::vector<double> frame;  // its designs' frame (empty: the first round's designs)
     std::vector<std::vector<int> > pieces;
     std::vector<double> noise;
     std::shared_ptr<Stage1Estimate> estimate;

@@ -37,6 +37,14 @@ public:
     int numStage2Steps = 0;
     /** Equilibration steps before sampling starts in each run. */
     int numEquilibrationSteps = 2000;
+    /**
+     * Stage 1 adds rounds of designs in the eigenframe of D-hat (docs/theory.md section 5) until the standard error
+     * of D-hat's relative error along its worst direction (Stage1Estimate::whitenedError) is at most this, or
+     * maxStage1Rounds rounds have run. 0: always run maxStage1Rounds.
+     */
+    double stage1Tolerance = 0.01;
+    /** The most Stage-1 rounds (each runs d(d+1)/2 designs); 1: the first round's designs only. */
+    int maxStage1Rounds = 3;
     /** Steps between two samples. */
     int sampleInterval = 10;
     /** Replica batches for standard errors. */

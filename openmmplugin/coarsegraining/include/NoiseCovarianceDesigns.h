@@ -21,6 +21,13 @@ namespace NoiseCovarianceDesigns {
  */
 OPENMM_EXPORT_EFFPOT std::vector<std::vector<double> > designs(int dimensions);
 
+/**
+ * The designs of a later Stage-1 round (docs/theory.md section 5): A = W B W for each design B of designs(), with
+ * `frame` the symmetric d x d matrix W of that round (Stage1Estimate::nextFrame). An empty frame is the identity
+ * (the first round's designs).
+ */
+OPENMM_EXPORT_EFFPOT std::vector<std::vector<double> > designs(int dimensions, const std::vector<double>& frame);
+
 /** phi(x) = x / (e^x - 1): the bias of sampling momenta at full steps of the exact friction splitting. */
 OPENMM_EXPORT_EFFPOT double samplingBias(double x);
 

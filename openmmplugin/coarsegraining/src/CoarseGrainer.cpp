@@ -104,6 +104,11 @@ void CoarseGrainer::setNumSteps(int steps) {
     update("numSteps", "CoarseGrainer.setNumSteps", [&](CoarseGrainingSettings& s) { s.numSteps = steps; });
 }
 
+void CoarseGrainer::setStage1Precision(double tolerance, int maxRounds) {
+    update("stage1Tolerance", "CoarseGrainer.setStage1Precision", [&](CoarseGrainingSettings& s) { s.stage1Tolerance = tolerance; });
+    update("maxStage1Rounds", "CoarseGrainer.setStage1Precision", [&](CoarseGrainingSettings& s) { s.maxStage1Rounds = maxRounds; });
+}
+
 void CoarseGrainer::setNumStage2Steps(int steps) {
     update("numStage2Steps", "CoarseGrainer.setNumStage2Steps", [&](CoarseGrainingSettings& s) { s.numStage2Steps = steps; });
 }
@@ -278,6 +283,11 @@ int CoarseGrainer::getNumStage1Groups() const {
 }
 
 ReplicaStatistics CoarseGrainer::runStage1(Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup) {
+    return runStage1(platform, firstBatch, endBatch, firstGroup, endGroup, vector<double>(), 0);
+}
+
+ReplicaStatistics CoarseGrainer::runStage1(Platform& platform, int firstBatch, int endBatch, int firstGroup, int endGroup,
+                                           const vector<double>& frame, int round) {
     checkRunSettings("CoarseGrainer.runStage1");
     if (source.dimensions == 1)
         throw OpenMMException("CoarseGrainer.runStage1: a 1D landscape has no Stage 1: call runSampling with an empty noise");
@@ -286,11 +296,18 @@ ReplicaStatistics CoarseGrainer::runStage1(Platform& platform, int firstBatch, i
         throw OpenMMException("CoarseGrainer.runStage1: the designs [firstGroup, endGroup) = ["+to_string(firstGroup)+", "+
                               to_string(endGroup)+") must satisfy 0 <= firstGroup < endGroup <= getNumStage1Groups() = "+
                               to_string(getNumStage1Groups()));
-    ReplicaRunDesign run = RunDesigns::stage1(source.dimensions, settings);
+    if (round < 0 || round >= settings.maxStage1Rounds)
+        throw OpenMMException("CoarseGrainer.runStage1: round "+to_string(round)+" is not in [0, maxStage1Rounds = "+
+                              to_string(settings.maxStage1Rounds)+")");
+    int d = source.dimensions;
+    if (!frame.empty() && (int) frame.size() != d*d)
+        throw OpenMMException("CoarseGrainer.runStage1: the frame must be d x d = "+to_string(d*d)+" values (or empty: the "
+                              "first round's designs); got "+to_string(frame.size()));
+    ReplicaRunDesign run = RunDesigns::stage1(d, settings, frame, round);
     SamplingPass pass;
     pass.run = &run;
     pass.steps = settings.numSteps;
-    pass.stage = "stage 1";
+    pass.stage = (round == 0 ? "stage 1" : "stage 1, round "+to_string(round+1));
     pass.piece = {firstBatch, endBatch, firstGroup, endGroup};
     return sample(platform, pass).statistics;
 }
@@ -299,6 +316,7 @@ vector<double> CoarseGrainer::estimateNoiseCovariance(const ReplicaStatistics& s
     if (source.dimensions == 1)
         throw OpenMMException("CoarseGrainer.estimateNoiseCovariance: a 1D landscape has no Stage 1 (its D comes from the fit)");
     Stage1Estimate estimate = Stage1Estimate::solve(statistics, source.dimensions, settings);
+    estimate.requirePositiveDefinite();
     RunDesigns::sampling(source.dimensions, settings, estimate.noise); // throws if D is singular
     return estimate.noise;
 }

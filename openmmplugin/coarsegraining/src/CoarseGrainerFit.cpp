@@ -70,7 +70,10 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
         throw OpenMMException("CoarseGrainer.fit: the sampling statistics keep no histogram: give the ones of runSampling");
     unique_ptr<Stage1Estimate> estimate;
     if (source.dimensions > 1)
+    {
         estimate.reset(new Stage1Estimate(Stage1Estimate::solve(stage1, source.dimensions, settings)));
+        estimate->requirePositiveDefinite();
+    }
     return fit(estimate.get(), stage1, sampling, platformName);
 }
 
@@ -219,6 +222,8 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         notes["stage1Note"+to_string(i)] = warnings[i];
     if (!frozenWarning.empty())
         notes["frozenReplicasWarning"] = frozenWarning;
+    if (stage1Estimate != NULL && !stage1Estimate->abandoned.empty())
+        notes["stage1Rounds"] = stage1Estimate->abandoned;
     numbers["settings.dimensions"] = d;
     numbers["settings.stepSize"] = stepSize;
     numbers["settings.friction"] = friction;

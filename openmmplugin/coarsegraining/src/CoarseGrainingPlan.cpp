@@ -1,6 +1,7 @@
 #include "CoarseGrainingPlan.h"
 #include "CoarseGrainer.h"
 #include "internal/RunDesigns.h"
+#include "UnstableRunException.h"
 #include "internal/Stage1Estimate.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -34,7 +35,7 @@ vector<vector<int> > chunks(int batches, int size, int firstGroup, int endGroup)
 
 CoarseGrainingPlan::CoarseGrainingPlan(CoarseGrainer& grainer, Platform& platform, int batchesPerPiece, const string& caller) :
         grainer(grainer), batchesPerPiece(batchesPerPiece), caller(caller), automaticFriction(false), finished(false),
-        fusedRange(false), stage(Stage1), haveGrid(false) {
+        fusedRange(false), stage(Stage1), round(0), haveGrid(false) {
     if (batchesPerPiece < 0)
         throw OpenMMException(caller+": batchesPerPiece must be positive (replica batches per piece), or 0 for one piece per stage");
     if (grainer.getStepSize() == 0)
@@ -121,7 +122,7 @@ const RegularGrid& CoarseGrainingPlan::getGrid() const {
 ReplicaStatistics CoarseGrainingPlan::runStatisticsPiece(Platform& platform, int index) {
     vector<int> p = getPiece(index);
     if (stage == Stage1)
-        return grainer.runStage1(platform, p[0], p[1], p[2], p[3]);
+        return grainer.runStage1(platform, p[0], p[1], p[2], p[3], frame, round);
     requireStage(Sampling, "runStatisticsPiece");
     if (!fusedRange)
         return grainer.runSampling(platform, noise, grid, p[0], p[1]);
@@ -147,8 +148,16 @@ void CoarseGrainingPlan::runStage(Platform& platform) {
     }
     else {
         vector<ReplicaStatistics> results;
-        for (int i = 0; i < getNumPieces(); i++)
-            results.push_back(runStatisticsPiece(platform, i));
+        try {
+            for (int i = 0; i < getNumPieces(); i++)
+                results.push_back(runStatisticsPiece(platform, i));
+        }
+        catch (const UnstableRunException& e) {
+            if (stage != Stage1 || round == 0)
+                throw;
+            abandonStage1Round("its run exploded");
+            return;
+        }
         completeStatistics(results);
     }
 }
@@ -163,14 +172,25 @@ void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& res
     for (size_t k = 1; k < results.size(); k++)
         merged.merge(results[k]);
     if (stage == Stage1) {
-        // D, solved once: Stage 2's friction and the fit's record both use this estimate. Nothing is kept unless the
-        // estimate is usable, so a failed stage leaves the plan as it was.
-        shared_ptr<Stage1Estimate> solved(new Stage1Estimate(Stage1Estimate::solve(merged, grainer.getDimensions(), grainer.settings)));
-        RunDesigns::sampling(grainer.getDimensions(), grainer.settings, solved->noise); // throws if D is singular
-        stage1 = merged;
-        estimate = solved;
-        noise = estimate->noise;
-        enter(grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
+        // D, solved once per round from every round so far: Stage 2's friction and the fit's record both use the last
+        // estimate. Nothing is kept unless the round completes, so a failed stage leaves the plan as it was.
+        ReplicaStatistics all = merged;
+        if (round > 0) {
+            all = stage1;
+            all.appendGroups(merged);
+        }
+        int d = grainer.getDimensions();
+        shared_ptr<Stage1Estimate> solved(new Stage1Estimate(Stage1Estimate::solve(all, d, grainer.settings)));
+        if (!solved->isPrecise(grainer.settings) && round+1 < grainer.settings.maxStage1Rounds) {
+            // Not precise in every direction yet (or not positive definite): another round, in D-hat's eigenframe.
+            stage1 = all;
+            estimate = solved;
+            frame = solved->nextFrame();
+            round++;
+            enter(Stage1);
+            return;
+        }
+        endStage1(solved, all);
     }
     else {
         sampling = merged;
@@ -179,6 +199,28 @@ void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& res
         haveGrid = true;
         enter(Fit);
     }
+}
+
+void CoarseGrainingPlan::endStage1(const shared_ptr<Stage1Estimate>& solved, const ReplicaStatistics& all) {
+    solved->requirePositiveDefinite();
+    RunDesigns::sampling(grainer.getDimensions(), grainer.settings, solved->noise); // throws if D is singular
+    stage1 = all;
+    estimate = solved;
+    noise = estimate->noise;
+    enter(grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
+}
+
+void CoarseGrainingPlan::abandonStage1Round(const string& why) {
+    requireStage(Stage1, "abandonStage1Round");
+    if (round == 0)
+        throw OpenMMException("CoarseGrainingPlan.abandonStage1Round: the first Stage-1 round cannot be dropped (there is no "
+                              "estimate before it): "+why);
+    shared_ptr<Stage1Estimate> kept(new Stage1Estimate(*estimate));
+    kept->abandoned = "Stage-1 round "+to_string(round+1)+" (designs lighter along the weak directions of D-hat) could not run: "+
+            why+". D is the estimate of the first "+to_string(round)+" round"+(round > 1 ? "s" : "")+
+            " (stage1.whitenedError says how precise it is); a smaller step, or maxStage1Rounds = "+to_string(round)+", avoids the attempt.";
+    kept->diagnostics.push_back(make_pair("stage1.abandonedRound", round));
+    endStage1(kept, stage1);
 }
 
 void CoarseGrainingPlan::completeRanges(const vector<vector<double> >& ranges) {

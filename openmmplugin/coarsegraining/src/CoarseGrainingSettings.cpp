@@ -62,6 +62,10 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
         fail("the number of sampling steps must be positive (numStage2Steps is "+to_string(numStage2Steps)+"; 0: twice numSteps)");
     if (wants("numEquilibrationSteps") && numEquilibrationSteps < 0)
         fail("the number of steps must be non-negative (numEquilibrationSteps is "+to_string(numEquilibrationSteps)+")");
+    if (wants("stage1Tolerance") && !(stage1Tolerance >= 0))
+        fail("the Stage-1 tolerance (stage1Tolerance, a relative error) must be >= 0 (infinity: one round)");
+    if (wants("maxStage1Rounds") && (maxStage1Rounds < 1 || maxStage1Rounds > 20))
+        fail("maxStage1Rounds must be from 1 (the first round's designs only) to 20; it is "+to_string(maxStage1Rounds));
     if (wants("sampleInterval") && sampleInterval < 1)
         fail("the sample interval must be at least 1 step (sampleInterval is "+to_string(sampleInterval)+")");
     if (wants("numBatches") && numBatches < 2)

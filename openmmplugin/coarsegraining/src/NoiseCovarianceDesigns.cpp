@@ -26,6 +26,36 @@ vector<vector<double> > NoiseCovarianceDesigns::designs(int d) {
     return result;
 }
 
+vector<vector<double> > NoiseCovarianceDesigns::designs(int d, const vector<double>& frame) {
+    vector<vector<double> > base = designs(d);
+    if (frame.empty())
+        return base;
+    if ((int) frame.size() != d*d)
+        throw OpenMMException("NoiseCovarianceDesigns.designs: the frame W must be d x d = "+to_string(d*d)+" values; got "+
+                              to_string(frame.size()));
+    Eigen::MatrixXd w(d, d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            w(i, j) = frame[i*d+j];
+            if (!isfinite(w(i, j)))
+                throw OpenMMException("NoiseCovarianceDesigns.designs: the frame W must be finite");
+        }
+    vector<vector<double> > result;
+    for (const vector<double>& b : base) {
+        Eigen::MatrixXd bm(d, d);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+                bm(i, j) = b[i*d+j];
+        Eigen::MatrixXd a = w*bm*w.transpose();
+        vector<double> values(d*d);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+                values[i*d+j] = 0.5*(a(i, j)+a(j, i)); // exactly symmetric, as the mass matrix built from it must be
+        result.push_back(values);
+    }
+    return result;
+}
+
 double NoiseCovarianceDesigns::samplingBias(double x) {
     return (fabs(x) < 1e-8 ? 1.0-0.5*x : x/expm1(x));
 }

@@ -165,7 +165,11 @@ PassRunner::PassRunner(const ReplicaSource& source, const CoarseGrainingSettings
     // Starting velocities at kT*, drawn here in one fixed order so that they do not depend on how the replicas are
     // split over Contexts: the scheme is deterministic, and replicas that start at one point with one velocity
     // would follow one trajectory and count as one.
+    // A later Stage-1 round (run.stream > 0) draws from streams of its own, so that its trajectories are new ones.
+    seed_seq roundSequence{(unsigned) seed, (unsigned) run.stream};
     mt19937_64 random(seed);
+    if (run.stream > 0)
+        random.seed(roundSequence);
     normal_distribution<double> normal;
     startVelocity.resize(groups*replicas);
     for (int g = 0; g < groups; g++)
@@ -187,7 +191,10 @@ Vec3 PassRunner::restartVelocity(int g, int r, int s) const {
     // A restarted replica gets a thermal velocity at kT* drawn from its own stream (seed, group, replica, sample), so
     // that restarts do not depend on how replicas are split.
     seed_seq sequence{(unsigned) seed, (unsigned) g, (unsigned) r, (unsigned) s};
+    seed_seq roundSequence{(unsigned) seed, (unsigned) g, (unsigned) r, (unsigned) s, (unsigned) run.stream};
     mt19937_64 stream(sequence);
+    if (run.stream > 0)
+        stream.seed(roundSequence);
     normal_distribution<double> gaussian;
     double z[3] = {gaussian(stream), gaussian(stream), gaussian(stream)};
     return thermalVelocity(g, z);

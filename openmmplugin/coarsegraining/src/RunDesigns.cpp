@@ -83,8 +83,13 @@ vector<double> RunDesigns::stage2MomentumCovariance(int d, const CoarseGrainingS
 }
 
 ReplicaRunDesign RunDesigns::stage1(int d, const CoarseGrainingSettings& settings) {
+    return stage1(d, settings, vector<double>(), 0);
+}
+
+ReplicaRunDesign RunDesigns::stage1(int d, const CoarseGrainingSettings& settings, const vector<double>& frame, int round) {
     ReplicaRunDesign run;
-    for (const vector<double>& a : NoiseCovarianceDesigns::designs(d)) {
+    run.stream = round;
+    for (const vector<double>& a : NoiseCovarianceDesigns::designs(d, frame)) {
         Eigen::MatrixXd m = toMatrix(a, d).inverse();
         run.mass.push_back(embed(m, 1.0));
         run.friction.push_back(embed(settings.friction*m, settings.friction));

@@ -19,6 +19,8 @@ void CoarseGrainingSettingsProxy::write(const CoarseGrainingSettings& s, Seriali
     node.setIntProperty("numSteps", s.numSteps);
     node.setIntProperty("numStage2Steps", s.numStage2Steps);
     node.setIntProperty("numEquilibrationSteps", s.numEquilibrationSteps);
+    node.setDoubleProperty("stage1Tolerance", s.stage1Tolerance);
+    node.setIntProperty("maxStage1Rounds", s.maxStage1Rounds);
     node.setIntProperty("sampleInterval", s.sampleInterval);
     node.setIntProperty("numBatches", s.numBatches);
     node.setIntProperty("randomSeed", s.randomSeed);
@@ -48,6 +50,9 @@ CoarseGrainingSettings CoarseGrainingSettingsProxy::read(const SerializationNode
     s.numSteps = node.getIntProperty("numSteps");
     s.numStage2Steps = node.getIntProperty("numStage2Steps");
     s.numEquilibrationSteps = node.getIntProperty("numEquilibrationSteps");
+    // Files written before Stage 1 had rounds ran one: they rerun as they did.
+    s.stage1Tolerance = node.getDoubleProperty("stage1Tolerance", s.stage1Tolerance);
+    s.maxStage1Rounds = node.getIntProperty("maxStage1Rounds", 1);
     s.sampleInterval = node.getIntProperty("sampleInterval");
     s.numBatches = node.getIntProperty("numBatches");
     s.randomSeed = node.getIntProperty(legacy ? "seed" : "randomSeed");

@@ -54,6 +54,11 @@ public:
     void addFrozen(long long replicas, long long discardedSamples);
     /** Add another accumulator's sums to this one (same dimensions, groups, batches and grid). */
     void merge(const ReplicaStatistics& other);
+    /**
+     * Append the groups of `other` (a run of the same dimensions and batches, with no histogram) after this one's:
+     * the statistics of two runs recorded as one, as Stage 1 keeps its rounds. Frozen counts add up.
+     */
+    void appendGroups(const ReplicaStatistics& other);
 
     int getDimensions() const {
         return dimensions;

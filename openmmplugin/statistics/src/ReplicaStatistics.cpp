@@ -145,6 +145,29 @@ void ReplicaStatistics::merge(const ReplicaStatistics& other) {
     discardedSamples += other.discardedSamples;
 }
 
+void ReplicaStatistics::appendGroups(const ReplicaStatistics& other) {
+    if (other.dimensions != dimensions || other.numBatches != numBatches || hasHistogram() || other.hasHistogram())
+        throw OpenMMException("ReplicaStatistics.appendGroups: both accumulators need the same dimensions and batches, and no histogram");
+    if ((double) (numGroups+other.numGroups)*numBatches*dimensions*dimensions > 1e7)
+        throw OpenMMException("ReplicaStatistics.appendGroups: the accumulator would be too large (groups x batches x d^2 at most 1e7)");
+    // Every per-group array is group-major: appending is concatenation.
+    counts.insert(counts.end(), other.counts.begin(), other.counts.end());
+    quadraticSums.insert(quadraticSums.end(), other.quadraticSums.begin(), other.quadraticSums.end());
+    secondMoments.insert(secondMoments.end(), other.secondMoments.begin(), other.secondMoments.end());
+    driftCounts.insert(driftCounts.end(), other.driftCounts.begin(), other.driftCounts.end());
+    driftSecondMoments.insert(driftSecondMoments.end(), other.driftSecondMoments.begin(), other.driftSecondMoments.end());
+    powerSums.insert(powerSums.end(), other.powerSums.begin(), other.powerSums.end());
+    for (const vector<double>& stored : other.storedMomenta) {
+        // Each group keeps at most this accumulator's number of samples.
+        size_t kept = min(stored.size(), (size_t) maxStoredSamples*dimensions);
+        storedMomenta.push_back(vector<double>(stored.begin(), stored.begin()+kept));
+    }
+    numGroups += other.numGroups;
+    outside += other.outside;
+    frozenReplicas += other.frozenReplicas;
+    discardedSamples += other.discardedSamples;
+}
+
 long long ReplicaStatistics::getCount(int group, int batch) const {
     check(group, batch);
     return counts[group*numBatches+batch];

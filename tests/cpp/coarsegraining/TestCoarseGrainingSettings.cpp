@@ -83,6 +83,18 @@ TEST(CoarseGrainingSettings, EveryRouteRejectsTheSameValueNamingIt) {
     EXPECT_NE(string::npos, viaFile.find("sampleInterval")) << viaFile;
 }
 
+TEST(CoarseGrainingSettings, Stage1PrecisionIsChecked) {
+    CoarseGrainer grainer("x^2+y^2", 2);
+    EXPECT_EQ(0.01, grainer.getStage1Tolerance());
+    EXPECT_EQ(3, grainer.getMaxStage1Rounds());
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setStage1Precision(-0.1, 3); }).find("stage1Tolerance"));
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setStage1Precision(NAN, 3); }).find("stage1Tolerance"));
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setStage1Precision(0.01, 0); }).find("maxStage1Rounds"));
+    EXPECT_NE(string::npos, messageOf([&]() { grainer.setStage1Precision(0.01, 21); }).find("maxStage1Rounds"));
+    EXPECT_EQ("", messageOf([&]() { grainer.setStage1Precision(INFINITY, 1); })); // infinity: one round
+    EXPECT_EQ(1, grainer.getMaxStage1Rounds());
+}
+
 TEST(CoarseGrainingSettings, SettersKeepTheirOldRules) {
     CoarseGrainer grainer("x^2+y^2", 2);
     // An infinite normality tolerance switches the check off (accepted before the settings were one value).
@@ -105,6 +117,8 @@ TEST(CoarseGrainingSettings, ProxyRoundTripKeepsEveryField) {
     s.numSteps = 1234;
     s.numStage2Steps = 4321;
     s.numEquilibrationSteps = 99;
+    s.stage1Tolerance = 0.03;
+    s.maxStage1Rounds = 5;
     s.sampleInterval = 7;
     s.numBatches = 3;
     s.randomSeed = -5;
@@ -133,6 +147,8 @@ TEST(CoarseGrainingSettings, ProxyRoundTripKeepsEveryField) {
     EXPECT_EQ(s.numSteps, back->numSteps);
     EXPECT_EQ(s.numStage2Steps, back->numStage2Steps);
     EXPECT_EQ(s.numEquilibrationSteps, back->numEquilibrationSteps);
+    EXPECT_EQ(s.stage1Tolerance, back->stage1Tolerance);
+    EXPECT_EQ(s.maxStage1Rounds, back->maxStage1Rounds);
     EXPECT_EQ(s.sampleInterval, back->sampleInterval);
     EXPECT_EQ(s.numBatches, back->numBatches);
     EXPECT_EQ(s.randomSeed, back->randomSeed);
@@ -173,5 +189,6 @@ TEST(CoarseGrainingSettings, VersionOneCoarseGrainerFilesStillLoad) {
     EXPECT_EQ(0.2, grainer->getStepSize());
     EXPECT_EQ(2.0, grainer->getMass());
     EXPECT_EQ(9, grainer->getRandomSeed());
+    EXPECT_EQ(1, grainer->getMaxStage1Rounds()) << "a file from before Stage-1 rounds reruns with one round, as it did";
     EXPECT_EQ(vector<double>({0.5}), grainer->getSettings().initialPositions);
 }

@@ -30,6 +30,7 @@ CoarseGrainer p4Grainer() {
     grainer.setNumEquilibrationSteps(300);
     grainer.setGridBins({20, 20});
     grainer.setAllowNonGaussian(true);
+    grainer.setStage1Precision(0.01, 1); // one Stage-1 round: the pieces below are that round's (rounds: TestCoarseGrainingPlan)
     return grainer;
 }
 

@@ -31,7 +31,8 @@ def test_every_key_is_one_field():
     learn = {"friction": 0.7, "mass": 2.0, "target_kT": 1.5, "replicas": 40, "steps": 1200, "stage2_steps": 900,
              "equilibration_steps": 33, "sample_interval": 7, "batches": 4, "grid_bins": [120],
              "grid_lower": [-2.0], "grid_upper": [2.5], "allow_non_gaussian": True,
-             "restart_frozen_replicas": False, "starts": [[0.1], [-0.4]], "start_spread": 0.02}
+             "restart_frozen_replicas": False, "starts": [[0.1], [-0.4]], "start_spread": 0.02,
+             "stage1_tolerance": 0.02, "stage1_rounds": 2}
     cg = runs.coarse_grainer(_config(learn, {"seed": 5, "threads": 2}))
     s = cg.settings
     for key, field in runs.LEARN_FIELDS.items():
@@ -56,6 +57,7 @@ def test_every_key_is_one_field():
     by_setters.setGridBox([-2.0], [2.5])
     by_setters.setAllowNonGaussian(True)
     by_setters.setRestartFrozenReplicas(False)
+    by_setters.setStage1Precision(0.02, 2)
     by_setters.setRandomSeed(5)
     by_setters.setNumThreads(2)
     by_setters.setInitialPositions(expected[:, None])

@@ -26,6 +26,22 @@ def test_p6_noise_covariance_is_exact_and_ill_conditioned():
 
 
 _RUNS = {}
+_COVARIANCES = {}
+
+
+def position_covariance(statistics):
+    """Cov(q) of the sampled positions, from the histogram of the sampling run (x fastest), less the bins' own
+    variance w^2/12."""
+    grid = statistics.getGrid()
+    lower, upper, bins = np.array(grid.getLower()), np.array(grid.getUpper()), np.array(grid.getBins())
+    counts = sum(np.array(statistics.getHistogram(k), dtype=float) for k in range(statistics.getNumBatches()))
+    index = np.arange(counts.size)
+    widths = (upper - lower) / bins
+    cell = [(index // int(np.prod(bins[:i]))) % bins[i] for i in range(len(bins))]
+    centres = np.stack([lower[i] + (cell[i] + 0.5) * widths[i] for i in range(len(bins))], axis=1)
+    p = counts / counts.sum()
+    mean = p @ centres
+    return (centres - mean).T @ ((centres - mean) * p[:, None]) - np.diag(widths ** 2 / 12)
 
 
 def learned(name, seed):
@@ -38,7 +54,24 @@ def learned(name, seed):
         cg.setStepSize(0.1)
         cg.setRandomSeed(seed)
         _RUNS[(name, seed)] = cg.run(platform="CPU")
+        _COVARIANCES[(name, seed)] = position_covariance(cg._impl.getSamplingStatistics())
     return _RUNS[(name, seed)]
+
+
+def test_p6_default_settings_meet_the_targets():
+    # Issue 15 on P6 (condition number 39.7), default settings, seeds 1-3: D within 2% in the whitened sense, Cov(q)
+    # within 3% of kT K^-1, RMSE of U within 3 kT at most 0.03 kT. One Stage-1 round alone gave 3.5-14.5% and
+    # 0.059-0.082 kT; measured with three rounds and the bin-average correction: 1.0-1.7%, 0.018-0.021 kT.
+    from effpot.coarse_graining.analysis import rmse_in_kt
+    true = problems.p6_noise_covariance(0.1)
+    K = np.array(problems.P6_STIFFNESS)
+    for seed in (1, 2, 3):
+        potential = learned("P6", seed)
+        assert potential.diagnostics["stage1.rounds"] >= 2, seed
+        assert whitened(potential.noiseCovariance, true) <= 0.02, seed
+        relative = _COVARIANCES[("P6", seed)] @ K / potential.kT - np.eye(3)
+        assert np.max(np.abs(relative)) <= 0.03, (seed, relative)
+        assert rmse_in_kt(potential, problems.p6_coarse_values, [np.linspace(-2.5, 2.5, 26)] * 3) <= 0.03, seed
 
 
 @pytest.mark.parametrize("name", ["P4", "P6"])
@@ -88,6 +121,26 @@ def test_bands_cover_the_exact_potential(name):
         difference -= difference.mean()
         sigma = potential.standardError(points[mask])
         assert np.all(sigma > 0)
+        assert np.mean(np.abs(difference) <= 1.96 * sigma) >= 0.9, seed
+
+
+def test_p5_bands_cover_the_coarse_part():
+    # P5 with the demo's settings (300 replicas, three wells, h = 0.02) on seeds 1-3: at least 90% of the grid points
+    # within 3 kT of the minimum inside the 95% band. Measured with seed 1: 100%, RMSE 0.016 kT.
+    import tomllib
+    from effpot.cli import runs
+    from effpot.cli.command import demo_config_path
+    with open(demo_config_path(), "rb") as stream:
+        config = tomllib.load(stream)
+    points = grid_points([np.linspace(-1.5, 1.0, 51), np.linspace(-0.5, 2.0, 51)])
+    values = problems.p5_coarse_values(points)
+    for seed in (1, 2, 3):
+        config["run"]["seed"] = seed
+        potential = runs.coarse_grainer(config).run(platform="CPU")
+        mask = values - values.min() <= 3 * potential.kT
+        difference = potential.evaluate(points[mask]) - values[mask]
+        difference -= difference.mean()
+        sigma = potential.standardError(points[mask])
         assert np.mean(np.abs(difference) <= 1.96 * sigma) >= 0.9, seed
 
 

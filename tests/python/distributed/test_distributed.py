@@ -65,7 +65,14 @@ def test_pieces_in_process_equal_run_for_any_split(tmp_path, serial):
         potential = p4_grainer().run(checkpoint=tmp_path / f"split{batches_per_task}", batches_per_task=batches_per_task)
         assert_same(potential, serial)
     stage1 = sorted(n for n in os.listdir(tmp_path / "split3") if n.startswith("stage1"))
-    assert stage1 == ["stage1-b0000-0003-g0-3.json", "stage1-b0003-0004-g0-3.json"]
+    # Every Stage-1 round in the same two pieces; later rounds' keys carry their round and a digest of its frame.
+    rounds = int(serial.diagnostics["stage1.rounds"])
+    assert rounds == 3  # 40 replicas do not reach the whitened tolerance 0.01 sooner
+    assert [n for n in stage1 if not n.startswith("stage1-r")] == ["stage1-b0000-0003-g0-3.json",
+                                                                    "stage1-b0003-0004-g0-3.json"]
+    for r in range(1, rounds):
+        later = [n for n in stage1 if n.startswith(f"stage1-r{r}-")]
+        assert len(later) == 2 and later[0].endswith("-b0000-0003-g0-3.json"), later
 
 
 def test_one_dimension_in_pieces_equals_run(tmp_path):
@@ -131,8 +138,10 @@ def test_user_system_goes_by_design(tmp_path):
     reference = make().run()
     potential = make().run(checkpoint=tmp_path)
     assert_same(potential, reference)
-    names = sorted(n for n in os.listdir(tmp_path) if n.startswith("stage1"))
+    names = sorted(n for n in os.listdir(tmp_path) if n.startswith("stage1") and not n.startswith("stage1-r"))
     assert names == ["stage1-b0000-0002-g0-1.json", "stage1-b0000-0002-g1-2.json", "stage1-b0000-0002-g2-3.json"]
+    later = [n for n in os.listdir(tmp_path) if n.startswith("stage1-r")]
+    assert len(later) == 3 * (int(reference.diagnostics["stage1.rounds"]) - 1)  # each later round by design too
 
 
 def test_checkpoint_of_other_settings_is_refused(tmp_path):
@@ -412,3 +421,25 @@ def test_a_pool_wedged_by_a_dead_worker_is_replaced(tmp_path):
         results = run_tasks(tasks, executor, retries=2)
     assert results == {"t0": 7, **{f"t{i}": i * i for i in range(1, 6)}}
     assert os.path.exists(marker)
+
+
+def test_a_stage1_round_that_explodes_is_dropped_in_pieces_as_in_run(tmp_path):
+    # 40 (x^2+y^2)/2 with D = (h/2) diag(1, 49): the first round is stable, the second, up to 10 times lighter along
+    # x, explodes (h^2 k A up to 8 > 4). The task walk drops it as CoarseGrainingPlan::runStage does.
+    def make():
+        cg = effpot.CoarseGrainer("40*(x^2+y^2)/2+0.001*(sin(x/0.001)+7*sin(y/0.001))", 2)
+        cg.setStepSize(0.1)
+        cg.setFriction(0.5)
+        cg.setNumReplicas(40)
+        cg.setNumBatches(4)
+        cg.setNumSteps(3000)
+        cg.setNumStage2Steps(12000)  # Stage 2 relaxes slowly along x (Gamma_xx = 0.025 /ps)
+        cg.setNumEquilibrationSteps(300)
+        cg.setAllowNonGaussian(True)
+        return cg
+    reference = make().run()
+    potential = make().run(checkpoint=tmp_path, batches_per_task=2)
+    assert_same(potential, reference)
+    assert potential.diagnostics["stage1.abandonedRound"] == 1
+    assert "exploded" in potential.diagnostics["stage1Rounds"]  # notes are in the diagnostics, as strings
+    assert not any(n.startswith("stage1-r1-") for n in os.listdir(tmp_path))  # nothing of the dropped round is kept

@@ -43,6 +43,7 @@ struct ReplicaRunDesign {
     std::vector<std::vector<double> > mass, friction, design;
     double relaxationRate = 0;  // slowest rate of M^-1 Gamma over the active components, 1/ps
     bool restartFrozen = true;  // restart frozen replicas (FrozenReplicaWatch); the scan and the pilot only count them
+    int stream = 0;             // which velocity streams the run draws from: a later Stage-1 round's own (0: the first's)
 };
 
 /** A share of a run: the replica batches [firstBatch, endBatch) of the groups [firstGroup, endGroup). */

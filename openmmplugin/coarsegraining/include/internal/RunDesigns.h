@@ -15,6 +15,8 @@ namespace RunDesigns {
 
 /** Stage 1: the d(d+1)/2 designs A = M^-1 as groups of one Context, Gamma = gamma M (scalar friction factor). */
 ReplicaRunDesign stage1(int dimensions, const CoarseGrainingSettings& settings);
+/** A Stage-1 round: the designs of `frame` (NoiseCovarianceDesigns::designs; empty: the first round's), its own streams. */
+ReplicaRunDesign stage1(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& frame, int round);
 
 /**
  * Stage 2's friction (d x d): in the eigenbasis of D, gamma_i = (1/h) log((4 kT* + h d_i) / (4 kT* - h d_i)), the

@@ -44,6 +44,10 @@ SCHEMA = {
         "replicas": ("int", lambda v: v >= 2, "number of replicas (default 200)"),
         "steps": ("int", _positive, "sampling steps per run (1D run, each Stage-1 design; default 20000)"),
         "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: twice steps)"),
+        "stage1_tolerance": ("float", _non_negative, "Stage 1 adds rounds of designs until the standard error of "
+                             "D-hat along its worst direction is at most this (default 0.01)"),
+        "stage1_rounds": ("int", lambda v: 1 <= v <= 20, "the most Stage-1 rounds, each d(d+1)/2 designs (default 3; "
+                          "1: the first round only)"),
         "equilibration_steps": ("int", _non_negative, "steps before sampling (default 2000)"),
         "sample_interval": ("int", _positive, "steps between samples (default 10)"),
         "batches": ("int", lambda v: v >= 2, "replica batches for error bars (default 10)"),

@@ -14,6 +14,7 @@ from ..surrogates.comparison import ComparisonSettings, compare
 # C++ default, the one default there is (e.g. stage2_steps: numStage2Steps = 0, twice steps).
 LEARN_FIELDS = {"step_size": "stepSize", "friction": "friction", "mass": "mass", "target_kT": "targetKT",
                 "replicas": "numReplicas", "steps": "numSteps", "stage2_steps": "numStage2Steps",
+                "stage1_tolerance": "stage1Tolerance", "stage1_rounds": "maxStage1Rounds",
                 "equilibration_steps": "numEquilibrationSteps", "sample_interval": "sampleInterval",
                 "batches": "numBatches", "grid_bins": "gridBins", "grid_lower": "gridBoxLower",
                 "grid_upper": "gridBoxUpper", "allow_non_gaussian": "allowNonGaussian",

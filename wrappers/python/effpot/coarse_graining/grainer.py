@@ -128,6 +128,13 @@ class CoarseGrainer:
     def setNumStage2Steps(self, steps):
         self._impl.setNumStage2Steps(whole_number(steps, "CoarseGrainer.setNumStage2Steps: steps"))
 
+    def setStage1Precision(self, tolerance, maxRounds):
+        """Stage 1 adds rounds of designs in the eigenframe of D-hat until the standard error of its relative error
+        along the worst direction (diagnostic stage1.whitenedError) is at most `tolerance` (default 0.01), or
+        `maxRounds` rounds ran (default 3; 1: the first round only). docs/theory.md section 5."""
+        self._impl.setStage1Precision(real_number(tolerance, "CoarseGrainer.setStage1Precision: tolerance"),
+                                      whole_number(maxRounds, "CoarseGrainer.setStage1Precision: maxRounds"))
+
     def setNumEquilibrationSteps(self, steps):
         self._impl.setNumEquilibrationSteps(whole_number(steps, "CoarseGrainer.setNumEquilibrationSteps: steps"))
 

@@ -63,11 +63,14 @@ _LABELS = {
 }
 
 
-def _task(stage, settings, spec, noise, grid, piece, key):
+def _task(stage, settings, spec, noise, grid, piece, key, frame=(), stage1_round=0):
     """Piece {first batch, end batch, first design, end design} of a stage as a task of worker_pieces."""
     b0, b1, g0, g1 = piece
     if stage == _swig.CoarseGrainingPlan.Stage1:
-        return Task(f"stage1-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1, (settings, spec, b0, b1, g0, g1))
+        # A later round's designs depend on the earlier rounds' D-hat: its keys carry a digest of its frame.
+        prefix = "stage1" if stage1_round == 0 else f"stage1-r{stage1_round}-{key}"
+        return Task(f"{prefix}-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1,
+                    (settings, spec, b0, b1, g0, g1, list(frame), stage1_round))
     if stage == _swig.CoarseGrainingPlan.SamplingRange:
         return Task(f"range-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1))
     return Task(f"sampling-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1))
@@ -90,8 +93,20 @@ def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries,
         key = _digest(json.dumps(noise))[:12] if grid is None else _digest(json.dumps([noise, grid]))[:12]
         if grid is not None:
             grid_key = key
-        tasks = [_task(stage, settings, spec, noise, grid, plan.getPiece(i), key) for i in range(plan.getNumPieces())]
-        results = list(run_tasks(tasks, executor, store, retries, progress, _LABELS[stage]).values())
+        stage1_round, frame = 0, []
+        if stage == _swig.CoarseGrainingPlan.Stage1:
+            stage1_round, frame = plan.getStage1Round(), list(plan.getStage1Frame())
+            key = _digest(json.dumps(frame))[:12]
+        tasks = [_task(stage, settings, spec, noise, grid, plan.getPiece(i), key, frame, stage1_round)
+                 for i in range(plan.getNumPieces())]
+        label = _LABELS[stage] if stage1_round == 0 else f"stage 1, round {stage1_round + 1} (tasks)"
+        try:
+            results = list(run_tasks(tasks, executor, store, retries, progress, label).values())
+        except _swig.UnstableRun:
+            if stage1_round == 0:
+                raise
+            plan.abandonStage1Round("its run exploded")  # as CoarseGrainingPlan::runStage does
+            continue
         if stage == _swig.CoarseGrainingPlan.SamplingRange:
             plan.completeRanges([list(r) for r in results])
         else:

@@ -50,10 +50,11 @@ def grid_from_spec(spec):
     return _swig.RegularGrid(spec["lower"], spec["upper"], spec["bins"])
 
 
-def stage1(settings, platform, first_batch, end_batch, first_group, end_group):
-    """Stage 1 of batches [first_batch, end_batch) and designs [first_group, end_group): ReplicaStatistics XML."""
+def stage1(settings, platform, first_batch, end_batch, first_group, end_group, frame=(), stage1_round=0):
+    """Stage 1 of batches [first_batch, end_batch) and designs [first_group, end_group) of a round (its frame W,
+    d x d; empty in the first round): ReplicaStatistics XML."""
     grainer, openmm_platform = _grainer(settings, platform)
-    return grainer.runStage1(openmm_platform, first_batch, end_batch, first_group, end_group).toXml()
+    return grainer.runStage1(openmm_platform, first_batch, end_batch, first_group, end_group, list(frame), stage1_round).toXml()
 
 
 def sampling_range(settings, platform, noise, first_batch, end_batch):
