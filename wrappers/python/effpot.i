@@ -342,7 +342,9 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "EffectivePotential.h"
 %include "ReplicaStatistics.h"
 %include "PotentialFitter.h"
+%ignore EffPot::CoarseGrainingSettings::visitFields;
 %include "CoarseGrainingSettings.h"
+%template(vectorSettingDescription) std::vector<EffPot::SettingDescription>;
 %include "CoarseGrainer.h"
 %template(vectorReplicaStatistics) std::vector<EffPot::ReplicaStatistics>;
 %template(vectorvectord) std::vector<std::vector<double> >;
@@ -493,11 +495,8 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 %pythoncode %{
 # The fields of the plain-data structs, in their headers' order.
-_SETTINGS_FIELDS = ("stepSize", "friction", "mass", "targetKT", "numReplicas", "numSteps", "numStage2Steps",
-                    "numEquilibrationSteps", "stage1Tolerance", "maxStage1Rounds", "sampleInterval", "numBatches", "randomSeed", "numThreads", "maxSkewness",
-                    "maxExcessKurtosis", "frozenKurtosis", "allowNonGaussian", "restartFrozenReplicas",
-                    "useCustomExternalForce", "resolutionLimit", "initialPositions", "initialBoxLower",
-                    "initialBoxUpper", "gridBins", "gridBoxLower", "gridBoxUpper")
+# Every setting's field, in C++'s order (CoarseGrainingSettings::visitFields, the one list of them).
+_SETTINGS_FIELDS = tuple(d.field for d in CoarseGrainingSettings.describe())
 _CALIBRATION_FIELDS = ("stepSize", "mass", "friction", "kT", "targetKT", "energy", "systemXml")
 
 

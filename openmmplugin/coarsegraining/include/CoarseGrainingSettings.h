@@ -7,11 +7,22 @@
 
 namespace EffPot {
 
+/** What the configuration file, Python and the docs know of one setting (CoarseGrainingSettings::describe). */
+struct OPENMM_EXPORT_EFFPOT SettingDescription {
+    std::string field;    // the field: C++ member, Python attribute, XML property (lists: element, capitalized)
+    std::string kind;     // "float", "int", "bool", "floats", "ints", or "friction" (a float, or "auto" for 0)
+    std::string section;  // its table in the configuration file ("learn" or "run"); "" if it has no key
+    std::string key;      // its key there ("" if none: set from Python or C++ only)
+    std::string help;     // one line: what it means, its default
+};
+
 /**
  * Every setting of a coarse-graining run, as one value: what CoarseGrainer's setters change, what
  * CoarseGrainingSettingsProxy serializes, what a worker process receives and what Python reads as attributes.
- * Each setting has one name (the field) and one default (its initializer below); the docs/cli.md configuration
- * keys map onto these fields one to one.
+ * Each setting has one name (the field) and one default (its initializer below), and one entry in visitFields(),
+ * which gives its configuration key and help: the serialization proxy, Python's attributes and pickling, the
+ * configuration file's keys and `python -m effpot.cli.config` all follow from that list (a test holds the
+ * docs/cli.md table to it). Adding a setting: the field, its visitFields() line, and its rule in check().
  *
  * Validation lives in one place, check(): the setters, the proxy and CoarseGrainer::setSettings all call it, so a
  * value that one route rejects is rejected by every route, with a message naming the caller and the field.
@@ -75,6 +86,42 @@ public:
     /** The histogram box (d values each). Empty: the range the replicas visit at the end of equilibration, widened. */
     std::vector<double> gridBoxLower, gridBoxUpper;
 
+    /**
+     * Call visit(member, field, kind, section, key, help) for every setting, in the order of the fields above
+     * (SettingDescription says what the strings are). `Settings` is CoarseGrainingSettings, const or not.
+     */
+    template <class Settings, class Visitor>
+    static void visitFields(Settings& s, Visitor& visit) {
+        visit(s.stepSize, "stepSize", "float", "learn", "step_size", "h in ps: too large for the small scales, fine for the kept ones");
+        visit(s.friction, "friction", "friction", "learn", "friction", "gamma in 1/ps (1D and Stage 1), or \"auto\" (default): a pilot run picks it for target_kT");
+        visit(s.mass, "mass", "float", "learn", "mass", "replica mass in dalton (default 1)");
+        visit(s.targetKT, "targetKT", "float", "learn", "target_kT", "kT* of Stage 2, and the kinetic kT an automatic friction aims at, in kJ/mol (default 1)");
+        visit(s.numReplicas, "numReplicas", "int", "learn", "replicas", "number of replicas (default 200)");
+        visit(s.numSteps, "numSteps", "int", "learn", "steps", "sampling steps per run (1D run, each Stage-1 design; default 20000)");
+        visit(s.numStage2Steps, "numStage2Steps", "int", "learn", "stage2_steps", "Stage-2 sampling steps (default: twice steps)");
+        visit(s.numEquilibrationSteps, "numEquilibrationSteps", "int", "learn", "equilibration_steps", "steps before sampling (default 2000)");
+        visit(s.stage1Tolerance, "stage1Tolerance", "float", "learn", "stage1_tolerance", "Stage 1 adds rounds of designs until the standard error of D-hat along its worst direction is at most this (default 0.01)");
+        visit(s.maxStage1Rounds, "maxStage1Rounds", "int", "learn", "stage1_rounds", "the most Stage-1 rounds, each d(d+1)/2 designs (default 3; 1: the first round only)");
+        visit(s.sampleInterval, "sampleInterval", "int", "learn", "sample_interval", "steps between samples (default 10)");
+        visit(s.numBatches, "numBatches", "int", "learn", "batches", "replica batches for error bars (default 10)");
+        visit(s.randomSeed, "randomSeed", "int", "run", "seed", "random seed of starting states and thermal noise (default 1)");
+        visit(s.numThreads, "numThreads", "int", "run", "threads", "threads for parallel replica Contexts; 0 = one per core (default)");
+        visit(s.maxSkewness, "maxSkewness", "float", "", "", "the normality check's limit on |skewness| of the momenta (0.1)");
+        visit(s.maxExcessKurtosis, "maxExcessKurtosis", "float", "", "", "the normality check's limit on |excess kurtosis| (0.2)");
+        visit(s.frozenKurtosis, "frozenKurtosis", "float", "", "", "excess kurtosis of a momentum above which the run counts as frozen (1)");
+        visit(s.allowNonGaussian, "allowNonGaussian", "bool", "learn", "allow_non_gaussian", "fit even if the momenta are not Gaussian (default false)");
+        visit(s.restartFrozenReplicas, "restartFrozenReplicas", "bool", "learn", "restart_frozen_replicas", "restart replicas that come to rest in a micro-well, dropping their quiet samples (default true)");
+        visit(s.useCustomExternalForce, "useCustomExternalForce", "bool", "", "", "evaluate the energy with OpenMM's CustomExternalForce (comparisons)");
+        visit(s.resolutionLimit, "resolutionLimit", "float", "", "", "the largest h^2 lambda_max / m the fit may produce; 0: none (1)");
+        visit(s.initialPositions, "initialPositions", "floats", "", "", "starting positions, R x d; from [learn] starts and start_spread");
+        visit(s.initialBoxLower, "initialBoxLower", "floats", "", "", "lower corner of the box the starts are drawn from");
+        visit(s.initialBoxUpper, "initialBoxUpper", "floats", "", "", "upper corner of that box");
+        visit(s.gridBins, "gridBins", "ints", "learn", "grid_bins", "histogram bins per dimension (default: chosen from d)");
+        visit(s.gridBoxLower, "gridBoxLower", "floats", "learn", "grid_lower", "lower corner of the histogram box in nm (default: the sampled range)");
+        visit(s.gridBoxUpper, "gridBoxUpper", "floats", "learn", "grid_upper", "upper corner of the histogram box in nm");
+    }
+    /** Every setting's description, in the order of visitFields(). */
+    static std::vector<SettingDescription> describe();
     /** Stage 2 sampling steps: numStage2Steps, or twice numSteps when it is 0. */
     int stage2Steps() const {
         return numStage2Steps > 0 ? numStage2Steps : 2*numSteps;

@@ -20,6 +20,26 @@ vector<int> CoarseGrainingSettings::gridBinsFor(int dimensions) const {
 
 namespace {
 
+struct Describer {
+    vector<SettingDescription>& out;
+    template <class T>
+    void operator()(const T&, const char* field, const char* kind, const char* section, const char* key, const char* help) {
+        out.push_back({field, kind, section, key, help});
+    }
+};
+
+} // namespace
+
+vector<SettingDescription> CoarseGrainingSettings::describe() {
+    vector<SettingDescription> result;
+    const CoarseGrainingSettings defaults;
+    Describer describer = {result};
+    visitFields(defaults, describer);
+    return result;
+}
+
+namespace {
+
 bool finitePositive(double x) {
     return x > 0 && isfinite(x);
 }

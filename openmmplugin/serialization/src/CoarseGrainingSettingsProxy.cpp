@@ -1,6 +1,8 @@
 #include "CoarseGrainingSettingsProxy.h"
 #include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
+#include <cctype>
+#include <map>
 
 using namespace EffPot;
 using namespace EffPot::SerializationHelpers;
@@ -10,66 +12,84 @@ using namespace std;
 CoarseGrainingSettingsProxy::CoarseGrainingSettingsProxy() : SerializationProxy("CoarseGrainingSettings") {
 }
 
+namespace {
+
+// A list's element: the field's name, capitalized (initialPositions -> <InitialPositions>).
+string elementName(const string& field) {
+    string name = field;
+    name[0] = (char) toupper(name[0]);
+    return name;
+}
+
+struct Writer {
+    SerializationNode& node;
+    void operator()(const double& x, const char* field, const char*, const char*, const char*, const char*) {
+        node.setDoubleProperty(field, x);
+    }
+    void operator()(const int& x, const char* field, const char*, const char*, const char*, const char*) {
+        node.setIntProperty(field, x);
+    }
+    void operator()(const bool& x, const char* field, const char*, const char*, const char*, const char*) {
+        node.setBoolProperty(field, x);
+    }
+    template <class T>
+    void operator()(const vector<T>& x, const char* field, const char*, const char*, const char*, const char*) {
+        writeList(node, elementName(field), x);
+    }
+};
+
+// Reads every field, by the names of `legacy` files (a version-1 CoarseGrainer's flat properties) where given. A
+// field the file lacks is an error, except those added since files were first written, which take `added`.
+struct Reader {
+    const SerializationNode& node;
+    const string& owner;
+    bool legacy;
+    const map<string, string> legacyNames = {{"randomSeed", "seed"}, {"initialPositions", "Positions"},
+            {"initialBoxLower", "BoxLower"}, {"initialBoxUpper", "BoxUpper"}, {"gridBoxLower", "GridLower"},
+            {"gridBoxUpper", "GridUpper"}, {"gridBins", "GridBins"}};
+    // Files from before Stage 1 had rounds ran one round: they rerun as they did. numThreads and
+    // restartFrozenReplicas came after version 1 of the CoarseGrainer file.
+    const map<string, double> added = {{"numThreads", 0}, {"restartFrozenReplicas", 1}, {"stage1Tolerance", 0.01},
+            {"maxStage1Rounds", 1}};
+    string nameOf(const char* field, bool list) const {
+        if (legacy && legacyNames.count(field))
+            return legacyNames.at(field);
+        return list ? elementName(field) : string(field);
+    }
+    bool present(const string& name) const {
+        return node.hasProperty(name);
+    }
+    void operator()(double& x, const char* field, const char*, const char*, const char*, const char*) {
+        string name = nameOf(field, false);
+        x = (!present(name) && added.count(field) ? added.at(field) : node.getDoubleProperty(name));
+    }
+    void operator()(int& x, const char* field, const char*, const char*, const char*, const char*) {
+        string name = nameOf(field, false);
+        x = (!present(name) && added.count(field) ? (int) added.at(field) : node.getIntProperty(name));
+    }
+    void operator()(bool& x, const char* field, const char*, const char*, const char*, const char*) {
+        string name = nameOf(field, false);
+        x = (!present(name) && added.count(field) ? added.at(field) != 0 : node.getBoolProperty(name));
+    }
+    void operator()(vector<double>& x, const char* field, const char*, const char*, const char*, const char*) {
+        x = readFiniteList(node, nameOf(field, true), owner);
+    }
+    void operator()(vector<int>& x, const char* field, const char*, const char*, const char*, const char*) {
+        x = readList<int>(node, nameOf(field, true), owner);
+    }
+};
+
+} // namespace
+
 void CoarseGrainingSettingsProxy::write(const CoarseGrainingSettings& s, SerializationNode& node) {
-    node.setDoubleProperty("stepSize", s.stepSize);
-    node.setDoubleProperty("friction", s.friction);
-    node.setDoubleProperty("mass", s.mass);
-    node.setDoubleProperty("targetKT", s.targetKT);
-    node.setIntProperty("numReplicas", s.numReplicas);
-    node.setIntProperty("numSteps", s.numSteps);
-    node.setIntProperty("numStage2Steps", s.numStage2Steps);
-    node.setIntProperty("numEquilibrationSteps", s.numEquilibrationSteps);
-    node.setDoubleProperty("stage1Tolerance", s.stage1Tolerance);
-    node.setIntProperty("maxStage1Rounds", s.maxStage1Rounds);
-    node.setIntProperty("sampleInterval", s.sampleInterval);
-    node.setIntProperty("numBatches", s.numBatches);
-    node.setIntProperty("randomSeed", s.randomSeed);
-    node.setIntProperty("numThreads", s.numThreads);
-    node.setDoubleProperty("maxSkewness", s.maxSkewness);
-    node.setDoubleProperty("maxExcessKurtosis", s.maxExcessKurtosis);
-    node.setDoubleProperty("frozenKurtosis", s.frozenKurtosis);
-    node.setBoolProperty("allowNonGaussian", s.allowNonGaussian);
-    node.setBoolProperty("restartFrozenReplicas", s.restartFrozenReplicas);
-    node.setBoolProperty("useCustomExternalForce", s.useCustomExternalForce);
-    node.setDoubleProperty("resolutionLimit", s.resolutionLimit);
-    writeList(node, "InitialPositions", s.initialPositions);
-    writeList(node, "InitialBoxLower", s.initialBoxLower);
-    writeList(node, "InitialBoxUpper", s.initialBoxUpper);
-    writeList(node, "GridBins", s.gridBins);
-    writeList(node, "GridBoxLower", s.gridBoxLower);
-    writeList(node, "GridBoxUpper", s.gridBoxUpper);
+    Writer writer = {node};
+    CoarseGrainingSettings::visitFields(s, writer);
 }
 
 CoarseGrainingSettings CoarseGrainingSettingsProxy::read(const SerializationNode& node, const string& owner, bool legacy) {
     CoarseGrainingSettings s;
-    s.stepSize = node.getDoubleProperty("stepSize");
-    s.friction = node.getDoubleProperty("friction");
-    s.mass = node.getDoubleProperty("mass");
-    s.targetKT = node.getDoubleProperty("targetKT");
-    s.numReplicas = node.getIntProperty("numReplicas");
-    s.numSteps = node.getIntProperty("numSteps");
-    s.numStage2Steps = node.getIntProperty("numStage2Steps");
-    s.numEquilibrationSteps = node.getIntProperty("numEquilibrationSteps");
-    // Files written before Stage 1 had rounds ran one: they rerun as they did.
-    s.stage1Tolerance = node.getDoubleProperty("stage1Tolerance", s.stage1Tolerance);
-    s.maxStage1Rounds = node.getIntProperty("maxStage1Rounds", 1);
-    s.sampleInterval = node.getIntProperty("sampleInterval");
-    s.numBatches = node.getIntProperty("numBatches");
-    s.randomSeed = node.getIntProperty(legacy ? "seed" : "randomSeed");
-    s.numThreads = node.getIntProperty("numThreads", 0); // version 1 did not keep it
-    s.maxSkewness = node.getDoubleProperty("maxSkewness");
-    s.maxExcessKurtosis = node.getDoubleProperty("maxExcessKurtosis");
-    s.frozenKurtosis = node.getDoubleProperty("frozenKurtosis");
-    s.allowNonGaussian = node.getBoolProperty("allowNonGaussian");
-    s.restartFrozenReplicas = node.getBoolProperty("restartFrozenReplicas", true);
-    s.useCustomExternalForce = node.getBoolProperty("useCustomExternalForce");
-    s.resolutionLimit = node.getDoubleProperty("resolutionLimit");
-    s.initialPositions = readFiniteList(node, legacy ? "Positions" : "InitialPositions", owner);
-    s.initialBoxLower = readFiniteList(node, legacy ? "BoxLower" : "InitialBoxLower", owner);
-    s.initialBoxUpper = readFiniteList(node, legacy ? "BoxUpper" : "InitialBoxUpper", owner);
-    s.gridBins = readList<int>(node, "GridBins", owner);
-    s.gridBoxLower = readFiniteList(node, legacy ? "GridLower" : "GridBoxLower", owner);
-    s.gridBoxUpper = readFiniteList(node, legacy ? "GridUpper" : "GridBoxUpper", owner);
+    Reader reader = {node, owner, legacy};
+    CoarseGrainingSettings::visitFields(s, reader);
     return s;
 }
 

@@ -91,3 +91,20 @@ def test_the_key_table_names_each_keys_field():
     for key, field in {**runs.LEARN_FIELDS, **runs.RUN_FIELDS}.items():
         assert hasattr(settings, field), field
         assert re.search(rf"^\| `{key}` \| [^|]+ \| `{field}`", text, re.M), key
+
+
+def test_the_settings_are_listed_once_in_cpp():
+    # CoarseGrainingSettings::visitFields is the one list: Python's attributes, its pickling fields, the XML and the
+    # configuration keys all follow it.
+    described = [d.field for d in effpot.CoarseGrainingSettings.describe()]
+    attributes = {name for name, value in vars(effpot.CoarseGrainingSettings).items()
+                  if isinstance(value, property) and name != "thisown"}  # thisown: SWIG's ownership flag
+    assert set(described) == attributes
+    assert effpot.effpot_swig._SETTINGS_FIELDS == tuple(described)
+    xml = effpot.CoarseGrainingSettings().toXml()
+    for d in effpot.CoarseGrainingSettings.describe():
+        name = d.field if d.kind not in ("floats", "ints") else d.field[0].upper() + d.field[1:]
+        assert re.search(rf'\b{name}\b', xml), d.field
+        if d.key:
+            assert d.key in config_module.SCHEMA[d.section], d.key
+            assert config_module.SCHEMA[d.section][d.key][0] == d.kind and d.help

@@ -21,6 +21,26 @@ def _non_negative(value):
     return value >= 0
 
 
+# The keys of [run] and [learn] that are settings come from C++ (CoarseGrainingSettings::visitFields: kind, field
+# and help), so a setting added there is a key here, in runs.settings_from_config and in `python -m
+# effpot.cli.config`, and a test holds docs/cli.md to it. Here: the range each key's value must lie in, checked when
+# the file is read so that the message names the key (C++ checks every field again when the settings are applied).
+_RANGES = {
+    "threads": _non_negative, "seed": _positive,
+    "step_size": _positive, "friction": _positive, "mass": _positive, "target_kT": _positive,
+    "replicas": lambda v: v >= 2, "steps": _positive, "stage2_steps": _positive, "equilibration_steps": _non_negative,
+    "stage1_tolerance": _non_negative, "stage1_rounds": lambda v: 1 <= v <= 20, "sample_interval": _positive,
+    "batches": lambda v: v >= 2, "grid_bins": _positive,
+}
+
+
+def _setting_keys(section):
+    """key -> (kind, check, description) of the settings C++ puts in `section`, in C++'s order."""
+    from .. import effpot_swig
+    return {d.key: (d.kind, _RANGES.get(d.key), d.help) for d in effpot_swig.CoarseGrainingSettings.describe()
+            if d.section == section}
+
+
 # section -> key -> (kind, check, description). kind: "str", "int", "float", "bool", "points", "ints", "floats".
 SCHEMA = {
     "model": {
@@ -31,34 +51,12 @@ SCHEMA = {
     },
     "run": {
         "platform": ("str", None, "OpenMM platform of every run (default Reference)"),
-        "threads": ("int", _non_negative, "threads for parallel replica Contexts; 0 = one per core (default)"),
-        "seed": ("int", _positive, "random seed of starting states and thermal noise (default 1)"),
+        **_setting_keys("run"),
     },
     "learn": {
-        "step_size": ("float", _positive, "h in ps: too large for the small scales, fine for the kept ones"),
-        "friction": ("friction", _positive, "gamma in 1/ps (1D and Stage 1), or \"auto\" (default): a pilot run "
-                     "picks it for target_kT"),
-        "mass": ("float", _positive, "replica mass in dalton (default 1)"),
-        "target_kT": ("float", _positive, "kT* of Stage 2, and the kinetic kT an automatic friction aims at, in kJ/mol "
-                      "(default 1)"),
-        "replicas": ("int", lambda v: v >= 2, "number of replicas (default 200)"),
-        "steps": ("int", _positive, "sampling steps per run (1D run, each Stage-1 design; default 20000)"),
-        "stage2_steps": ("int", _positive, "Stage-2 sampling steps (default: twice steps)"),
-        "stage1_tolerance": ("float", _non_negative, "Stage 1 adds rounds of designs until the standard error of "
-                             "D-hat along its worst direction is at most this (default 0.01)"),
-        "stage1_rounds": ("int", lambda v: 1 <= v <= 20, "the most Stage-1 rounds, each d(d+1)/2 designs (default 3; "
-                          "1: the first round only)"),
-        "equilibration_steps": ("int", _non_negative, "steps before sampling (default 2000)"),
-        "sample_interval": ("int", _positive, "steps between samples (default 10)"),
-        "batches": ("int", lambda v: v >= 2, "replica batches for error bars (default 10)"),
+        **_setting_keys("learn"),
         "starts": ("points", None, "starting points the replicas cycle through, a list of d-lists"),
         "start_spread": ("float", _non_negative, "Gaussian spread of the starting points in nm (default 0.05)"),
-        "grid_bins": ("ints", _positive, "histogram bins per dimension (default: chosen from d)"),
-        "grid_lower": ("floats", None, "lower corner of the histogram box in nm (default: the sampled range)"),
-        "grid_upper": ("floats", None, "upper corner of the histogram box in nm"),
-        "allow_non_gaussian": ("bool", None, "fit even if the momenta are not Gaussian (default false)"),
-        "restart_frozen_replicas": ("bool", None, "restart replicas that come to rest in a micro-well, dropping their "
-                                    "quiet samples (default true)"),
     },
     "compare": {
         "replicas": ("int", _positive, "equilibrium replicas per model (default 2000)"),

@@ -10,16 +10,12 @@ from ..coarse_graining.grainer import CoarseGrainer
 from ..surrogates.comparison import ComparisonSettings, compare
 
 
-# Each [learn] and [run] key is one CoarseGrainingSettings field (docs/cli.md); an omitted key keeps the field's
-# C++ default, the one default there is (e.g. stage2_steps: numStage2Steps = 0, twice steps).
-LEARN_FIELDS = {"step_size": "stepSize", "friction": "friction", "mass": "mass", "target_kT": "targetKT",
-                "replicas": "numReplicas", "steps": "numSteps", "stage2_steps": "numStage2Steps",
-                "stage1_tolerance": "stage1Tolerance", "stage1_rounds": "maxStage1Rounds",
-                "equilibration_steps": "numEquilibrationSteps", "sample_interval": "sampleInterval",
-                "batches": "numBatches", "grid_bins": "gridBins", "grid_lower": "gridBoxLower",
-                "grid_upper": "gridBoxUpper", "allow_non_gaussian": "allowNonGaussian",
-                "restart_frozen_replicas": "restartFrozenReplicas"}
-RUN_FIELDS = {"seed": "randomSeed", "threads": "numThreads"}
+# Each [learn] and [run] key that is a setting is one CoarseGrainingSettings field, as C++ lists them
+# (CoarseGrainingSettings::visitFields; docs/cli.md); an omitted key keeps the field's C++ default, the one default
+# there is (e.g. stage2_steps: numStage2Steps = 0, twice steps).
+_DESCRIPTIONS = _swig.CoarseGrainingSettings.describe()
+LEARN_FIELDS = {d.key: d.field for d in _DESCRIPTIONS if d.section == "learn"}
+RUN_FIELDS = {d.key: d.field for d in _DESCRIPTIONS if d.section == "run"}
 # [learn] starts and start_spread make one field together: initialPositions (starting_points below).
 # [run] platform and [model] are not settings: where the runs go, and what is coarse-grained.
 
