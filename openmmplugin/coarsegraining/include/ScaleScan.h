@@ -26,6 +26,15 @@ struct OPENMM_EXPORT_EFFPOT ScaleScanPoint {
     bool gaussian;                         ///< |skewness| and |excess kurtosis| within the tolerances
 };
 
+/**
+ * What the run of one step size gave, in one value that crosses process boundaries as plain data: its statistics,
+ * or that it exploded (ScaleScan::samplePoint, the one place where an exploded run is recognised).
+ */
+struct OPENMM_EXPORT_EFFPOT ScaleScanRun {
+    bool exploded = false;              ///< the run threw UnstableRunException (non-finite positions or momenta)
+    ReplicaStatistics statistics;       ///< CoarseGrainer::sampleIsotropic's statistics; empty when exploded
+};
+
 /** A window of consecutive step sizes whose momenta are Gaussian: one scale level. */
 struct OPENMM_EXPORT_EFFPOT ScaleScanLevel {
     double smallest, largest;   ///< the step sizes that bound the window (ps)
@@ -63,11 +72,22 @@ public:
     void setRandomSeed(int seed);
     /** Limits of |skewness| and |excess kurtosis| for a Gaussian point (default 0.1 and 0.2, as CoarseGrainer). */
     void setNormalityTolerance(double skewness, double excessKurtosis);
-    /** Run every step size; returns the points in increasing step size. */
+    /**
+     * Run every step size; returns the points in increasing step size. The one walk over the step sizes:
+     * runPoint for each, then classifyPoints. Other processes run the same pieces (effpot.distributed): there
+     * samplePoint(getPointSettings(i), platform), here recordPoint(i, run) for each index, then classifyPoints.
+     */
     const std::vector<ScaleScanPoint>& run(OpenMM::Platform& platform);
-    // ---- run() in pieces, for step sizes run in other processes (effpot.distributed): for each index,
-    // getPointSettings(i).sampleIsotropic(platform, gamma) there, setPointStatistics here (or setPointExploded when
-    // it threw UnstableRunException), then classifyPoints.
+    /** Run step size `index` (sorted order) here and record what it gave (samplePoint, then recordPoint). */
+    void runPoint(OpenMM::Platform& platform, int index);
+    /**
+     * Run one step size with the settings of getPointSettings: CoarseGrainer::sampleIsotropic at the settings'
+     * friction, an UnstableRunException caught as an exploded run (any other error propagates). Static, so that a
+     * worker process that holds only the settings runs exactly what run() runs.
+     */
+    static ScaleScanRun samplePoint(CoarseGrainer& pointSettings, OpenMM::Platform& platform);
+    /** Record what the run of step size `index` gave (setPointExploded or setPointStatistics). */
+    void recordPoint(int index, const ScaleScanRun& run);
     /** The CoarseGrainer holding the settings shared by every step size (step size and friction unset). */
     const CoarseGrainer& getCoarseGrainer() const {
         return settings;

@@ -191,19 +191,36 @@ void ScaleScan::classifyPoints() {
         classify(point, kTScale, maxSkewness, maxExcessKurtosis);
 }
 
+ScaleScanRun ScaleScan::samplePoint(CoarseGrainer& pointSettings, Platform& platform) {
+    ScaleScanRun result;
+    try {
+        result.statistics = pointSettings.sampleIsotropic(platform, pointSettings.getFriction());
+    }
+    catch (const UnstableRunException&) {
+        // An explosion is a result of the scan (the step is too large for the coarse scale), not an error.
+        result.exploded = true;
+    }
+    return result;
+}
+
+void ScaleScan::recordPoint(int index, const ScaleScanRun& run) {
+    if (run.exploded)
+        setPointExploded(index);
+    else
+        setPointStatistics(index, run.statistics);
+}
+
+void ScaleScan::runPoint(Platform& platform, int index) {
+    CoarseGrainer grainer = getPointSettings(index);
+    recordPoint(index, samplePoint(grainer, platform));
+}
+
 const vector<ScaleScanPoint>& ScaleScan::run(Platform& platform) {
     if (stepSizes.empty())
         throw OpenMMException("ScaleScan.run: set the step sizes first (setStepSizes or setStepSizeRange)");
     points.clear();
-    for (int i = 0; i < (int) stepSizes.size(); i++) {
-        CoarseGrainer grainer = getPointSettings(i);
-        try {
-            setPointStatistics(i, grainer.sampleIsotropic(platform, grainer.getFriction()));
-        }
-        catch (const UnstableRunException&) {
-            setPointExploded(i);
-        }
-    }
+    for (int i = 0; i < (int) stepSizes.size(); i++)
+        runPoint(platform, i);
     classifyPoints();
     return points;
 }

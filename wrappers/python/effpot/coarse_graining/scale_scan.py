@@ -87,7 +87,8 @@ class ScaleScan:
         return points, levels
 
     def _run_tasks(self, platform, executor, checkpoint, retries, progress):
-        """One task per step size, on the executor; the C++ scan classifies the merged points."""
+        """ScaleScan::run's walk with each step size a task on the executor: the worker runs ScaleScan::samplePoint
+        (worker_pieces.scan_point), and the C++ scan records (recordPoint) and classifies the points."""
         from ..distributed.executors import Task, run_tasks
         from . import worker_pieces
         from .pipeline import open_checkpoint
@@ -106,9 +107,6 @@ class ScaleScan:
                  for i, h in enumerate(steps)]
         results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (tasks)").values())
         for i, result in enumerate(results):
-            if result["exploded"]:
-                self._impl.setPointExploded(i)
-            else:
-                self._impl.setPointStatistics(i, _swig._replicaStatisticsFromXml(result["statistics"]))
+            self._impl.recordPoint(i, worker_pieces.scan_run(result))
         self._impl.classifyPoints()
         return len(steps)
