@@ -325,8 +325,8 @@ void ScaleScan::runEdgeCheck(Platform& platform, int index) {
 
 const ScaleScanPoint& ScaleScan::getEdgePoint(int index) const {
     if (index < 0 || index >= (int) points.size() || !points[index].edgeChecked)
-        throw OpenMMException("ScaleScan.getEdgePoint: point "+to_string(index)+" was not checked at kT* (only the largest "
-                              "step of each level is: ScaleScanPoint::edgeChecked)");
+        throw OpenMMException("ScaleScan.getEdgePoint: point "+to_string(index)+" was not checked at kT* (only the steps at a "
+                              "level's large-step edge are: ScaleScanPoint::edgeChecked)");
     return edgePoints[index];
 }
 

@@ -80,7 +80,8 @@ class ScaleScan:
         the same keys (but the last three) of its run at kT*, whose friction is gamma*. Where edgeChecked,
         gaussianAtTargetKT and not gaussian decides whether the step belongs to a level.
 
-        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task.
+        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task, and
+        each check at kT* another (a round per move of the edges), keyed by step size and kT* in the checkpoint.
         progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
         """
         if platform is None:
