@@ -95,32 +95,35 @@ def test_the_same_step_is_relaxed_once_the_run_is_long_enough():
 
 
 def test_the_large_step_edge_is_judged_at_the_target_kT():
-    # x^4/4 with 0.001 sin(x/0.001) as noise. The fine gradient is bounded (a sine's: excess kurtosis -1.5), and
-    # the momentum averages about 1/(gamma h) of its kicks, so its excess kurtosis is about -1.5 tanh(gamma h): the
+    # x^4/4 with 1e-4 sin(x/1e-4) as noise. The fine gradient is bounded (a sine's: excess kurtosis -1.5), and the
+    # momentum averages about 1/(gamma h) of its kicks, so its excess kurtosis is about -1.5 tanh(gamma h): the
     # momenta stop being Gaussian where gamma h grows too large. At the scan's own temperature (gamma = 2 h, kT ~
-    # 0.125) the edge is h = 0.22. A cold kT* needs a heavier friction (gamma* = 1.55 at h = 0.22: excess kurtosis
-    # -0.36), so the edge moves inward; a hot kT* a lighter one (gamma* h ~ 0.03 at h = 0.33: Gaussian), so it moves
-    # outward, until the hot replicas reach walls too steep for the step (h = 0.5 explodes at kT* = 1).
-    steps = [0.1, 0.15, 0.22, 0.33, 0.5, 0.75]
+    # 0.125) the edge is h = 0.22 (0.33 sits at the tolerance: -0.21 to -0.23 over seeds). A cold kT* needs a
+    # heavier friction (gamma* = 1.5 at h = 0.22: -0.34 to -0.40), so the edge moves inward; a hot kT* a lighter
+    # one (gamma* h ~ 0.03 at h = 0.33: within 0.1 of 0), so it moves outward, until the hot replicas reach walls
+    # too steep for the step (h = 0.5 explodes at kT* = 1). Seeds 1-4 give the same levels.
+    steps = [0.05, 0.1, 0.15, 0.22, 0.33, 0.5, 0.75]
 
     def scan(kT):
-        s = effpot.ScaleScan("x^4/4 + 0.001*sin(x/0.001)", 1)
+        s = effpot.ScaleScan("x^4/4 + 0.0001*sin(x/0.0001)", 1)
         s.setStepSizes(steps)
         s.setNumSteps(10000)
         s.setTargetKT(kT)
         return s.run()
     cold_points, cold = scan(0.03)
     hot_points, hot = scan(1.0)
-    # The scan's own runs do not depend on kT*; they put the edge at 0.22.
+    # The scan's own runs do not depend on kT*.
     assert [p["kT"] for p in cold_points] == [p["kT"] for p in hot_points]
     own = [p["stepSize"] for p in cold_points if p["gaussian"]]
-    assert own == [0.1, 0.15, 0.22]
+    assert 0.1 in own and 0.22 in own and 0.5 not in own
+    own_edge = max(h for h in own if all(g in own for g in steps if 0.1 <= g <= h))
     assert len(cold) == 1 and len(hot) == 1
-    assert cold[0]["smallest"] == hot[0]["smallest"] == 0.1
-    assert cold[0]["largest"] < 0.22 < hot[0]["largest"]
+    assert cold[0]["smallest"] == hot[0]["smallest"] <= 0.1
+    assert cold[0]["largest"] < 0.22 <= own_edge
+    assert hot[0]["largest"] >= max(own_edge, 0.33)
     by_h = {p["stepSize"]: p for p in hot_points}
     # The checks ran at kT*: the friction chosen from each point's own energy balance gives that kinetic kT.
-    assert by_h[0.33]["edgeChecked"] and by_h[0.33]["gaussianAtTargetKT"] and not by_h[0.33]["gaussian"]
+    assert by_h[0.33]["edgeChecked"] and by_h[0.33]["gaussianAtTargetKT"]
     assert by_h[0.33]["atTargetKT"]["kT"] == pytest.approx(1.0, rel=0.1)
     assert by_h[0.5]["edgeChecked"] and by_h[0.5]["atTargetKT"]["exploded"]
     assert not by_h[0.75]["edgeChecked"] and by_h[0.75]["atTargetKT"] is None
