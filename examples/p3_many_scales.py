@@ -24,6 +24,7 @@ from effpot.cli.figures import potentials_at_levels, scale_scan
 from _common import output_folder, write_json
 
 K = 12
+TARGET_KT = 0.2  # kT* of the learning runs
 
 
 def resolved_terms(h):
@@ -34,7 +35,7 @@ def resolved_terms(h):
 def learn(h, replicas, steps):
     cg = effpot.CoarseGrainer(problems.p3(K), 1)
     cg.setStepSize(h)
-    cg.setTargetKT(0.2)
+    cg.setTargetKT(TARGET_KT)
     cg.setNumReplicas(replicas)
     cg.setNumSteps(steps)
     cg.setInitialPositions(np.linspace(-1, 1, replicas)[:, None])
@@ -51,6 +52,9 @@ def main(argv=None):
 
     scan = effpot.ScaleScan(problems.p3(K), 1)
     scan.setStepSizeRange(0.002, 1.0, 19)
+    # The scan's own temperature, as for the table of docs/scale-scan.md. Judged at kT* = 0.2 instead
+    # (setTargetKT(TARGET_KT)), h = 0.022 fails its check and the wide window reaches 0.50 (docs/scale-scan.md, P3).
+    scan.setTargetKT(0)
     points, levels = scan.run()
     scale_scan(points, levels, os.path.join(folder, "p3_scan.png"),
                title="P3 scale scan: one wide window, no clean separation between scales")

@@ -181,6 +181,28 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
 
 
+def test_scan_judges_the_edges_at_the_learn_target_kT_and_reports_unrelaxed_runs(tmp_path, capsys):
+    text = SCAN.replace("[0.005, 0.01, 0.02, 0.03, 0.045, 0.07, 0.1, 0.15, 0.22, 0.3, 0.45, 0.7, 1.0, 3.0]",
+                        "[0.005, 0.03, 0.15, 0.3, 0.45, 0.7]").replace("[learn]", "[learn]\ntarget_kT = 0.15")
+    path = write(str(tmp_path), text, "scan.toml")
+    output = tmp_path / "scan"
+    assert cli.main(["scan", path, "-o", str(output), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    # h = 0.005: gamma = 0.01 over 110 ps, 1.1 relaxation times (docs/theory.md section 9).
+    assert "not relaxed" in out and "h = 0.005 ps, 1.1 relaxation times" in out
+    assert "large-step edges judged at kT* = 0.15" in out
+    with open(output / "scan.json") as stream:
+        result = json.load(stream)
+    assert result["targetKT"] == 0.15
+    by_h = {round(p["stepSize"], 3): p for p in result["points"]}
+    assert not by_h[0.005]["relaxed"] and by_h[0.3]["relaxed"]
+    assert any(p["edgeChecked"] and p["atTargetKT"]["kT"] == pytest.approx(0.15, rel=0.3) for p in result["points"])
+    # With the user's kT* the friction is the pilot's (automatic), not the scan's gamma = 2 h.
+    for index in range(1, len(result["levels"]) + 1):
+        learn = config.load(output / f"level-{index}.toml")["learn"]
+        assert learn["target_kT"] == 0.15 and learn.get("friction", 0) == 0
+
+
 def test_example_scan_configuration_is_valid():
     from effpot.cli.scan import load_scan_config, scan_step_sizes
     path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "configs", "p1_scan.toml")

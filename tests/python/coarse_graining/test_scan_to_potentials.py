@@ -29,6 +29,7 @@ def test_scan_then_learn_at_each_level(name):
     scan.setNumReplicas(100)
     scan.setNumSteps(20000)
     scan.setInitialBox([-1.5], [1.5])
+    scan.setTargetKT(0.15)  # the levels' large-step edges judged at the kT* learned at below
     points, levels = scan.run()
     # Both windows are found. (With replicas started over [-1.5, 1.5] the scan may also call h = 0.005 Gaussian
     # in P1: there every scale is resolved and the slowly damped run has not cooled yet -- the fully resolved end.)

@@ -383,6 +383,7 @@ def test_scale_scan_checkpoint_keeps_finished_step_sizes(tmp_path):
         s.setNumReplicas(20)
         s.setNumSteps(1000)
         s.setNumEquilibrationSteps(200)
+        s.setTargetKT(0)  # no checks of the edges at kT*: only the step sizes' own tasks (their checkpoint: below)
         return s
     scan([0.1, 0.3]).run(checkpoint=tmp_path)
     with cf.ThreadPoolExecutor(1) as pool:
@@ -391,6 +392,26 @@ def test_scale_scan_checkpoint_keeps_finished_step_sizes(tmp_path):
     assert [name for name, *_ in recording.submitted] == ["scan_point"]  # only the new step size ran
     reference, reference_levels = scan([0.1, 0.3, 0.5]).run()
     assert [p["kT"] for p in points] == [p["kT"] for p in reference] and levels == reference_levels
+
+
+def test_scale_scan_checkpoint_keeps_the_checks_at_the_target_kT(tmp_path):
+    def scan():
+        s = effpot.ScaleScan(problems.p1(), 1)
+        s.setStepSizes([0.1, 0.3, 0.5])
+        s.setNumReplicas(20)
+        s.setNumSteps(1000)
+        s.setNumEquilibrationSteps(200)
+        s.setTargetKT(0.5)
+        return s
+    points, levels = scan().run(checkpoint=tmp_path)
+    assert any(p["edgeChecked"] for p in points)
+    with cf.ThreadPoolExecutor(1) as pool:
+        recording = RecordingExecutor(pool)
+        again, again_levels = scan().run(executor=recording, checkpoint=tmp_path)
+    assert recording.submitted == []  # the step sizes and the checks at kT* all came from the checkpoint
+    assert again == points and again_levels == levels
+    reference, reference_levels = scan().run()
+    assert [p["atTargetKT"] for p in reference] == [p["atTargetKT"] for p in points] and reference_levels == levels
 
 
 def _wedge_once(marker, value):

@@ -336,7 +336,8 @@ def stable_steps(curves, metrics, tolerance, path, title=""):
 def scale_scan(points, levels, path, title="", resolved_limit=None):
     """kT and the momentum excess kurtosis against the step size, with the detected levels shaded (the paper's
     Figure 6). Gaussian runs are filled dots, non-Gaussian ones open, frozen ones crosses, exploded ones
-    triangles."""
+    triangles, runs too short to have relaxed open squares; the checks of the levels' edges at kT* are diamonds
+    (filled: Gaussian there)."""
     plt = pyplot()
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.4))
     h = np.array([p["stepSize"] for p in points])
@@ -344,6 +345,7 @@ def scale_scan(points, levels, path, title="", resolved_limit=None):
     kurtosis = np.array([max(p["excessKurtosis"], key=abs) for p in points])
     kinds = [("exploded", dict(marker="^", color="C3", ls="none", label="exploded")),
              ("frozen", dict(marker="x", color="C0", ls="none", label="frozen")),
+             ("unrelaxed", dict(marker="s", mfc="none", color="C1", ls="none", label="not relaxed")),
              ("gaussian", dict(marker="o", color="k", ls="none", label="Gaussian momenta")),
              ("other", dict(marker="o", mfc="none", color="k", ls="none", label="not Gaussian"))]
 
@@ -352,6 +354,8 @@ def scale_scan(points, levels, path, title="", resolved_limit=None):
             return "exploded"
         if p["frozen"]:
             return "frozen"
+        if not p.get("relaxed", True):
+            return "unrelaxed"
         return "gaussian" if p["gaussian"] else "other"
     labels = [kind(p) for p in points]
     for panel, values in ((panels[0], kT), (panels[1], kurtosis)):
@@ -361,6 +365,13 @@ def scale_scan(points, levels, path, title="", resolved_limit=None):
             if chosen.any():
                 shown = np.where(np.isfinite(values[chosen]), values[chosen], np.nanmax(values))
                 panel.plot(h[chosen], shown, ms=6, **style)
+        checks = [p["atTargetKT"] for p in points if p.get("atTargetKT") and not p["atTargetKT"]["exploded"]]
+        for passed in (True, False):
+            chosen = [c for c in checks if c["gaussian"] == passed]
+            if chosen:
+                shown = [c["kT"] if panel is panels[0] else max(c["excessKurtosis"], key=abs) for c in chosen]
+                panel.plot([c["stepSize"] for c in chosen], shown, marker="D", ls="none", color="C4", ms=6,
+                           mfc="C4" if passed else "none", label=f"at kT* ({'Gaussian' if passed else 'not Gaussian'})")
         for index, level in enumerate(levels):
             panel.axvspan(level["smallest"] / 1.08, level["largest"] * 1.08, color="C2", alpha=0.15,
                           label="level" if index == 0 else None)

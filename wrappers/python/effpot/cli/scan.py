@@ -22,6 +22,8 @@ SCAN_SCHEMA = {
     "replicas": ("int", lambda v: v >= 2, "replicas per step size (default 100)"),
     "steps": ("int", lambda v: v > 0, "sampling steps per step size (default 20000)"),
     "equilibration_steps": ("int", lambda v: v >= 0, "steps before sampling"),
+    "max_transient_weight": ("float", lambda v: 0 < v <= 1, "the largest share of the starts' excess energy a "
+                             "Gaussian run's averages may keep (default 0.05: 20 relaxation times)"),
     "initial_lower": ("floats", None, "lower corner of the box the replicas start in (nm; default -1)"),
     "initial_upper": ("floats", None, "upper corner of that box (nm; default 1)"),
 }
@@ -105,13 +107,17 @@ def run_scan(config, progress=None, executor=None, checkpoint=None):
     scanner = ScaleScan(model["energy"], d)
     scanner.setStepSizes(scan_step_sizes(scan))
     setters = {"friction_factor": scanner.setFrictionFactor, "replicas": scanner.setNumReplicas,
-               "steps": scanner.setNumSteps, "equilibration_steps": scanner.setNumEquilibrationSteps}
+               "steps": scanner.setNumSteps, "equilibration_steps": scanner.setNumEquilibrationSteps,
+               "max_transient_weight": scanner.setMaxTransientWeight}
     for key, setter in setters.items():
         if key in scan:
             setter(scan[key])
     if "initial_lower" in scan:
         scanner.setInitialBox(scan["initial_lower"], scan["initial_upper"])
     scanner.setRandomSeed(run.get("seed", 1))
+    # The levels' large-step edges are judged at the temperature the level configurations will learn at: [learn]
+    # target_kT where given, else the scan's own kT (what level_config writes), which needs no second runs.
+    scanner.setTargetKT(scan_target_kt(config))
     start = time.perf_counter()
     # The per-step-size progress needs the task path (an executor or a checkpoint); without one the C++ scan runs
     # in one call, and the command says when it is done.
@@ -120,12 +126,19 @@ def run_scan(config, progress=None, executor=None, checkpoint=None):
     return points, levels, time.perf_counter() - start
 
 
+def scan_target_kt(config):
+    """The kT* at which the scan of a configuration judges the levels' edges: [learn] target_kT, or 0 (the scan's
+    own temperature) when the level configurations take the scan's kT."""
+    return config.get("learn", {}).get("target_kT", 0.0)
+
+
 def level_config(config, level, point):
     """The learn configuration of one level: [model] and [run] as scanned, the user's [learn] keys, the level's
-    recommended step, and (unless given) the scan's friction and kT there, where the momenta were Gaussian."""
+    recommended step, and (unless given) the scan's friction and kT there, where the momenta were Gaussian. With a
+    target_kT of the user's the friction is left to the pilot run, which picks it for that kT*."""
     learn = {"step_size": _significant(level["recommended"])}
     user = dict(config.get("learn", {}))
-    if "friction" not in user and point is not None:
+    if "friction" not in user and "target_kT" not in user and point is not None:
         # The scan's friction law gamma = factor * h, at the recommended step.
         learn["friction"] = _significant(point["friction"] / point["stepSize"] * level["recommended"])
     if "target_kT" not in user and point is not None and math.isfinite(point["kT"]):
@@ -139,6 +152,24 @@ def level_config(config, level, point):
         if config.get(section):
             result[section] = dict(config[section])
     return result
+
+
+def scan_summary(points, target_kt):
+    """Lines on what decided the levels' edges: the runs too short to have relaxed, and the checks at kT*."""
+    lines = []
+    unrelaxed = [p for p in points if not p["relaxed"]]
+    if unrelaxed:
+        lines.append("not relaxed (belong to no level; more steps, or a larger friction_factor, would judge them): h = "
+                     + ", ".join(f"{p['stepSize']:.3g}" for p in unrelaxed) + " ps, "
+                     + ", ".join(f"{p['relaxationTimes']:.3g}" for p in unrelaxed) + " relaxation times")
+    checked = [p for p in points if p["edgeChecked"]]
+    if target_kt and checked:
+        lines.append(f"large-step edges judged at kT* = {target_kt:g}: "
+                     + ", ".join(f"h = {p['stepSize']:.3g} ps {'Gaussian' if p['gaussianAtTargetKT'] else 'not Gaussian'}"
+                                 for p in checked))
+    elif not target_kt:
+        lines.append("large-step edges judged at the scan's own kT (no [learn] target_kT)")
+    return lines
 
 
 def _nearest_point(points, h):
@@ -161,6 +192,8 @@ def scan(config_path, output, force=False, progress=True, workers=None, checkpoi
         if reporter is not None:
             reporter.finish()
         print(f"scanned in {seconds:.1f} s; {len(levels)} level{'s' if len(levels) != 1 else ''} found")
+        for line in scan_summary(points, scan_target_kt(config)):
+            print("  " + line)
         os.makedirs(os.path.join(staging, "figures"), exist_ok=True)
         name = config["model"].get("name", "scale scan")
         figures.scale_scan(points, levels, os.path.join(staging, "figures", "scale_scan.png"), title=name)
@@ -175,7 +208,8 @@ def scan(config_path, output, force=False, progress=True, workers=None, checkpoi
                                "The step is the level's recommended one; unless [learn] of the scan gave them, "
                                "friction follows the",
                                "scan's gamma = factor * h and target_kT is the kT of the nearest scanned run with "
-                               "Gaussian momenta.",
+                               "Gaussian momenta",
+                               "(with a target_kT of its own, the friction is the pilot run's, for that kT*).",
                                f"Run: effpot learn {file} -o level-{index}"]}
             atomic_write_text(os.path.join(staging, file), toml_writer.dumps(learn_config, comments))
             written.append(file)
@@ -183,7 +217,8 @@ def scan(config_path, output, force=False, progress=True, workers=None, checkpoi
                   f"{learn_config['learn']['step_size']:.3g} ps -> {file}")
         write_json(os.path.join(staging, "scan.json"),
                    {"versions": versions(), "seed": config.get("run", {}).get("seed", 1),
-                    "settings": config, "seconds": seconds, "points": points, "levels": levels,
+                    "settings": config, "seconds": seconds, "targetKT": scan_target_kt(config),
+                    "points": points, "levels": levels,
                     "configurations": written})
         finish_output(staging, final)
     except BaseException:

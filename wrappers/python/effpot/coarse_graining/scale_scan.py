@@ -5,10 +5,14 @@ from openmm import unit
 from .. import effpot_swig as _swig
 from ..shared.units import real_number, strip, whole_number
 
+_ENERGY = unit.kilojoule_per_mole
+
 
 class ScaleScan:
     """Scan step sizes with isotropic friction gamma = frictionFactor * h; group the step sizes whose momenta are
-    Gaussian (and whose runs neither froze nor exploded) into levels, one recommended step size per level.
+    Gaussian (and whose runs neither froze nor exploded, and were long enough to forget their starts) into levels,
+    judge each level's large-step edge again at the learning temperature kT* (setTargetKT), and recommend one
+    step size per level.
 
     Parameters
     ----------
@@ -56,12 +60,28 @@ class ScaleScan:
         self._impl.setNormalityTolerance(real_number(skewness, "ScaleScan.setNormalityTolerance: skewness"),
                                          real_number(excessKurtosis, "ScaleScan.setNormalityTolerance: excessKurtosis"))
 
-    def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
-        """Run every step size. Returns (points, levels): points a list of dicts (stepSize, friction, kT, skewness,
-        excessKurtosis, dagostinoPValue, frozen, frozenReplicas, exploded, gaussian) in increasing step size, levels a list of
-        dicts (smallest, largest, recommended, numPoints).
+    def setMaxTransientWeight(self, weight):
+        """The largest share of the starts' excess energy a Gaussian point's averages may keep (default 0.05, as 20
+        relaxation times of sampling and no equilibration; docs/theory.md section 9). Runs above it are flagged
+        relaxed=False and belong to no level. 1 accepts every run."""
+        self._impl.setMaxTransientWeight(real_number(weight, "ScaleScan.setMaxTransientWeight: weight"))
 
-        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task.
+    def setTargetKT(self, kT):
+        """kT* (kJ/mol, or a molar energy quantity; default 1, as CoarseGrainer) at which each level's large-step
+        edge is judged: its largest step, then the one above it, run again with the friction whose predicted kinetic
+        kT is kT*. 0 judges the levels at the scan's own temperature only (no second runs)."""
+        self._impl.setTargetKT(strip(kT, _ENERGY, "ScaleScan.setTargetKT: kT"))
+
+    def run(self, platform=None, executor=None, checkpoint=None, retries=3, progress=None):
+        """Run every step size. Returns (points, levels): points a list of dicts in increasing step size, levels a
+        list of dicts (smallest, largest, recommended, numPoints). A point has stepSize, friction, kT, skewness,
+        excessKurtosis, dagostinoPValue, frozen, frozenReplicas, exploded, relaxationTimes, transientWeight, relaxed,
+        gaussian, edgeChecked, gaussianAtTargetKT and atTargetKT: None, or for a step at a level's large-step edge
+        the same keys (but the last three) of its run at kT*, whose friction is gamma*. Where edgeChecked,
+        gaussianAtTargetKT and not gaussian decides whether the step belongs to a level.
+
+        executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task, and
+        each check at kT* another (a round per move of the edges), keyed by step size and kT* in the checkpoint.
         progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
         """
         if platform is None:
@@ -75,10 +95,10 @@ class ScaleScan:
         points = []
         for i in range(count):
             p = self._impl.getPoint(i)
-            points.append(dict(stepSize=p.stepSize, friction=p.friction, kT=p.kT, skewness=list(p.skewness),
-                               excessKurtosis=list(p.excessKurtosis), dagostinoPValue=list(p.dagostinoPValue),
-                               frozen=p.frozen, frozenReplicas=p.frozenReplicas, exploded=p.exploded,
-                               gaussian=p.gaussian))
+            point = _point_dict(p)
+            point.update(edgeChecked=p.edgeChecked, gaussianAtTargetKT=p.gaussianAtTargetKT,
+                         atTargetKT=_point_dict(self._impl.getEdgePoint(i)) if p.edgeChecked else None)
+            points.append(point)
         levels = []
         for i in range(self._impl.getNumLevels()):
             level = self._impl.getLevel(i)
@@ -87,7 +107,8 @@ class ScaleScan:
         return points, levels
 
     def _run_tasks(self, platform, executor, checkpoint, retries, progress):
-        """One task per step size, on the executor; the C++ scan classifies the merged points."""
+        """ScaleScan::run's walk with each step size a task on the executor: the worker runs ScaleScan::samplePoint
+        (worker_pieces.scan_point), and the C++ scan records (recordPoint) and classifies the points."""
         from ..distributed.executors import Task, run_tasks
         from . import worker_pieces
         from .pipeline import open_checkpoint
@@ -106,9 +127,24 @@ class ScaleScan:
                  for i, h in enumerate(steps)]
         results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (tasks)").values())
         for i, result in enumerate(results):
-            if result["exploded"]:
-                self._impl.setPointExploded(i)
-            else:
-                self._impl.setPointStatistics(i, _swig._replicaStatisticsFromXml(result["statistics"]))
+            self._impl.recordPoint(i, worker_pieces.scan_run(result))
         self._impl.classifyPoints()
+        # The edges at kT*, a round of tasks per move inward; the C++ scan says which points are due.
+        kT = self._impl.getTargetKT()
+        due = list(self._impl.getEdgeChecks())
+        while due:
+            tasks = [Task(f"edge-h{steps[i]!r}-kT{kT!r}", worker_pieces.scan_point,
+                          (self._impl.getEdgeSettings(i).toXml(), spec)) for i in due]
+            results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (edges at kT*)").values())
+            for i, result in zip(due, results):
+                self._impl.recordEdgeCheck(i, worker_pieces.scan_run(result))
+            due = list(self._impl.getEdgeChecks())
         return len(steps)
+
+
+def _point_dict(p):
+    """A ScaleScanPoint as a dict."""
+    return dict(stepSize=p.stepSize, friction=p.friction, kT=p.kT, skewness=list(p.skewness),
+                excessKurtosis=list(p.excessKurtosis), dagostinoPValue=list(p.dagostinoPValue), frozen=p.frozen,
+                frozenReplicas=p.frozenReplicas, exploded=p.exploded, relaxationTimes=p.relaxationTimes,
+                transientWeight=p.transientWeight, relaxed=p.relaxed, gaussian=p.gaussian)

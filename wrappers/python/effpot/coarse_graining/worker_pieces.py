@@ -70,10 +70,18 @@ def sampling(settings, platform, noise, grid, first_batch, end_batch):
 
 
 def scan_point(settings, platform):
-    """One step size of a ScaleScan: {"exploded": bool, "statistics": ReplicaStatistics XML or None}."""
+    """One step size of a ScaleScan: {"exploded": bool, "statistics": ReplicaStatistics XML or None}. The run is
+    C++ ScaleScan::samplePoint, the one place where an exploded run is told from an error (any error but an
+    explosion is raised); scan_run turns the answer back into its ScaleScanRun."""
     grainer, openmm_platform = _grainer(settings, platform)
-    try:
-        statistics = grainer.sampleIsotropic(openmm_platform, grainer.getFriction())
-    except _swig.UnstableRun:  # as ScaleScan::run catches UnstableRunException; any other error is raised
-        return {"exploded": True, "statistics": None}
-    return {"exploded": False, "statistics": statistics.toXml()}
+    run = _swig.ScaleScan.samplePoint(grainer, openmm_platform)
+    return {"exploded": bool(run.exploded), "statistics": None if run.exploded else run.statistics.toXml()}
+
+
+def scan_run(result):
+    """The C++ ScaleScanRun of a scan_point answer, for ScaleScan::recordPoint."""
+    run = _swig.ScaleScanRun()
+    run.exploded = result["exploded"]
+    if not result["exploded"]:
+        run.statistics = _swig._replicaStatisticsFromXml(result["statistics"])
+    return run
