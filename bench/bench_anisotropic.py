@@ -5,6 +5,7 @@ eigendirection of Gamma, Cov(q) against its exact value (P4, P6), the RMSE of U 
 95% band (|U - U_exact - mean| <= 1.96 standardError) over the grid points within 3 kT.
 
     .venv/bin/python bench/bench_anisotropic.py [--problems P4 P5 P6] [--seeds 1 2 3] [--replicas N] [--steps N]
+        [--max-rounds 1 0]   (maxStage1Rounds to compare in the same run; 0: the default)
 """
 import argparse
 import time
@@ -57,9 +58,11 @@ def setup(name, h=None):
             np.linalg.inv(np.array(problems.P6_STIFFNESS)))
 
 
-def measure(name, seed, replicas, steps):
+def measure(name, seed, replicas, steps, rounds):
     cg, true, reference, axes, covariance = setup(name)
     cg.setRandomSeed(seed)
+    if rounds:
+        cg.setStage1Precision(cg.settings.stage1Tolerance, rounds)
     if replicas:
         cg.setNumReplicas(replicas)
     if steps:
@@ -75,7 +78,7 @@ def measure(name, seed, replicas, steps):
     difference = potential.evaluate(points[mask]) - values[mask]
     difference -= difference.mean()
     sigma = potential.standardError(points[mask])
-    result = dict(problem=name, seed=seed, seconds=seconds, whitened=whitened(potential.noiseCovariance, true),
+    result = dict(problem=name, seed=seed, seconds=seconds, rounds=int(d["stage1.rounds"]), whitened=whitened(potential.noiseCovariance, true),
                   reported=d["stage1.whitenedError"], condition=d["stage1.conditionNumber"],
                   drift=[d[f"stage2.driftKT.direction{m}"] / d["settings.targetKT"] for m in range(potential.dimensions)],
                   rmse=float(np.sqrt(np.mean(difference ** 2)) / kT),
@@ -93,15 +96,18 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--replicas", type=int, default=0)
     parser.add_argument("--steps", type=int, default=0)
+    parser.add_argument("--max-rounds", nargs="+", type=int, default=[0],
+                        help="maxStage1Rounds to compare (0: the default, 3); e.g. 1 0 for one round against the default")
     args = parser.parse_args()
-    print("| problem | seed | s | whitened error of D (reported se) | cond | drift kT / kT* per direction | Cov(q) max rel. error | RMSE (kT) | band coverage | calibration warnings |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| problem | seed | max rounds | rounds run | s | whitened error of D (reported se) | cond | drift kT / kT* per direction | Cov(q) max rel. error | RMSE (kT) | band coverage | calibration warnings |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.problems:
-        for seed in args.seeds:
-            r = measure(name, seed, args.replicas, args.steps)
-            print(f"| {name} | {seed} | {r['seconds']:.1f} | {r['whitened']:.3f} ({r['reported']:.3f}) | {r['condition']:.1f} | "
-                  + ", ".join(f"{x:.3f}" for x in r["drift"]) + f" | {r.get('cov_q', float('nan')):.3f} | {r['rmse']:.3f} | "
-                  f"{100 * r['coverage']:.0f}% | {len(r['notes'])} |", flush=True)
+        for rounds in args.max_rounds:
+            for seed in args.seeds:
+                r = measure(name, seed, args.replicas, args.steps, rounds)
+                print(f"| {name} | {seed} | {rounds or 3} | {r['rounds']} | {r['seconds']:.1f} | {r['whitened']:.3f} ({r['reported']:.3f}) | {r['condition']:.1f} | "
+                      + ", ".join(f"{x:.3f}" for x in r["drift"]) + f" | {r.get('cov_q', float('nan')):.3f} | {r['rmse']:.3f} | "
+                      f"{100 * r['coverage']:.0f}% | {len(r['notes'])} |", flush=True)
 
 
 if __name__ == "__main__":

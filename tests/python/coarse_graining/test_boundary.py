@@ -1,6 +1,7 @@
 """What crosses the language and process boundary (issue 13): the typed calibration record, one exception type for
 an exploded run, objects (picklable, with their own types) instead of XML, and the settings value."""
 import concurrent.futures
+import json
 import pickle
 import re
 
@@ -164,7 +165,10 @@ def test_scan_point_reports_an_explosion_by_its_type():
     exploding = worker_pieces.scan_point(_grainer(h=3.0).toXml(), spec)
     assert exploding == {"exploded": True, "statistics": None}
     fine = worker_pieces.scan_point(_grainer(h=0.3).toXml(), spec)
-    assert not fine["exploded"] and effpot_swig._replicaStatisticsFromXml(fine["statistics"]).getDimensions() == 1
+    assert not fine["exploded"] and fine["statistics"].getDimensions() == 1  # the object itself, not its XML
+    stored = worker_pieces.scan_point_text(fine)  # what a checkpoint keeps: JSON with the statistics as XML
+    back = worker_pieces.scan_point_from_text(json.loads(json.dumps(stored)))
+    assert back["statistics"].toXml() == fine["statistics"].toXml()
 
 
 # ---- 3. objects across the boundary ----

@@ -70,10 +70,15 @@ def _task(stage, settings, spec, noise, grid, piece, key, frame=(), stage1_round
         # A later round's designs depend on the earlier rounds' D-hat: its keys carry a digest of its frame.
         prefix = "stage1" if stage1_round == 0 else f"stage1-r{stage1_round}-{key}"
         return Task(f"{prefix}-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1,
-                    (settings, spec, b0, b1, g0, g1, list(frame), stage1_round))
+                    (settings, spec, b0, b1, g0, g1, list(frame), stage1_round), **_STATISTICS)
     if stage == _swig.CoarseGrainingPlan.SamplingRange:
         return Task(f"range-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1))
-    return Task(f"sampling-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1))
+    return Task(f"sampling-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1),
+                **_STATISTICS)
+
+
+# Pieces return ReplicaStatistics objects; a checkpoint keeps them as their XML.
+_STATISTICS = {"encode": worker_pieces.statistics_text, "decode": worker_pieces.statistics_from_text}
 
 
 def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries, progress, threads):
@@ -110,7 +115,7 @@ def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries,
         if stage == _swig.CoarseGrainingPlan.SamplingRange:
             plan.completeRanges([list(r) for r in results])
         else:
-            plan.completeStatistics([_swig._replicaStatisticsFromXml(text) for text in results])
+            plan.completeStatistics(results)
     # The fit (seconds for a 2D run) is a piece of the checkpoint too: a resume after finished sampling loads it.
     fit_key = f"fit-{grid_key}"
     if store is not None and store.has(fit_key):

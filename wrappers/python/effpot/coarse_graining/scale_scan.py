@@ -123,7 +123,8 @@ class ScaleScan:
             shared = self._impl.getCoarseGrainer().toXml()
             layout = f"one task per step size; friction factor {self._impl.getFrictionFactor()!r}"
             store = open_checkpoint(checkpoint, "effpot.ScaleScan", shared, spec["name"], layout)
-        tasks = [Task(f"point-h{h!r}", worker_pieces.scan_point, (self._impl.getPointSettings(i).toXml(), spec))
+        codec = {"encode": worker_pieces.scan_point_text, "decode": worker_pieces.scan_point_from_text}
+        tasks = [Task(f"point-h{h!r}", worker_pieces.scan_point, (self._impl.getPointSettings(i).toXml(), spec), **codec)
                  for i, h in enumerate(steps)]
         results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (tasks)").values())
         for i, result in enumerate(results):
@@ -134,7 +135,7 @@ class ScaleScan:
         due = list(self._impl.getEdgeChecks())
         while due:
             tasks = [Task(f"edge-h{steps[i]!r}-kT{kT!r}", worker_pieces.scan_point,
-                          (self._impl.getEdgeSettings(i).toXml(), spec)) for i in due]
+                          (self._impl.getEdgeSettings(i).toXml(), spec), **codec) for i in due]
             results = list(run_tasks(tasks, executor, store, retries, progress, "scale scan (edges at kT*)").values())
             for i, result in zip(due, results):
                 self._impl.recordEdgeCheck(i, worker_pieces.scan_run(result))

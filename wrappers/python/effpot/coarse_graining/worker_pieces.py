@@ -1,8 +1,9 @@
 """What a worker process runs: one piece of a CoarseGrainer or ScaleScan run, from plain data to plain data.
 
 Every function takes the settings as CoarseGrainer XML (CoarseGrainerProxy; a user's System travels inside it),
-the platform as a dict {"name", "properties", "threads"}, and the piece; it returns ReplicaStatistics XML (exact
-sums, merged by the caller) or a short list. They are module-level so that executors pickle them by reference;
+the platform as a dict {"name", "properties", "threads"}, and the piece; it returns a ReplicaStatistics (exact sums,
+merged by the caller; it pickles exactly) or a short list. A checkpoint stores statistics as their XML
+(statistics_text, statistics_from_text). They are module-level so that executors pickle them by reference;
 importing this module imports effpot, which loads the OpenMM plugins in the worker.
 """
 import openmm as mm
@@ -50,11 +51,21 @@ def grid_from_spec(spec):
     return _swig.RegularGrid(spec["lower"], spec["upper"], spec["bins"])
 
 
+def statistics_text(statistics):
+    """A ReplicaStatistics as a checkpoint stores it: its XML (exact sums)."""
+    return statistics.toXml()
+
+
+def statistics_from_text(text):
+    """The ReplicaStatistics of statistics_text."""
+    return _swig._replicaStatisticsFromXml(text)
+
+
 def stage1(settings, platform, first_batch, end_batch, first_group, end_group, frame=(), stage1_round=0):
     """Stage 1 of batches [first_batch, end_batch) and designs [first_group, end_group) of a round (its frame W,
-    d x d; empty in the first round): ReplicaStatistics XML."""
+    d x d; empty in the first round): a ReplicaStatistics."""
     grainer, openmm_platform = _grainer(settings, platform)
-    return grainer.runStage1(openmm_platform, first_batch, end_batch, first_group, end_group, list(frame), stage1_round).toXml()
+    return grainer.runStage1(openmm_platform, first_batch, end_batch, first_group, end_group, list(frame), stage1_round)
 
 
 def sampling_range(settings, platform, noise, first_batch, end_batch):
@@ -64,18 +75,31 @@ def sampling_range(settings, platform, noise, first_batch, end_batch):
 
 
 def sampling(settings, platform, noise, grid, first_batch, end_batch):
-    """The sampling run (1D run or Stage 2) of batches [first_batch, end_batch): ReplicaStatistics XML."""
+    """The sampling run (1D run or Stage 2) of batches [first_batch, end_batch): a ReplicaStatistics."""
     grainer, openmm_platform = _grainer(settings, platform)
-    return grainer.runSampling(openmm_platform, noise, grid_from_spec(grid), first_batch, end_batch).toXml()
+    return grainer.runSampling(openmm_platform, noise, grid_from_spec(grid), first_batch, end_batch)
 
 
 def scan_point(settings, platform):
-    """One step size of a ScaleScan: {"exploded": bool, "statistics": ReplicaStatistics XML or None}. The run is
+    """One step size of a ScaleScan: {"exploded": bool, "statistics": a ReplicaStatistics or None}. The run is
     C++ ScaleScan::samplePoint, the one place where an exploded run is told from an error (any error but an
     explosion is raised); scan_run turns the answer back into its ScaleScanRun."""
     grainer, openmm_platform = _grainer(settings, platform)
     run = _swig.ScaleScan.samplePoint(grainer, openmm_platform)
-    return {"exploded": bool(run.exploded), "statistics": None if run.exploded else run.statistics.toXml()}
+    # A copy: run.statistics is a view into `run`, which is gone when this returns.
+    return {"exploded": bool(run.exploded), "statistics": None if run.exploded else _swig.ReplicaStatistics(run.statistics)}
+
+
+def scan_point_text(result):
+    """A scan_point answer as a checkpoint stores it (the statistics as XML)."""
+    statistics = result["statistics"]
+    return {"exploded": result["exploded"], "statistics": None if statistics is None else statistics.toXml()}
+
+
+def scan_point_from_text(stored):
+    """The scan_point answer of scan_point_text."""
+    text = stored["statistics"]
+    return {"exploded": stored["exploded"], "statistics": None if text is None else statistics_from_text(text)}
 
 
 def scan_run(result):
@@ -83,5 +107,5 @@ def scan_run(result):
     run = _swig.ScaleScanRun()
     run.exploded = result["exploded"]
     if not result["exploded"]:
-        run.statistics = _swig._replicaStatisticsFromXml(result["statistics"])
+        run.statistics = result["statistics"]
     return run

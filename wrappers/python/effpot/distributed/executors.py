@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import openmm
 
@@ -48,11 +48,16 @@ class Task:
     function : callable
         A module-level function (pickled by reference, so workers must be able to import it).
     args : tuple
-        Plain-data arguments; the result must be plain data too (JSON-serializable when a checkpoint is used).
+        Picklable arguments; the result must be picklable too (an executor sends it back).
+    encode, decode : callable, optional
+        How a checkpoint stores the result (as JSON-serializable data) and reads it back; by default the result is
+        stored as it is, so it must then be JSON-serializable itself.
     """
     key: str
     function: Callable
     args: Tuple[Any, ...] = ()
+    encode: Optional[Callable] = None
+    decode: Optional[Callable] = None
 
 
 def as_executor(executor):
@@ -97,7 +102,8 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
     pending = []
     for task in tasks:
         if checkpoint is not None and checkpoint.has(task.key):
-            results[task.key] = checkpoint.load(task.key)
+            stored = checkpoint.load(task.key)
+            results[task.key] = stored if task.decode is None else task.decode(stored)
         else:
             pending.append(task)
     total = len(tasks)
@@ -105,7 +111,7 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
 
     def finished(task, result):
         if checkpoint is not None:
-            checkpoint.save(task.key, result)
+            checkpoint.save(task.key, result if task.encode is None else task.encode(result))
         results[task.key] = result
         _report(progress, stage, len(results), total)
 
