@@ -2,6 +2,7 @@
 #define EFFPOT_PSPLINE_FIT_H_
 
 #include "internal/windowsExportEffPot.h"
+#include <memory>
 #include <vector>
 
 namespace EffPot {
@@ -54,6 +55,12 @@ public:
     double getScore() const {
         return score;
     }
+    /**
+     * Fit again to new values at the points, with the weights and smoothing, of the last fit() or fitAutomatic():
+     * the factored normal equations are reused, so it costs one back-substitution (PotentialFitter's bias
+     * correction). Throws if there was no fit.
+     */
+    void refit(const std::vector<double>& values);
     /** The value of the spline at a point (d coordinates). */
     double evaluate(const double* point) const;
     /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
@@ -71,14 +78,17 @@ public:
     void setCoefficients(const std::vector<double>& values);
 private:
     struct Normal;
+    struct Factored; // the last fit's factored normal equations and basis rows, for refit()
     Normal assemble(const std::vector<double>& points, const std::vector<double>& values, const std::vector<double>& weights) const;
-    std::vector<double> solve(const Normal& normal, double smoothing, double* trace) const;
+    // The coefficients for `smoothing`; `factored` (if given) receives the factorization, for refit().
+    std::vector<double> solve(const Normal& normal, double smoothing, double* trace, std::shared_ptr<Factored>* factored = nullptr) const;
     // The first of the 4 nonzero basis functions along dimension i at coordinate x, and their values/derivatives.
     int locate(int dimension, double x, double values[4], double derivatives[4]) const;
     std::vector<double> lower, upper, spacing;
     std::vector<int> numBasis;
     std::vector<double> coefficients;
     double score;
+    std::shared_ptr<const Factored> last; // shared by copies: never changed once made
 };
 
 } // namespace EffPot

@@ -92,10 +92,10 @@ private:
                          std::vector<int>& numBasis, double& smoothing, double& spacing,
                          std::vector<std::pair<double, double> >* scores) const;
     // The overdispersion of counts between replica batches (1 for Poisson counts).
-    // One fit of fitCounts: of -kT log(n_b / (N V)) plus `correction` per bin (empty: none).
+    // fitCounts' first fit, of -kT log(n_b / (N V)) as it is.
     PSplineFit fitCountsOnce(const RegularGrid& grid, const std::vector<long long>& counts, double kT, double dispersion,
                              std::vector<int>& numBasis, double& smoothing, double& spacing,
-                             std::vector<std::pair<double, double> >* scores, const std::vector<double>& correction) const;
+                             std::vector<std::pair<double, double> >* scores) const;
     static double countDispersion(const std::vector<std::vector<long long> >& batches);
     // The grid with `factor` bins merged into one along every dimension, and a histogram summed onto it.
     static RegularGrid coarsenGrid(const RegularGrid& grid, int factor);

@@ -112,6 +112,16 @@ struct PSplineFit::Normal {
     Eigen::VectorXd rhs;
     double weightedSquares, ridge;
     int numPoints;
+    // The basis row of every point of positive weight: (point, coefficient, w * B value), for a new right-hand side.
+    vector<int> rowPoint, rowColumn;
+    vector<double> rowWeight;
+};
+
+struct PSplineFit::Factored {
+    Eigen::SimplicialLDLT<SparseMatrix> solver;
+    vector<int> rowPoint, rowColumn;
+    vector<double> rowWeight;
+    int numValues;
 };
 
 PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vector<double>& values, const vector<double>& weights) const {
@@ -151,6 +161,9 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
                                             b[0][i]*(d > 1 ? b[1][j] : 1.0)*(d > 2 ? b[2][k] : 1.0)));
         for (auto& r : row) {
             normal.rhs[r.first] += w*r.second*values[p];
+            normal.rowPoint.push_back(p);
+            normal.rowColumn.push_back(r.first);
+            normal.rowWeight.push_back(w*r.second);
             for (auto& c : row)
                 entries.push_back(Triplet(r.first, c.first, w*r.second*c.second));
         }
@@ -179,12 +192,20 @@ PSplineFit::Normal PSplineFit::assemble(const vector<double>& points, const vect
     return normal;
 }
 
-vector<double> PSplineFit::solve(const Normal& normal, double smoothing, double* trace) const {
+vector<double> PSplineFit::solve(const Normal& normal, double smoothing, double* trace, shared_ptr<Factored>* factored) const {
     int total = coefficients.size();
     SparseMatrix identity(total, total);
     identity.setIdentity();
     SparseMatrix system = normal.gram+smoothing*normal.penalty+normal.ridge*identity;
-    Eigen::SimplicialLDLT<SparseMatrix> solver(system);
+    shared_ptr<Factored> kept(new Factored());
+    Eigen::SimplicialLDLT<SparseMatrix>& solver = kept->solver;
+    solver.compute(system);
+    if (factored != nullptr) {
+        kept->rowPoint = normal.rowPoint;
+        kept->rowColumn = normal.rowColumn;
+        kept->rowWeight = normal.rowWeight;
+        *factored = kept;
+    }
     if (solver.info() != Eigen::Success)
         throw OpenMMException("PSplineFit.fit: the normal equations could not be factored");
     Eigen::VectorXd solution = solver.solve(normal.rhs);
@@ -217,7 +238,27 @@ void PSplineFit::fit(const vector<double>& points, const vector<double>& values,
     if (!(smoothing >= 0))
         throw OpenMMException("PSplineFit.fit: smoothing must be non-negative");
     Normal normal = assemble(points, values, weights);
-    coefficients = solve(normal, smoothing, NULL);
+    shared_ptr<Factored> factored;
+    coefficients = solve(normal, smoothing, NULL, &factored);
+    factored->numValues = values.size();
+    last = factored;
+}
+
+void PSplineFit::refit(const vector<double>& values) {
+    if (!last)
+        throw OpenMMException("PSplineFit.refit: there is no fit to repeat: call fit or fitAutomatic first");
+    if ((int) values.size() != last->numValues)
+        throw OpenMMException("PSplineFit.refit: give one value per point of the last fit ("+to_string(last->numValues)+"); got "+
+                              to_string(values.size()));
+    Eigen::VectorXd rhs = Eigen::VectorXd::Zero(coefficients.size());
+    for (size_t k = 0; k < last->rowPoint.size(); k++) {
+        double y = values[last->rowPoint[k]];
+        if (!isfinite(y))
+            throw OpenMMException("PSplineFit.refit: weighted values must be finite");
+        rhs[last->rowColumn[k]] += last->rowWeight[k]*y;
+    }
+    Eigen::VectorXd solution = last->solver.solve(rhs);
+    coefficients.assign(solution.data(), solution.data()+solution.size());
 }
 
 double PSplineFit::fitAutomatic(const vector<double>& points, const vector<double>& values, const vector<double>& weights,
@@ -240,7 +281,11 @@ double PSplineFit::fitAutomatic(const vector<double>& points, const vector<doubl
             best = smoothing;
         }
     }
-    fit(points, values, weights, best);
+    // The chosen smoothing's fit, from the same normal equations.
+    shared_ptr<Factored> factored;
+    coefficients = solve(normal, best, NULL, &factored);
+    factored->numValues = values.size();
+    last = factored;
     score = bestScore;
     return best;
 }

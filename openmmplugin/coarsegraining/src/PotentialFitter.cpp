@@ -59,42 +59,43 @@ PSplineFit PotentialFitter::fitCounts(const RegularGrid& grid, const vector<long
     // inversion on coarse bins comes out flatter than U (measured on P6, 24^3 bins: 6% too flat, RMSE 0.05 kT). The
     // log of a count is biased too: E[-log n] = -log E[n] + 1/(2 E[n]). So the first fit's derivatives correct the
     // values at every bin centre, and the same spline (knots, smoothing) is fitted again to them.
-    vector<double> correction;
-    PSplineFit first = fitCountsOnce(grid, counts, kT, dispersion, numBasis, chosen, spacing, scores, correction);
+    PSplineFit spline = fitCountsOnce(grid, counts, kT, dispersion, numBasis, chosen, spacing, scores);
     int d = grid.getDimensions();
     vector<double> widths(d);
     for (int i = 0; i < d; i++)
         widths[i] = (grid.getUpper()[i]-grid.getLower()[i])/grid.getBins()[i];
+    long long total = 0;
+    for (long long c : counts)
+        total += c;
+    // The same points in the same order as fitCountsOnce, with corrected values; the refit reuses the factored
+    // normal equations (same weights, knots and penalty).
+    vector<double> values;
     double center[3], shifted[3], gradient[3], plus[3], minus[3];
-    correction.assign(grid.getNumBins(), 0.0);
     for (int b = 0; b < grid.getNumBins(); b++) {
         if (counts[b] < minBinCount)
             continue;
         grid.getBinCenter(b, center);
-        first.evaluateWithGradient(center, gradient);
-        double shift = -0.5*kT*dispersion/counts[b];
+        spline.evaluateWithGradient(center, gradient);
+        double value = -kT*log(counts[b]/(total*grid.getBinVolume()))-0.5*kT*dispersion/counts[b];
         for (int i = 0; i < d; i++) {
             // U_ii by central differences of the gradient over half a bin (exact for the cubic spline's quadratic part).
             double h = 0.25*widths[i];
             copy(center, center+d, shifted);
             shifted[i] = center[i]+h;
-            first.evaluateWithGradient(shifted, plus);
+            spline.evaluateWithGradient(shifted, plus);
             shifted[i] = center[i]-h;
-            first.evaluateWithGradient(shifted, minus);
+            spline.evaluateWithGradient(shifted, minus);
             double curvature = (plus[i]-minus[i])/(2*h);
-            shift += widths[i]*widths[i]/24*(gradient[i]*gradient[i]/kT-curvature);
+            value += widths[i]*widths[i]/24*(gradient[i]*gradient[i]/kT-curvature);
         }
-        correction[b] = shift;
+        values.push_back(value);
     }
-    double sameSmoothing = chosen, sameSpacing = spacing;
-    vector<int> basis;
-    PSplineFit corrected = fitCountsOnce(grid, counts, kT, dispersion, basis, sameSmoothing, sameSpacing, NULL, correction);
-    return corrected;
+    spline.refit(values);
+    return spline;
 }
 
 PSplineFit PotentialFitter::fitCountsOnce(const RegularGrid& grid, const vector<long long>& counts, double kT, double dispersion,
-        vector<int>& numBasis, double& chosen, double& spacing, vector<pair<double, double> >* scores,
-        const vector<double>& correction) const {
+        vector<int>& numBasis, double& chosen, double& spacing, vector<pair<double, double> >* scores) const {
     if (progress != NULL)
         progress->report("fit", 0, 1);
     int d = grid.getDimensions(), numBins = grid.getNumBins();
@@ -110,7 +111,7 @@ PSplineFit PotentialFitter::fitCountsOnce(const RegularGrid& grid, const vector<
             continue;
         grid.getBinCenter(b, center);
         points.insert(points.end(), center, center+d);
-        values.push_back(-kT*log(counts[b]/(total*grid.getBinVolume()))+(correction.empty() ? 0.0 : correction[b]));
+        values.push_back(-kT*log(counts[b]/(total*grid.getBinVolume())));
         weights.push_back(counts[b]/(dispersion*kT*kT)); // inverse variance of -kT log n_b
         supportedCount += counts[b]/(dispersion*kT*kT);
         supported++;
