@@ -134,8 +134,11 @@ void ScaleScan::classify(ScaleScanPoint& point, double kTScale, double maxSkew, 
     point.gaussian = withinTolerance && !point.frozen && !point.exploded && point.relaxed;
 }
 
-vector<ScaleScanLevel> ScaleScan::groupLevels(const vector<ScaleScanPoint>& points) {
-    vector<ScaleScanLevel> levels;
+namespace {
+
+// The maximal runs [first, last] of consecutive points that are in a level (in increasing step size).
+vector<pair<size_t, size_t> > levelRuns(const vector<ScaleScanPoint>& points) {
+    vector<pair<size_t, size_t> > runs;
     size_t i = 0;
     while (i < points.size()) {
         if (!inLevel(points[i])) {
@@ -145,13 +148,24 @@ vector<ScaleScanLevel> ScaleScan::groupLevels(const vector<ScaleScanPoint>& poin
         size_t j = i;
         while (j+1 < points.size() && inLevel(points[j+1]))
             j++;
+        runs.push_back(make_pair(i, j));
+        i = j+1;
+    }
+    return runs;
+}
+
+} // namespace
+
+vector<ScaleScanLevel> ScaleScan::groupLevels(const vector<ScaleScanPoint>& points) {
+    vector<ScaleScanLevel> levels;
+    for (const pair<size_t, size_t>& run : levelRuns(points)) {
+        size_t i = run.first, j = run.second;
         ScaleScanLevel level;
         level.smallest = points[i].stepSize;
         level.largest = points[j].stepSize;
         level.recommended = sqrt(level.smallest*level.largest);
         level.numPoints = j-i+1;
         levels.push_back(level);
-        i = j+1;
     }
     return levels;
 }
@@ -244,15 +258,8 @@ vector<int> ScaleScan::getEdgeChecks() const {
     vector<int> due;
     if (targetKT == 0 || !classified)
         return due;
-    size_t i = 0;
-    while (i < points.size()) {
-        if (!inLevel(points[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j+1 < points.size() && inLevel(points[j+1]))
-            j++;
+    for (const pair<size_t, size_t>& run : levelRuns(points)) {
+        size_t j = run.second;
         // The edge itself first; once it holds at kT*, the step above it, which a lighter friction at kT* may make
         // Gaussian (fewer fine kicks averaged per relaxation time at a heavier one: docs/theory.md section 9). Never
         // the last step before another level: the scales the scan told apart at its temperature stay apart.
@@ -262,7 +269,6 @@ vector<int> ScaleScan::getEdgeChecks() const {
         else if (above < points.size() && !points[above].edgeChecked && !points[above].exploded && points[above].kT > 0 &&
                  !(above+1 < points.size() && inLevel(points[above+1])))
             due.push_back(above);
-        i = j+1;
     }
     return due;
 }
