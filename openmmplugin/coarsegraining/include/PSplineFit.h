@@ -1,6 +1,7 @@
 #ifndef EFFPOT_PSPLINE_FIT_H_
 #define EFFPOT_PSPLINE_FIT_H_
 
+#include "ProgressReporter.h"
 #include "internal/windowsExportEffPot.h"
 #include <memory>
 #include <vector>
@@ -61,6 +62,13 @@ public:
      * correction). Throws if there was no fit.
      */
     void refit(const std::vector<double>& values);
+    /**
+     * A reporter that receives report("fit", 0, 1) before each candidate's solve in fitAutomatic (a heartbeat:
+     * a Python reporter stops a long search on Ctrl-C there), or NULL (the default). Not owned.
+     */
+    void setProgressReporter(ProgressReporter* reporter) {
+        progress = reporter;
+    }
     /** The value of the spline at a point (d coordinates). */
     double evaluate(const double* point) const;
     /** The value and gradient (written to gradient[0..d)) at a point inside the box. */
@@ -88,6 +96,7 @@ private:
     std::vector<int> numBasis;
     std::vector<double> coefficients;
     double score;
+    ProgressReporter* progress = nullptr;
     std::shared_ptr<const Factored> last; // shared by copies: never changed once made
 };
 

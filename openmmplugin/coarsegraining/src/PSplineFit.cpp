@@ -270,6 +270,8 @@ double PSplineFit::fitAutomatic(const vector<double>& points, const vector<doubl
     for (double smoothing : candidates) {
         if (!(smoothing >= 0))
             throw OpenMMException("PSplineFit.fitAutomatic: smoothing candidates must be non-negative");
+        if (progress != NULL)
+            progress->report("fit", 0, 1);
         double trace;
         vector<double> solution = solve(normal, smoothing, &trace);
         Eigen::Map<Eigen::VectorXd> c(solution.data(), solution.size());

@@ -142,9 +142,11 @@ PSplineFit PotentialFitter::fitCountsOnce(const RegularGrid& grid, const vector<
         for (int i = 0; i < d; i++)
             basis.push_back(max(4, (int) ceil(grid.getBins()[i]/candidateSpacing)+3));
         PSplineFit spline(grid.getLower(), grid.getUpper(), basis);
+        spline.setProgressReporter(progress); // a heartbeat per candidate of the search
         if (candidates.size() == 1 && spacings.size() == 1 && scores == NULL) {
             // Nothing to choose (bootstrap resamples, cross-validation folds): one solve, no risk estimate.
             spline.fit(points, values, weights, candidates[0]);
+            spline.setProgressReporter(NULL); // the fit it returns keeps no pointer to this fitter's reporter
             numBasis = basis;
             return spline;
         }
@@ -160,6 +162,7 @@ PSplineFit PotentialFitter::fitCountsOnce(const RegularGrid& grid, const vector<
         }
     }
     chosen = bestSmoothing;
+    best.setProgressReporter(NULL);
     return best;
 }
 
