@@ -1,5 +1,6 @@
 // The sampling loop of every replica run (ReplicaSampler): Contexts on threads, starting and restart velocities,
 // equilibration with the visited range, sampling with frozen-replica restarts, statistics merged in a fixed order.
+#include "internal/RowMajorMatrix.h"
 #include "internal/ReplicaSampler.h"
 #include "DampedVerletIntegrator.h"
 #include "ReplicaSystem.h"
@@ -25,14 +26,6 @@ using namespace OpenMM;
 using namespace std;
 
 namespace {
-
-Eigen::MatrixXd toMatrix(const vector<double>& values, int d) {
-    Eigen::MatrixXd m(d, d);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++)
-            m(i, j) = values[i*d+j];
-    return m;
-}
 
 // The next chunk's size (in units of `unit`), so that a chunk takes about a tenth of a second: progress is reported
 // between chunks, and a Python reporter handles Ctrl-C there, so every run stops within a second of it however
@@ -159,7 +152,7 @@ PassRunner::PassRunner(const ReplicaSource& source, const CoarseGrainingSettings
     int spread = (int) ceil((double) numSamples/perReplica);
     thin = max(1, max(relaxationSamples, spread));
     for (int g = 0; g < groups; g++)
-        activeMass.push_back(toMatrix(run.mass[g], 3).topLeftCorner(d, d));
+        activeMass.push_back(rowMajorMatrix(run.mass[g], 3).topLeftCorner(d, d));
     for (int g = 0; g < groups; g++)
         thermalFactor.push_back(BlockMatrixAlgebra::thermalVelocityFactor(run.mass[g], targetKT));
     // Starting velocities at kT*, drawn here in one fixed order so that they do not depend on how the replicas are

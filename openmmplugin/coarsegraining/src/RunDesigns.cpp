@@ -1,3 +1,4 @@
+#include "internal/RowMajorMatrix.h"
 #include "internal/RunDesigns.h"
 #include "NoiseCovarianceDesigns.h"
 #include "openmm/OpenMMException.h"
@@ -20,13 +21,6 @@ vector<double> embed(const Eigen::MatrixXd& active, double inert) {
     return m;
 }
 
-Eigen::MatrixXd toMatrix(const vector<double>& values, int d) {
-    Eigen::MatrixXd m(d, d);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++)
-            m(i, j) = values[i*d+j];
-    return m;
-}
 
 vector<double> identityDesign(int d) {
     Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
@@ -42,7 +36,7 @@ vector<double> RunDesigns::stage2Friction(int d, const CoarseGrainingSettings& s
     // docs/theory.md section 5: per eigendirection of D (and so of Gamma), the drift temperature of the discrete
     // scheme is (h d_i / 4) coth(gamma_i h / 2); it equals kT* for gamma_i = (1/h) log((4 kT* + h d_i)/(4 kT* - h d_i)).
     double h = settings.stepSize, kT = settings.targetKT;
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(toMatrix(noise, d));
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(rowMajorMatrix(noise, d));
     Eigen::VectorXd values = eigen.eigenvalues(), rates(d);
     for (int i = 0; i < d; i++) {
         if (!(values[i] > 1e-12*values.cwiseAbs().maxCoeff()))
@@ -67,7 +61,7 @@ vector<double> RunDesigns::stage2MomentumCovariance(int d, const CoarseGrainingS
     // Full-step momenta: Var(p_i) = (h d_i / 2) / (e^(gamma_i h) - 1) per eigendirection (theory.md section 5).
     stage2Friction(d, settings, noise); // the same checks
     double h = settings.stepSize;
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(toMatrix(noise, d));
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(rowMajorMatrix(noise, d));
     Eigen::VectorXd values = eigen.eigenvalues(), variances(d);
     for (int i = 0; i < d; i++) {
         double kT = settings.targetKT, di = values[i];
@@ -90,7 +84,7 @@ ReplicaRunDesign RunDesigns::stage1(int d, const CoarseGrainingSettings& setting
     ReplicaRunDesign run;
     run.stream = round;
     for (const vector<double>& a : NoiseCovarianceDesigns::designs(d, frame)) {
-        Eigen::MatrixXd m = toMatrix(a, d).inverse();
+        Eigen::MatrixXd m = rowMajorMatrix(a, d).inverse();
         run.mass.push_back(embed(m, 1.0));
         run.friction.push_back(embed(settings.friction*m, settings.friction));
         run.design.push_back(a);
@@ -115,7 +109,7 @@ ReplicaRunDesign RunDesigns::sampling(int d, const CoarseGrainingSettings& setti
     if ((int) noise.size() != d*d)
         throw OpenMMException("CoarseGrainer: Stage 2 needs the noise covariance D (d x d = "+to_string(d*d)+
                               " values, from estimateNoiseCovariance); got "+to_string(noise.size()));
-    Eigen::MatrixXd gamma = toMatrix(stage2Friction(d, settings, noise), d);
+    Eigen::MatrixXd gamma = rowMajorMatrix(stage2Friction(d, settings, noise), d);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
     run.mass.push_back(embed(Eigen::MatrixXd::Identity(d, d), 1.0));
     run.friction.push_back(embed(gamma, 1.0));

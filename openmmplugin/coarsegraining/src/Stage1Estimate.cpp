@@ -1,3 +1,4 @@
+#include "internal/RowMajorMatrix.h"
 #include "internal/Stage1Estimate.h"
 #include "NoiseCovarianceDesigns.h"
 #include "openmm/OpenMMException.h"
@@ -66,18 +67,6 @@ void Stage1Estimate::requirePositiveDefinite() const {
         throw OpenMM::OpenMMException(failure);
 }
 
-namespace {
-
-Eigen::MatrixXd toMatrix(const vector<double>& values, int d) {
-    Eigen::MatrixXd m(d, d);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++)
-            m(i, j) = values[i*d+j];
-    return m;
-}
-
-} // namespace
-
 void Stage1Estimate::measurePrecision(const vector<vector<double> >& designs, const vector<double>& b, const vector<double>& bError,
                                       const vector<vector<double> >& batchB, int d) {
     // The least-squares D is linear in b: the batches' own solutions (same weights) average to it, and their spread
@@ -89,9 +78,9 @@ void Stage1Estimate::measurePrecision(const vector<vector<double> >& designs, co
     for (const vector<double>& values : batchB) {
         vector<double> m, e;
         NoiseCovarianceDesigns::solveUnprojected(designs, values, bError, m, e);
-        perBatch.push_back(toMatrix(m, d));
+        perBatch.push_back(rowMajorMatrix(m, d));
     }
-    Eigen::MatrixXd mean = toMatrix(raw, d);
+    Eigen::MatrixXd mean = rowMajorMatrix(raw, d);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(mean);
     eigenvalues.assign(d, 0.0);
     eigenvalueErrors.assign(d, 0.0);
@@ -172,10 +161,7 @@ vector<double> Stage1Estimate::nextFrame() const {
             scale[m] = largest/maxDesignContrast;
     }
     double strongest = *max_element(scale.begin(), scale.end());
-    Eigen::MatrixXd q(d, d);
-    for (int i = 0; i < d; i++)
-        for (int m = 0; m < d; m++)
-            q(i, m) = eigenvectors[i*d+m];
+    Eigen::MatrixXd q = rowMajorMatrix(eigenvectors, d);
     Eigen::VectorXd root(d);
     for (int m = 0; m < d; m++)
         root[m] = (largest > 0 ? sqrt(min(strongest/scale[m], maxDesignContrast)) : 1.0);
