@@ -43,7 +43,8 @@ public:
     /**
      * Fit with the smoothing chosen among candidates by the unbiased risk estimate (UBRE, Mallows' C_p), for
      * weights that are inverse variances: minimize sum_b w_b (y_b - s(q_b))^2 + 2 tr(H), H the hat matrix. The
-     * trace is exact for up to 800 coefficients and a Hutchinson estimate (30 probes) above.
+     * trace is exact for up to 800 coefficients, where one generalized eigendecomposition scores every candidate,
+     * and a Hutchinson estimate (30 probes) above, where each candidate is factored.
      *
      * @return the chosen smoothing
      */

@@ -296,28 +296,36 @@ double PSplineFit::fitAutomatic(const vector<double>& points, const vector<doubl
             throw OpenMMException("PSplineFit.fitAutomatic: smoothing candidates must be non-negative");
     int total = coefficients.size();
     if (total <= 800) {
-        // Exact scores for every candidate from one generalized eigendecomposition (Demmler-Reinsch): with
-        // S = B^T W B + ridge I, P v = mu S v and V^T S V = I, the system S + lambda P is V^-T (I + lambda mu) V^-1,
-        // so with D = 1/(1 + lambda mu) and z = V^T B^T W y the coefficients are V D z, tr(H) = sum D - ridge
-        // tr(V D V^T), c^T B^T W B c = sum D^2 z^2 - ridge |c|^2 and c^T B^T W y = sum D z^2: O(n^2) a candidate
-        // instead of a factorization and n solves.
+        // Exact scores for every candidate from one generalized eigendecomposition (Demmler-Reinsch). With a
+        // reference penalty lambda0 and S0 = G + lambda0 P + ridge I (G = B^T W B), P v = mu S0 v and V^T S0 V = I,
+        // the system G + lambda P + ridge I is V^-T (I + (lambda - lambda0) mu) V^-1; with D = 1/(1 + (lambda -
+        // lambda0) mu) the coefficients are c = V D V^T B^T W y and tr(H) = tr(A^-1 G) = sum_k D_k v_k^T G v_k:
+        // O(n^2) a candidate instead of a factorization and n solves. S0 is well conditioned where G + ridge I is
+        // not (coefficients outside the sampled support have no data, only the penalty), and v_k^T G v_k and
+        // c^T G c are formed with G itself rather than as differences that cancel.
         if (progress != NULL)
             progress->report("fit", 0, 1);
-        Eigen::MatrixXd gramRidge = Eigen::MatrixXd(normal.gram);
-        gramRidge.diagonal().array() += normal.ridge;
-        Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> pencil(Eigen::MatrixXd(normal.penalty), gramRidge);
+        double lower = INFINITY, upper = 0;
+        for (double smoothing : candidates)
+            if (smoothing > 0) {
+                lower = min(lower, smoothing);
+                upper = max(upper, smoothing);
+            }
+        double reference = (upper > 0 ? sqrt(lower*upper) : 0.0);
+        Eigen::MatrixXd gram = Eigen::MatrixXd(normal.gram), penalty = Eigen::MatrixXd(normal.penalty);
+        Eigen::MatrixXd system = gram+reference*penalty;
+        system.diagonal().array() += normal.ridge;
+        Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> pencil(penalty, system);
         if (pencil.info() != Eigen::Success)
             throw OpenMMException("PSplineFit.fit: the normal equations could not be factored");
         const Eigen::MatrixXd& v = pencil.eigenvectors();
         Eigen::VectorXd mu = pencil.eigenvalues(), z = v.transpose()*normal.rhs;
-        Eigen::VectorXd columnSquares = v.colwise().squaredNorm().transpose();
+        Eigen::VectorXd explained = (v.transpose()*gram).cwiseProduct(v.transpose()).rowwise().sum();
         for (double smoothing : candidates) {
-            Eigen::VectorXd damping = (1.0+smoothing*mu.array()).inverse().matrix();
-            Eigen::VectorXd scaled = damping.cwiseProduct(z);
-            Eigen::VectorXd c = v*scaled;
-            double trace = damping.sum()-normal.ridge*damping.dot(columnSquares);
-            double fitted = scaled.squaredNorm()-normal.ridge*c.squaredNorm();
-            double rss = normal.weightedSquares-2*scaled.dot(z)+fitted;
+            Eigen::VectorXd damping = (1.0+(smoothing-reference)*mu.array()).inverse().matrix();
+            Eigen::VectorXd c = v*damping.cwiseProduct(z);
+            double trace = damping.dot(explained);
+            double rss = normal.weightedSquares-2*c.dot(normal.rhs)+c.dot(gram*c);
             double score = rss+2*trace;
             if (score < bestScore) {
                 bestScore = score;
