@@ -15,6 +15,7 @@ surrogate does not sample (docs/benchmarks.md has the results and what they mean
 configuration, CPU platform, about 15 s); each comparison takes about 40 s.
 
     .venv/bin/python bench/bench_step_correction.py [--step 0.1] [--smoothing ubre 30 1000 coarse:3 ubre-zero]
+        [--equilibration 200]
 """
 import argparse
 import os
@@ -44,7 +45,7 @@ def learn(folder):
     return tomllib.loads(text), open(os.path.join(folder, "learned", "effective_potential.xml")).read()
 
 
-def histograms(potential, energy, step, grid, starts, replicas, seed, batches=8):
+def histograms(potential, energy, step, grid, starts, replicas, seed, equilibration, batches=8):
     """Position histograms of `batches` independent ensembles of the surrogate Langevin model at `step`."""
     models = SurrogateModels(potential, energy)
     rng = np.random.default_rng(seed)
@@ -55,7 +56,7 @@ def histograms(potential, energy, step, grid, starts, replicas, seed, batches=8)
     for b in range(batches):
         part = slice(b * replicas // batches, (b + 1) * replicas // batches)
         run = run_ensemble(lambda count, s: models.surrogateLangevin(count, step, seed=s), q0[part], v0[part], 2,
-                           equilibration=int(round(200 / step)), samples=2000, interval=max(1, int(round(0.2 / step))),
+                           equilibration=int(round(equilibration / step)), samples=2000, interval=max(1, int(round(0.2 / step))),
                            grid=grid, seed=seed + b, platform="CPU", batches=1)
         result.append(np.asarray(run.histogram, dtype=float))
     return np.array(result)
@@ -88,15 +89,15 @@ def dispersion(batches):
     return max(1.0, float(np.median(batches.var(axis=0, ddof=1)[used] / mean[used])))
 
 
-def corrected(xml, energy, step, starts, smoothing, replicas=4000):
+def corrected(xml, energy, step, starts, smoothing, equilibration, replicas=4000):
     """U - delta_step as an EffectivePotential XML (the coefficients edited in place)."""
     potential = EffectivePotential.fromXml(xml)
     kT = potential.kT
     lower, upper = list(potential.getLower()), list(potential.getUpper())
     bins = [(n - 1) // 2 for n in potential.getNodes()]
     grid = _swig.RegularGrid(lower, upper, bins)
-    coarse, fine = (histograms(potential, energy, step, grid, starts, replicas, 100),
-                    histograms(potential, energy, step / 2, grid, starts, replicas, 200))
+    coarse, fine = (histograms(potential, energy, step, grid, starts, replicas, 100, equilibration),
+                    histograms(potential, energy, step / 2, grid, starts, replicas, 200, equilibration))
     n1, n2 = coarse.sum(axis=0), fine.sum(axis=0)
     used = (n1 >= 20) & (n2 >= 20)
     a1, a2 = np.where(used, n1, 1), np.where(used, n2, 1)
@@ -145,6 +146,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--step", type=float, default=0.1, help="the surrogate's step in ps (default 0.1: 5x P5's)")
     parser.add_argument("--smoothing", nargs="+", default=["ubre", "30", "1000"])
+    parser.add_argument("--equilibration", type=float, default=200,
+                        help="ps before the histograms, of the correction's runs and of compare()'s (default 200: the demo's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         config, xml = learn(folder)
@@ -152,11 +155,12 @@ def main():
     fields = ComparisonSettings.__dataclass_fields__
     settings = ComparisonSettings(starts=starts, **{k: v for k, v in config["compare"].items() if k in fields})
     settings.surrogate_step_size, settings.platform = args.step, "CPU"
-    print(f"| surrogate potential (step {args.step} ps) | smoothing | TV | max ACF diff | mean path (sd) |")
+    settings.equilibration_steps = int(round(args.equilibration / config["learn"]["step_size"]))
+    print(f"| surrogate potential (step {args.step} ps, {args.equilibration:g} ps equilibration) | smoothing | TV | max ACF diff | mean path (sd) |")
     print("|---|---|---|---|---|")
     rows = [("learned U", None, xml)]
     for smoothing in args.smoothing:
-        text, chosen = corrected(xml, energy, args.step, starts, smoothing)
+        text, chosen = corrected(xml, energy, args.step, starts, smoothing, args.equilibration)
         rows.append((f"U - delta (penalty: {smoothing})", chosen, text))
     for name, chosen, text in rows:
         metrics, _ = compare(EffectivePotential.fromXml(text), settings, energy=energy)
