@@ -15,7 +15,7 @@ surrogate does not sample (docs/benchmarks.md has the results and what they mean
 configuration, CPU platform, about 15 s); each comparison takes about 40 s.
 
     .venv/bin/python bench/bench_step_correction.py [--step 0.1] [--smoothing ubre 30 1000 coarse:3 ubre-zero]
-        [--equilibration 200]
+        [--equilibration 200] [--iterations 1]
 """
 import argparse
 import os
@@ -89,8 +89,11 @@ def dispersion(batches):
     return max(1.0, float(np.median(batches.var(axis=0, ddof=1)[used] / mean[used])))
 
 
-def corrected(xml, energy, step, starts, smoothing, equilibration, replicas=4000):
-    """U - delta_step as an EffectivePotential XML (the coefficients edited in place)."""
+def corrected(xml, energy, step, starts, smoothing, equilibration, replicas=4000, base=None):
+    """base - delta_step(xml) as an EffectivePotential XML (base's coefficients edited in place; base: xml itself).
+    With base the learned U and xml the last corrected one, this is one step of the fixed-point iteration
+    U_k+1 = U - delta(U_k), whose fixed point samples exp(-U/kT) at the step."""
+    base = xml if base is None else base
     potential = EffectivePotential.fromXml(xml)
     kT = potential.kT
     lower, upper = list(potential.getLower()), list(potential.getUpper())
@@ -136,16 +139,19 @@ def corrected(xml, energy, step, starts, smoothing, equilibration, replicas=4000
         spline = _swig.PSplineFit(lower, upper, basis)
         candidates = search if smoothing == "ubre" else [float(smoothing) * scale]
         chosen = spline.fitAutomatic(list(points.ravel()), list(delta), list(weights), candidates) / scale
-    block = numbers("Coefficients")
+    block = re.search(r"<Coefficients>(.*?)</Coefficients>", base, re.S)
     values = np.array([float(v) for v in block.group(1).split('"')[1::2]]) - np.array(spline.getCoefficients())
     body = "".join(f'\n\t\t<Value v="{float(v)!r}"/>' for v in values) + "\n\t"
-    return xml[:block.start(1)] + body + xml[block.end(1):], chosen
+    spread = float(np.sqrt(np.average((delta[used] - np.average(delta[used], weights=n1[used])) ** 2, weights=n1[used])))
+    return base[:block.start(1)] + body + base[block.end(1):], chosen, spread
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--step", type=float, default=0.1, help="the surrogate's step in ps (default 0.1: 5x P5's)")
     parser.add_argument("--smoothing", nargs="+", default=["ubre", "30", "1000"])
+    parser.add_argument("--iterations", type=int, default=1,
+                        help="steps of U_k+1 = U - delta(U_k) (default 1)")
     parser.add_argument("--equilibration", type=float, default=200,
                         help="ps before the histograms, of the correction's runs and of compare()'s (default 200: the demo's)")
     args = parser.parse_args()
@@ -160,8 +166,13 @@ def main():
     print("|---|---|---|---|---|")
     rows = [("learned U", None, xml)]
     for smoothing in args.smoothing:
-        text, chosen = corrected(xml, energy, args.step, starts, smoothing, args.equilibration)
-        rows.append((f"U - delta (penalty: {smoothing})", chosen, text))
+        text = xml
+        for k in range(args.iterations):
+            text, chosen, spread = corrected(text, energy, args.step, starts, smoothing, args.equilibration, base=xml)
+            print(f"penalty {smoothing}, iteration {k + 1}: the measured bias's spread (weighted sd) {spread:.4f} kT",
+                  file=sys.stderr, flush=True)
+        rows.append((f"U - delta (penalty: {smoothing}{f', {args.iterations} iterations' if args.iterations > 1 else ''})",
+                     chosen, text))
     for name, chosen, text in rows:
         metrics, _ = compare(EffectivePotential.fromXml(text), settings, energy=energy)
         cells = [metrics[k] for k in ("tv_distance", "acf_max_difference", "mean_path_max_difference_sd")]
