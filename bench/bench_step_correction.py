@@ -62,27 +62,6 @@ def histograms(potential, energy, step, grid, starts, replicas, seed, equilibrat
     return np.array(result)
 
 
-def evaluate_spline(spline, lower, upper, points):
-    """A 2D PSplineFit's values at points (n x 2): the uniform cubic B-splines of PSplineFit::locate, x fastest."""
-    basis = list(spline.getNumBasis())
-    c = np.array(spline.getCoefficients()).reshape(basis[1], basis[0])
-    weights, first = [], []
-    for k in range(2):
-        h = (upper[k] - lower[k]) / (basis[k] - 3)
-        t = (np.clip(points[:, k], lower[k], upper[k]) - lower[k]) / h
-        i = np.minimum(np.floor(t).astype(int), basis[k] - 4)
-        u = t - i
-        v = 1 - u
-        weights.append(np.stack([v ** 3 / 6, (3 * u ** 3 - 6 * u ** 2 + 4) / 6, (-3 * u ** 3 + 3 * u ** 2 + 3 * u + 1) / 6,
-                                 u ** 3 / 6], axis=1))
-        first.append(i)
-    total = np.zeros(len(points))
-    for a in range(4):
-        for b in range(4):
-            total += weights[0][:, a] * weights[1][:, b] * c[first[1] + b, first[0] + a]
-    return total
-
-
 def dispersion(batches):
     mean = batches.mean(axis=0)
     used = mean >= 20
@@ -120,14 +99,14 @@ def corrected(xml, energy, step, starts, smoothing, equilibration, replicas=4000
         mass = np.atleast_2d(np.asarray(potential.calibration.mass, dtype=float))
         inverse = np.linalg.inv(mass)
         spacing = [float(smoothing[7:]) * step * np.sqrt(kT * inverse[i, i]) for i in range(len(lower))]
-        coarse = [max(1, int((hi - lo) / a)) + 3 for lo, hi, a in zip(lower, upper, spacing)]
-        spline = _swig.PSplineFit(lower, upper, coarse)
+        own = [max(1, int((hi - lo) / a)) + 3 for lo, hi, a in zip(lower, upper, spacing)]
+        spline = _swig.PSplineFit(lower, upper, own)
         chosen = spline.fitAutomatic(list(points.ravel()), list(delta), list(weights), search) / scale
         axes = [np.linspace(lo, hi, 4 * (n - 3) + 1) for lo, hi, n in zip(lower, upper, basis)]
         gx, gy = np.meshgrid(axes[0], axes[1], indexing="xy")
         dense = np.column_stack([gx.ravel(), gy.ravel()])
         fine = _swig.PSplineFit(lower, upper, basis)
-        fine.fit(list(dense.ravel()), list(evaluate_spline(spline, lower, upper, dense)), [1.0] * len(dense), 0.0)
+        fine.fit(list(dense.ravel()), list(spline.evaluateMany(list(dense.ravel()))), [1.0] * len(dense), 0.0)
         spline = fine
     elif smoothing == "ubre-zero":
         # The risk estimate's penalty, and no correction where the surrogate does not sample: the bins below the

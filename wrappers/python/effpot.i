@@ -337,6 +337,18 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 %include "ProgressReporter.h"
 %include "RegularGrid.h"
 %include "EnsembleRecorder.h"
+%extend EffPot::PSplineFit {
+    /** The spline at N points (N x d values, point-major); a NaN coordinate gives NaN (evaluate takes a pointer). */
+    std::vector<double> evaluateMany(const std::vector<double>& points) const {
+        int d = $self->getDimensions();
+        if (points.size()%d != 0)
+            throw OpenMM::OpenMMException("PSplineFit.evaluateMany: give N x d coordinates, point-major");
+        std::vector<double> values(points.size()/d);
+        for (size_t i = 0; i < values.size(); i++)
+            values[i] = $self->evaluate(&points[i*d]);
+        return values;
+    }
+}
 %include "PSplineFit.h"
 %include "Calibration.h"
 %include "EffectivePotential.h"

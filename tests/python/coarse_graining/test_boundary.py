@@ -261,3 +261,18 @@ def test_a_plan_keeps_its_coarse_grainer_alive():
     assert kept.getFriction() > 0  # the pilot's friction, on the grainer the plan uses
     plan.finish()
     assert kept.isFrictionAutomatic()
+
+
+def test_a_spline_evaluates_many_points_across_the_boundary():
+    # A 2D quadratic with a cross term is in the spline space and untouched by the third-difference penalty, so the
+    # fit reproduces it (to the fitter's 1e-10 relative ridge); evaluateMany is evaluate at each point.
+    rng = np.random.default_rng(3)
+    points = rng.uniform(-1, 1, size=(300, 2))
+    quadratic = lambda p: 3 - p[:, 0] + 2 * p[:, 1] + 0.5 * p[:, 0] * p[:, 1] + 2 * p[:, 0] ** 2 + p[:, 1] ** 2
+    spline = effpot_swig.PSplineFit([-1.0, -1.0], [1.0, 1.0], [8, 9])
+    spline.fit(list(points.ravel()), list(quadratic(points)), [1.0] * len(points), 1e3)
+    test = rng.uniform(-1, 1, size=(50, 2))
+    assert np.max(np.abs(np.array(spline.evaluateMany(list(test.ravel()))) - quadratic(test))) < 1e-6
+    assert np.isnan(spline.evaluateMany([0.0, float("nan")])[0])
+    with pytest.raises(mm.OpenMMException, match="evaluateMany: give N x d"):
+        spline.evaluateMany([0.0, 0.1, 0.2])
