@@ -66,6 +66,7 @@ private:
     std::vector<int> blockSet;          ///< the parameter set shared by a whole block, or -1 if they differ
     std::vector<bool> blockContiguous;  ///< whether a block's particles are consecutive indices
     std::vector<int> blockNormals;      ///< normals per particle a block draws per friction step (0, 2 or 3)
+    std::vector<int> blockNoise;        ///< a block's sets: none has noise (0), all have (1), or some have (-1)
     std::vector<std::unique_ptr<ReplicaLaneForce> > evaluators; ///< one per slot
     int numBlocks;
 };

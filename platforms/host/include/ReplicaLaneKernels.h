@@ -42,6 +42,25 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
                                  const double* const f[3], const double* const z[3], double* const x[3]);
     /** f <- -dE, then B: v += K f (BAOAB after the force). */
     void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    /**
+     * The seven step kernels above for a block whose lanes have matrices of their own (particles of different
+     * parameter sets): each matrix argument is 9 x BlockSize, structure of arrays (element j of lane i at
+     * [j*BlockSize+i]). Every lane takes the same operations as in the uniform kernel, so a particle's trajectory
+     * does not depend on its neighbours in the block.
+     */
+    struct PerLane {
+        void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
+        void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+        void (*firstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
+                               const double* const f[3], const double* const z[3], double* const x[3]);
+        void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
+                                double* const v[3], double* const f[3], const double* const z[3]);
+        void (*firstHalfMiddle)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3],
+                                double* const x[3]);
+        void (*firstHalfMiddleNoisy)(const double* fullDecay, const double* kick, const double* fullNoise, double h, double* const v[3],
+                                     const double* const f[3], const double* const z[3], double* const x[3]);
+        void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    } perLane;
     /** The variant for this processor. */
     static const ReplicaLaneKernels& get();
 };

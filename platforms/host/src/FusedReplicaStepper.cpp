@@ -114,6 +114,10 @@ FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, c
         for (int i = first; i < end; i++)
             normals = max(normals, m.parameterSets[particleSet[i]].numNormals);
         blockNormals.push_back(normals);
+        int quiet = 0, noisy = 0;
+        for (int i = first; i < end; i++)
+            (m.parameterSets[particleSet[i]].noise.empty() ? quiet : noisy)++;
+        blockNoise.push_back(noisy == 0 ? 0 : quiet == 0 ? 1 : -1);
     }
 }
 
@@ -138,7 +142,7 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
     const bool middle = (m.splitting == DampedVerletIntegrator::BAOAB);
     const double h = m.stepSize;
     const int n = particles.size();
-    // A block that mixes parameter sets: the lane kernel once per set, on copies, keeping the lanes of that set. Every
+    // A block that mixes quiet sets with noisy ones: the lane kernel once per set, on copies, keeping the lanes of that set. Every
     // particle thus takes the same arithmetic (and the same lane-drawn noise) whatever its neighbours in the block, so
     // that its trajectory does not depend on how replicas are split into blocks, threads or Contexts.
     alignas(64) double copyV[3][B], copyX[3][B], copyF[3][B];
@@ -193,6 +197,9 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                     }
         }
     };
+    // A mixed block whose sets all have noise, or none has: each lane's own matrices (9 x B, structure of arrays),
+    // filled once per block, and the per-lane kernels, which cost what the uniform ones do.
+    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B];
     for (int block = first; block < end; block++) {
         int start = block*B;
         int count = min(B, n-start);
@@ -226,6 +233,20 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         bool uniformNoisy = (set >= 0 && !uniform);
         const int numNormals = blockNormals[block];
         const bool anyNoisy = (numNormals > 0);
+        const bool perLane = (set < 0 && blockNoise[block] >= 0);
+        const bool perLaneNoisy = (perLane && blockNoise[block] == 1);
+        if (perLane)
+            for (int i = 0; i < B; i++) {
+                // Unused lanes of a short block take the first particle's matrices (finite values, never stored).
+                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[particleSet[start+(i < count ? i : 0)]];
+                const vector<double>& decay = (middle && perLaneNoisy ? matrices.fullDecay : matrices.decay);
+                const vector<double>& noise = (middle ? matrices.fullNoise : matrices.noise);
+                for (int j = 0; j < 9; j++) {
+                    laneDecay[j*B+i] = decay[j];
+                    laneKick[j*B+i] = matrices.halfKick[j];
+                    laneNoise[j*B+i] = (perLaneNoisy ? noise[j] : 0.0);
+                }
+            }
         alignas(64) uint32_t noiseIndex[B];
         for (int i = 0; i < B; i++)
             noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
@@ -246,12 +267,18 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                     else
                         lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, vLanes, fLanes, xLanes);
                 }
+                else if (perLaneNoisy)
+                    lanes.perLane.firstHalfMiddleNoisy(laneDecay, laneKick, laneNoise, h, vLanes, fLanes, zLanes, xLanes);
+                else if (perLane)
+                    lanes.perLane.firstHalfMiddle(laneDecay, laneKick, h, vLanes, fLanes, xLanes);
                 else
                     mixedLanes(start, count, true, NULL);
                 evaluator.compute();
                 const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
                 if (set >= 0)
                     lanes.secondHalfMiddle(m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
+                else if (perLane)
+                    lanes.perLane.secondHalfMiddle(laneKick, dE, vLanes, fLanes);
                 else {
                     for (int i = 0; i < B; i++) {
                         fx[i] = -dE[0][i];
@@ -271,6 +298,12 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             }
             else if (uniform)
                 lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
+            else if (perLaneNoisy) {
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
+                lanes.perLane.firstHalfNoisy(laneDecay, laneKick, laneNoise, h, vLanes, fLanes, zLanes, xLanes);
+            }
+            else if (perLane)
+                lanes.perLane.firstHalf(laneDecay, laneKick, h, vLanes, fLanes, xLanes);
             else {
                 if (anyNoisy)
                     lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
@@ -289,6 +322,12 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
             }
             else if (uniform)
                 lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
+            else if (perLaneNoisy) {
+                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
+                lanes.perLane.secondHalfNoisy(laneDecay, laneKick, laneNoise, dE, vLanes, fLanes, zLanes);
+            }
+            else if (perLane)
+                lanes.perLane.secondHalf(laneDecay, laneKick, dE, vLanes, fLanes);
             else {
                 for (int i = 0; i < B; i++) {
                     fx[i] = -dE[0][i];

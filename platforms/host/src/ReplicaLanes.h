@@ -46,47 +46,6 @@ inline void store(const Vector& u, double* a, double* b, double* c, int i) {
     c[i] = u.z;
 }
 
-// The quiet loops copy their two matrices (Matrix3), the noisy ones read their three through the pointers: the
-// choices these loops made before they called OneParticleStep, kept so that their generated code stays as measured.
-inline void firstHalf(const double* d, const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
-    const Matrix3 decay(d), kick(k);
-    double* vx = v[0];
-    double* vy = v[1];
-    double* vz = v[2];
-    const double* fx = f[0];
-    const double* fy = f[1];
-    const double* fz = f[2];
-    double* X = x[0];
-    double* Y = x[1];
-    double* Z = x[2];
-    EFFPOT_LANES {
-        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
-        OneParticleStep::obaboBeforeForce<false>(decay, kick, h, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), xi);
-        store(vi, vx, vy, vz, i);
-        store(xi, X, Y, Z, i);
-    }
-}
-
-inline void secondHalf(const double* d, const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
-    const Matrix3 decay(d), kick(k);
-    double* vx = v[0];
-    double* vy = v[1];
-    double* vz = v[2];
-    double* fx = f[0];
-    double* fy = f[1];
-    double* fz = f[2];
-    const double* ex = dE[0];
-    const double* ey = dE[1];
-    const double* ez = dE[2];
-    EFFPOT_LANES {
-        Vector g = {-ex[i], -ey[i], -ez[i]};
-        store(g, fx, fy, fz, i);
-        Vector vi = {vx[i], vy[i], vz[i]};
-        OneParticleStep::obaboAfterForce<false>(decay, kick, vi, g, Vector());
-        store(vi, vx, vy, vz, i);
-    }
-}
-
 /**
  * The normals of PhiloxNormal's Box-Muller for every lane from its uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of the
  * two word pairs of one Philox output: z0 = r0 cos(a0), z1 = r0 sin(a0) from the first pair, z2 = r1 cos(a1) from the
@@ -157,9 +116,95 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
     normalsFromUniforms<Math>(u1, u2, count, z);
 }
 
+// Where a loop reads a lane's 3 x 3 matrices from (OneParticleStep takes anything with [0..8]):
+// - SameMatrix: one matrix for every lane, copied, so that the compiler keeps it in registers across the loop;
+// - SamePointer: one matrix for every lane, read through the pointer;
+// - PerLane: lane i's own matrix, structure of arrays (element j of lane i at a[j*L+i]): a block whose particles
+//   belong to different parameter sets, with every lane taking the same operations as in a uniform block. Each
+//   iteration copies its lane's nine elements into a LaneMatrix: GCC 12 does not vectorize the loops when the
+//   matrix indexes the arrays itself (one "no vectype" load per iteration), and then they run 2.6x slower.
+struct SameMatrix {
+    Matrix3 m;
+    explicit SameMatrix(const double* a) : m(a) {
+    }
+    const Matrix3& operator()(int) const {
+        return m;
+    }
+};
+
+struct SamePointer {
+    const double* a;
+    explicit SamePointer(const double* a) : a(a) {
+    }
+    const double* operator()(int) const {
+        return a;
+    }
+};
+
+struct LaneMatrix {
+    double a[9];
+    double operator[](int j) const {
+        return a[j];
+    }
+};
+
+struct PerLane {
+    const double* a;
+    explicit PerLane(const double* a) : a(a) {
+    }
+    LaneMatrix operator()(int i) const {
+        LaneMatrix m;
+        for (int j = 0; j < 9; j++)
+            m.a[j] = a[j*L+i];
+        return m;
+    }
+};
+
+/** O, B, A: v <- D v + K f, then x <- x + h v. */
+template <class M>
+inline void firstHalfWith(M decay, M kick, double h, double* const v[3], const double* const f[3], double* const x[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    const double* fx = f[0];
+    const double* fy = f[1];
+    const double* fz = f[2];
+    double* X = x[0];
+    double* Y = x[1];
+    double* Z = x[2];
+    EFFPOT_LANES {
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::obaboBeforeForce<false>(decay(i), kick(i), h, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
+    }
+}
+
+/** f <- -dE, then B, O: v <- D (v + K f). */
+template <class M>
+inline void secondHalfWith(M decay, M kick, const double* const dE[3], double* const v[3], double* const f[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    double* fx = f[0];
+    double* fy = f[1];
+    double* fz = f[2];
+    const double* ex = dE[0];
+    const double* ey = dE[1];
+    const double* ez = dE[2];
+    EFFPOT_LANES {
+        Vector g = {-ex[i], -ey[i], -ez[i]};
+        store(g, fx, fy, fz, i);
+        Vector vi = {vx[i], vy[i], vz[i]};
+        OneParticleStep::obaboAfterForce<false>(decay(i), kick(i), vi, g, Vector());
+        store(vi, vx, vy, vz, i);
+    }
+}
+
 /** O, B, A with noise: v <- (D v + K f) + N z, then x <- x + h v (the order of the per-particle noisy path). */
-inline void firstHalfNoisy(const double* d, const double* k, const double* n, double h, double* const v[3], const double* const f[3],
-                           const double* const z[3], double* const x[3]) {
+template <class M>
+inline void firstHalfNoisyWith(M d, M k, M n, double h, double* const v[3], const double* const f[3],
+                               const double* const z[3], double* const x[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -174,16 +219,17 @@ inline void firstHalfNoisy(const double* d, const double* k, const double* n, do
     double* Z = x[2];
     EFFPOT_LANES {
         Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
-        OneParticleStep::obaboBeforeForce<true>(d, k, h, vi, Vector{fx[i], fy[i], fz[i]},
-                                                OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}), xi);
+        OneParticleStep::obaboBeforeForce<true>(d(i), k(i), h, vi, Vector{fx[i], fy[i], fz[i]},
+                                                OneParticleStep::times(n(i), Vector{za[i], zb[i], zc[i]}), xi);
         store(vi, vx, vy, vz, i);
         store(xi, X, Y, Z, i);
     }
 }
 
 /** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
-inline void secondHalfNoisy(const double* d, const double* k, const double* n, const double* const dE[3], double* const v[3],
-                            double* const f[3], const double* const z[3]) {
+template <class M>
+inline void secondHalfNoisyWith(M d, M k, M n, const double* const dE[3], double* const v[3],
+                                double* const f[3], const double* const z[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -200,7 +246,7 @@ inline void secondHalfNoisy(const double* d, const double* k, const double* n, c
         Vector g = {-ex[i], -ey[i], -ez[i]};
         store(g, fx, fy, fz, i);
         Vector vi = {vx[i], vy[i], vz[i]};
-        OneParticleStep::obaboAfterForce<true>(d, k, vi, g, OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}));
+        OneParticleStep::obaboAfterForce<true>(d(i), k(i), vi, g, OneParticleStep::times(n(i), Vector{za[i], zb[i], zc[i]}));
         store(vi, vx, vy, vz, i);
     }
 }
@@ -209,8 +255,8 @@ inline void secondHalfNoisy(const double* d, const double* k, const double* n, c
  * B, A/2, O, O, A/2 (the BAOAB splitting before the force evaluation) without noise: v += K f; x += (h/2) v; twice
  * v <- D v; x += (h/2) v.
  */
-inline void firstHalfMiddle(const double* d, const double* k, double h, double* const v[3], const double* const f[3],
-                            double* const x[3]) {
+template <class M>
+inline void firstHalfMiddleWith(M d, M k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -223,7 +269,7 @@ inline void firstHalfMiddle(const double* d, const double* k, double h, double* 
     const double half = 0.5*h;
     EFFPOT_LANES {
         Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
-        OneParticleStep::baoabBeforeForce<false>(d, k, half, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), Vector(), xi);
+        OneParticleStep::baoabBeforeForce<false>(d(i), k(i), half, vi, Vector{fx[i], fy[i], fz[i]}, Vector(), Vector(), xi);
         store(vi, vx, vy, vz, i);
         store(xi, X, Y, Z, i);
     }
@@ -233,8 +279,9 @@ inline void firstHalfMiddle(const double* d, const double* k, double h, double* 
  * B, A/2, O, A/2 with noise (BAOAB's two half friction steps as one exact O step over h): v += K f; x += (h/2) v;
  * v <- E v + N z (E, N the full step's decay and noise factor); x += (h/2) v.
  */
-inline void firstHalfMiddleNoisy(const double* e, const double* k, const double* n, double h, double* const v[3],
-                                 const double* const f[3], const double* const z[3], double* const x[3]) {
+template <class M>
+inline void firstHalfMiddleNoisyWith(M e, M k, M n, double h, double* const v[3], const double* const f[3],
+                                     const double* const z[3], double* const x[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -250,15 +297,16 @@ inline void firstHalfMiddleNoisy(const double* e, const double* k, const double*
     const double half = 0.5*h;
     EFFPOT_LANES {
         Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
-        OneParticleStep::baoabBeforeForceFullO(e, k, half, vi, Vector{fx[i], fy[i], fz[i]},
-                                               OneParticleStep::times(n, Vector{za[i], zb[i], zc[i]}), xi);
+        OneParticleStep::baoabBeforeForceFullO(e(i), k(i), half, vi, Vector{fx[i], fy[i], fz[i]},
+                                               OneParticleStep::times(n(i), Vector{za[i], zb[i], zc[i]}), xi);
         store(vi, vx, vy, vz, i);
         store(xi, X, Y, Z, i);
     }
 }
 
 /** f <- -dE, then B: v += K f (the BAOAB splitting after the force evaluation). */
-inline void secondHalfMiddle(const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
+template <class M>
+inline void secondHalfMiddleWith(M k, const double* const dE[3], double* const v[3], double* const f[3]) {
     double* vx = v[0];
     double* vy = v[1];
     double* vz = v[2];
@@ -272,10 +320,79 @@ inline void secondHalfMiddle(const double* k, const double* const dE[3], double*
         Vector g = {-ex[i], -ey[i], -ez[i]};
         store(g, fx, fy, fz, i);
         Vector vi = {vx[i], vy[i], vz[i]};
-        OneParticleStep::baoabAfterForce(k, vi, g);
+        OneParticleStep::baoabAfterForce(k(i), vi, g);
         store(vi, vx, vy, vz, i);
     }
 }
+
+// The kernels of ReplicaLaneKernels. Uniform blocks: the quiet OBABO loops copy their two matrices, the others read
+// them through the pointers (the choices these loops made before, kept so that their generated code stays as
+// measured). Mixed blocks (the *Lanes variants): per-lane matrices, structure of arrays.
+
+inline void firstHalf(const double* d, const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
+    firstHalfWith(SameMatrix(d), SameMatrix(k), h, v, f, x);
+}
+
+inline void secondHalf(const double* d, const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
+    secondHalfWith(SameMatrix(d), SameMatrix(k), dE, v, f);
+}
+
+inline void firstHalfNoisy(const double* d, const double* k, const double* n, double h, double* const v[3], const double* const f[3],
+                           const double* const z[3], double* const x[3]) {
+    firstHalfNoisyWith(SamePointer(d), SamePointer(k), SamePointer(n), h, v, f, z, x);
+}
+
+inline void secondHalfNoisy(const double* d, const double* k, const double* n, const double* const dE[3], double* const v[3],
+                            double* const f[3], const double* const z[3]) {
+    secondHalfNoisyWith(SamePointer(d), SamePointer(k), SamePointer(n), dE, v, f, z);
+}
+
+inline void firstHalfMiddle(const double* d, const double* k, double h, double* const v[3], const double* const f[3],
+                            double* const x[3]) {
+    firstHalfMiddleWith(SamePointer(d), SamePointer(k), h, v, f, x);
+}
+
+inline void firstHalfMiddleNoisy(const double* e, const double* k, const double* n, double h, double* const v[3],
+                                 const double* const f[3], const double* const z[3], double* const x[3]) {
+    firstHalfMiddleNoisyWith(SamePointer(e), SamePointer(k), SamePointer(n), h, v, f, z, x);
+}
+
+inline void secondHalfMiddle(const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
+    secondHalfMiddleWith(SamePointer(k), dE, v, f);
+}
+
+inline void firstHalfLanes(const double* d, const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
+    firstHalfWith(PerLane(d), PerLane(k), h, v, f, x);
+}
+
+inline void secondHalfLanes(const double* d, const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
+    secondHalfWith(PerLane(d), PerLane(k), dE, v, f);
+}
+
+inline void firstHalfNoisyLanes(const double* d, const double* k, const double* n, double h, double* const v[3],
+                                const double* const f[3], const double* const z[3], double* const x[3]) {
+    firstHalfNoisyWith(PerLane(d), PerLane(k), PerLane(n), h, v, f, z, x);
+}
+
+inline void secondHalfNoisyLanes(const double* d, const double* k, const double* n, const double* const dE[3], double* const v[3],
+                                 double* const f[3], const double* const z[3]) {
+    secondHalfNoisyWith(PerLane(d), PerLane(k), PerLane(n), dE, v, f, z);
+}
+
+inline void firstHalfMiddleLanes(const double* d, const double* k, double h, double* const v[3], const double* const f[3],
+                                 double* const x[3]) {
+    firstHalfMiddleWith(PerLane(d), PerLane(k), h, v, f, x);
+}
+
+inline void firstHalfMiddleNoisyLanes(const double* e, const double* k, const double* n, double h, double* const v[3],
+                                      const double* const f[3], const double* const z[3], double* const x[3]) {
+    firstHalfMiddleNoisyWith(PerLane(e), PerLane(k), PerLane(n), h, v, f, z, x);
+}
+
+inline void secondHalfMiddleLanes(const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
+    secondHalfMiddleWith(PerLane(k), dE, v, f);
+}
+
 
 #undef EFFPOT_LANES
 

@@ -124,7 +124,10 @@ const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                normalsAvx2, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::secondHalfMiddle,
+                                               {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
+                                                ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
     return kernels;
 }
 }

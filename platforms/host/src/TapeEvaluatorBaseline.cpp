@@ -39,7 +39,10 @@ const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::secondHalfMiddle,
+                                               {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
+                                                ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
     return kernels;
 }
 }
@@ -54,7 +57,10 @@ const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<TapeInstructions::ScalarMath>, ReplicaLanes::firstHalfNoisy,
                                                ReplicaLanes::secondHalfNoisy, ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle};
+                                               ReplicaLanes::secondHalfMiddle,
+                                               {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
+                                                ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
     return kernels;
 }
 }

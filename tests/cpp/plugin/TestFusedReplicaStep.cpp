@@ -186,36 +186,66 @@ TEST(FusedReplicaStep, OtherSystemsTakeTheUnfusedStep) {
 // A replica's trajectory must not depend on which other replicas share its Context, block or thread: the driver
 // splits replicas over Contexts and relies on that for thread-count-independent results. Parameter sets change
 // every 7 replicas (blocks mix them) and the split is not at a block boundary.
+// Blocks that mix parameter sets take per-lane matrices (all sets quiet or all noisy) or the kernels once per set
+// (quiet and noisy sets together): either way a replica's trajectory is the same bit for bit whatever its neighbours
+// in a block, in both splittings, deterministic and thermal. The neighbours change by cutting the replicas into two
+// Contexts (deterministic only: the noise is keyed by the particle index, which the cut changes) and by rotating
+// the force's particle order (blocks follow it; the particle indices, hence the noise, stay).
 TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
     const int n = 300, cut = 137, steps = 40;
-    vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    auto run = [&](int first, int end, const string& platform, const map<string, string>& properties) {
+    vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1}, none(9, 0.0);
+    struct Mode {
+        string name;
+        int splitting;
+        bool thermal, quietOthers;   // quietOthers: the first set has no friction, hence no noise
+    };
+    vector<Mode> modes = {{"OBABO", DampedVerletIntegrator::OBABO, false, false},
+                          {"BAOAB", DampedVerletIntegrator::BAOAB, false, false},
+                          {"OBABO thermal", DampedVerletIntegrator::OBABO, true, false},
+                          {"BAOAB thermal", DampedVerletIntegrator::BAOAB, true, false},
+                          {"OBABO thermal, quiet and noisy sets", DampedVerletIntegrator::OBABO, true, true},
+                          {"BAOAB thermal, quiet and noisy sets", DampedVerletIntegrator::BAOAB, true, true}};
+    auto run = [&](const Mode& mode, int first, int end, int rotation, const string& platform) {
         System system;
         DampedVerletIntegrator integrator(0.05);
         ReplicaExpressionForce* force = new ReplicaExpressionForce("(2*x^2 + 1.2*x*y + y^2)/2 + 1e-3*(2*sin((x-y)/1e-3) + 1.5*sin(x/1e-3))");
         vector<Vec3> positions;
         for (int r = first; r < end; r++) {
             int i = system.addParticle(1.0);
-            force->addParticle(i);
             bool other = ((r/7)%2 == 1);
-            integrator.addBlock({i}, other ? massMatrix3() : eye, other ? frictionMatrix3() : eye);
+            integrator.addBlock({i}, other ? massMatrix3() : eye, other ? frictionMatrix3() : (mode.quietOthers ? none : eye));
             positions.push_back(Vec3(0.5*sin(r), 0.5*cos(1.3*r), 0));
         }
+        int count = end-first;
+        for (int i = 0; i < count; i++)
+            force->addParticle((i+rotation)%count);
         system.addForce(force);
-        Context context(system, integrator, Platform::getPlatformByName(platform), properties);
+        integrator.setSplitting(mode.splitting);
+        if (mode.thermal) {
+            integrator.setTemperature(300);
+            integrator.setRandomNumberSeed(11);
+        }
+        Context context(system, integrator, Platform::getPlatformByName(platform));
         context.setPositions(positions);
         integrator.step(steps);
         return context.getState(State::Positions | State::Velocities);
     };
-    for (const string& platform : platformNames()) {
-        map<string, string> properties;
-        State whole = run(0, n, platform, properties);
-        State left = run(0, cut, platform, properties), right = run(cut, n, platform, properties);
-        for (int r = 0; r < n; r++) {
-            const State& part = (r < cut ? left : right);
-            int i = (r < cut ? r : r-cut);
-            ASSERT_EQ(whole.getPositions()[r], part.getPositions()[i]) << platform << " replica " << r;
-            ASSERT_EQ(whole.getVelocities()[r], part.getVelocities()[i]) << platform << " replica " << r;
+    for (const string& platform : platformNames())
+        for (const Mode& mode : modes) {
+            State whole = run(mode, 0, n, 0, platform);
+            State rotated = run(mode, 0, n, 29, platform);
+            for (int r = 0; r < n; r++) {
+                ASSERT_EQ(whole.getPositions()[r], rotated.getPositions()[r]) << platform << ", " << mode.name << ", replica " << r;
+                ASSERT_EQ(whole.getVelocities()[r], rotated.getVelocities()[r]) << platform << ", " << mode.name << ", replica " << r;
+            }
+            if (mode.thermal)
+                continue;
+            State left = run(mode, 0, cut, 0, platform), right = run(mode, cut, n, 0, platform);
+            for (int r = 0; r < n; r++) {
+                const State& part = (r < cut ? left : right);
+                int i = (r < cut ? r : r-cut);
+                ASSERT_EQ(whole.getPositions()[r], part.getPositions()[i]) << platform << ", " << mode.name << ", replica " << r;
+                ASSERT_EQ(whole.getVelocities()[r], part.getVelocities()[i]) << platform << ", " << mode.name << ", replica " << r;
+            }
         }
-    }
 }
