@@ -120,6 +120,7 @@ private:
     double stepSize, targetKT;
     bool histogram;                        // runs with a histogram (or that find its range) record positions too
     int relaxationSamples, maxStored, thin;
+    vector<int> batchOf;                   // the batch of each replica
     vector<Eigen::MatrixXd> activeMass;
     vector<vector<double> > thermalFactor; // a velocity at kT* for group g from three standard normals
     vector<Vec3> startVelocity;
@@ -142,6 +143,8 @@ PassRunner::PassRunner(const ReplicaSource& source, const CoarseGrainingSettings
     targetKT = settings.targetKT;
     histogram = (pass.mode != SamplingMode::Momenta);
     numSamples = pass.steps/sampleInterval;
+    for (int r = 0; r < replicas; r++)
+        batchOf.push_back((int) ((long long) r*numBatches/replicas));
     // Thin the stored momenta to about one per relaxation time, and spread them over the run.
     relaxationSamples = (int) ceil(1.0/(run.relaxationRate*stepSize*sampleInterval));
     // Every replica stores at most `perReplica` samples, so that the total never exceeds maxStored: the cap then never
@@ -373,14 +376,19 @@ void PassRunner::sampleChunk(Worker& w, int first, int last) {
         for (int g = w.firstGroup; g < w.endGroup; g++) {
             const Eigen::MatrixXd& m = activeMass[g];
             for (int r = w.firstReplica; r < w.endReplica; r++) {
-                int particle = w.particleOf(g, r), batch = (int) ((long long) r*numBatches/replicas);
+                int particle = w.particleOf(g, r), batch = batchOf[r];
+                const Vec3& vp = v[particle];
+                const Vec3& xp = x[particle];
+                // p = M v and the kinetic temperature in locals: accumulated in sample.p, every addition went
+                // through memory (the compiler cannot rule out that m's storage aliases it). Same order, same sums.
                 double temperature = 0;
                 for (int i = 0; i < d; i++) {
-                    sample.p[i] = 0;
+                    double pi = 0;
                     for (int j = 0; j < d; j++)
-                        sample.p[i] += m(i, j)*v[particle][j];
-                    sample.q[i] = x[particle][i];
-                    temperature += sample.p[i]*v[particle][i]/d;
+                        pi += m(i, j)*vp[j];
+                    sample.p[i] = pi;
+                    sample.q[i] = xp[i];
+                    temperature += pi*vp[i]/d;
                 }
                 if (!isfinite(sample.p[0]) || !isfinite(sample.q[0]))
                     throw UnstableRunException("CoarseGrainer: the run exploded (positions or momenta are not finite): "

@@ -59,26 +59,44 @@ void ReplicaStatistics::check(int group, int batch) const {
     }
 }
 
+namespace {
+
+// addMomentum's sums for d = D known at compile time: the sampler calls it for every replica and sample, and the
+// generic loops (d at run time, every sum through memory that might alias p) cost as much as a fused step. Each
+// sum receives the same additions in the same order as in a loop over i, j, so the results are the same bit for bit.
+template <int D>
+void addMomentumSums(const double* p, const double* design, double* second, double& quadraticSum, double* sums) {
+    double quadratic = 0;
+    for (int i = 0; i < D; i++)
+        for (int j = 0; j < D; j++) {
+            double product = p[i]*p[j];
+            second[i*D+j] += product;
+            quadratic += (design == NULL ? (i == j ? product : 0.0) : design[i*D+j]*product);
+        }
+    quadraticSum += quadratic;
+    for (int i = 0; i < D; i++) {
+        double x = p[i], x2 = x*x;
+        sums[i] += x;
+        sums[D+i] += x2;
+        sums[2*D+i] += x2*x;
+        sums[3*D+i] += x2*x2;
+    }
+}
+
+} // namespace
+
 void ReplicaStatistics::addMomentum(int group, int batch, const double* p, const double* design) {
     check(group, batch);
     int d = dimensions, index = group*numBatches+batch;
     counts[index]++;
-    double quadratic = 0;
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) {
-            double product = p[i]*p[j];
-            secondMoments[index*d*d+i*d+j] += product;
-            quadratic += (design == NULL ? (i == j ? product : 0.0) : design[i*d+j]*product);
-        }
-    quadraticSums[index] += quadratic;
-    vector<double>& sums = powerSums[group];
-    for (int i = 0; i < d; i++) {
-        double x = p[i], x2 = x*x;
-        sums[i] += x;
-        sums[d+i] += x2;
-        sums[2*d+i] += x2*x;
-        sums[3*d+i] += x2*x2;
-    }
+    double* second = &secondMoments[index*d*d];
+    double* sums = powerSums[group].data();
+    if (d == 1)
+        addMomentumSums<1>(p, design, second, quadraticSums[index], sums);
+    else if (d == 2)
+        addMomentumSums<2>(p, design, second, quadraticSums[index], sums);
+    else
+        addMomentumSums<3>(p, design, second, quadraticSums[index], sums);
 }
 
 void ReplicaStatistics::addDriftMomentum(int group, int batch, const double* p) {
