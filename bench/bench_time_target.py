@@ -5,10 +5,10 @@ analysis), with the settings of bench_anisotropic.py. Runs are interleaved (ever
 seeds 1, 2, 3 in turn), so that a change in the machine's load touches all of them alike. Configurations:
 - P6 with its defaults (Stage 1 in rounds until the whitened error is within tolerance);
 - P4 with its defaults, and P4 with one Stage-1 round;
-- with --baseline DIR: P4 as the code of another install ran it (e.g. the tree on which the issue was filed,
+- with --baseline DIR ...: P4 as the code of other installs ran it (e.g. the tree on which the issue was filed,
   `pip install --no-deps --target DIR .` from a worktree of that commit), which had a single Stage-1 round.
 
-    .venv/bin/python bench/bench_time_target.py [--repeats 6] [--baseline /tmp/oldsite]
+    .venv/bin/python bench/bench_time_target.py [--repeats 6] [--baseline DIR ...]
 """
 import argparse
 import os
@@ -52,12 +52,13 @@ def timed(name, seed, rounds, pythonpath=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=6)
-    parser.add_argument("--baseline", help="an install (a --target folder) of the code to time P4 with as well")
+    parser.add_argument("--baseline", nargs="*", default=[],
+                        help="installs (pip --target folders) of other code to time P4 with as well")
     args = parser.parse_args()
     configs = [("P6, default rounds", "P6", 0, None), ("P4, default rounds", "P4", 0, None),
                ("P4, one round", "P4", 1, None)]
-    if args.baseline:
-        configs.append((f"P4, {args.baseline}", "P4", 0, args.baseline))
+    for path in args.baseline:
+        configs.append((f"P4, {path}", "P4", 0, path))
     times = {label: [] for label, *_ in configs}
     for repeat in range(args.repeats):
         seed = 1 + repeat % 3

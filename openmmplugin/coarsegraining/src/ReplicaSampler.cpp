@@ -359,6 +359,7 @@ void PassRunner::sampleChunk(Worker& w, int first, int last) {
     vector<FrozenReplicaWatch::Sample> ready;
     vector<pair<int, int> > restarts;
     int count = w.endReplica-w.firstReplica;
+    const double inverseD = 1.0/d;
     for (int s = first; s < last; s++) {
         // Histogram runs also need the drift velocity v_(n+1/2), the one that moves the positions (see
         // ReplicaStatistics::addDriftMomentum): it is exactly (q_(n+1) - q_n) / h, so one more step and a
@@ -379,8 +380,10 @@ void PassRunner::sampleChunk(Worker& w, int first, int last) {
                 int particle = w.particleOf(g, r), batch = batchOf[r];
                 const Vec3& vp = v[particle];
                 const Vec3& xp = x[particle];
-                // p = M v and the kinetic temperature in locals: accumulated in sample.p, every addition went
-                // through memory (the compiler cannot rule out that m's storage aliases it). Same order, same sums.
+                // p = M v in locals: accumulated in sample.p, every addition went through memory (the compiler
+                // cannot rule out that m's storage aliases it). Same order, same sums. The kinetic temperature
+                // p.v / d is multiplied by 1/d rather than divided (divisions were a tenth of a Stage-1 run): only
+                // the frozen-replica watch reads it, against thresholds, so its last bit decides nothing.
                 double temperature = 0;
                 for (int i = 0; i < d; i++) {
                     double pi = 0;
@@ -388,8 +391,9 @@ void PassRunner::sampleChunk(Worker& w, int first, int last) {
                         pi += m(i, j)*vp[j];
                     sample.p[i] = pi;
                     sample.q[i] = xp[i];
-                    temperature += pi*vp[i]/d;
+                    temperature += pi*vp[i];
                 }
+                temperature *= inverseD;
                 if (!isfinite(sample.p[0]) || !isfinite(sample.q[0]))
                     throw UnstableRunException("CoarseGrainer: the run exploded (positions or momenta are not finite): "
                                                "the step size is too large for the coarse scale; reduce it", stepSize,

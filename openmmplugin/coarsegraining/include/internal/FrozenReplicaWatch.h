@@ -37,7 +37,7 @@ public:
         bool store; // keep p for the normality tests
     };
     FrozenReplicaWatch(int numReplicas, double initialScale, double fraction, int window, int settle, int memory, bool restart) :
-            fraction(fraction), window(window), settle(settle), memory(memory), restart(restart), replicas(numReplicas),
+            fraction(fraction), inverseMemory(1.0/memory), window(window), settle(settle), restart(restart), replicas(numReplicas),
             frozen(0), discarded(0) {
         for (Replica& replica : replicas)
             replica.scale = initialScale;
@@ -50,7 +50,7 @@ public:
         Replica& replica = replicas[r];
         bool quiet = (temperature < fraction*replica.scale);
         if (!quiet)
-            replica.scale += (temperature-replica.scale)/memory;
+            replica.scale += (temperature-replica.scale)*inverseMemory;
         if (!restart) {
             record.push_back(sample);
             if (replica.counted)
@@ -98,8 +98,8 @@ private:
         int quiet = 0, settling = 0;
         bool counted = false;
     };
-    double fraction;
-    int window, settle, memory;
+    double fraction, inverseMemory; // 1/memory, the running mean's weight: multiplied, as a division per sample and
+    int window, settle;             // replica costs more than the rest of the watch
     bool restart;
     std::vector<Replica> replicas;
     long long frozen, discarded;
