@@ -1,10 +1,10 @@
 """Issue 15: Stage 1 in the whitened frame, the discrete-step Stage 2 calibration and the error bands, on P4, P5
-and P6 (docs/theory.md sections 5, 6 and 10), over seeds. Per run: time, D's whitened error (largest
+and P6 (docs/theory.md sections 5, 6 and 10), and on two landscapes no test uses (Q2, Q3), over seeds. Per run: time, D's whitened error (largest
 |eigenvalue - 1| of D^-1/2 D-hat D^-1/2 against the exact D) and the reported standard error of it, the drift kT per
 eigendirection of Gamma, Cov(q) against its exact value (P4, P6), the RMSE of U within 3 kT and the coverage of the
 95% band (|U - U_exact - mean| <= 1.96 standardError) over the grid points within 3 kT.
 
-    .venv/bin/python bench/bench_anisotropic.py [--problems P4 P5 P6] [--seeds 1 2 3] [--replicas N] [--steps N]
+    .venv/bin/python bench/bench_anisotropic.py [--problems P4 P5 P6 Q2 Q3] [--seeds 1 2 3] [--replicas N] [--steps N]
         [--max-rounds 1 0]   (maxStage1Rounds to compare in the same run; 0: the default)
 """
 import argparse
@@ -52,10 +52,44 @@ def setup(name, h=None):
                                + 0.05 * np.random.default_rng(0).normal(size=(300, 2)))
         return (cg, problems.p5_noise_covariance(0.02), problems.p5_coarse_values,
                 [np.linspace(-1.5, 1.0, 51), np.linspace(-0.5, 2.0, 51)], None)
+    if name in UNSEEN:
+        energy, noise, stiffness = UNSEEN[name]()
+        d = len(stiffness)
+        cg = effpot.CoarseGrainer(energy, d)
+        cg.setStepSize(0.1)
+        return (cg, noise, lambda p: 0.5 * np.einsum("ni,ij,nj->n", p, stiffness, p),
+                [np.linspace(-2.5, 2.5, 51 if d == 2 else 26)] * d, np.linalg.inv(stiffness))
     cg = effpot.CoarseGrainer(problems.p6(), 3)
     cg.setStepSize(0.1)
     return (cg, problems.p6_noise_covariance(0.1), problems.p6_coarse_values, [np.linspace(-2.5, 2.5, 26)] * 3,
             np.linalg.inv(np.array(problems.P6_STIFFNESS)))
+
+
+def quadratic(stiffness):
+    names = "xyz"
+    d = len(stiffness)
+    return "+".join(f"({stiffness[i][j] / (2 if i == j else 1)})*{names[i]}*{names[j]}"
+                    for i in range(d) for j in range(i, d) if stiffness[i][j] != 0)
+
+
+def unseen_2d(h=0.1, eps=1e-3, a=8.0, b=0.5, c=0.2):
+    """Q2, not in the tests: noise along x - y, x + y and x (condition number 246), a correlated stiffness."""
+    stiffness = np.array([[1.0, 0.4], [0.4, 0.6]])
+    energy = quadratic(stiffness) + f"+{eps}*({a}*sin((x-y)/{eps})+{b}*sin((x+y)/{eps})+{c}*sin(x/{eps}))"
+    directions = (np.array([1.0, -1.0]), np.array([1.0, 1.0]), np.array([1.0, 0.0]))
+    noise = h / 2 * sum(w * w * np.outer(u, u) for w, u in zip((a, b, c), directions))
+    return energy, noise, stiffness
+
+
+def unseen_3d(h=0.1, eps=1e-3, a=0.4, b=2.0, c=5.0, f=0.3):
+    """Q3, not in the tests: P6's form with other amplitudes (condition number 101) and another stiffness."""
+    stiffness = np.array([[2.0, -0.4, 0.2], [-0.4, 0.7, 0.1], [0.2, 0.1, 1.5]])
+    energy = quadratic(stiffness) + f"+{eps}*({a}*sin(x/{eps})+{b}*sin(y/{eps})+{c}*sin(z/{eps})+{f}*sin((x+y+z)/{eps}))"
+    noise = h / 2 * (np.diag([a * a, b * b, c * c]) + f * f)
+    return energy, noise, stiffness
+
+
+UNSEEN = {"Q2": unseen_2d, "Q3": unseen_3d}
 
 
 def measure(name, seed, replicas, steps, rounds):

@@ -224,6 +224,15 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         notes["frozenReplicasWarning"] = frozenWarning;
     if (stage1Estimate != NULL && !stage1Estimate->abandoned.empty())
         notes["stage1Rounds"] = stage1Estimate->abandoned;
+    // Stage 1 ran out of rounds before its precision reached the tolerance (landscapes noisier along a weak direction
+    // than P6, or fewer rounds asked for): say so, with what would help; D-hat's errors still reach the bands.
+    if (stage1Estimate != NULL && stage1Estimate->positiveDefinite && stage1Estimate->whitenedError > settings.stage1Tolerance)
+        notes["stage1Precision"] = "Stage 1 stopped after "+to_string(stage1Estimate->rounds)+" round"+
+                (stage1Estimate->rounds > 1 ? "s" : "")+" (maxStage1Rounds = "+to_string(settings.maxStage1Rounds)+
+                ") with a standard error of "+number(stage1Estimate->whitenedError)+" along D-hat's weakest direction "
+                "(stage1.whitenedError), above stage1Tolerance = "+number(settings.stage1Tolerance)+": more rounds "
+                "(setStage1Precision(tolerance, rounds)), replicas or steps make D more precise; the error bands of U "
+                "include it";
     numbers["settings.dimensions"] = d;
     numbers["settings.stepSize"] = stepSize;
     numbers["settings.friction"] = friction;

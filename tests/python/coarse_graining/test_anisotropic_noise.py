@@ -93,6 +93,19 @@ def test_reported_whitened_error_and_condition_number_are_honest(name):
 
 
 @pytest.mark.parametrize("name", ["P4", "P6"])
+def test_a_stage1_short_of_its_tolerance_says_so(name):
+    # The note is there exactly when the rounds ran out before the reported whitened error reached stage1Tolerance
+    # (P4 stops within it after 2 rounds; P6 ends its 3 rounds at 0.010-0.018 against 0.01), and it names both.
+    tolerance = effpot.CoarseGrainer(problems.p4(), 2).settings.stage1Tolerance
+    for seed in (1, 2, 3):
+        d = learned(name, seed).diagnostics
+        error = d["stage1.whitenedError"]
+        assert ("stage1Precision" in d) == (error > tolerance), (seed, error)
+        if error > tolerance:
+            assert f"{error:.6g}" in d["stage1Precision"] and "maxStage1Rounds = 3" in d["stage1Precision"]
+
+
+@pytest.mark.parametrize("name", ["P4", "P6"])
 def test_stage2_drift_temperature_is_the_target_in_every_direction(name):
     # The positions see the drift momenta: their temperature along each eigendirection of Gamma is kT*, up to
     # the error of D-hat there (the whitened error) and no calibration warning fires on these good runs.
