@@ -48,6 +48,12 @@ public:
      */
     virtual double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator) = 0;
     /**
+     * The GHMC splitting's moves accepted and made so far (both 0 on a kernel that makes none).
+     */
+    virtual void getMetropolisCounts(long long& accepted, long long& proposed) const {
+        accepted = proposed = 0;
+    }
+    /**
      * Write the kernel's own state (the noise counter) to a checkpoint.
      */
     virtual void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const = 0;

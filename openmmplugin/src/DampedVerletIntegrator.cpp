@@ -154,9 +154,9 @@ const vector<double>& DampedVerletIntegrator::getNoiseCovariance(int block) cons
 }
 
 void DampedVerletIntegrator::setSplitting(int value) {
-    if (value != OBABO && value != BAOAB)
+    if (value != OBABO && value != BAOAB && value != GHMC)
         throw OpenMMException("DampedVerletIntegrator.setSplitting: "+to_string(value)+" is not a splitting: use "
-                              "DampedVerletIntegrator.OBABO (0) or DampedVerletIntegrator.BAOAB (1)");
+                              "DampedVerletIntegrator.OBABO (0), DampedVerletIntegrator.BAOAB (1) or DampedVerletIntegrator.GHMC (2)");
     splitting = value;
     parameterVersion++;
 }
@@ -180,6 +180,19 @@ DampedVerletMatrices DampedVerletIntegrator::computeMatrices(const System& syste
     result.splitting = splitting;
     double halfStep = 0.5*getStepSize();
     double kT = BOLTZ*temperature; // OpenMM's own constant, kJ/mol/K
+    result.kT = kT;
+    if (splitting == GHMC) {
+        // The Metropolis test compares with exp(-dH/kT): it needs the temperature the noise is at, and noise that
+        // satisfies fluctuation-dissipation at it (an explicit covariance has no temperature).
+        if (!(kT > 0))
+            throw OpenMMException("DampedVerletIntegrator: the GHMC splitting samples exp(-H/kT) and needs a temperature: call "
+                                  "setTemperature(T > 0), or use the OBABO or BAOAB splitting for the deterministic scheme");
+        for (int b = 0; b < (int) blocks.size(); b++)
+            if (!blocks[b].noise.empty())
+                throw OpenMMException(blockName("setNoiseCovariance", b)+" has an explicit noise covariance, which has no "
+                                      "temperature for the GHMC splitting's Metropolis test: remove it (setNoiseCovariance(block, []))"
+                                      " or use the OBABO or BAOAB splitting");
+    }
     // Replicas share their matrices: build each distinct (M, Gamma, D) once.
     map<tuple<vector<double>, vector<double>, vector<double> >, int> setIndex;
     vector<bool> inBlock(numParticles, false);
@@ -263,6 +276,14 @@ vector<string> DampedVerletIntegrator::getKernelNames() {
 
 void DampedVerletIntegrator::stateChanged(State::DataType changed) {
     forcesAreValid = false;
+}
+
+double DampedVerletIntegrator::getMetropolisAcceptance() {
+    if (context == NULL)
+        throw OpenMMException("DampedVerletIntegrator.getMetropolisAcceptance: this integrator is not bound to a Context");
+    long long accepted, proposed;
+    kernel.getAs<const IntegrateDampedVerletStepKernel>().getMetropolisCounts(accepted, proposed);
+    return (proposed == 0 ? -1.0 : accepted/(double) proposed);
 }
 
 double DampedVerletIntegrator::computeKineticEnergy() {

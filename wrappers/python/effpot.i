@@ -149,9 +149,10 @@ public:
     void setTemperature(double temperature);
     void setNoiseCovariance(int block, const std::vector<double>& covariance);
     const std::vector<double>& getNoiseCovariance(int block) const;
-    enum Splitting { OBABO = 0, BAOAB = 1 };
+    enum Splitting { OBABO = 0, BAOAB = 1, GHMC = 2 };
     int getSplitting() const;
     void setSplitting(int splitting);
+    double getMetropolisAcceptance();
     int getRandomNumberSeed() const;
     void setRandomNumberSeed(int seed);
     void step(int steps);

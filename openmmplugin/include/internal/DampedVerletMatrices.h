@@ -49,6 +49,7 @@ struct OPENMM_EXPORT_EFFPOT DampedVerletMatrices {
     double freeFullDecay;                            ///< exp(-h gamma)
     double stepSize;                                 ///< h, in ps
     int splitting;                                   ///< DampedVerletIntegrator::Splitting
+    double kT;                                       ///< the thermal mode's kT (kJ/mol; 0 deterministic): GHMC's test
     bool anyNoise;                                   ///< whether any block or free particle receives noise
 };
 

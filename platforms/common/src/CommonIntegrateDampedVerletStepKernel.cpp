@@ -160,6 +160,9 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     numBlocks3 = atom3.size();
     hostBlock3Atom = atom3;
     splitting = m.splitting;
+    if (splitting == DampedVerletIntegrator::GHMC)
+        throw OpenMMException("DampedVerletIntegrator: the GHMC splitting runs on the Reference and CPU platforms only (its "
+                              "per-replica Metropolis test has no OpenCL or CUDA kernel yet); use BAOAB here");
     numBlocksN = setN.size();
     numFree = m.freeParticles.size();
     vector<mm_double4> free(numFree);

@@ -53,7 +53,15 @@ public:
      * +2, +3 for the second, and so on. `slot` < numSlots is distinct per concurrent call.
      */
     void stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps);
+    /** The GHMC splitting's moves accepted and made by this stepper, over all slots. */
+    void getMetropolisCounts(long long& accepted, long long& proposed) const;
 private:
+    /**
+     * numSteps GHMC steps of one loaded block (its lanes x, v, f; `set` its parameter set, or -1 if mixed;
+     * numNormals per friction step).
+     */
+    void metropolisSteps(int start, int count, int slot, int set, int numNormals, ReplicaLaneForce& evaluator, double* const x[3],
+                         double* const v[3], double* const f[3], const uint32_t* noiseIndex, uint64_t noiseCounter, int numSteps);
     FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::vector<int>& particles, uint32_t seed, int numSlots);
     const DampedVerletMatrices& m;
     std::unique_ptr<ExpressionTape> tape;   ///< the expression of a ReplicaExpressionForce, or null
@@ -69,6 +77,7 @@ private:
     std::vector<int> blockNoise;        ///< a block's sets: none has noise (0), all have (1), or some have (-1)
     std::vector<std::unique_ptr<ReplicaLaneForce> > evaluators; ///< one per slot
     int numBlocks;
+    std::vector<long long> accepted, proposed; ///< GHMC moves per slot (each slot is one thread's)
 };
 
 } // namespace EffPot

@@ -27,10 +27,12 @@ public:
     virtual void compute() = 0;
     /** dE/dq_c at the positions of the last compute(). */
     virtual const double* derivative(int c) = 0;
+    /** Each lane's energy at the positions of the last compute() (a tape compiled with its energy; GHMC's test). */
+    virtual const double* energy() = 0;
 };
 
 /**
- * A ReplicaExpressionForce's lanes: its compiled expression tape (forces only).
+ * A ReplicaExpressionForce's lanes: its compiled expression tape (forces only, or with the energy for GHMC).
  */
 class TapeLaneForce : public ReplicaLaneForce {
 public:
@@ -47,6 +49,9 @@ public:
     }
     const double* derivative(int c) {
         return evaluator.lanes(tape.getDerivativeRegister(c));
+    }
+    const double* energy() {
+        return evaluator.lanes(tape.getEnergyRegister());
     }
 private:
     const ExpressionTape& tape;

@@ -42,8 +42,15 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
                                  const double* const f[3], const double* const z[3], double* const x[3]);
     /** f <- -dE, then B: v += K f (BAOAB after the force). */
     void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    /** O over a whole step: v <- E v + N z (E, N: fullDecay, fullNoise; GHMC's friction step). */
+    void (*friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
     /**
-     * The seven step kernels above for a block whose lanes have matrices of their own (particles of different
+     * e[i] <- -log(PhiloxNormal(key0, key1).uniform(particle[i], counter)), BlockSize lanes: GHMC's test accepts
+     * when dH <= kT e (u <= exp(-dH/kT) with u the uniform).
+     */
+    void (*exponentials)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* e);
+    /**
+     * The step kernels above for a block whose lanes have matrices of their own (particles of different
      * parameter sets): each matrix argument is 9 x BlockSize, structure of arrays (element j of lane i at
      * [j*BlockSize+i]). Every lane takes the same operations as in the uniform kernel, so a particle's trajectory
      * does not depend on its neighbours in the block.
@@ -60,6 +67,7 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
         void (*firstHalfMiddleNoisy)(const double* fullDecay, const double* kick, const double* fullNoise, double h, double* const v[3],
                                      const double* const f[3], const double* const z[3], double* const x[3]);
         void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+        void (*friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
     } perLane;
     /** The variant for this processor. */
     static const ReplicaLaneKernels& get();

@@ -6,6 +6,7 @@
 #include "ReplicaLaneKernels.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
+#include <cmath>
 
 using namespace EffPot;
 using namespace OpenMM;
@@ -74,8 +75,9 @@ FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const Dam
         for (int i = 0; i < expression->getNumGlobalParameters(); i++)
             stepper->globalNames.push_back(expression->getGlobalParameterName(i));
         stepper->globalValues.resize(stepper->globalNames.size());
-        stepper->tape.reset(new ExpressionTape(expression->getEnergyFunction(), stepper->globalNames, ExpressionTape::ForcesOnly,
-                                               "ReplicaExpressionForce"));
+        // GHMC's Metropolis test needs each replica's energy too.
+        ExpressionTape::Outputs outputs = (m.splitting == DampedVerletIntegrator::GHMC ? ExpressionTape::EnergyAndForces : ExpressionTape::ForcesOnly);
+        stepper->tape.reset(new ExpressionTape(expression->getEnergyFunction(), stepper->globalNames, outputs, "ReplicaExpressionForce"));
         for (int s = 0; s < numSlots; s++)
             stepper->evaluators.emplace_back(new TapeLaneForce(*stepper->tape));
     }
@@ -90,7 +92,7 @@ FusedReplicaStepper* FusedReplicaStepper::create(const System& system, const Dam
 }
 
 FusedReplicaStepper::FusedReplicaStepper(const DampedVerletMatrices& matrices, const vector<int>& particles, uint32_t seed,
-        int numSlots) : m(matrices), random(seed), particles(particles) {
+        int numSlots) : m(matrices), random(seed), particles(particles), accepted(numSlots, 0), proposed(numSlots, 0) {
     int n = particles.size();
     numBlocks = (n+B-1)/B;
     vector<int> setOf(*max_element(m.blockParticles.begin(), m.blockParticles.end())+1, -1);
@@ -250,8 +252,12 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         alignas(64) uint32_t noiseIndex[B];
         for (int i = 0; i < B; i++)
             noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
+        const bool ghmc = (m.splitting == DampedVerletIntegrator::GHMC);
+        if (ghmc)
+            metropolisSteps(start, count, slot, set, max(1, numNormals), evaluator, xLanes, vLanes, fLanes, noiseIndex, noiseCounter,
+                            numSteps);
         // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
-        for (int step = 0; step < numSteps; step++) {
+        for (int step = 0; !ghmc && step < numSteps; step++) {
             uint64_t counter = noiseCounter+2*step;
 
             if (middle) {
@@ -350,5 +356,116 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 v[index[i]] = Vec3(vx[i], vy[i], vz[i]);
                 f[index[i]] = Vec3(fx[i], fy[i], fz[i]);
             }
+    }
+}
+
+void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int set, int numNormals, ReplicaLaneForce& evaluator,
+                                          double* const x[3], double* const v[3], double* const f[3], const uint32_t* noiseIndex,
+                                          uint64_t noiseCounter, int numSteps) {
+    // GHMC per replica (DampedVerletIntegrator::GHMC): O over h; then B, A, force, B; then the B-A-B move is accepted
+    // with probability min(1, exp(-dH/kT)), or the replica returns to its state after O with the velocity reversed.
+    // The normals come from the step's first noise counter (as BAOAB's O), the test's uniform from its second.
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, zero[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B], laneMass[9*B], laneIdentity[9*B];
+    const double* decay = laneDecay;
+    const double* kick = laneKick;
+    const double* noise = laneNoise;
+    const double* mass = laneMass;
+    if (set >= 0) {
+        const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+        decay = matrices.fullDecay.data();
+        kick = matrices.halfKick.data();
+        noise = (matrices.fullNoise.empty() ? zero : matrices.fullNoise.data());
+        mass = matrices.mass.data();
+    }
+    else
+        // Each lane's own matrices (a set without friction has no noise: a zero noise factor), so that every lane
+        // takes the same arithmetic whatever its neighbours.
+        for (int i = 0; i < B; i++) {
+            const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[particleSet[start+(i < count ? i : 0)]];
+            for (int j = 0; j < 9; j++) {
+                laneDecay[j*B+i] = matrices.fullDecay[j];
+                laneKick[j*B+i] = matrices.halfKick[j];
+                laneNoise[j*B+i] = (matrices.fullNoise.empty() ? 0.0 : matrices.fullNoise[j]);
+                laneMass[j*B+i] = matrices.mass[j];
+                laneIdentity[j*B+i] = identity[j];
+            }
+        }
+    // Element j of lane i's mass matrix: mass[j] for a uniform block, mass[j*B+i] for a mixed one.
+    const int elementStride = (set >= 0 ? 1 : B), laneStride = (set >= 0 ? 0 : 1);
+    auto kinetic = [&](double* const u[3], double* out) {
+        const double* vx = u[0];
+        const double* vy = u[1];
+        const double* vz = u[2];
+        for (int i = 0; i < B; i++) {
+            const double* a = mass+i*laneStride;
+            const int s = elementStride;
+            double px = a[0]*vx[i]+a[s]*vy[i]+a[2*s]*vz[i];
+            double py = a[3*s]*vx[i]+a[4*s]*vy[i]+a[5*s]*vz[i];
+            double pz = a[6*s]*vx[i]+a[7*s]*vy[i]+a[8*s]*vz[i];
+            out[i] = 0.5*(vx[i]*px+vy[i]*py+vz[i]*pz);
+        }
+    };
+    alignas(64) double zx[B], zy[B], zz[B], threshold[B], energy[B], kinetic0[B], kinetic1[B];
+    alignas(64) double savedX[3][B], savedV[3][B], savedF[3][B];
+    double* const z[3] = {zx, zy, zz};
+    const double h = m.stepSize, kT = m.kT;
+    // The replicas' energies at the block's starting positions (the forces in f are already theirs).
+    evaluator.compute();
+    copy(evaluator.energy(), evaluator.energy()+B, energy);
+    long long acceptedHere = 0;
+    for (int step = 0; step < numSteps; step++) {
+        uint64_t counter = noiseCounter+2*step;
+        lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, z);
+        if (set >= 0)
+            lanes.friction(decay, noise, v, z);
+        else
+            lanes.perLane.friction(decay, noise, v, z);
+        for (int c = 0; c < 3; c++) {
+            copy(x[c], x[c]+B, savedX[c]);
+            copy(v[c], v[c]+B, savedV[c]);
+            copy(f[c], f[c]+B, savedF[c]);
+        }
+        kinetic(v, kinetic0);
+        // B, A: the quiet first half without friction (decay I); the force; B.
+        if (set >= 0)
+            lanes.firstHalf(identity, kick, h, v, f, x);
+        else
+            lanes.perLane.firstHalf(laneIdentity, kick, h, v, f, x);
+        evaluator.compute();
+        const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
+        if (set >= 0)
+            lanes.secondHalf(identity, kick, dE, v, f);
+        else
+            lanes.perLane.secondHalf(laneIdentity, kick, dE, v, f);
+        kinetic(v, kinetic1);
+        lanes.exponentials(random.getKey0(), random.getKey1(), noiseIndex, counter+1, threshold);
+        const double* proposedEnergy = evaluator.energy();
+        for (int i = 0; i < B; i++) {
+            double change = (proposedEnergy[i]-energy[i])+(kinetic1[i]-kinetic0[i]);
+            // u <= exp(-dH/kT) as dH <= kT (-log u); a proposal that is not finite (a NaN change) fails the
+            // comparison: it is rejected.
+            if (change <= kT*threshold[i]) {
+                energy[i] = proposedEnergy[i];
+                acceptedHere += (i < count ? 1 : 0);
+            }
+            else
+                for (int c = 0; c < 3; c++) {
+                    x[c][i] = savedX[c][i];
+                    v[c][i] = -savedV[c][i];
+                    f[c][i] = savedF[c][i];
+                }
+        }
+    }
+    accepted[slot] += acceptedHere;
+    proposed[slot] += (long long) count*numSteps;
+}
+
+void FusedReplicaStepper::getMetropolisCounts(long long& acceptedMoves, long long& proposedMoves) const {
+    acceptedMoves = proposedMoves = 0;
+    for (size_t s = 0; s < accepted.size(); s++) {
+        acceptedMoves += accepted[s];
+        proposedMoves += proposed[s];
     }
 }

@@ -79,15 +79,11 @@ inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int count, dou
 }
 
 /**
- * The first `count` (1 to 3) standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane
- * (the others 0), with the transcendental functions of Math (libmvec's vector variants where available: within a
- * few ulp of the scalar ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit
- * for bit). One Philox call per lane; the 32-bit uniforms are exact in double, bit for bit those of normals3. (The
- * AVX2 build replaces the integer rounds by normalsAvx2, bit for bit.)
+ * The uniforms of one Philox4x32-10 call per lane (counter (particle[i], counter)): u1 = (w + 1) 2^-32 in (0, 1]
+ * from words 0 and 2, u2 = w 2^-32 in [0, 1) from words 1 and 3, exact in double, bit for bit those of
+ * PhiloxNormal.
  */
-template <class Math>
-inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
-    alignas(64) double u1[2][L], u2[2][L];
+inline void philoxUniforms(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double (*u1)[L], double (*u2)[L]) {
     const uint32_t lowCounter = (uint32_t) counter, highCounter = (uint32_t) (counter>>32);
     const double scale = 1.0/4294967296.0;
     double* first0 = u1[0];
@@ -113,7 +109,34 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
         first1[i] = ((double) c2+1.0)*scale;
         second1[i] = (double) c3*scale;
     }
+}
+
+/**
+ * The first `count` (1 to 3) standard normal deviates of PhiloxNormal::normals3(particle[i], counter) for every lane
+ * (the others 0), with the transcendental functions of Math (libmvec's vector variants where available: within a
+ * few ulp of the scalar ones PhiloxNormal calls, so fused thermal steps agree with unfused ones to round-off, not bit
+ * for bit). One Philox call per lane; the 32-bit uniforms are exact in double, bit for bit those of normals3. (The
+ * AVX2 build replaces the integer rounds by normalsAvx2, bit for bit.)
+ */
+template <class Math>
+inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
+    alignas(64) double u1[2][L], u2[2][L];
+    philoxUniforms(key0, key1, particle, counter, u1, u2);
     normalsFromUniforms<Math>(u1, u2, count, z);
+}
+
+/**
+ * e[i] <- -log(PhiloxNormal::uniform(particle[i], counter)), an exponential deviate (>= 0), with Math's log: GHMC
+ * accepts a move when dH <= kT e, the test u <= exp(-dH/kT) without an exponential per lane.
+ */
+template <class Math>
+inline void exponentials(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* e) {
+    alignas(64) double u1[2][L], u2[2][L];
+    philoxUniforms(key0, key1, particle, counter, u1, u2);
+    Math::log(u1[0], e);
+    EFFPOT_LANES {
+        e[i] = -e[i];
+    }
 }
 
 // Where a loop reads a lane's 3 x 3 matrices from (OneParticleStep takes anything with [0..8]):
@@ -325,6 +348,22 @@ inline void secondHalfMiddleWith(M k, const double* const dE[3], double* const v
     }
 }
 
+/** O over a whole step: v <- E v + N z (GHMC's friction step; E, N the full step's decay and noise factor). */
+template <class M>
+inline void frictionWith(M e, M n, double* const v[3], const double* const z[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    const double* za = z[0];
+    const double* zb = z[1];
+    const double* zc = z[2];
+    EFFPOT_LANES {
+        Vector vi = OneParticleStep::plus(OneParticleStep::times(e(i), Vector{vx[i], vy[i], vz[i]}),
+                                          OneParticleStep::times(n(i), Vector{za[i], zb[i], zc[i]}));
+        store(vi, vx, vy, vz, i);
+    }
+}
+
 // The kernels of ReplicaLaneKernels. Uniform blocks: the quiet OBABO loops copy their two matrices, the others read
 // them through the pointers (the choices these loops made before, kept so that their generated code stays as
 // measured). Mixed blocks (the *Lanes variants): per-lane matrices, structure of arrays.
@@ -361,6 +400,10 @@ inline void secondHalfMiddle(const double* k, const double* const dE[3], double*
     secondHalfMiddleWith(SamePointer(k), dE, v, f);
 }
 
+inline void friction(const double* e, const double* n, double* const v[3], const double* const z[3]) {
+    frictionWith(SamePointer(e), SamePointer(n), v, z);
+}
+
 inline void firstHalfLanes(const double* d, const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
     firstHalfWith(PerLane(d), PerLane(k), h, v, f, x);
 }
@@ -391,6 +434,10 @@ inline void firstHalfMiddleNoisyLanes(const double* e, const double* k, const do
 
 inline void secondHalfMiddleLanes(const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
     secondHalfMiddleWith(PerLane(k), dE, v, f);
+}
+
+inline void frictionLanes(const double* e, const double* n, double* const v[3], const double* const z[3]) {
+    frictionWith(PerLane(e), PerLane(n), v, z);
 }
 
 

@@ -48,17 +48,18 @@ inline __m256d unsignedToDouble(__m128i v) {
     return _mm256_add_pd(_mm256_cvtepi32_pd(flipped), _mm256_set1_pd(2147483648.0));
 }
 
+const int L = EffPot::TapeInstructions::B;
+
 /**
- * ReplicaLanes::normals with the Philox rounds written for AVX2, eight lanes per register: the compiler's version
- * of the generic loop spends most of its time shuffling 64-bit products. The same integers and the same exact
- * double arithmetic, so the same normals bit for bit.
+ * ReplicaLanes::philoxUniforms with the Philox rounds written for AVX2, eight lanes per register: the compiler's
+ * version of the generic loop spends most of its time shuffling 64-bit products. The same integers and the same
+ * exact double arithmetic, so the same uniforms bit for bit; only the first `pairs` (1 or 2) word pairs are
+ * converted.
  */
-void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
-    const int L = EffPot::TapeInstructions::B;
-    alignas(64) double u1[2][L], u2[2][L];
+void philoxUniformsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int pairs, double (*u1)[L],
+                        double (*u2)[L]) {
     const __m256i multiplier0 = _mm256_set1_epi32((int) 0xD2511F53u), multiplier1 = _mm256_set1_epi32((int) 0xCD9E8D57u);
     const __m256d one = _mm256_set1_pd(1.0), scale = _mm256_set1_pd(1.0/4294967296.0);
-    const int pairs = (count > 2 ? 2 : 1);
     for (int i = 0; i < L; i += 8) {
         __m256i c0 = _mm256_loadu_si256((const __m256i*) (particle+i));
         __m256i c1 = _mm256_set1_epi32((int) (uint32_t) counter);
@@ -85,7 +86,22 @@ void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_
                 _mm256_store_pd(&u2[pair][i+4*half], _mm256_mul_pd(unsignedToDouble(b), scale));
             }
     }
+}
+
+/** ReplicaLanes::normals on philoxUniformsAvx2: the same normals bit for bit. */
+void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
+    alignas(64) double u1[2][L], u2[2][L];
+    philoxUniformsAvx2(key0, key1, particle, counter, (count > 2 ? 2 : 1), u1, u2);
     EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math>(u1, u2, count, z);
+}
+
+/** ReplicaLanes::exponentials on philoxUniformsAvx2. */
+void exponentialsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* e) {
+    alignas(64) double u1[2][L], u2[2][L];
+    philoxUniformsAvx2(key0, key1, particle, counter, 1, u1, u2);
+    Avx2Math::log(u1[0], e);
+    for (int i = 0; i < L; i++)
+        e[i] = -e[i];
 }
 
 } // namespace
@@ -124,10 +140,11 @@ const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                normalsAvx2, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle,
+                                               ReplicaLanes::secondHalfMiddle, ReplicaLanes::friction, exponentialsAvx2,
                                                {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
                                                 ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
-                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes,
+                                                ReplicaLanes::frictionLanes}};
     return kernels;
 }
 }

@@ -39,10 +39,11 @@ const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<Sse2Math>, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle,
+                                               ReplicaLanes::secondHalfMiddle, ReplicaLanes::friction, ReplicaLanes::exponentials<Sse2Math>,
                                                {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
                                                 ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
-                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes,
+                                                ReplicaLanes::frictionLanes}};
     return kernels;
 }
 }
@@ -57,10 +58,11 @@ const ReplicaLaneKernels& replicaLaneKernelsBaseline() {
     static const ReplicaLaneKernels kernels = {ReplicaLanes::gather, ReplicaLanes::scatter, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                ReplicaLanes::normals<TapeInstructions::ScalarMath>, ReplicaLanes::firstHalfNoisy,
                                                ReplicaLanes::secondHalfNoisy, ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle,
+                                               ReplicaLanes::secondHalfMiddle, ReplicaLanes::friction, ReplicaLanes::exponentials<TapeInstructions::ScalarMath>,
                                                {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
                                                 ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
-                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes}};
+                                                ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes,
+                                                ReplicaLanes::frictionLanes}};
     return kernels;
 }
 }

@@ -34,6 +34,7 @@ public:
     /** The most steps one executeSteps() call takes (it cannot be interrupted). */
     static const int MaxBatchSteps = 256;
     double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
+    void getMetropolisCounts(long long& accepted, long long& proposed) const;
     void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const;
     void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream);
 protected:
@@ -61,6 +62,8 @@ private:
     void stepFused(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator, bool& forcesAreValid, int steps);
     // After `steps` steps: the noise counter, time and step count move on; the forces are those at the new positions.
     void advance(OpenMM::ContextImpl& context, bool& forcesAreValid, int steps);
+    // Add the GHMC counts of `fused` to the kept ones before it is replaced (they count since the Context began).
+    void keepMetropolisCounts();
     OpenMM::ReferencePlatform::PlatformData& data;
     const OpenMM::System* system;
     DampedVerletMatrices matrices;
@@ -73,6 +76,7 @@ private:
     uint32_t seed;
     uint64_t noiseCounter;
     bool hasVirtualSites;
+    long long keptAccepted, keptProposed; // GHMC moves of fused steppers that were replaced
 };
 
 } // namespace EffPot

@@ -13,7 +13,8 @@ using namespace std;
 
 ReferenceIntegrateDampedVerletStepKernel::ReferenceIntegrateDampedVerletStepKernel(string name, const Platform& platform,
         ReferencePlatform::PlatformData& data) : IntegrateDampedVerletStepKernel(name, platform), data(data), system(NULL),
-        fusedGroups(0), fusedChecked(false), batchable(false), matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false) {
+        fusedGroups(0), fusedChecked(false), batchable(false), matricesVersion(-1), seed(0), noiseCounter(0), hasVirtualSites(false),
+        keptAccepted(0), keptProposed(0) {
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::initialize(const System& system, const DampedVerletIntegrator& integrator) {
@@ -29,6 +30,7 @@ void ReferenceIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerlet
     if (matricesVersion == integrator.getParameterVersion())
         return;
     stepper.reset();
+    keepMetropolisCounts();
     fused.reset();
     fusedChecked = false;
     matrices = integrator.computeMatrices(*system);
@@ -40,14 +42,40 @@ void ReferenceIntegrateDampedVerletStepKernel::updateFusedStepper(const DampedVe
     int groups = integrator.getIntegrationForceGroups();
     if (fusedChecked && fusedGroups == groups)
         return;
+    keepMetropolisCounts();
     fused.reset(FusedReplicaStepper::create(*system, matrices, groups, seed, getNumSlots()));
     fusedGroups = groups;
     fusedChecked = true;
+    if (fused == NULL && matrices.splitting == DampedVerletIntegrator::GHMC)
+        throw OpenMMException("DampedVerletIntegrator: the GHMC splitting needs each replica's own energy, so it runs on replica "
+                              "Systems only: every particle a one-particle block (addBlock([i], ...)) and one ReplicaSplineForce "
+                              "or ReplicaExpressionForce acting once on each the only force in the integration groups (no "
+                              "virtual sites); use the OBABO or BAOAB splitting for other Systems");
     // The replica forces have no context state to update between steps; any other Force might (a barostat,
     // CMMotionRemover), even outside the integration groups.
     batchable = (fused != NULL);
     for (int i = 0; i < system->getNumForces(); i++)
         batchable &= FusedReplicaStepper::isReplicaForce(system->getForce(i));
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::keepMetropolisCounts() {
+    if (fused == NULL)
+        return;
+    long long accepted, proposed;
+    fused->getMetropolisCounts(accepted, proposed);
+    keptAccepted += accepted;
+    keptProposed += proposed;
+}
+
+void ReferenceIntegrateDampedVerletStepKernel::getMetropolisCounts(long long& accepted, long long& proposed) const {
+    accepted = keptAccepted;
+    proposed = keptProposed;
+    if (fused != NULL) {
+        long long a, p;
+        fused->getMetropolisCounts(a, p);
+        accepted += a;
+        proposed += p;
+    }
 }
 
 void ReferenceIntegrateDampedVerletStepKernel::forEachRange(int numUnits, const function<void (int, int, int)>& function) {

@@ -204,7 +204,9 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
                           {"OBABO thermal", DampedVerletIntegrator::OBABO, true, false},
                           {"BAOAB thermal", DampedVerletIntegrator::BAOAB, true, false},
                           {"OBABO thermal, quiet and noisy sets", DampedVerletIntegrator::OBABO, true, true},
-                          {"BAOAB thermal, quiet and noisy sets", DampedVerletIntegrator::BAOAB, true, true}};
+                          {"BAOAB thermal, quiet and noisy sets", DampedVerletIntegrator::BAOAB, true, true},
+                          {"GHMC", DampedVerletIntegrator::GHMC, true, false},
+                          {"GHMC, quiet and noisy sets", DampedVerletIntegrator::GHMC, true, true}};
     auto run = [&](const Mode& mode, int first, int end, int rotation, const string& platform) {
         System system;
         DampedVerletIntegrator integrator(0.05);

@@ -71,8 +71,9 @@ SCHEMA = {
         "mean_path_start": ("floats", None, "centre of the mean-path starting law (default: the first start)"),
         "mean_path_spread": ("float", _non_negative, "its Gaussian spread in nm (default 0.05)"),
         "surrogate_step_size": ("float", _positive, "step of the surrogate Langevin model in ps (default: h)"),
-        "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO"),
-                                "splitting of the surrogate Langevin step, BAOAB or OBABO (default BAOAB)"),
+        "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO", "GHMC"),
+                                "splitting of the surrogate Langevin step, BAOAB, OBABO or GHMC (Metropolized: exact "
+                                "equilibrium at any step; Reference and CPU platforms) (default BAOAB)"),
         "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 8)"),
         "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 2)"),
         "energy_tolerance": ("float", _positive, "energy error per trajectory in kT that counts as stable (0.2)"),

@@ -93,25 +93,32 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         """Set the temperature (kelvin): 0 is the deterministic scheme, T > 0 the thermal mode."""
         super().setTemperature(strip(temperature, unit.kelvin, "temperature"))
 
-    #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with) and
+    #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with),
     #: B-A-O-A-B (friction in the middle, like LangevinMiddleIntegrator; much smaller configurational bias at
-    #: large thermal steps); both on every platform.
-    OBABO, BAOAB = _effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB
+    #: large thermal steps; both on every platform) and GHMC (the friction step, then B-A-B accepted per replica by a
+    #: Metropolis test: exp(-H/kT) exactly at any step; thermal replica Systems on Reference and CPU).
+    OBABO, BAOAB, GHMC = (_effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB,
+                          _effpot_swig.DampedVerletIntegrator.GHMC)
+    _SPLITTINGS = {"OBABO": OBABO, "BAOAB": BAOAB, "GHMC": GHMC}
 
     def getSplitting(self):
-        """The splitting of the step, "OBABO" or "BAOAB"."""
-        return {self.OBABO: "OBABO", self.BAOAB: "BAOAB"}[super().getSplitting()]
+        """The splitting of the step, "OBABO", "BAOAB" or "GHMC"."""
+        return {value: name for name, value in self._SPLITTINGS.items()}[super().getSplitting()]
 
     def setSplitting(self, splitting):
-        """Set the splitting of the step: "OBABO" (default) or "BAOAB" (or DampedVerletIntegrator.OBABO/BAOAB)."""
-        names = {"OBABO": self.OBABO, "BAOAB": self.BAOAB}
+        """Set the splitting of the step: "OBABO" (default), "BAOAB" or "GHMC" (or DampedVerletIntegrator.OBABO,
+        BAOAB, GHMC)."""
         if isinstance(splitting, str):
-            if splitting.upper() not in names:
-                raise ValueError(f"splitting: {splitting!r} is not a splitting; use 'OBABO' or 'BAOAB'")
-            splitting = names[splitting.upper()]
+            if splitting.upper() not in self._SPLITTINGS:
+                raise ValueError(f"splitting: {splitting!r} is not a splitting; use 'OBABO', 'BAOAB' or 'GHMC'")
+            splitting = self._SPLITTINGS[splitting.upper()]
         elif isinstance(splitting, bool) or not isinstance(splitting, (int, np.integer)):
-            raise TypeError(f"splitting: expected 'OBABO' or 'BAOAB', got {splitting!r}")
+            raise TypeError(f"splitting: expected 'OBABO', 'BAOAB' or 'GHMC', got {splitting!r}")
         super().setSplitting(int(splitting))
+
+    def getMetropolisAcceptance(self):
+        """The fraction of the GHMC splitting's moves accepted since the Context was created (-1: none made)."""
+        return super().getMetropolisAcceptance()
 
     def setNoiseCovariance(self, block, covariance):
         """Give a block explicit momentum noise of covariance D (3k x 3k, dalton^2 nm^2 ps^-3); None removes it."""

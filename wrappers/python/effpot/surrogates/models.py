@@ -108,8 +108,10 @@ class SurrogateModels:
         """The learned U, kinetic Langevin at kT with the calibrated M and Gamma (default step: the learning step).
 
         ``splitting``: "BAOAB" (default; friction in the middle of the step, like LangevinMiddleIntegrator: its
-        configurational bias stays small at several times the learning step, docs/theory.md section 8) or "OBABO"
-        (the learning scheme's order). Both run on every platform."""
+        configurational bias stays small at several times the learning step, docs/theory.md section 8), "OBABO"
+        (the learning scheme's order), both on every platform, or "GHMC" (each replica's B-A-B move accepted by a
+        Metropolis test: exp(-U/kT) exactly at any step, rejections reverse the velocity; the fast force only, on
+        Reference and CPU; ``integrator.getMetropolisAcceptance()`` after a run)."""
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
         integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / BOLTZ)  # the integrator takes kelvin
