@@ -119,6 +119,11 @@ TEST(DampedVerletSplitting, SerializesAndRefusesBadValues) {
     XmlSerializer::serialize<Integrator>(&integrator, "Integrator", buffer);
     unique_ptr<Integrator> copy(XmlSerializer::deserialize<Integrator>(buffer));
     ASSERT_EQ(dynamic_cast<DampedVerletIntegrator&>(*copy).getSplitting(), DampedVerletIntegrator::BAOAB);
-    ASSERT_THROW(integrator.setSplitting(2), OpenMMException);
+    integrator.setSplitting(DampedVerletIntegrator::GHMC);
+    stringstream ghmc;
+    XmlSerializer::serialize<Integrator>(&integrator, "Integrator", ghmc);
+    unique_ptr<Integrator> ghmcCopy(XmlSerializer::deserialize<Integrator>(ghmc));
+    ASSERT_EQ(dynamic_cast<DampedVerletIntegrator&>(*ghmcCopy).getSplitting(), DampedVerletIntegrator::GHMC);
+    ASSERT_THROW(integrator.setSplitting(3), OpenMMException);
     ASSERT_THROW(integrator.setSplitting(-1), OpenMMException);
 }
