@@ -51,6 +51,8 @@ def stepper(models, kind, replicas, platform):
     """(step function, context) of one model."""
     if kind == "surrogate Langevin, fast":
         system, integrator = models.surrogateLangevin(replicas)
+    elif kind == "surrogate Langevin, GHMC":
+        system, integrator = models.surrogateLangevin(replicas, splitting="GHMC")
     elif kind == "surrogate Hamiltonian, fast":
         system, integrator = models.surrogateHamiltonian(replicas, models.stepSize)
     elif kind == "(a) full rough model, fused":
@@ -68,7 +70,7 @@ def stepper(models, kind, replicas, platform):
     return integrator.step, context
 
 
-KINDS = ["surrogate Langevin, fast", "surrogate Hamiltonian, fast", "(a) full rough model, fused",
+KINDS = ["surrogate Langevin, fast", "surrogate Langevin, GHMC", "surrogate Hamiltonian, fast", "(a) full rough model, fused",
          "(b) portable force + DampedVerlet", "(c) portable force + LangevinMiddleIntegrator"]
 
 

@@ -39,15 +39,6 @@ public:
         double unused;
         boxMuller(r[2], r[3], out[2], unused);
     }
-    /**
-     * A uniform deviate in (0, 1] for one particle at one noise counter: (w0 + 1) 2^-32 of the same Philox call
-     * (the GHMC splitting's Metropolis test draws it at the step's second counter, which no normal uses).
-     */
-    double uniform(uint32_t particle, uint64_t counter) const {
-        uint32_t r[4];
-        philox(particle, (uint32_t) counter, (uint32_t) (counter>>32), 0, r);
-        return ((double) r[0]+1.0)*(1.0/4294967296.0);
-    }
 private:
     static void boxMuller(uint32_t w0, uint32_t w1, double& a, double& b) {
         // 32-bit uniforms (exact in double); u1 in (0, 1] so that log(u1) is finite.

@@ -11,14 +11,24 @@ namespace EffPot {
  * arrays), compiled like the tape's for baseline x86-64 and for AVX2 with FMA, and chosen at run time with it.
  */
 struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
+    // The step kernels' signatures, shared by the uniform kernels and their PerLane variants.
+    typedef void (*FirstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3],
+                              double* const x[3]);
+    typedef void (*SecondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    typedef void (*FirstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
+                                   const double* const f[3], const double* const z[3], double* const x[3]);
+    typedef void (*SecondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
+                                    double* const v[3], double* const f[3], const double* const z[3]);
+    typedef void (*SecondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    typedef void (*Friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
     /** a, b, c <- the x, y, z of BlockSize consecutive Vec3 starting at aos. */
     void (*gather)(const double* aos, double* a, double* b, double* c);
     /** BlockSize consecutive Vec3 starting at aos <- a, b, c. */
     void (*scatter)(double* aos, const double* a, const double* b, const double* c);
     /** O, B, A: v <- D v + K f, then x <- x + h v (D, K 3 x 3 row-major). */
-    void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
+    FirstHalf firstHalf;
     /** f <- -dE, then B, O: v <- D (v + K f). */
-    void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    SecondHalf secondHalf;
     /**
      * z[0..2][i] <- the normals of PhiloxNormal(key0, key1).normals3(particle[i], counter), BlockSize lanes; only
      * the first `count` (1 to 3: the set's numNormals, the columns of its noise factor that are not zero), the
@@ -26,27 +36,23 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
      */
     void (*normals)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]);
     /** O, B, A with noise N z: v <- (D v + K f) + N z, then x <- x + h v. */
-    void (*firstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
-                           const double* const f[3], const double* const z[3], double* const x[3]);
+    FirstHalfNoisy firstHalfNoisy;
     /** f <- -dE, then B, O with noise: v <- D (v + K f) + N z. */
-    void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
-                            double* const v[3], double* const f[3], const double* const z[3]);
+    SecondHalfNoisy secondHalfNoisy;
     /** B, A/2, O, O, A/2 (BAOAB before the force) without noise: v += K f; x += (h/2) v; v <- D D v; x += (h/2) v. */
-    void (*firstHalfMiddle)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3],
-                            double* const x[3]);
+    FirstHalf firstHalfMiddle;
     /**
      * B, A/2, O, A/2 (BAOAB before the force) with noise, the two half O steps as one over h: v += K f;
      * x += (h/2) v; v <- E v + N z (E, N: fullDecay, fullNoise); x += (h/2) v.
      */
-    void (*firstHalfMiddleNoisy)(const double* fullDecay, const double* kick, const double* fullNoise, double h, double* const v[3],
-                                 const double* const f[3], const double* const z[3], double* const x[3]);
+    FirstHalfNoisy firstHalfMiddleNoisy;
     /** f <- -dE, then B: v += K f (BAOAB after the force). */
-    void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
+    SecondHalfMiddle secondHalfMiddle;
     /** O over a whole step: v <- E v + N z (E, N: fullDecay, fullNoise; GHMC's friction step). */
-    void (*friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
+    Friction friction;
     /**
-     * e[i] <- -log(PhiloxNormal(key0, key1).uniform(particle[i], counter)), BlockSize lanes: GHMC's test accepts
-     * when dH <= kT e (u <= exp(-dH/kT) with u the uniform).
+     * e[i] <- -log(u1), u1 = (w0 + 1) 2^-32 in (0, 1] from word 0 of the Philox call PhiloxNormal(key0, key1) makes
+     * for (particle[i], counter), BlockSize lanes: GHMC's test accepts when dH <= kT e (u1 <= exp(-dH/kT)).
      */
     void (*exponentials)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* e);
     /**
@@ -56,18 +62,14 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
      * does not depend on its neighbours in the block.
      */
     struct PerLane {
-        void (*firstHalf)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
-        void (*secondHalf)(const double* decay, const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
-        void (*firstHalfNoisy)(const double* decay, const double* kick, const double* noise, double h, double* const v[3],
-                               const double* const f[3], const double* const z[3], double* const x[3]);
-        void (*secondHalfNoisy)(const double* decay, const double* kick, const double* noise, const double* const dE[3],
-                                double* const v[3], double* const f[3], const double* const z[3]);
-        void (*firstHalfMiddle)(const double* decay, const double* kick, double h, double* const v[3], const double* const f[3],
-                                double* const x[3]);
-        void (*firstHalfMiddleNoisy)(const double* fullDecay, const double* kick, const double* fullNoise, double h, double* const v[3],
-                                     const double* const f[3], const double* const z[3], double* const x[3]);
-        void (*secondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
-        void (*friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
+        FirstHalf firstHalf;
+        SecondHalf secondHalf;
+        FirstHalfNoisy firstHalfNoisy;
+        SecondHalfNoisy secondHalfNoisy;
+        FirstHalf firstHalfMiddle;
+        FirstHalfNoisy firstHalfMiddleNoisy;
+        SecondHalfMiddle secondHalfMiddle;
+        Friction friction;
     } perLane;
     /** The variant for this processor. */
     static const ReplicaLaneKernels& get();

@@ -126,7 +126,7 @@ inline void normals(uint32_t key0, uint32_t key1, const uint32_t* particle, uint
 }
 
 /**
- * e[i] <- -log(PhiloxNormal::uniform(particle[i], counter)), an exponential deviate (>= 0), with Math's log: GHMC
+ * e[i] <- -log(u1) with u1 the first uniform of philoxUniforms, an exponential deviate (>= 0), with Math's log: GHMC
  * accepts a move when dH <= kT e, the test u <= exp(-dH/kT) without an exponential per lane.
  */
 template <class Math>
