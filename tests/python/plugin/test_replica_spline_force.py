@@ -91,6 +91,47 @@ def test_an_unstable_surrogate_is_a_failed_metric(potential_2d):
     assert metrics["tv_distance"] is None and metrics["surrogate_speedup"] is None
 
 
+def test_extra_surrogates_are_judged_against_the_same_reference_runs(potential_2d):
+    # Three extra surrogates next to the default one (BAOAB at the learning step h = 0.1): the same model again,
+    # which must reproduce the default's metrics exactly (same reference runs, same seeds); BAOAB at 25 h, which
+    # explodes (h^2 lambda = 6.25 > 4) and is reported in its own entry while the others carry on; and GHMC at
+    # 5 h, whose Metropolis test keeps it finite and reports how often it accepted.
+    settings = ComparisonSettings(starts=[[0.0, 0.0]], replicas=64, equilibration_steps=200, samples=50,
+                                  sample_interval=25, acf_lags=5, mean_path_replicas=64, mean_path_samples=5,
+                                  mean_path_interval=25, hamiltonian_replicas=2, hamiltonian_time=0.5,
+                                  portrait_time=0.5, batches=2,
+                                  extra_surrogates=[{"step_size": 0.1}, {"step_size": 2.5},
+                                                    {"step_size": 0.5, "splitting": "GHMC"}])
+    metrics, curves = compare(potential_2d, settings)
+    same, exploded, ghmc = metrics["extra_surrogates"]
+    for key in ("tv_distance", "kl_divergence", "acf_max_difference", "mean_path_max_difference_sd"):
+        assert same[key] == metrics[key] and metrics[key] is not None
+    assert metrics["metropolis_acceptance"] is None and same["metropolis_acceptance"] is None  # BAOAB: no test
+    assert exploded["surrogate_finite"] is False and exploded["tv_distance"] is None
+    assert exploded["surrogate_unstable"]["step_size"] == pytest.approx(2.5)
+    assert exploded["langevin_net_speedup"] is None
+    assert ghmc["surrogate_finite"] and ghmc["surrogate_splitting"] == "GHMC"
+    assert 0.5 < ghmc["metropolis_acceptance"] < 1.0
+    assert ghmc["langevin_net_speedup"] > 0 and ghmc["tv_distance"] < 0.5
+    assert [c["step_size"] for c in curves["extra_surrogates"]] == [0.1, 2.5, 0.5]
+    assert np.isnan(curves["extra_surrogates"][1]["acf_surrogate"]).all()
+
+
+@pytest.mark.parametrize("extras, message", [
+    ({"step_size": 0.5}, "expected a list"),
+    ([{"step": 0.5}], r"extra_surrogates\[0\]: unknown key 'step'"),
+    ([{"splitting": "GHMC"}], "step_size \\(ps\\) is required"),
+    ([{"step_size": -1.0}], r"extra_surrogates\[0\].step_size: expected a finite positive number"),
+    ([{"step_size": 0.5, "splitting": "VV"}], "expected one of BAOAB, OBABO, GHMC"),
+    ([{"step_size": 0.3}], "must be whole numbers of surrogate steps"),
+])
+def test_extra_surrogates_are_checked_before_anything_runs(potential_2d, extras, message):
+    settings = ComparisonSettings(starts=[[0.0, 0.0]], sample_interval=25, mean_path_interval=25,
+                                  extra_surrogates=extras)
+    with pytest.raises((TypeError, ValueError), match=message):
+        compare(potential_2d, settings)
+
+
 def test_surrogate_at_five_times_the_learning_step_stays_finite_and_accurate():
     # The learned 2D quadratic of bench_replica_force.py (curvatures 2.28 and 0.72): at 5x the learning step
     # h^2 lambda = 0.57, stable for U itself. The old table (a cone with a kink at the support's edge, a stiff

@@ -74,6 +74,10 @@ SCHEMA = {
         "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO", "GHMC"),
                                 "splitting of the surrogate Langevin step, BAOAB, OBABO or GHMC (Metropolized: exact "
                                 "equilibrium at any step; Reference and CPU platforms) (default BAOAB)"),
+        "extra_surrogates": ("surrogates", None,
+                             "more surrogate Langevin models judged against the same reference runs, a list of "
+                             "tables {step_size = ps, splitting = \"GHMC\"} (splitting default BAOAB), e.g. a "
+                             "large-step GHMC surrogate next to the default one"),
         "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 8)"),
         "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 2)"),
         "energy_tolerance": ("float", _positive, "energy error per trajectory in kT that counts as stable (0.2)"),
@@ -86,13 +90,15 @@ SCHEMA = {
         "acf_max_difference": ("float", _positive, "largest |ACF difference| (default 0.05)"),
         "mean_path_max_difference_sd": ("float", _positive, "largest |mean-path difference| in sd of q (0.05)"),
         "stable_step_ratio": ("float", _positive, "smallest surrogate / full stable-step ratio (default 10)"),
+        "extra_tv_distance": ("float", _positive, "largest TV distance of each of [compare] extra_surrogates "
+                                                  "(default 0.05)"),
     },
 }
 
 REQUIRED = {"model": ("energy", "dimensions"), "learn": ("step_size",)}
 
 TARGET_DEFAULTS = {"rmse_kT": 0.06, "tv_distance": 0.03, "acf_max_difference": 0.05,
-                   "mean_path_max_difference_sd": 0.05, "stable_step_ratio": 10.0}
+                   "mean_path_max_difference_sd": 0.05, "stable_step_ratio": 10.0, "extra_tv_distance": 0.05}
 
 
 def suggest(name, known):
@@ -129,6 +135,23 @@ def check_value(where, kind, value, dimensions):
         scalar = _is_int if kind == "ints" else _is_number
         if not isinstance(value, list) or len(value) != dimensions or not all(scalar(v) for v in value):
             fail(f"a list of {dimensions} {'integers' if kind == 'ints' else 'finite numbers'} (one per dimension)")
+    elif kind == "surrogates":
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            fail('a list of tables, e.g. [{ step_size = 0.1, splitting = "GHMC" }]')
+        for i, table in enumerate(value):
+            here = f"{where}[{i}]"
+            for key in table:
+                if key not in ("step_size", "splitting"):
+                    raise ConfigError(f"{here}: unknown key '{key}'{suggest(key, ['step_size', 'splitting'])} "
+                                      "(known: step_size, splitting)")
+            if "step_size" not in table:
+                raise ConfigError(f"{here}: step_size (ps) is required")
+            check_value(f"{here} step_size", "float", table["step_size"], dimensions)
+            if not table["step_size"] > 0:
+                raise ConfigError(f"{here} step_size is out of range: {table['step_size']!r} (a step in ps, > 0)")
+            table["step_size"] = float(table["step_size"])
+            if "splitting" in table and table["splitting"] not in ("BAOAB", "OBABO", "GHMC"):
+                raise ConfigError(f"{here} splitting must be BAOAB, OBABO or GHMC, got {table['splitting']!r}")
     elif kind == "points":
         if not isinstance(value, list) or not value or not all(
                 isinstance(p, list) and len(p) == dimensions and all(_is_number(v) for v in p) for p in value):

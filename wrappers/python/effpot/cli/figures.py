@@ -13,6 +13,12 @@ SURROGATE = dict(color="C1", label="surrogate (learned U, Langevin)")
 NAMES = "xyz"
 
 
+def _extra_styles(curves):
+    """(curves, style) of each of [compare] extra_surrogates, in colours after the surrogate's."""
+    return [(extra, dict(color=f"C{2 + i}", label=f"surrogate at {extra['step_size']:.3g} ps ({extra['splitting']})"))
+            for i, extra in enumerate(curves.get("extra_surrogates") or [])]
+
+
 def pyplot():
     """matplotlib.pyplot with the file-only Agg backend."""
     import matplotlib
@@ -218,6 +224,9 @@ def densities(curves, metrics, path, title=""):
         (x, r), (_, s) = ref_marginals[c], sur_marginals[c]
         panels[c].step(x, r, where="mid", **REFERENCE)
         panels[c].step(x, s, where="mid", **SURROGATE)
+        for extra, style in _extra_styles(curves):
+            panels[c].step(x, histogram_marginals(extra["histogram_surrogate"], grid)[1][c][1], where="mid",
+                           lw=1, ls="--", **style)
         panels[c].set_xlabel(f"{NAMES[c]} (nm)")
         panels[c].set_ylabel("density (1/nm)")
         panels[c].set_title(f"marginal of {NAMES[c]}")
@@ -248,8 +257,10 @@ def mean_paths(curves, metrics, replicas, path, title=""):
     figure, panels = _component_panels(mean_r.shape[1])
     d = mean_r.shape[1]
     for c in range(d):
-        for mean, spread, style in ((mean_r, curves["path_spread_reference"], REFERENCE),
-                                    (mean_s, curves["path_spread_surrogate"], SURROGATE)):
+        extras = [(extra["mean_path_surrogate"], extra["path_spread_surrogate"], style)
+                  for extra, style in _extra_styles(curves)]
+        for mean, spread, style in [(mean_r, curves["path_spread_reference"], REFERENCE),
+                                    (mean_s, curves["path_spread_surrogate"], SURROGATE)] + extras:
             band = 2 * spread[:, c] / np.sqrt(replicas)
             panels[c].plot(t, mean[:, c], lw=1.2, **style)
             panels[c].fill_between(t, mean[:, c] - band, mean[:, c] + band, color=style["color"], alpha=0.2, lw=0)
@@ -274,6 +285,8 @@ def autocorrelations(curves, metrics, path, title=""):
     for c in range(d):
         panels[c].plot(lags, acf_r[:, c], lw=1.2, **REFERENCE)
         panels[c].plot(lags, acf_s[:, c], lw=1.2, ls="--", **SURROGATE)
+        for extra, style in _extra_styles(curves):
+            panels[c].plot(lags, extra["acf_surrogate"][:, c], lw=1.0, ls=":", **style)
         panels[c].axhline(0, color="0.7", lw=0.6)
         panels[c].set_xlabel("lag (ps)")
         panels[c].set_ylabel(f"C(m)/C(0) of {NAMES[c]}")

@@ -101,7 +101,47 @@ def checks(result, targets):
             rows.append((f"net speed-up, surrogate Langevin (at {metrics['surrogate_step_size']:.4g} ps against the "
                          f"full model at the learning step {metrics['reference_step_size']:.4g} ps)",
                          metrics["langevin_net_speedup"], "", None))
+        if metrics.get("metropolis_acceptance") is not None:
+            rows.append(("Metropolis acceptance of the GHMC surrogate", metrics["metropolis_acceptance"], "", None))
+        for extra in metrics.get("extra_surrogates") or []:
+            rows += _extra_rows(extra, metrics["reference_step_size"], targets)
     return rows
+
+
+def _extra_rows(extra, reference_step, targets):
+    """The summary rows of one of [compare] extra_surrogates: its TV against the extra_tv_distance target, the
+    other metrics and its net speed-up as numbers to read."""
+    which = f"surrogate Langevin at {extra['surrogate_step_size']:.4g} ps ({extra['surrogate_splitting']})"
+    rows = []
+    unstable = extra.get("surrogate_unstable")
+    if unstable:
+        when = "" if unstable.get("time") is None else f" within {unstable['time']:.4g} ps"
+        rows.append((f"{which} went unstable{when} ({unstable['stage']})", None, "finite", False))
+    tv = extra.get("tv_distance")
+    rows.append((f"TV distance, {which}", tv, f"<= {targets['extra_tv_distance']}",
+                 False if tv is None else tv <= targets["extra_tv_distance"]))
+    for key, label in (("acf_max_difference", "max |ACF difference|"),
+                       ("mean_path_max_difference_sd", "max |mean-path difference| (sd of q)"),
+                       ("metropolis_acceptance", "Metropolis acceptance")):
+        if extra.get(key) is not None:
+            rows.append((f"{label}, {which}", extra[key], "", None))
+    if extra.get("langevin_net_speedup") is not None:
+        rows.append((f"net speed-up, {which} against the full model at the learning step {reference_step:.4g} ps",
+                     extra["langevin_net_speedup"], "", None))
+    return rows
+
+
+def _explanation(label):
+    """METRIC_EXPLANATIONS for a row; the rows of an extra surrogate share their kind's explanation."""
+    if label in METRIC_EXPLANATIONS:
+        return METRIC_EXPLANATIONS[label]
+    kind = label.split(", surrogate Langevin at")[0]
+    if kind in METRIC_EXPLANATIONS and kind != label:
+        return METRIC_EXPLANATIONS[kind]
+    for prefix, text in EXTRA_EXPLANATIONS.items():
+        if label.startswith(prefix):
+            return text
+    return ""
 
 
 def draw_learning_figures(folder, potential, reference, title):
@@ -157,6 +197,21 @@ METRIC_EXPLANATIONS = {
         'ten times fewer steps over the same simulated time.'),
 }
 
+#: Rows whose label names a step (an extra surrogate, the GHMC acceptance), by the start of the label.
+EXTRA_EXPLANATIONS = {
+    "TV distance, surrogate Langevin at": (
+        "The same TV distance for a surrogate at another step or splitting (e.g. a GHMC surrogate at several times "
+        "the learning step), against the same reference runs. The target (extra_tv_distance, 0.05 by default) is "
+        "looser than the main one: a larger step buys time with some accuracy."),
+    "Metropolis acceptance": (
+        "GHMC accepts each replica's move by a Metropolis test, which makes its equilibrium exactly exp(-U/kT) at "
+        "any step; a rejected move reverses the velocity, which slows the time correlations. The fraction "
+        "accepted falls as the step grows."),
+    "net speed-up, surrogate Langevin at": (
+        "Simulated time per wall-clock second of this surrogate at its step, over the full model's at the "
+        "learning step, measured on the same replicas."),
+}
+
 #: What the extra numbers of the Learned table mean.
 Z_SCORE_NOTE = ("The mean-path z-score is the largest mean-path difference divided by its standard error (from the "
                 "spread of the trajectories): below about 3 the difference is within sampling noise; a large "
@@ -167,9 +222,12 @@ FIGURE_CAPTIONS = [
     ("potential.png", "The learned potential U against the known coarse part (if given): contours over the "
                       "sampled support, and the error in kT over the region within 3 kT of the minimum."),
     ("densities.png", "Equilibrium densities of q: surrogate Langevin (learned U) against the reference "
-                      "(full rough energy, deterministic damped scheme at the learning step)."),
-    ("mean_paths.png", "Mean paths from a shifted start, with +-2 standard-error bands."),
-    ("autocorrelation.png", "Normalized autocorrelation functions per component, on a common time grid."),
+                      "(full rough energy, deterministic damped scheme at the learning step); the extra "
+                      "surrogates of [compare] extra_surrogates, if any, as dashed marginals."),
+    ("mean_paths.png", "Mean paths from a shifted start, with +-2 standard-error bands (extra surrogates in "
+                       "further colours)."),
+    ("autocorrelation.png", "Normalized autocorrelation functions per component, on a common time grid (extra "
+                            "surrogates dotted)."),
     ("phase_portraits.png", "One frictionless trajectory of the full and of the surrogate Hamiltonian from the same "
                             "state. They are not meant to coincide. The full model still feels the small scales, "
                             "whose forces push it off a smooth orbit bit by bit (its loops do not repeat), and runs "
@@ -194,7 +252,7 @@ def write_report(folder, result, targets):
         mark = "" if passed is None else ("<td class=ok>pass</td>" if passed else "<td class=bad>FAIL</td>")
         rows.append(f"<tr><td>{html.escape(label)}</td><td class=num>{_number(value)}</td><td class=num>"
                     f"{html.escape(target)}</td>"
-                    f"{mark or '<td></td>'}<td class=why>{html.escape(METRIC_EXPLANATIONS.get(label, ''))}</td></tr>")
+                    f"{mark or '<td></td>'}<td class=why>{html.escape(_explanation(label))}</td></tr>")
     learned = [
         ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
         ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),

@@ -33,6 +33,9 @@ class ComparisonSettings:
 
     starts: starting points (k x d) the equilibrium replicas cycle through (e.g. the wells), with Gaussian spread
     ``start_spread`` (nm); the mean path starts at ``mean_path_start`` with spread ``mean_path_spread``.
+    extra_surrogates: more surrogate Langevin models judged against the same reference runs, each a dict
+    ``{"step_size": ps, "splitting": "BAOAB" | "OBABO" | "GHMC"}`` (default splitting BAOAB), e.g. the GHMC
+    surrogate at 5x the learning step next to the default one at the learning step.
     """
     starts: list
     start_spread: float = 0.05
@@ -49,6 +52,7 @@ class ComparisonSettings:
     mean_path_spread: float = 0.05
     surrogate_step_size: float = None
     surrogate_splitting: str = None
+    extra_surrogates: list = None
     hamiltonian_replicas: int = 8
     hamiltonian_time: float = 2.0
     energy_tolerance: float = 0.2
@@ -185,8 +189,98 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
     return np.array(times), np.array(q), np.array(v)
 
 
+def _step_ratio(h, step, settings, field):
+    """h / step, checked: the surrogate must sample at the reference's times (a common time grid)."""
+    ratio = h / step
+    for interval in (settings.sample_interval, settings.mean_path_interval):
+        if abs(ratio * interval - round(ratio * interval)) > 1e-9 or round(ratio * interval) < 1:
+            raise ValueError(f"{field}: the sample intervals (sample_interval, mean_path_interval) times "
+                             f"h / step_size = {ratio:g} must be whole numbers of surrogate steps (h = {h:g} ps)")
+    return ratio
+
+
+def _run_langevin(build, factor, name, q0, v0, q1, v1, grid, lags, s, d, common):
+    """Equilibrium and mean-path runs of one Langevin model (`factor`: its steps per learning step); returns
+    (equilibrium EnsembleRun or None, mean-path EnsembleRun or None, None or what went unstable)."""
+    step = build.step_size
+    try:
+        equilibrium = run_ensemble(
+            build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
+            interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
+            seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
+    except UnstableRun as error:
+        if name == "reference":
+            raise
+        # A surrogate its step cannot integrate is a result (a failed metric), not an error.
+        return None, None, {"model": "surrogate Langevin", "step_size": step, "time": error.time,
+                            "stage": "equilibrium"}
+    if name != "reference" and not np.sum(equilibrium.histogram) > 0:
+        # Every sample left the grid with a finite energy: an escape, as much a failure as an explosion.
+        return equilibrium, None, {"model": "surrogate Langevin", "step_size": step, "time": None,
+                                   "stage": "equilibrium (every sample left the histogram grid)"}
+    try:
+        paths = run_ensemble(
+            build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
+            times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
+            label=f"{name} Langevin, mean path", **common)
+    except UnstableRun as error:
+        if name == "reference":
+            raise
+        return equilibrium, None, {"model": "surrogate Langevin", "step_size": step, "time": error.time,
+                                   "stage": "mean path"}
+    return equilibrium, paths, None
+
+
+def _judge_surrogate(spec, h, runs, reference, sd, s, d):
+    """The metrics and curves of one surrogate Langevin model against the reference runs (at the learning step h)."""
+    equilibrium, paths, unstable = runs
+    reference_eq, reference_paths = reference
+    counts_r, acf_r = reference_eq.histogram, reference_eq.autocorrelation(d)
+    mean_r, spread_r = reference_paths.meanPath(d), reference_paths.pathSpread(d)
+    if unstable is None:
+        counts_s, acf_s = equilibrium.histogram, equilibrium.autocorrelation(d)
+        mean_s, spread_s = paths.meanPath(d), paths.pathSpread(d)
+    else:
+        counts_s, acf_s = np.full_like(counts_r, np.nan), np.full_like(acf_r, np.nan)
+        mean_s, spread_s = np.full_like(mean_r, np.nan), np.full_like(spread_r, np.nan)
+    standard_error = np.sqrt((spread_r ** 2 + spread_s ** 2) / s.mean_path_replicas)
+    path_difference = np.abs(mean_s - mean_r) / sd
+    # A surrogate whose U the step cannot integrate (h^2 lambda_max > 4) explodes: say so instead of numbers.
+    finite = bool(unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
+                  np.max(np.abs(mean_s)) < 1e6)
+
+    def finite_or_none(value):
+        return float(value) if finite and math.isfinite(value) else None
+
+    sampled = unstable is None
+    metrics = {
+        "surrogate_step_size": spec.step_size,
+        "surrogate_splitting": spec.splitting,
+        "surrogate_finite": finite,
+        "surrogate_unstable": unstable,
+        "tv_distance": finite_or_none(_swig.totalVariation(list(counts_s), list(counts_r))) if sampled else None,
+        "kl_divergence": finite_or_none(_swig.klDivergence(list(counts_s), list(counts_r))) if sampled else None,
+        "acf_max_difference": finite_or_none(np.max(np.abs(acf_s - acf_r))),
+        "mean_path_max_difference_sd": finite_or_none(np.max(path_difference)),
+        "mean_path_max_z": finite_or_none(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
+        "outside_fraction_surrogate": (equilibrium.outside / (s.replicas * s.samples) if sampled else None),
+        "surrogate_rate": equilibrium.rate if sampled else None,
+        # Simulated time per wall second, surrogate over reference, of the equilibrium runs (sampling included).
+        "surrogate_speedup": ((equilibrium.rate * spec.step_size) / (reference_eq.rate * h) if sampled else None),
+        # GHMC: the fraction of Metropolis moves accepted over the equilibrium run (None for the other splittings).
+        "metropolis_acceptance": equilibrium.acceptance if equilibrium is not None else None,
+    }
+    curves = {"histogram_surrogate": counts_s, "acf_surrogate": acf_s, "mean_path_surrogate": mean_s,
+              "path_spread_surrogate": spread_s}
+    return metrics, curves
+
+
 def compare(potential, settings, energy=None, progress=None, surrogate_energy=None, executor=None):
     """Run the docs/theory.md section 8 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
+
+    The surrogate Langevin model of ``settings.surrogate_step_size`` and ``surrogate_splitting`` has its metrics
+    at the top level of the dict; each of ``settings.extra_surrogates`` has the same metrics (and curves) in a
+    list under "extra_surrogates", in the given order, all against the same reference runs.
 
     Parameters
     ----------
@@ -207,82 +301,40 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
     d, kT, h = models.dimensions, models.kT, models.stepSize
     check_comparison_settings(s, d)
-    h_surrogate = h if s.surrogate_step_size is None else float(s.surrogate_step_size)
-    # A common time grid: the surrogate samples at the same times as the reference.
-    ratio = h / h_surrogate
-    if abs(ratio * s.sample_interval - round(ratio * s.sample_interval)) > 1e-9 or \
-            abs(ratio * s.mean_path_interval - round(ratio * s.mean_path_interval)) > 1e-9:
-        raise ValueError("surrogate_step_size: the sample intervals (sample_interval, mean_path_interval) times "
-                         f"h / surrogate_step_size = {ratio:g} must be whole numbers of surrogate steps")
-
-    def scaled(steps):
-        return int(round(steps * ratio))
+    xml = potential.toXml()
+    reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
+    # The surrogate Langevin model splits its step B-A-O-A-B (every platform runs it) unless asked otherwise.
+    surrogates = [ModelSpec(xml, models.energy, surrogate_energy, "surrogate",
+                            h if s.surrogate_step_size is None else float(s.surrogate_step_size),
+                            s.surrogate_splitting or "BAOAB")]
+    for extra in s.extra_surrogates or []:
+        surrogates.append(ModelSpec(xml, models.energy, surrogate_energy, "surrogate", float(extra["step_size"]),
+                                    extra.get("splitting", "BAOAB")))
+    ratios = [_step_ratio(h, surrogates[0].step_size, s, "surrogate_step_size")]
+    ratios += [_step_ratio(h, spec.step_size, s, f"extra_surrogates[{i}].step_size")
+               for i, spec in enumerate(surrogates[1:])]
 
     platform = openmm_platform(s.platform)
     rng = np.random.default_rng(s.seed)
     grid = _grid(potential, s.histogram_bins)
     common = dict(batches=s.batches, threads=s.threads, platform=platform, progress=progress, executor=executor)
-    xml = potential.toXml()
-    reference = ModelSpec(xml, models.energy, surrogate_energy, "reference", h)
-    # The surrogate Langevin model splits its step B-A-O-A-B (every platform runs it) unless asked otherwise.
-    splitting = s.surrogate_splitting or "BAOAB"
-    surrogate = ModelSpec(xml, models.energy, surrogate_energy, "surrogate", h_surrogate, splitting)
+    lags = min(s.acf_lags, s.samples - 1)
 
-    # Equilibrium: the same starting states for both models.
+    # The same starting states for every model: equilibrium replicas from the starts, mean paths from a shifted
+    # start.
     q0 = _starting_positions(s.starts, s.start_spread, s.replicas, rng)
     v0 = models.velocities(s.replicas, rng)
-    lags = min(s.acf_lags, s.samples - 1)
-    equilibrium, unstable = {}, None
-    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
-        try:
-            equilibrium[name] = run_ensemble(
-                build, q0, v0, d, equilibration=int(round(s.equilibration_steps * factor)), samples=s.samples,
-                interval=int(round(s.sample_interval * factor)), grid=grid, max_lag=lags, times=0,
-                seed=s.seed, label=f"{name} Langevin, equilibrium", **common)
-        except UnstableRun as error:
-            if name == "reference":
-                raise
-            # A surrogate its step cannot integrate is a result (a failed metric), not an error.
-            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
-                        "stage": "equilibrium"}
-    counts_r = equilibrium["reference"].histogram
-    sd = _marginal_sd(counts_r, grid)
-    acf_r = equilibrium["reference"].autocorrelation(d)
-    if unstable is None and not np.sum(equilibrium["surrogate"].histogram) > 0:
-        # Every sample left the grid with a finite energy: an escape, as much a failure as an explosion.
-        unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": None,
-                    "stage": "equilibrium (every sample left the histogram grid)"}
-    if unstable is None:
-        counts_s = equilibrium["surrogate"].histogram
-        acf_s = equilibrium["surrogate"].autocorrelation(d)
-    else:
-        counts_s, acf_s = np.full_like(counts_r, np.nan), np.full_like(acf_r, np.nan)
-
-    # Mean paths from a shifted start.
     start = s.mean_path_start if s.mean_path_start is not None else np.atleast_2d(s.starts)[0]
     q1 = _starting_positions([start], s.mean_path_spread, s.mean_path_replicas, rng)
     v1 = models.velocities(s.mean_path_replicas, rng)
-    paths = {}
-    for name, build, factor in (("reference", reference, 1.0), ("surrogate", surrogate, ratio)):
-        if name == "surrogate" and unstable is not None:
-            continue
-        try:
-            paths[name] = run_ensemble(
-                build, q1, v1, d, samples=s.mean_path_samples, interval=int(round(s.mean_path_interval * factor)),
-                times=s.mean_path_samples + 1, sample_start=True, seed=s.seed + 1,
-                label=f"{name} Langevin, mean path", **common)
-        except UnstableRun as error:
-            if name == "reference":
-                raise
-            unstable = {"model": "surrogate Langevin", "step_size": h_surrogate, "time": error.time,
-                        "stage": "mean path"}
-    mean_r, spread_r = paths["reference"].meanPath(d), paths["reference"].pathSpread(d)
-    if "surrogate" in paths:
-        mean_s, spread_s = paths["surrogate"].meanPath(d), paths["surrogate"].pathSpread(d)
-    else:
-        mean_s, spread_s = np.full_like(mean_r, np.nan), np.full_like(spread_r, np.nan)
-    standard_error = np.sqrt((spread_r ** 2 + spread_s ** 2) / s.mean_path_replicas)
-    path_difference = np.abs(mean_s - mean_r) / sd
+    runs = [_run_langevin(reference, 1.0, "reference", q0, v0, q1, v1, grid, lags, s, d, common)]
+    runs += [_run_langevin(spec, ratio, "surrogate" if i == 0 else f"surrogate at {spec.step_size:g} ps "
+                           f"({spec.splitting})", q0, v0, q1, v1, grid, lags, s, d, common)
+             for i, (spec, ratio) in enumerate(zip(surrogates, ratios))]
+    reference_runs = runs[0][:2]
+    counts_r = reference_runs[0].histogram
+    sd = _marginal_sd(counts_r, grid)
+    judged = [_judge_surrogate(spec, h, run, reference_runs, sd, s, d) for spec, run in zip(surrogates, runs[1:])]
 
     # Hamiltonian models: largest stable step and one phase portrait each.
     if progress is not None:
@@ -319,65 +371,60 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
             "full": step_rate(models.fullHamiltonian, qr, vr, full_step, platform),
             "surrogate": step_rate(models.surrogateHamiltonian, qr, vr, surrogate_step, platform)}
 
-    # Net speed-up of the Langevin surrogate: the same measurement, the surrogate at its step against the full
+    # Net speed-up of each Langevin surrogate: the same measurement, the surrogate at its step against the full
     # model at the learning step (the equilibrium runs' rates also count their sampling, the same per sample for
     # both models, which hides what a larger step saves).
-    langevin_rates = {}
-    if unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)):
-        many = min(s.replicas, 20000)
-        qr, vr = np.resize(q0, (many, 3)), np.resize(v0, (many, 3))
-        langevin_rates = {
-            "reference": step_rate(lambda n, step: reference(n, s.seed), qr, vr, h, platform),
-            "surrogate": step_rate(lambda n, step: surrogate(n, s.seed), qr, vr, h_surrogate, platform)}
+    many = min(s.replicas, 20000)
+    qr, vr = np.resize(q0, (many, 3)), np.resize(v0, (many, 3))
+    reference_rate = None
+    for spec, (part, _) in zip(surrogates, judged):
+        part["langevin_full_rate"] = part["langevin_surrogate_rate"] = part["langevin_net_speedup"] = None
+        if not part["surrogate_finite"]:
+            continue
+        if reference_rate is None:
+            reference_rate = step_rate(lambda n, step: reference(n, s.seed), qr, vr, h, platform)
+        rate = step_rate(lambda n, step: spec(n, s.seed), qr, vr, spec.step_size, platform)
+        part.update(langevin_full_rate=reference_rate, langevin_surrogate_rate=rate)
+        if reference_rate is not None and rate is not None:
+            part["langevin_net_speedup"] = (rate * spec.step_size) / (reference_rate * h)
 
-    # A surrogate whose U the step cannot integrate (h^2 lambda_max > 4) explodes: say so instead of numbers.
-    surrogate_finite = bool(unstable is None and np.all(np.isfinite(mean_s)) and np.all(np.isfinite(acf_s)) and
-                            np.max(np.abs(mean_s)) < 1e6)
-
-    def finite_or_none(value):
-        return float(value) if surrogate_finite and math.isfinite(value) else None
-
+    main, main_curves = judged[0]
     metrics = {
         "kT": kT,
-        "surrogate_finite": surrogate_finite,
-        "surrogate_unstable": unstable,
-        "tv_distance": finite_or_none(_swig.totalVariation(list(counts_s), list(counts_r))) if unstable is None else None,
-        "kl_divergence": finite_or_none(_swig.klDivergence(list(counts_s), list(counts_r))) if unstable is None else None,
-        "acf_max_difference": finite_or_none(np.max(np.abs(acf_s - acf_r))),
-        "mean_path_max_difference_sd": finite_or_none(np.max(path_difference)),
-        "mean_path_max_z": finite_or_none(np.max(np.abs(mean_s - mean_r) / np.maximum(standard_error, 1e-300))),
+        **{key: main[key] for key in ("surrogate_finite", "surrogate_unstable", "tv_distance", "kl_divergence",
+                                      "acf_max_difference", "mean_path_max_difference_sd", "mean_path_max_z")},
         "equilibrium_sd": sd.tolist(),
-        "outside_fraction_reference": equilibrium["reference"].outside / (s.replicas * s.samples),
-        "outside_fraction_surrogate": (equilibrium["surrogate"].outside / (s.replicas * s.samples)
-                                       if unstable is None else None),
+        "outside_fraction_reference": reference_runs[0].outside / (s.replicas * s.samples),
+        "outside_fraction_surrogate": main["outside_fraction_surrogate"],
         "full_hamiltonian_stable_step": full_step,
         "surrogate_hamiltonian_stable_step": surrogate_step,
         "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,
-        "reference_rate": equilibrium["reference"].rate,
-        "surrogate_rate": equilibrium["surrogate"].rate if unstable is None else None,
-        "surrogate_step_size": h_surrogate,
-        "surrogate_splitting": splitting,
+        "reference_rate": reference_runs[0].rate,
+        "surrogate_rate": main["surrogate_rate"],
+        "surrogate_step_size": main["surrogate_step_size"],
+        "surrogate_splitting": main["surrogate_splitting"],
+        "metropolis_acceptance": main["metropolis_acceptance"],
         "reference_step_size": h,
-        # Simulated time per wall second, surrogate over reference, of the equilibrium runs (sampling included).
-        "surrogate_speedup": ((equilibrium["surrogate"].rate * h_surrogate) / (equilibrium["reference"].rate * h)
-                              if unstable is None else None),
+        "surrogate_speedup": main["surrogate_speedup"],
         "hamiltonian_full_rate": hamiltonian_rates.get("full"),
         "hamiltonian_surrogate_rate": hamiltonian_rates.get("surrogate"),
         # Each Hamiltonian model at its largest stable step.
         "hamiltonian_net_speedup": ((hamiltonian_rates["surrogate"] * surrogate_step) / (hamiltonian_rates["full"] * full_step)
                                     if hamiltonian_rates and None not in hamiltonian_rates.values() else None),
+        "langevin_full_rate": main["langevin_full_rate"],
+        "langevin_surrogate_rate": main["langevin_surrogate_rate"],
+        "langevin_net_speedup": main["langevin_net_speedup"],
+        "extra_surrogates": [part for part, _ in judged[1:]],
     }
-    metrics["langevin_full_rate"] = langevin_rates.get("reference")
-    metrics["langevin_surrogate_rate"] = langevin_rates.get("surrogate")
-    metrics["langevin_net_speedup"] = ((langevin_rates["surrogate"] * h_surrogate) / (langevin_rates["reference"] * h)
-                                       if surrogate_finite and langevin_rates and None not in langevin_rates.values()
-                                       else None)
+    reference_paths = reference_runs[1]
     curves = {
-        "grid": grid, "histogram_reference": counts_r, "histogram_surrogate": counts_s,
-        "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h, "acf_reference": acf_r, "acf_surrogate": acf_s,
+        "grid": grid, "histogram_reference": counts_r, "acf_lag_times": np.arange(lags + 1) * s.sample_interval * h,
+        "acf_reference": reference_runs[0].autocorrelation(d),
         "path_times": np.arange(s.mean_path_samples + 1) * s.mean_path_interval * h,
-        "mean_path_reference": mean_r, "mean_path_surrogate": mean_s,
-        "path_spread_reference": spread_r, "path_spread_surrogate": spread_s,
+        "mean_path_reference": reference_paths.meanPath(d), "path_spread_reference": reference_paths.pathSpread(d),
+        **main_curves,
+        "extra_surrogates": [dict(part_curves, step_size=part["surrogate_step_size"],
+                                  splitting=part["surrogate_splitting"]) for part, part_curves in judged[1:]],
         "stable_steps_full": full_table, "stable_steps_surrogate": surrogate_table, "portraits": portraits,
         "portrait_steps": portrait_steps,
     }

@@ -53,11 +53,12 @@ class _Stopped(Exception):
 
 
 class EnsembleRun:
-    """What one ensemble run produced: the merged trajectory statistics and histogram, the replica-steps it took
-    and its wall time."""
+    """What one ensemble run produced: the merged trajectory statistics and histogram, the replica-steps it took,
+    its wall time, and for a GHMC integrator the fraction of its Metropolis moves accepted (else None)."""
 
-    def __init__(self, trajectories, histogram, outside, replica_steps, seconds):
+    def __init__(self, trajectories, histogram, outside, replica_steps, seconds, acceptance=None):
         self.trajectories = trajectories
+        self.acceptance = acceptance
         self.histogram = np.asarray(histogram, dtype=float)
         self.outside = float(outside)
         self.replicaSteps = replica_steps
@@ -123,9 +124,12 @@ def run_batch(build, positions, velocities, dimensions, equilibration, samples, 
         _require_finite(context, done, step_size)
         if advance is not None:
             advance(n * interval * count)
+    acceptance = None
+    if getattr(integrator, "getSplitting", lambda: None)() == "GHMC":
+        acceptance = integrator.getMetropolisAcceptance()  # every step of this batch: equilibration and samples
     del context
     return {"state": list(recorder.trajectoryStatistics().getState()), "histogram": list(recorder.getHistogram()),
-            "outside": recorder.getOutsideCount()}
+            "outside": recorder.getOutsideCount(), "acceptance": acceptance, "replicas": count}
 
 
 def _run_batch_task(*args):
@@ -206,7 +210,12 @@ def run_ensemble(build, positions, velocities, dimensions, *, equilibration=0, s
             trajectories.merge(part)
     histogram = np.sum([r["histogram"] for r in results], axis=0) if grid_spec is not None else np.zeros(0)
     outside = sum(r["outside"] for r in results)
-    return EnsembleRun(trajectories, histogram, outside, count * (equilibration + samples * interval), seconds)
+    # Every batch ran the same steps: the acceptance of the whole run is the replica-weighted mean.
+    accepted = [(r["acceptance"], r["replicas"]) for r in results if r.get("acceptance") is not None
+                and r["acceptance"] >= 0]
+    acceptance = (sum(a * n for a, n in accepted) / sum(n for _, n in accepted)) if accepted else None
+    return EnsembleRun(trajectories, histogram, outside, count * (equilibration + samples * interval), seconds,
+                       acceptance)
 
 
 def _run_on_threads(arguments, batches, threads, progress, label, total_steps):

@@ -28,6 +28,10 @@ def check_comparison_settings(settings, dimensions):
         _number(getattr(settings, field), name(field), zero)
     if settings.surrogate_step_size is not None:
         _number(settings.surrogate_step_size, name("surrogate_step_size"), False)
+    if settings.surrogate_splitting is not None:
+        _splitting(settings.surrogate_splitting, name("surrogate_splitting"))
+    if settings.extra_surrogates is not None:
+        _extra_surrogates(settings.extra_surrogates, name("extra_surrogates"))
     _points(settings.starts, dimensions, name("starts"))
     if settings.mean_path_start is not None:
         _points([settings.mean_path_start], dimensions, name("mean_path_start"))
@@ -39,6 +43,31 @@ def check_comparison_settings(settings, dimensions):
             whole_number(b, name("histogram_bins"), low=1)
     if not isinstance(settings.platform, str):
         raise TypeError(f"{name('platform')}: give a platform name (a str), got {settings.platform!r}")
+
+
+SPLITTINGS = ("BAOAB", "OBABO", "GHMC")
+
+
+def _splitting(value, name):
+    if not isinstance(value, str) or value not in SPLITTINGS:
+        raise ValueError(f"{name}: expected one of {', '.join(SPLITTINGS)}, got {value!r}")
+
+
+def _extra_surrogates(extras, name):
+    if isinstance(extras, (str, dict)) or not isinstance(extras, (list, tuple)):
+        raise TypeError(f"{name}: expected a list of {{'step_size': ps, 'splitting': ...}} dicts, got {extras!r}")
+    for i, extra in enumerate(extras):
+        where = f"{name}[{i}]"
+        if not isinstance(extra, dict):
+            raise TypeError(f"{where}: expected a dict with step_size (ps) and optionally splitting, got {extra!r}")
+        unknown = sorted(set(extra) - {"step_size", "splitting"})
+        if unknown:
+            raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: step_size, splitting)")
+        if "step_size" not in extra:
+            raise ValueError(f"{where}: step_size (ps) is required")
+        _number(extra["step_size"], f"{where}.step_size", False)
+        if "splitting" in extra:
+            _splitting(extra["splitting"], f"{where}.splitting")
 
 
 def _number(value, name, zero):
