@@ -12,7 +12,7 @@ For two learned 2D potentials, P5 (effpot.coarse_graining.problems.p5(), h = 0.0
 - (c) the portable learned force with OpenMM's LangevinMiddleIntegrator (scalar friction, OpenMM's own route).
 
 All per step (the step sizes are the models' own; net speed-ups at the largest usable steps are in the reports of
-effpot compare). CPU platform with 2 threads, and Reference. Every timing is the best of --repeats runs of at
+effpot compare). CPU platform with 2 threads (--threads), and Reference. Every timing is the best of --repeats runs of at
 least --seconds each, interleaved. Usage:
 
     python bench/bench_surrogate_force.py [--replicas 1000 20000 200000] [--seconds 1] [--repeats 2]
@@ -63,12 +63,14 @@ def stepper(models, kind, replicas, platform):
         system, _ = SurrogateModels(models.potential, portable=True).surrogateLangevin(replicas)
         gamma = float(np.mean(np.diag(models.frictionMatrix)))  # scalar friction: the trace's mean
         integrator = mm.LangevinMiddleIntegrator(models.kT / BOLTZ, gamma, models.stepSize)
-    properties = {"Threads": "2"} if platform == "CPU" else {}
+    properties = {"Threads": str(THREADS)} if platform == "CPU" else {}
     context = mm.Context(system, integrator, mm.Platform.getPlatformByName(platform), properties)
     context.setPositions(starting_positions("p5" if models.stepSize < 0.05 else "quadratic", replicas))
     context.setVelocities(models.velocities(replicas, np.random.default_rng(1)))
     return integrator.step, context
 
+
+THREADS = 2  # the CPU platform's threads (--threads)
 
 KINDS = ["surrogate Langevin, fast", "surrogate Langevin, GHMC", "surrogate Hamiltonian, fast", "(a) full rough model, fused",
          "(b) portable force + DampedVerlet", "(c) portable force + LangevinMiddleIntegrator"]
@@ -81,7 +83,10 @@ def main():
     parser.add_argument("--platforms", nargs="+", default=["CPU", "Reference"])
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="CPU platform threads (1: a clean profile)")
     args = parser.parse_args()
+    global THREADS
+    THREADS = args.threads
     print(f"load average before: {os.getloadavg()}")
     for name in args.potentials:
         models = SurrogateModels(learn(name))

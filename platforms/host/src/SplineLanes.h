@@ -23,6 +23,9 @@ const int L = ReplicaLaneForce::BlockSize;
 /** Clamp, wall and cell of coordinate c of every lane: local coordinate in [0, 1], cell offset added to `cell`. */
 // Cell indices are kept as doubles (exact below 2^53) and truncated with trunc(): a double-to-int conversion in
 // the loop keeps the compiler from vectorizing it.
+// The first coordinate sets `cell` and `wallEnergy`, the others add to them: zeroing the two arrays first compiled
+// to two `rep stos` per block, 11% of the spline's time.
+template <bool First>
 inline void locate(const SplineTable::Layout& t, int c, const double* q, double* local, double* inside, double* wallEnergy,
                    double* wallGradient, double* cell) {
     const double low = t.low[c], high = t.high[c], origin = t.origin[c], inverse = t.inverseSpacing[c], wall = t.wall[c];
@@ -36,9 +39,9 @@ inline void locate(const SplineTable::Layout& t, int c, const double* q, double*
         double index = __builtin_trunc(s);
         index = (index > last ? last : index);
         local[i] = s-index;
-        cell[i] += index*stride;
         double outside = x-clamped;
-        wallEnergy[i] += wall*outside*outside;
+        cell[i] = (First ? 0.0 : cell[i])+index*stride;
+        wallEnergy[i] = (First ? 0.0 : wallEnergy[i])+wall*outside*outside;
         wallGradient[i] = 2*wall*outside;
     }
 }
@@ -82,12 +85,9 @@ void run(const SplineTable::Layout& t, const double* coefficients, const double*
     alignas(64) double local[3][L], inside[3][L], wallGradient[3][L], wallEnergy[L];
     alignas(64) double cell[L];
     alignas(64) double rows[K][L];
-    for (int i = 0; i < L; i++) {
-        cell[i] = 0;
-        wallEnergy[i] = 0.0;
-    }
-    for (int c = 0; c < D; c++)
-        locate(t, c, q[c], local[c], inside[c], wallEnergy, wallGradient[c], cell);
+    locate<true>(t, 0, q[0], local[0], inside[0], wallEnergy, wallGradient[0], cell);
+    for (int c = 1; c < D; c++)
+        locate<false>(t, c, q[c], local[c], inside[c], wallEnergy, wallGradient[c], cell);
     copyRows(coefficients, cell, K, rows[0]);
     const double* u = local[0];
     const double* v = local[1];
