@@ -67,7 +67,8 @@ public:
          * price of the rejections, which perturb the dynamics (89% accepted there; docs/integrator.md).
          * Thermal mode only (temperature > 0, no explicit noise covariance), for replica Systems: every particle
          * a one-particle block and one ReplicaSplineForce or ReplicaExpressionForce, acting on each particle once,
-         * the only force (the test needs each replica's own energy). Reference and CPU platforms.
+         * the only force (the test needs each replica's own energy). Every platform (OpenCL and CUDA: the fused
+         * replica kernel).
          * getMetropolisAcceptance() reports the fraction of moves accepted.
          */
         GHMC = 2

@@ -18,7 +18,8 @@ namespace EffPot {
  *
  * The host precomputes everything (DampedVerletMatrices, double precision) and uploads it, in the precision of
  * velocities, only when the integrator's parameter version changes; a step is two kernel launches around the force
- * evaluation (O-B-A, B-O; with the BAOAB splitting B-A-O-O-A, B), with no host transfer. Blocks and noise are keyed
+ * evaluation (O-B-A, B-O; with the BAOAB splitting B-A-O-O-A, B), with no host transfer. The GHMC splitting runs
+ * on the fused replica kernel only (its Metropolis test needs each replica's own energy). Blocks and noise are keyed
  * by original particle index; a reorder listener keeps the map from original index to the device slot current.
  * Noise: the Philox stream of the Reference kernel.
  */
@@ -36,6 +37,8 @@ public:
     /** The most steps one fused launch takes. */
     static const int MaxBatchSteps = 256;
     double computeKineticEnergy(OpenMM::ContextImpl& context, const DampedVerletIntegrator& integrator);
+    /** The GHMC splitting's moves accepted (summed over the replicas' counters on the device) and made so far. */
+    void getMetropolisCounts(long long& accepted, long long& proposed) const;
     void createCheckpoint(OpenMM::ContextImpl& context, std::ostream& stream) const;
     void loadCheckpoint(OpenMM::ContextImpl& context, std::istream& stream);
 private:
@@ -67,6 +70,10 @@ private:
     int splitting;
     std::vector<int> hostBlock3Atom; // block3Atom on the host
     OpenMM::ComputeArray fusedSplineCoefficients;
+    // GHMC: each replica's accepted moves (the fused kernel adds to them) and the moves made, since the Context
+    // was created.
+    OpenMM::ComputeArray acceptedCount;
+    long long proposedMoves;
     OpenMM::ComputeProgram fusedProgram;
     OpenMM::ComputeKernel fusedKernel;
     OpenMM::ComputeKernel firstHalfKernel, secondHalfKernel, kineticEnergyKernel, sumKernel, slotKernel;

@@ -69,7 +69,7 @@ CommonIntegrateDampedVerletStepKernel::CommonIntegrateDampedVerletStepKernel(str
         IntegrateDampedVerletStepKernel(name, platform), cc(cc), system(NULL), matricesVersion(-1), seed(0), noiseCounter(0),
         numBlocks3(0), numBlocksN(0), numFree(0), keGroupSize(KineticEnergyGroupSize), keNumGroups(1), stepSize(0), listener(NULL),
         fusedChecked(false), fusedApplies(false), batchable(false), fusedDisabled(false), fusedGroups(0), fusedVersion(-1),
-        fusedForce(NULL), fusedHasGlobals(false), splitting(0) {
+        fusedForce(NULL), fusedHasGlobals(false), splitting(0), proposedMoves(0) {
     // EFFPOT_GPU_FUSED=0 keeps every step on the unfused path (two launches around OpenMM's force evaluation).
     const char* fused = getenv("EFFPOT_GPU_FUSED");
     fusedDisabled = (fused != NULL && string(fused) == "0");
@@ -160,9 +160,6 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     numBlocks3 = atom3.size();
     hostBlock3Atom = atom3;
     splitting = m.splitting;
-    if (splitting == DampedVerletIntegrator::GHMC)
-        throw OpenMMException("DampedVerletIntegrator: the GHMC splitting runs on the Reference and CPU platforms only (its "
-                              "per-replica Metropolis test has no OpenCL or CUDA kernel yet); use BAOAB here");
     numBlocksN = setN.size();
     numFree = m.freeParticles.size();
     vector<mm_double4> free(numFree);
@@ -179,7 +176,8 @@ void CommonIntegrateDampedVerletStepKernel::updateMatrices(const DampedVerletInt
     uploadMixed<double, float>(cc, scratch, vector<double>(6*particlesN.size(), 0.0), "dampedVerletScratch");
     uploadInts(cc, freeAtom, m.freeParticles, "dampedVerletFreeAtom");
     uploadMixed<mm_double4, mm_float4>(cc, freeParams, free, "dampedVerletFreeParams");
-    uploadMixed<double, float>(cc, scalars, vector<double>{m.stepSize, m.freeDecay, m.freeFullDecay}, "dampedVerletScalars");
+    // kT (kJ/mol) for the fused kernel's GHMC test.
+    uploadMixed<double, float>(cc, scalars, vector<double>{m.stepSize, m.freeDecay, m.freeFullDecay, m.kT}, "dampedVerletScalars");
     int numUnits = numBlocks3+numBlocksN+numFree;
     keNumGroups = max(1, min(cc.getNumThreadBlocks(), (numUnits+keGroupSize-1)/keGroupSize));
     uploadMixed<double, float>(cc, partialSums, vector<double>(keNumGroups, 0.0), "dampedVerletPartialSums");
@@ -369,6 +367,11 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, co
         fusedKernel->addArg(); // noise counter, high word
         fusedKernel->addArg(seed);
         fusedKernel->addArg(splitting);
+        if (!acceptedCount.isInitialized())
+            acceptedCount.initialize<int>(cc, numBlocks3, "dampedVerletAcceptedCount");
+        if (proposedMoves == 0)
+            acceptedCount.upload(vector<int>(numBlocks3, 0));
+        fusedKernel->addArg(acceptedCount);
         if (dynamic_cast<const ReplicaSplineForce*>(fusedForce) != NULL)
             fusedKernel->addArg(fusedSplineCoefficients);
         else if (fusedHasGlobals) {
@@ -390,6 +393,8 @@ void CommonIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, cons
     fusedKernel->setArg(12, (unsigned int) noiseCounter);
     fusedKernel->setArg(13, (unsigned int) (noiseCounter>>32));
     fusedKernel->execute(numBlocks3);
+    if (splitting == DampedVerletIntegrator::GHMC)
+        proposedMoves += (long long) numBlocks3*steps;
     // The force buffer holds the integration groups' forces at the new positions, as calcForcesAndEnergy leaves it.
     context.getLastForceGroups() = groups;
     noiseCounter += 2*(uint64_t) steps;
@@ -423,6 +428,12 @@ void CommonIntegrateDampedVerletStepKernel::execute(ContextImpl& context, const 
         stepFused(context, integrator, forcesAreValid, 1);
         return;
     }
+    if (splitting == DampedVerletIntegrator::GHMC)
+        throw OpenMMException("DampedVerletIntegrator: the GHMC splitting needs each replica's own energy, so it runs on replica "
+                              "Systems only: every particle a one-particle block (addBlock([i], ...)) and one ReplicaSplineForce "
+                              "or ReplicaExpressionForce acting once on each the only force in the integration groups (no "
+                              "virtual sites; and not with EFFPOT_GPU_FUSED=0); use the OBABO or BAOAB splitting for other "
+                              "Systems");
     int groups = integrator.getIntegrationForceGroups();
     if (!forcesAreValid)
         context.calcForcesAndEnergy(true, false, groups);
@@ -469,6 +480,18 @@ double CommonIntegrateDampedVerletStepKernel::computeKineticEnergy(ContextImpl& 
     vector<float> sums;
     partialSums.download(sums);
     return sums[0];
+}
+
+void CommonIntegrateDampedVerletStepKernel::getMetropolisCounts(long long& accepted, long long& proposed) const {
+    accepted = 0;
+    proposed = proposedMoves;
+    if (proposedMoves == 0 || !acceptedCount.isInitialized())
+        return;
+    ContextSelector selector(cc);
+    vector<int> counts;
+    acceptedCount.download(counts);
+    for (int count : counts)
+        accepted += count;
 }
 
 void CommonIntegrateDampedVerletStepKernel::createCheckpoint(ContextImpl& context, ostream& stream) const {

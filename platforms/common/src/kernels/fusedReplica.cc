@@ -12,6 +12,10 @@
  * 2^-32 fixed point and read back in the mixed type. So the trajectory is that of as many unfused steps, up to the
  * compiler's contraction of products and sums. Noise counters: c, c+1 in the first step, c+2, c+3 in the next...
  * (BAOAB with noise: one exact O step over h per step, at c, c+2, ...).
+ * GHMC (splitting 2, FusedReplicaStepper::metropolisSteps on the host): the exact O step over h (normals at c), then
+ * B-A-force-B with each replica's energy, accepted when dH <= kT (-log u) with u from word 0 of the Philox call at
+ * c+1; a rejected move returns the replica to its state after O with the velocity reversed. acceptedCount[unit]
+ * counts the unit's accepted moves.
  * On return the force buffer holds the forces at the final positions, as after an unfused step.
  */
 
@@ -19,14 +23,31 @@ inline DEVICE mixed3 rowTimes(mixed3 r0, mixed3 r1, mixed3 r2, mixed3 x) {
     return make_mixed3(r0.x*x.x+r0.y*x.y+r0.z*x.z, r1.x*x.x+r1.y*x.y+r1.z*x.z, r2.x*x.x+r2.y*x.y+r2.z*x.z);
 }
 
+/** v^T M v / 2 with M's rows m0, m1, m2 (the host's kinetic energy of metropolisSteps, in its order). */
+inline DEVICE mixed kineticEnergy(mixed3 m0, mixed3 m1, mixed3 m2, mixed3 v) {
+    const mixed3 p = rowTimes(m0, m1, m2, v);
+    return ((mixed) 0.5)*(v.x*p.x+v.y*p.y+v.z*p.z);
+}
+
+/** -log u, u = (w0 + 1) 2^-32 from word 0 of the Philox call at a counter: the host's ReplicaLanes::exponentials. */
+inline DEVICE mixed exponential(unsigned int particle, unsigned int counterLow, unsigned int counterHigh, unsigned int seed) {
+    unsigned int r[4];
+    philox4x32(particle, counterLow, counterHigh, 0, seed, r);
+    mixed u = (((mixed) r[0])+(mixed) 1)*(mixed) 2.3283064365386963e-10;
+    if (u > (mixed) 1)
+        u = (mixed) 1;
+    return -log(u);
+}
+
 KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, GLOBAL mixed4* RESTRICT velm,
         GLOBAL mm_long* RESTRICT force, GLOBAL const int* RESTRICT slotOfAtom,
         GLOBAL const int* RESTRICT block3Atom, GLOBAL const int* RESTRICT block3Set,
         GLOBAL const int4* RESTRICT setInfo, GLOBAL const mixed* RESTRICT matrices, GLOBAL const mixed* RESTRICT scalars,
-        unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting
-        EXTRA_ARGUMENTS) {
+        unsigned int counterLow, unsigned int counterHigh, unsigned int seed, int splitting,
+        GLOBAL int* RESTRICT acceptedCount EXTRA_ARGUMENTS) {
     const mixed h = scalars[0];
+    const mixed kT = scalars[3];
     const mixed halfH = ((mixed) 0.5)*h;
     const mixed scale = 1/(mixed) 0x100000000;
 #ifdef FUSED_STEP_BARRIER
@@ -49,15 +70,18 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         const bool noisy = (info.z != 0);
         const int numNormals = info.w;
         if (noisy) {
-            const int offset = (splitting == 1 ? 45 : 27);
+            const int offset = (splitting != 0 ? 45 : 27);
             n0 = make_mixed3(set[offset], set[offset+1], set[offset+2]);
             n1 = make_mixed3(set[offset+3], set[offset+4], set[offset+5]);
             n2 = make_mixed3(set[offset+6], set[offset+7], set[offset+8]);
         }
-        const int decayOffset = (noisy && splitting == 1 ? 36 : 9);
+        const int decayOffset = (noisy && splitting != 0 ? 36 : 9);
         const mixed3 e0 = make_mixed3(set[decayOffset], set[decayOffset+1], set[decayOffset+2]);
         const mixed3 e1 = make_mixed3(set[decayOffset+3], set[decayOffset+4], set[decayOffset+5]);
         const mixed3 e2 = make_mixed3(set[decayOffset+6], set[decayOffset+7], set[decayOffset+8]);
+        // GHMC: the mass matrix for the kinetic energies of the test.
+        const mixed3 m0 = make_mixed3(set[18], set[19], set[20]), m1 = make_mixed3(set[21], set[22], set[23]);
+        const mixed3 m2 = make_mixed3(set[24], set[25], set[26]);
         const real4 stored = posq[slot];
 #ifdef USE_MIXED_PRECISION
         const real4 correction = posqCorrection[slot];
@@ -69,10 +93,36 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         mm_long fx = force[slot], fy = force[slot+PADDED_NUM_ATOMS], fz = force[slot+2*PADDED_NUM_ATOMS];
         mixed3 f = make_mixed3(scale*fx, scale*fy, scale*fz);
         unsigned int cLow = counterLow, cHigh = counterHigh;
+        // GHMC: the replica's energy at the launch's start, then at each accepted position; the state after O.
+        mixed energy0 = 0, kinetic0 = 0, proposedEnergy = 0;
+        mixed3 savedPos = pos, savedV = v;
+        mm_long savedFx = fx, savedFy = fy, savedFz = fz;
+        int accepted = 0;
+        if (splitting == 2) {
+            const real4 pos1 = stored;
+            real energy = 0;
+            REPLICA_FORCE
+            energy0 = energy;
+        }
         for (int step = 0; step < numSteps; step++) {
             const unsigned int cLow2 = cLow+1;
             const unsigned int cHigh2 = cHigh+(cLow2 == 0 ? 1 : 0);
-            if (splitting == 1) {
+            if (splitting == 2) {
+                // O over h (a quiet set has no friction: its decay is the identity), then B, A without friction.
+                if (noisy)
+                    v = rowTimes(e0, e1, e2, v)+rowTimes(n0, n1, n2, normals(atom, cLow, cHigh, seed, numNormals));
+                else
+                    v = rowTimes(e0, e1, e2, rowTimes(e0, e1, e2, v));
+                savedPos = pos;
+                savedV = v;
+                savedFx = fx;
+                savedFy = fy;
+                savedFz = fz;
+                kinetic0 = kineticEnergy(m0, m1, m2, v);
+                v = v+rowTimes(k0, k1, k2, f);
+                pos += v*h;
+            }
+            else if (splitting == 1) {
                 v = v+rowTimes(k0, k1, k2, f);
                 mixed3 first = v*halfH;
                 if (noisy)
@@ -104,9 +154,27 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
                 fx = realToFixedPoint(force1.x);
                 fy = realToFixedPoint(force1.y);
                 fz = realToFixedPoint(force1.z);
+                proposedEnergy = energy;
             }
             f = make_mixed3(scale*fx, scale*fy, scale*fz);
-            if (splitting == 1)
+            if (splitting == 2) {
+                v = v+rowTimes(k0, k1, k2, f);
+                const mixed change = (proposedEnergy-energy0)+(kineticEnergy(m0, m1, m2, v)-kinetic0);
+                // A proposal that is not finite (a NaN change) fails the comparison: it is rejected.
+                if (change <= kT*exponential(atom, cLow2, cHigh2, seed)) {
+                    energy0 = proposedEnergy;
+                    accepted++;
+                }
+                else {
+                    pos = savedPos;
+                    v = -savedV;
+                    fx = savedFx;
+                    fy = savedFy;
+                    fz = savedFz;
+                    f = make_mixed3(scale*fx, scale*fy, scale*fz);
+                }
+            }
+            else if (splitting == 1)
                 v = v+rowTimes(k0, k1, k2, f);
             else {
                 v = rowTimes(e0, e1, e2, v+rowTimes(k0, k1, k2, f));
@@ -132,6 +200,8 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         posq[slot] = make_real4(pos.x, pos.y, pos.z, stored.w);
 #endif
         storeVelocity(velm, slot, v);
+        if (splitting == 2)
+            acceptedCount[unit] += accepted;
         force[slot] = fx;
         force[slot+PADDED_NUM_ATOMS] = fy;
         force[slot+2*PADDED_NUM_ATOMS] = fz;

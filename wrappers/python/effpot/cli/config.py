@@ -73,7 +73,7 @@ SCHEMA = {
         "surrogate_step_size": ("float", _positive, "step of the surrogate Langevin model in ps (default: h)"),
         "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO", "GHMC"),
                                 "splitting of the surrogate Langevin step, BAOAB, OBABO or GHMC (Metropolized: exact "
-                                "equilibrium at any step; Reference and CPU platforms) (default BAOAB)"),
+                                "equilibrium at any step; replica Systems, every platform) (default BAOAB)"),
         "extra_surrogates": ("surrogates", None,
                              "more surrogate Langevin models judged against the same reference runs, a list of "
                              "tables {step_size = ps, splitting = \"GHMC\"} (splitting default BAOAB), e.g. a "

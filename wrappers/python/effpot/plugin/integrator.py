@@ -96,7 +96,7 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
     #: The splittings of the step (setSplitting): O-B-A-B-O (the default, the scheme effpot learns with),
     #: B-A-O-A-B (friction in the middle, like LangevinMiddleIntegrator; much smaller configurational bias at
     #: large thermal steps; both on every platform) and GHMC (the friction step, then B-A-B accepted per replica by a
-    #: Metropolis test: exp(-H/kT) exactly at any step; thermal replica Systems on Reference and CPU).
+    #: Metropolis test: exp(-H/kT) exactly at any step; thermal replica Systems, every platform).
     OBABO, BAOAB, GHMC = (_effpot_swig.DampedVerletIntegrator.OBABO, _effpot_swig.DampedVerletIntegrator.BAOAB,
                           _effpot_swig.DampedVerletIntegrator.GHMC)
     _SPLITTINGS = {"OBABO": OBABO, "BAOAB": BAOAB, "GHMC": GHMC}

@@ -111,7 +111,7 @@ class SurrogateModels:
         configurational bias stays small at several times the learning step, docs/theory.md section 8), "OBABO"
         (the learning scheme's order), both on every platform, or "GHMC" (each replica's B-A-B move accepted by a
         Metropolis test: exp(-U/kT) exactly at any step, rejections reverse the velocity; the fast force only, on
-        Reference and CPU; ``integrator.getMetropolisAcceptance()`` after a run)."""
+        every platform; ``integrator.getMetropolisAcceptance()`` after a run)."""
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
         integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / BOLTZ)  # the integrator takes kelvin
