@@ -102,6 +102,13 @@ SplineTable::SplineTable(const vector<int>& nodes, const vector<double>& lower, 
             for (int i = 0; i < 64; i++)
                 coefficients[64*(size_t) cell+i] = c[cell][i];
     }
+    if (d >= 2) {
+        transposed.resize(coefficients.size());
+        for (size_t block = 0; block < coefficients.size(); block += 16)
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
+                    transposed[block+4*a+b] = coefficients[block+a+4*b];
+    }
 }
 
 double SplineTable::evaluate(const double* point, double* gradient) const {

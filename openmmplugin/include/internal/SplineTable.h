@@ -41,6 +41,14 @@ public:
     const std::vector<double>& getCoefficients() const {
         return coefficients;
     }
+    /**
+     * The same coefficients with each cell's 4 x 4 blocks of one w power transposed (2D and 3D; empty in 1D):
+     * index 16c + 4a + b of a cell holds the coefficient of u^a v^b w^c, so that the four v powers of one u power
+     * are contiguous. The AVX2 lane loops evaluate a cell's four v rows at once in one register from it.
+     */
+    const std::vector<double>& getTransposedCoefficients() const {
+        return transposed;
+    }
     /** The geometry the evaluators need, per coordinate x, y, z. */
     struct Layout {
         int cells[3];          ///< cells per coordinate (1 for unused ones)
@@ -59,7 +67,7 @@ public:
 private:
     int dimensions;
     Layout layout;
-    std::vector<double> coefficients;
+    std::vector<double> coefficients, transposed;
 };
 
 } // namespace EffPot

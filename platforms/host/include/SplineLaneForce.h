@@ -9,11 +9,10 @@ namespace EffPot {
 
 /**
  * The lane loop of a SplineTable over one block: energy and gradient of BlockSize points. Compiled for baseline
- * x86-64 and for AVX2 with FMA (the cell coefficients transposed into lanes in registers), chosen at run time like
- * TapeEvaluator's.
+ * x86-64 and for AVX2 with FMA (2D and 3D: each lane's cell rows evaluated in registers from the table's transposed
+ * coefficients), chosen at run time like TapeEvaluator's.
  */
-typedef void (*SplineLaneFunction)(const SplineTable::Layout& layout, const double* coefficients, const double* const q[3],
-                                   double* energy, double* const gradient[3]);
+typedef void (*SplineLaneFunction)(const SplineTable& table, const double* const q[3], double* energy, double* const gradient[3]);
 
 /**
  * A ReplicaSplineForce's lanes: SplinePoint's arithmetic for every lane. The table is shared (read only) by all

@@ -28,5 +28,5 @@ SplineLaneForce::SplineLaneForce(const SplineTable& table) : table(table), funct
 void SplineLaneForce::compute() {
     const double* const q[3] = {lanes[0], lanes[1], lanes[2]};
     double* const gradient[3] = {lanes[4], lanes[5], lanes[6]};
-    function(table.getLayout(), table.getCoefficients().data(), q, lanes[3], gradient);
+    function(table, q, lanes[3], gradient);
 }
