@@ -108,8 +108,8 @@ def test_opencl_kernel_follows_the_reference_trajectory():
     assert a1 == a0 and 0.99 < a0 < 0.997, (a0, a1)
 
 
-@NEEDS_OPENCL
-def test_opencl_refuses_ghmc_where_it_cannot_fuse():
+def not_a_replica_system(platform):
+    """GHMC on a System whose force is a CustomExternalForce: no per-replica energy for the test."""
     system = mm.System()
     system.addParticle(1.0)
     force = mm.CustomExternalForce("x^2")
@@ -119,7 +119,12 @@ def test_opencl_refuses_ghmc_where_it_cannot_fuse():
     integrator.addBlock([0], np.eye(3), np.eye(3))
     integrator.setSplitting("GHMC")
     integrator.setTemperature(300)
-    context = mm.Context(system, integrator, mm.Platform.getPlatformByName("OpenCL"))
+    return mm.Context(system, integrator, mm.Platform.getPlatformByName(platform)), integrator
+
+
+@NEEDS_OPENCL
+def test_opencl_refuses_ghmc_where_it_cannot_fuse():
+    context, integrator = not_a_replica_system("OpenCL")
     with pytest.raises(mm.OpenMMException, match="replica Systems only"):
         integrator.step(1)
 
@@ -141,16 +146,7 @@ def test_ghmc_refuses_what_it_cannot_test():
     with pytest.raises(mm.OpenMMException, match="explicit noise covariance"):
         integrator.step(1)
     # Not a replica System: a CustomExternalForce has no per-replica energy for the test.
-    system = mm.System()
-    system.addParticle(1.0)
-    force = mm.CustomExternalForce("x^2")
-    force.addParticle(0, [])
-    system.addForce(force)
-    integrator = DampedVerletIntegrator(0.1)
-    integrator.addBlock([0], np.eye(3), np.eye(3))
-    integrator.setSplitting("GHMC")
-    integrator.setTemperature(300)
-    context = mm.Context(system, integrator, mm.Platform.getPlatformByName("Reference"))
+    context, integrator = not_a_replica_system("Reference")
     with pytest.raises(mm.OpenMMException, match="replica Systems only"):
         integrator.step(1)
     with pytest.raises(ValueError, match="GHMC"):
