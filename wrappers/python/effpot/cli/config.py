@@ -8,6 +8,8 @@ import math
 import os
 import tomllib
 
+from ..surrogates.settings_checks import SPLITTINGS
+
 
 class ConfigError(ValueError):
     """A configuration file that cannot be used; the message names the file, the section and the key."""
@@ -71,7 +73,7 @@ SCHEMA = {
         "mean_path_start": ("floats", None, "centre of the mean-path starting law (default: the first start)"),
         "mean_path_spread": ("float", _non_negative, "its Gaussian spread in nm (default 0.05)"),
         "surrogate_step_size": ("float", _positive, "step of the surrogate Langevin model in ps (default: h)"),
-        "surrogate_splitting": ("str", lambda v: v in ("BAOAB", "OBABO", "GHMC"),
+        "surrogate_splitting": ("str", lambda v: v in SPLITTINGS,
                                 "splitting of the surrogate Langevin step, BAOAB, OBABO or GHMC (Metropolized: exact "
                                 "equilibrium at any step; replica Systems, every platform) (default BAOAB)"),
         "extra_surrogates": ("surrogates", None,
@@ -150,7 +152,7 @@ def check_value(where, kind, value, dimensions):
             if not table["step_size"] > 0:
                 raise ConfigError(f"{here} step_size is out of range: {table['step_size']!r} (a step in ps, > 0)")
             table["step_size"] = float(table["step_size"])
-            if "splitting" in table and table["splitting"] not in ("BAOAB", "OBABO", "GHMC"):
+            if "splitting" in table and table["splitting"] not in SPLITTINGS:
                 raise ConfigError(f"{here} splitting must be BAOAB, OBABO or GHMC, got {table['splitting']!r}")
     elif kind == "points":
         if not isinstance(value, list) or not value or not all(

@@ -132,12 +132,9 @@ def _extra_rows(extra, reference_step, targets):
 
 
 def _explanation(label):
-    """METRIC_EXPLANATIONS for a row; the rows of an extra surrogate share their kind's explanation."""
+    """METRIC_EXPLANATIONS for a row, or EXTRA_EXPLANATIONS by the start of its label (the rows that name a step)."""
     if label in METRIC_EXPLANATIONS:
         return METRIC_EXPLANATIONS[label]
-    kind = label.split(", surrogate Langevin at")[0]
-    if kind in METRIC_EXPLANATIONS and kind != label:
-        return METRIC_EXPLANATIONS[kind]
     for prefix, text in EXTRA_EXPLANATIONS.items():
         if label.startswith(prefix):
             return text
@@ -203,6 +200,13 @@ EXTRA_EXPLANATIONS = {
         "The same TV distance for a surrogate at another step or splitting (e.g. a GHMC surrogate at several times "
         "the learning step), against the same reference runs. The target (extra_tv_distance, 0.05 by default) is "
         "looser than the main one: a larger step buys time with some accuracy."),
+    "max |ACF difference|, surrogate Langevin at": (
+        "The ACF difference of this surrogate (see the row above without a step), as a number to read, without a "
+        "target: a surrogate at a larger step or with GHMC's velocity reversals changes the time correlations more "
+        "than its equilibrium density."),
+    "max |mean-path difference| (sd of q), surrogate Langevin at": (
+        "The mean-path difference of this surrogate (see the row above without a step), as a number to read, "
+        "without a target, for the same reason as its ACF."),
     "Metropolis acceptance": (
         "GHMC accepts each replica's move by a Metropolis test, which makes its equilibrium exactly exp(-U/kT) at "
         "any step; a rejected move reverses the velocity, which slows the time correlations. The fraction "
