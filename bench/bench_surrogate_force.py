@@ -9,7 +9,10 @@ For two learned 2D potentials, P5 (effpot.coarse_graining.problems.p5(), h = 0.0
   scheme (the reference Langevin model), fused too;
 - (b) the portable learned force (createForce, a CustomCompoundBondForce with a Continuous2DFunction) with the
   same thermal DampedVerletIntegrator;
-- (c) the portable learned force with OpenMM's LangevinMiddleIntegrator (scalar friction, OpenMM's own route).
+- (c) the portable learned force with OpenMM's LangevinMiddleIntegrator (scalar friction, OpenMM's own route);
+- two floors of the thermal step, to read the Langevin ratios by: the rough energy itself in the surrogate's thermal
+  step (what (a) costs once it also draws the noise), and a zero force in it (the noise and the Ornstein-Uhlenbeck
+  update alone: no thermal surrogate, whatever its force, runs faster per step on this path).
 
 All per step (the step sizes are the models' own; net speed-ups at the largest usable steps are in the reports of
 effpot compare). CPU platform with 2 threads (--threads), and Reference. Every timing is the best of --repeats runs of at
@@ -55,6 +58,10 @@ def stepper(models, kind, replicas, platform):
         system, integrator = models.surrogateLangevin(replicas, splitting="GHMC")
     elif kind == "surrogate Hamiltonian, fast":
         system, integrator = models.surrogateHamiltonian(replicas, models.stepSize)
+    elif kind == "floor: rough energy, thermal step":
+        system, integrator = SurrogateModels(models.potential, surrogateEnergy=models.energy).surrogateLangevin(replicas)
+    elif kind == "floor: zero force, thermal step":
+        system, integrator = SurrogateModels(models.potential, surrogateEnergy="0").surrogateLangevin(replicas)
     elif kind == "(a) full rough model, fused":
         system, integrator = models.referenceLangevin(replicas)
     elif kind == "(b) portable force + DampedVerlet":
@@ -73,7 +80,8 @@ def stepper(models, kind, replicas, platform):
 THREADS = 2  # the CPU platform's threads (--threads)
 
 KINDS = ["surrogate Langevin, fast", "surrogate Langevin, GHMC", "surrogate Hamiltonian, fast", "(a) full rough model, fused",
-         "(b) portable force + DampedVerlet", "(c) portable force + LangevinMiddleIntegrator"]
+         "(b) portable force + DampedVerlet", "(c) portable force + LangevinMiddleIntegrator",
+         "floor: rough energy, thermal step", "floor: zero force, thermal step"]
 
 
 def main():

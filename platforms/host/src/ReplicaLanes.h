@@ -47,27 +47,40 @@ inline void store(const Vector& u, double* a, double* b, double* c, int i) {
 }
 
 /**
- * The normals of PhiloxNormal's Box-Muller for every lane from its uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of the
- * two word pairs of one Philox output: z0 = r0 cos(a0), z1 = r0 sin(a0) from the first pair, z2 = r1 cos(a1) from the
- * second. Only the first `count` (1, 2 or 3) are computed; the others are set to 0.
+ * cos(2 pi t[i]) and sin(2 pi t[i]) (t in turns) with Math's cosine and sine of the angle 6.283185307179586 t: the
+ * generic route of normalsFromUniforms. The AVX2 build has its own (BoxMullerAvx2.h).
  */
 template <class Math>
+struct AngleCosSin {
+    static void cosSin(const double* t, double* c, double* s) {
+        alignas(64) double angle[L];
+        EFFPOT_LANES {
+            angle[i] = 6.283185307179586*t[i];
+        }
+        Math::cos(angle, c);
+        if (s != nullptr)
+            Math::sin(angle, s);
+    }
+};
+
+/**
+ * The normals of PhiloxNormal's Box-Muller for every lane from its uniforms u1 (in (0, 1]) and u2 (in [0, 1)) of the
+ * two word pairs of one Philox output: z0 = r0 cos(a0), z1 = r0 sin(a0) from the first pair, z2 = r1 cos(a1) from the
+ * second, a = 2 pi u2. Only the first `count` (1, 2 or 3) are computed; the others are set to 0. CosSin::cosSin(t, c,
+ * s) gives cos(2 pi t) and, unless s is null, sin(2 pi t).
+ */
+template <class Math, class CosSin = AngleCosSin<Math> >
 inline void normalsFromUniforms(double (*u1)[L], double (*u2)[L], int count, double* const z[3]) {
-    alignas(64) double radius[2][L], angle[2][L], cosine[2][L], sine[L];
+    alignas(64) double radius[2][L], cosine[2][L], sine[L];
     const int pairs = (count > 2 ? 2 : 1);
     for (int pair = 0; pair < pairs; pair++) {
         Math::log(u1[pair], radius[pair]);
         double* r = radius[pair];
-        double* a = angle[pair];
-        const double* second = u2[pair];
         EFFPOT_LANES {
             r[i] = std::sqrt(-2.0*r[i]);
-            a[i] = 6.283185307179586*second[i];
         }
-        Math::cos(angle[pair], cosine[pair]);
+        CosSin::cosSin(u2[pair], cosine[pair], (pair == 0 && count > 1 ? sine : nullptr));
     }
-    if (count > 1)
-        Math::sin(angle[0], sine);
     double* z0 = z[0];
     double* z1 = z[1];
     double* z2 = z[2];

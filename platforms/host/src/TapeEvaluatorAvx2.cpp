@@ -2,6 +2,7 @@
 // called after a cpuid check (TapeEvaluator.cpp).
 #include "ReplicaLanes.h"
 #include "TapeInstructions.h"
+#include "BoxMullerAvx2.h"
 
 #if defined(EFFPOT_HAVE_LIBMVEC) && defined(__x86_64__)
 #include <immintrin.h>
@@ -88,11 +89,21 @@ void philoxUniformsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, 
     }
 }
 
-/** ReplicaLanes::normals on philoxUniformsAvx2: the same normals bit for bit. */
+/** Box-Muller's cosine and sine from the angle in turns, both from one reduction (BoxMullerAvx2.h). */
+struct TurnsCosSin {
+    static void cosSin(const double* t, double* c, double* s) {
+        EffPot::BoxMullerAvx2::cosSinTurns(t, c, s, L);
+    }
+};
+
+/**
+ * ReplicaLanes::normals on philoxUniformsAvx2 (the same uniforms bit for bit) and TurnsCosSin: the same normals to
+ * an ulp or two (libmvec's cosine and sine are not those of libm either).
+ */
 void normalsAvx2(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, int count, double* const z[3]) {
     alignas(64) double u1[2][L], u2[2][L];
     philoxUniformsAvx2(key0, key1, particle, counter, (count > 2 ? 2 : 1), u1, u2);
-    EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math>(u1, u2, count, z);
+    EffPot::ReplicaLanes::normalsFromUniforms<Avx2Math, TurnsCosSin>(u1, u2, count, z);
 }
 
 /** ReplicaLanes::exponentials on philoxUniformsAvx2. */
