@@ -4,8 +4,8 @@
 // The cosine and sine of Box-Muller's angle for the AVX2 lanes (included by TapeEvaluatorAvx2.cpp only, which is
 // compiled with -mavx2 -mfma). The angle is 2 pi t with t a uniform in [0, 1): its reduction to an eighth of a turn
 // is exact in turns (no 2 pi to carry in extra precision, unlike a general sine), and one polynomial pair on
-// [-pi/4, pi/4] gives both the cosine and the sine. libmvec's cos and sin each reduce the angle again and were 16%
-// of a thermal replica step (docs/benchmarks.md, "The thermal step's floor").
+// [-pi/4, pi/4] gives both the cosine and the sine. libmvec's cos and sin each reduce the angle again and took 16%
+// of a zero-force thermal replica step (docs/benchmarks.md, "The thermal step's floor").
 
 #include <immintrin.h>
 
