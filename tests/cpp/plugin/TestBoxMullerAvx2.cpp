@@ -68,16 +68,13 @@ TEST(BoxMullerAvx2, CosineAndSineOfTurnsWithinAFewUlp) {
         GTEST_SKIP() << "no AVX2 and FMA on this processor";
     vector<double> t = turns();
     const size_t n = t.size();
-    // 32-byte aligned copies, as the lanes hand them over.
-    vector<double, allocator<double> > buffer(3*n+12);
-    double* base = buffer.data();
-    while (((uintptr_t) base)%32 != 0)
-        base++;
-    double* x = base;
-    double* c = base+n;
-    double* s = base+2*n;
-    while (((uintptr_t) c)%32 != 0) c++;
-    while (((uintptr_t) s)%32 != 0) s++;
+    // 32-byte aligned arrays, as the lanes hand them over (n is a multiple of 4, so each starts aligned).
+    vector<double> buffer(3*n+4);
+    double* x = buffer.data();
+    while (((uintptr_t) x)%32 != 0)
+        x++;
+    double* c = x+n;
+    double* s = x+2*n;
     copy(t.begin(), t.end(), x);
     EffPot::BoxMullerAvx2::cosSinTurns(x, c, s, (int) n);
     double worstCos = 0, worstSin = 0, worstAbsolute = 0;
