@@ -21,6 +21,7 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
                                     double* const v[3], double* const f[3], const double* const z[3]);
     typedef void (*SecondHalfMiddle)(const double* kick, const double* const dE[3], double* const v[3], double* const f[3]);
     typedef void (*Friction)(const double* fullDecay, const double* fullNoise, double* const v[3], const double* const z[3]);
+    typedef void (*KickDrift)(const double* kick, double h, double* const v[3], const double* const f[3], double* const x[3]);
     /** a, b, c <- the x, y, z of BlockSize consecutive Vec3 starting at aos. */
     void (*gather)(const double* aos, double* a, double* b, double* c);
     /** BlockSize consecutive Vec3 starting at aos <- a, b, c. */
@@ -55,6 +56,12 @@ struct OPENMM_EXPORT_EFFPOT ReplicaLaneKernels {
      * for (particle[i], counter), BlockSize lanes: GHMC's test accepts when dH <= kT e (u1 <= exp(-dH/kT)).
      */
     void (*exponentials)(uint32_t key0, uint32_t key1, const uint32_t* particle, uint64_t counter, double* e);
+    /**
+     * B, A of a set without friction (its decay exactly I: a Hamiltonian model, GHMC's move): v <- v + K f, then
+     * x <- x + h v; firstHalf with D = I, to the same numbers, without the products with D. (Its second half is
+     * secondHalfMiddle.)
+     */
+    KickDrift kickDrift;
     /**
      * The step kernels above for a block whose lanes have matrices of their own (particles of different
      * parameter sets): each matrix argument is 9 x BlockSize, structure of arrays (element j of lane i at

@@ -23,6 +23,14 @@ int numForceParticles(const Force* force) {
     return dynamic_cast<const ReplicaSplineForce*>(force)->getNumParticles();
 }
 
+/** Whether a 3 x 3 matrix is exactly the identity (a decay without friction). */
+bool isIdentity(const vector<double>& a) {
+    for (int j = 0; j < 9; j++)
+        if (a[j] != (j%4 == 0 ? 1.0 : 0.0))
+            return false;
+    return true;
+}
+
 int forceParticle(const Force* force, int i) {
     if (const ReplicaExpressionForce* expression = dynamic_cast<const ReplicaExpressionForce*>(force))
         return expression->getParticle(i);
@@ -231,6 +239,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         }
         int set = blockSet[block];
         bool uniform = (set >= 0 && m.parameterSets[set].noise.empty());
+        // A set without friction (a Hamiltonian model) skips the products with its identity decay.
+        bool frictionless = (uniform && isIdentity(m.parameterSets[set].decay));
         // Thermal blocks draw their noise on the lanes too (the same Philox stream as the unfused step).
         bool uniformNoisy = (set >= 0 && !uniform);
         const int numNormals = blockNormals[block];
@@ -302,6 +312,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
                 lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, vLanes, fLanes, zLanes, xLanes);
             }
+            else if (frictionless)
+                lanes.kickDrift(m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
             else if (uniform)
                 lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
             else if (perLaneNoisy) {
@@ -326,6 +338,8 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
                 lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
                 lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, vLanes, fLanes, zLanes);
             }
+            else if (frictionless)
+                lanes.secondHalfMiddle(m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);  // B, with O = I
             else if (uniform)
                 lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
             else if (perLaneNoisy) {
@@ -428,15 +442,15 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
             copy(f[c], f[c]+B, savedF[c]);
         }
         kinetic(v, kinetic0);
-        // B, A: the quiet first half without friction (decay I); the force; B.
+        // B, A: the quiet first half without friction (decay I: kickDrift in a uniform block); the force; B.
         if (set >= 0)
-            lanes.firstHalf(identity, kick, h, v, f, x);
+            lanes.kickDrift(kick, h, v, f, x);
         else
             lanes.perLane.firstHalf(laneIdentity, kick, h, v, f, x);
         evaluator.compute();
         const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
         if (set >= 0)
-            lanes.secondHalf(identity, kick, dE, v, f);
+            lanes.secondHalfMiddle(kick, dE, v, f);
         else
             lanes.perLane.secondHalf(laneIdentity, kick, dE, v, f);
         kinetic(v, kinetic1);

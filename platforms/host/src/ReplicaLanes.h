@@ -216,6 +216,26 @@ inline void firstHalfWith(M decay, M kick, double h, double* const v[3], const d
     }
 }
 
+/** B, A without friction (the decay is exactly I): v <- v + K f, then x <- x + h v. */
+template <class M>
+inline void kickDriftWith(M kick, double h, double* const v[3], const double* const f[3], double* const x[3]) {
+    double* vx = v[0];
+    double* vy = v[1];
+    double* vz = v[2];
+    const double* fx = f[0];
+    const double* fy = f[1];
+    const double* fz = f[2];
+    double* X = x[0];
+    double* Y = x[1];
+    double* Z = x[2];
+    EFFPOT_LANES {
+        Vector vi = {vx[i], vy[i], vz[i]}, xi = {X[i], Y[i], Z[i]};
+        OneParticleStep::kickDrift(kick(i), h, vi, Vector{fx[i], fy[i], fz[i]}, xi);
+        store(vi, vx, vy, vz, i);
+        store(xi, X, Y, Z, i);
+    }
+}
+
 /** f <- -dE, then B, O: v <- D (v + K f). */
 template <class M>
 inline void secondHalfWith(M decay, M kick, const double* const dE[3], double* const v[3], double* const f[3]) {
@@ -387,6 +407,10 @@ inline void firstHalf(const double* d, const double* k, double h, double* const 
 
 inline void secondHalf(const double* d, const double* k, const double* const dE[3], double* const v[3], double* const f[3]) {
     secondHalfWith(SameMatrix(d), SameMatrix(k), dE, v, f);
+}
+
+inline void kickDrift(const double* k, double h, double* const v[3], const double* const f[3], double* const x[3]) {
+    kickDriftWith(SameMatrix(k), h, v, f, x);
 }
 
 inline void firstHalfNoisy(const double* d, const double* k, const double* n, double h, double* const v[3], const double* const f[3],

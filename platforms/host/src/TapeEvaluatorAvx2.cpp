@@ -151,7 +151,7 @@ const ReplicaLaneKernels& replicaLaneKernelsAvx2() {
     static const ReplicaLaneKernels kernels = {gatherAvx2, scatterAvx2, ReplicaLanes::firstHalf, ReplicaLanes::secondHalf,
                                                normalsAvx2, ReplicaLanes::firstHalfNoisy, ReplicaLanes::secondHalfNoisy,
                                                ReplicaLanes::firstHalfMiddle, ReplicaLanes::firstHalfMiddleNoisy,
-                                               ReplicaLanes::secondHalfMiddle, ReplicaLanes::friction, exponentialsAvx2,
+                                               ReplicaLanes::secondHalfMiddle, ReplicaLanes::friction, exponentialsAvx2, ReplicaLanes::kickDrift,
                                                {ReplicaLanes::firstHalfLanes, ReplicaLanes::secondHalfLanes, ReplicaLanes::firstHalfNoisyLanes,
                                                 ReplicaLanes::secondHalfNoisyLanes, ReplicaLanes::firstHalfMiddleLanes,
                                                 ReplicaLanes::firstHalfMiddleNoisyLanes, ReplicaLanes::secondHalfMiddleLanes,

@@ -25,6 +25,7 @@ struct Layout {
     bool reversed;        // force particles in reverse order (non-contiguous gathers)
     bool mixedMatrices;   // two parameter sets interleaved (non-uniform blocks)
     bool thermal;         // noise in every block
+    bool frictionless = false;  // no friction: the Hamiltonian case (the fused step's kickDrift lanes)
 };
 
 void build(const Layout& layout, bool custom, System& system, DampedVerletIntegrator& integrator) {
@@ -43,10 +44,11 @@ void build(const Layout& layout, bool custom, System& system, DampedVerletIntegr
             force->addParticle(layout.reversed ? n-1-i : i);
         system.addForce(force);
     }
-    vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1}, zero(9, 0.0);
     for (int i = 0; i < n; i++) {
         bool other = layout.mixedMatrices && (i%3 == 1);
-        integrator.addBlock({i}, other ? eye : massMatrix3(), other ? frictionMatrix3() : eye);
+        vector<double> friction = (other ? frictionMatrix3() : eye);
+        integrator.addBlock({i}, other ? eye : massMatrix3(), layout.frictionless ? zero : friction);
     }
     if (layout.thermal)
         integrator.setTemperature(300);
@@ -99,6 +101,8 @@ TEST(FusedReplicaStep, MatchesTheUnfusedStep) {
         {"mixed matrices", 700, false, true, false},
         {"thermal", 300, false, false, true},
         {"thermal, mixed, reversed", 129, true, true, true},
+        {"frictionless", 1000, false, false, false, true},
+        {"frictionless, reversed, short block", 133, true, false, false, true},
     };
     for (const string& platform : platformNames())
         for (const Layout& layout : layouts)
