@@ -62,6 +62,13 @@ private:
      */
     void metropolisSteps(int start, int count, int slot, int set, int numNormals, ReplicaLaneForce& evaluator, double* const x[3],
                          double* const v[3], double* const f[3], const uint32_t* noiseIndex, uint64_t noiseCounter, int numSteps);
+    /**
+     * One 3x3 matrix per lane of the block starting at particle `start` (`count` used lanes), structure of arrays:
+     * element j of lane i at out[j*B+i]. `pick` returns the matrix of a parameter set, or null for zeros. The unused
+     * lanes of a short block take the first particle's (finite values, never stored).
+     */
+    template <class Pick>
+    void fillLaneMatrix(int start, int count, double* out, Pick pick) const;
     FusedReplicaStepper(const DampedVerletMatrices& matrices, const std::vector<int>& particles, uint32_t seed, int numSlots);
     const DampedVerletMatrices& m;
     std::unique_ptr<ExpressionTape> tape;   ///< the expression of a ReplicaExpressionForce, or null

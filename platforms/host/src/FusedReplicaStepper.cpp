@@ -12,6 +12,8 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
+typedef DampedVerletMatrices::ParameterSet ParameterSet;
+
 namespace {
 
 const int B = ReplicaLaneForce::BlockSize;
@@ -136,6 +138,15 @@ void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
         globalValues[g] = context.getParameter(globalNames[g]);
 }
 
+template <class Pick>
+void FusedReplicaStepper::fillLaneMatrix(int start, int count, double* out, Pick pick) const {
+    for (int i = 0; i < B; i++) {
+        const double* a = pick(m.parameterSets[particleSet[start+(i < count ? i : 0)]]);
+        for (int j = 0; j < 9; j++)
+            out[j*B+i] = (a == NULL ? 0.0 : a[j]);
+    }
+}
+
 void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps) {
     ReplicaLaneForce& evaluator = *evaluators[slot];
     evaluator.setGlobals(globalValues);
@@ -247,18 +258,15 @@ void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, V
         const bool anyNoisy = (numNormals > 0);
         const bool perLane = (set < 0 && blockNoise[block] >= 0);
         const bool perLaneNoisy = (perLane && blockNoise[block] == 1);
-        if (perLane)
-            for (int i = 0; i < B; i++) {
-                // Unused lanes of a short block take the first particle's matrices (finite values, never stored).
-                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[particleSet[start+(i < count ? i : 0)]];
-                const vector<double>& decay = (middle && perLaneNoisy ? matrices.fullDecay : matrices.decay);
-                const vector<double>& noise = (middle ? matrices.fullNoise : matrices.noise);
-                for (int j = 0; j < 9; j++) {
-                    laneDecay[j*B+i] = decay[j];
-                    laneKick[j*B+i] = matrices.halfKick[j];
-                    laneNoise[j*B+i] = (perLaneNoisy ? noise[j] : 0.0);
-                }
-            }
+        if (perLane) {
+            fillLaneMatrix(start, count, laneDecay, [&](const ParameterSet& s) {
+                return (middle && perLaneNoisy ? s.fullDecay : s.decay).data();
+            });
+            fillLaneMatrix(start, count, laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
+            fillLaneMatrix(start, count, laneNoise, [&](const ParameterSet& s) {
+                return (perLaneNoisy ? (middle ? s.fullNoise : s.noise).data() : (const double*) NULL);
+            });
+        }
         alignas(64) uint32_t noiseIndex[B];
         for (int i = 0; i < B; i++)
             noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
@@ -393,19 +401,17 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
         noise = (matrices.fullNoise.empty() ? zero : matrices.fullNoise.data());
         mass = matrices.mass.data();
     }
-    else
+    else {
         // Each lane's own matrices (a set without friction has no noise: a zero noise factor), so that every lane
         // takes the same arithmetic whatever its neighbours.
-        for (int i = 0; i < B; i++) {
-            const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[particleSet[start+(i < count ? i : 0)]];
-            for (int j = 0; j < 9; j++) {
-                laneDecay[j*B+i] = matrices.fullDecay[j];
-                laneKick[j*B+i] = matrices.halfKick[j];
-                laneNoise[j*B+i] = (matrices.fullNoise.empty() ? 0.0 : matrices.fullNoise[j]);
-                laneMass[j*B+i] = matrices.mass[j];
-                laneIdentity[j*B+i] = identity[j];
-            }
-        }
+        fillLaneMatrix(start, count, laneDecay, [](const ParameterSet& s) { return s.fullDecay.data(); });
+        fillLaneMatrix(start, count, laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
+        fillLaneMatrix(start, count, laneNoise, [](const ParameterSet& s) {
+            return (s.fullNoise.empty() ? (const double*) NULL : s.fullNoise.data());
+        });
+        fillLaneMatrix(start, count, laneMass, [](const ParameterSet& s) { return s.mass.data(); });
+        fillLaneMatrix(start, count, laneIdentity, [](const ParameterSet&) { return identity; });
+    }
     // Element j of lane i's mass matrix: mass[j] for a uniform block, mass[j*B+i] for a mixed one.
     const int elementStride = (set >= 0 ? 1 : B), laneStride = (set >= 0 ? 0 : 1);
     auto kinetic = [&](double* const u[3], double* out) {
