@@ -56,12 +56,23 @@ public:
     /** The GHMC splitting's moves accepted and made by this stepper, over all slots. */
     void getMetropolisCounts(long long& accepted, long long& proposed) const;
 private:
+    struct LoadedBlock;
+    /** Block `block` of the particles into lanes (its positions into the evaluator's), and what its sets need. */
+    void loadBlock(int block, ReplicaLaneForce& evaluator, const Vectors& x, const Vectors& v, const Vectors& f,
+                   LoadedBlock& loaded) const;
+    /** A loaded block back into OpenMM's arrays (its used lanes). */
+    void storeBlock(const LoadedBlock& loaded, Vectors& x, Vectors& v, Vectors& f) const;
+    /** One BAOAB step of a loaded block (noise counter `counter`). */
+    void middleStep(LoadedBlock& loaded, uint64_t counter);
+    /** One OBABO step of a loaded block (noise counters `counter`, counter+1). */
+    void outerStep(LoadedBlock& loaded, uint64_t counter);
     /**
-     * numSteps GHMC steps of one loaded block (its lanes x, v, f; `set` its parameter set, or -1 if mixed;
-     * numNormals per friction step).
+     * A half step of a block whose particles' sets differ, some with noise and some without (the force and normals
+     * already in the lanes; dE the new forces' derivatives for a second half, else null).
      */
-    void metropolisSteps(int start, int count, int slot, int set, int numNormals, ReplicaLaneForce& evaluator, double* const x[3],
-                         double* const v[3], double* const f[3], const uint32_t* noiseIndex, uint64_t noiseCounter, int numSteps);
+    void mixedSetLanes(LoadedBlock& loaded, bool firstHalf, const double* const dE[3]) const;
+    /** numSteps GHMC steps of a loaded block (`slot` counts its moves). */
+    void metropolisSteps(LoadedBlock& loaded, int slot, uint64_t noiseCounter, int numSteps);
     /**
      * One 3x3 matrix per lane of the block starting at particle `start` (`count` used lanes), structure of arrays:
      * element j of lane i at out[j*B+i]. `pick` returns the matrix of a parameter set, or null for zeros. The unused

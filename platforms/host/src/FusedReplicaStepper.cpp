@@ -138,6 +138,29 @@ void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
         globalValues[g] = context.getParameter(globalNames[g]);
 }
 
+/**
+ * A block of replicas held in SIMD lanes (structure of arrays) for all the steps of a batch, with what its steps
+ * need to know of its particles' parameter sets.
+ */
+struct FusedReplicaStepper::LoadedBlock {
+    int start, count;              ///< its first particle (index into `particles`) and its used lanes
+    ReplicaLaneForce* evaluator;   ///< the slot's force; its position lanes are the block's x
+    int set;                       ///< the parameter set of every particle, or -1 if they differ
+    bool uniform;                  ///< one set, without noise
+    bool frictionless;             ///< one set, without friction (decay exactly I): kickDrift
+    bool uniformNoisy;             ///< one set, with noise
+    bool perLane;                  ///< mixed sets that all have noise or none has: per-lane matrices
+    bool perLaneNoisy;             ///< per-lane matrices, with noise
+    int numNormals;                ///< normals per particle per friction step (0, 2 or 3)
+    alignas(64) double v[3][B], f[3][B], z[3][B];
+    alignas(64) uint32_t noiseIndex[B];       ///< each lane's particle, the key of its noise
+    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B];  ///< per-lane matrices (perLane only)
+    double* x[3];                  ///< = the evaluator's positions
+    double* vLanes[3];
+    double* fLanes[3];
+    double* zLanes[3];
+};
+
 template <class Pick>
 void FusedReplicaStepper::fillLaneMatrix(int start, int count, double* out, Pick pick) const {
     for (int i = 0; i < B; i++) {
@@ -150,252 +173,261 @@ void FusedReplicaStepper::fillLaneMatrix(int start, int count, double* out, Pick
 void FusedReplicaStepper::stepBlocks(int first, int end, int slot, Vectors& x, Vectors& v, Vectors& f, uint64_t noiseCounter, int numSteps) {
     ReplicaLaneForce& evaluator = *evaluators[slot];
     evaluator.setGlobals(globalValues);
-    double* X = evaluator.positions(0);
-    double* Y = evaluator.positions(1);
-    double* Z = evaluator.positions(2);
-    alignas(64) double vx[B], vy[B], vz[B], fx[B], fy[B], fz[B];
+    LoadedBlock b;
+    for (int block = first; block < end; block++) {
+        loadBlock(block, evaluator, x, v, f, b);
+        // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
+        if (m.splitting == DampedVerletIntegrator::GHMC)
+            metropolisSteps(b, slot, noiseCounter, numSteps);
+        else
+            for (int step = 0; step < numSteps; step++) {
+                if (m.splitting == DampedVerletIntegrator::BAOAB)
+                    middleStep(b, noiseCounter+2*step);
+                else
+                    outerStep(b, noiseCounter+2*step);
+            }
+        storeBlock(b, x, v, f);
+    }
+}
+
+void FusedReplicaStepper::loadBlock(int block, ReplicaLaneForce& evaluator, const Vectors& x, const Vectors& v, const Vectors& f,
+                                    LoadedBlock& b) const {
     const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
-    double* const vLanes[3] = {vx, vy, vz};
-    double* const fLanes[3] = {fx, fy, fz};
-    double* const xLanes[3] = {X, Y, Z};
-    alignas(64) double zx[B], zy[B], zz[B];
-    double* const zLanes[3] = {zx, zy, zz};
+    const int n = particles.size();
+    b.start = block*B;
+    b.count = min(B, n-b.start);
+    b.evaluator = &evaluator;
+    for (int c = 0; c < 3; c++) {
+        b.x[c] = evaluator.positions(c);
+        b.vLanes[c] = b.v[c];
+        b.fLanes[c] = b.f[c];
+        b.zLanes[c] = b.z[c];
+    }
+    const int* index = &particles[b.start];
+    // Replicas are usually particles start, start+1, ...: then a block is a slice of OpenMM's Vec3 arrays.
+    // (Vec3 is three doubles: OpenMM's own CPU kernels read its arrays this way.)
+    if (b.count == B && blockContiguous[block]) {
+        lanes.gather(reinterpret_cast<const double*>(&x[index[0]]), b.x[0], b.x[1], b.x[2]);
+        lanes.gather(reinterpret_cast<const double*>(&v[index[0]]), b.v[0], b.v[1], b.v[2]);
+        lanes.gather(reinterpret_cast<const double*>(&f[index[0]]), b.f[0], b.f[1], b.f[2]);
+    }
+    else
+        // A short last block repeats its first particle in the unused lanes (finite values, never stored).
+        for (int i = 0; i < B; i++) {
+            int p = index[i < b.count ? i : 0];
+            for (int c = 0; c < 3; c++) {
+                b.x[c][i] = x[p][c];
+                b.v[c][i] = v[p][c];
+                b.f[c][i] = f[p][c];
+            }
+        }
+    for (int i = 0; i < B; i++)
+        b.noiseIndex[i] = (uint32_t) index[i < b.count ? i : 0];
+    const int set = b.set = blockSet[block];
+    b.uniform = (set >= 0 && m.parameterSets[set].noise.empty());
+    // A set without friction (a Hamiltonian model) skips the products with its identity decay.
+    b.frictionless = (b.uniform && isIdentity(m.parameterSets[set].decay));
+    // Thermal blocks draw their noise on the lanes too (the same Philox stream as the unfused step).
+    b.uniformNoisy = (set >= 0 && !b.uniform);
+    b.numNormals = blockNormals[block];
+    b.perLane = (set < 0 && blockNoise[block] >= 0);
+    b.perLaneNoisy = (b.perLane && blockNoise[block] == 1);
+    // A mixed block whose sets all have noise, or none has: each lane's own matrices (9 x B, structure of arrays),
+    // filled once per block, and the per-lane kernels, which cost what the uniform ones do. (GHMC fills its own.)
+    if (b.perLane && m.splitting != DampedVerletIntegrator::GHMC) {
+        const bool middle = (m.splitting == DampedVerletIntegrator::BAOAB), noisy = b.perLaneNoisy;
+        fillLaneMatrix(b.start, b.count, b.laneDecay, [&](const ParameterSet& s) {
+            return (middle && noisy ? s.fullDecay : s.decay).data();
+        });
+        fillLaneMatrix(b.start, b.count, b.laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
+        fillLaneMatrix(b.start, b.count, b.laneNoise, [&](const ParameterSet& s) {
+            return (noisy ? (middle ? s.fullNoise : s.noise).data() : (const double*) NULL);
+        });
+    }
+}
+
+void FusedReplicaStepper::storeBlock(const LoadedBlock& b, Vectors& x, Vectors& v, Vectors& f) const {
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    const int* index = &particles[b.start];
+    if (b.count == B && blockContiguous[b.start/B]) {
+        lanes.scatter(&x[index[0]][0], b.x[0], b.x[1], b.x[2]);
+        lanes.scatter(&v[index[0]][0], b.v[0], b.v[1], b.v[2]);
+        lanes.scatter(&f[index[0]][0], b.f[0], b.f[1], b.f[2]);
+    }
+    else
+        for (int i = 0; i < b.count; i++) {
+            x[index[i]] = Vec3(b.x[0][i], b.x[1][i], b.x[2][i]);
+            v[index[i]] = Vec3(b.v[0][i], b.v[1][i], b.v[2][i]);
+            f[index[i]] = Vec3(b.f[0][i], b.f[1][i], b.f[2][i]);
+        }
+}
+
+void FusedReplicaStepper::middleStep(LoadedBlock& b, uint64_t counter) {
+    // B, A/2, O, O, A/2; with noise the two half O steps as one over h (noise counter `counter`, counter+1 unused, as
+    // in DampedVerletStepper); the force; B.
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    const double h = m.stepSize;
+    if (b.numNormals > 0)
+        lanes.normals(random.getKey0(), random.getKey1(), b.noiseIndex, counter, b.numNormals, b.zLanes);
+    if (b.set >= 0) {
+        const ParameterSet& matrices = m.parameterSets[b.set];
+        if (b.uniformNoisy)
+            lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h, b.vLanes,
+                                       b.fLanes, b.zLanes, b.x);
+        else
+            lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, b.vLanes, b.fLanes, b.x);
+    }
+    else if (b.perLaneNoisy)
+        lanes.perLane.firstHalfMiddleNoisy(b.laneDecay, b.laneKick, b.laneNoise, h, b.vLanes, b.fLanes, b.zLanes, b.x);
+    else if (b.perLane)
+        lanes.perLane.firstHalfMiddle(b.laneDecay, b.laneKick, h, b.vLanes, b.fLanes, b.x);
+    else
+        mixedSetLanes(b, true, NULL);
+    b.evaluator->compute();
+    const double* const dE[3] = {b.evaluator->derivative(0), b.evaluator->derivative(1), b.evaluator->derivative(2)};
+    if (b.set >= 0)
+        lanes.secondHalfMiddle(m.parameterSets[b.set].halfKick.data(), dE, b.vLanes, b.fLanes);
+    else if (b.perLane)
+        lanes.perLane.secondHalfMiddle(b.laneKick, dE, b.vLanes, b.fLanes);
+    else {
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < B; i++)
+                b.f[c][i] = -dE[c][i];
+        mixedSetLanes(b, false, dE);
+    }
+}
+
+void FusedReplicaStepper::outerStep(LoadedBlock& b, uint64_t counter) {
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
+    const double h = m.stepSize;
+    const uint32_t key0 = random.getKey0(), key1 = random.getKey1();
+
+    // O, B: friction half step and half kick with the current forces; A: drift.
+    if (b.uniformNoisy) {
+        const ParameterSet& matrices = m.parameterSets[b.set];
+        lanes.normals(key0, key1, b.noiseIndex, counter, b.numNormals, b.zLanes);
+        lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, b.vLanes, b.fLanes, b.zLanes,
+                             b.x);
+    }
+    else if (b.frictionless)
+        lanes.kickDrift(m.parameterSets[b.set].halfKick.data(), h, b.vLanes, b.fLanes, b.x);
+    else if (b.uniform)
+        lanes.firstHalf(m.parameterSets[b.set].decay.data(), m.parameterSets[b.set].halfKick.data(), h, b.vLanes, b.fLanes, b.x);
+    else if (b.perLaneNoisy) {
+        lanes.normals(key0, key1, b.noiseIndex, counter, b.numNormals, b.zLanes);
+        lanes.perLane.firstHalfNoisy(b.laneDecay, b.laneKick, b.laneNoise, h, b.vLanes, b.fLanes, b.zLanes, b.x);
+    }
+    else if (b.perLane)
+        lanes.perLane.firstHalf(b.laneDecay, b.laneKick, h, b.vLanes, b.fLanes, b.x);
+    else {
+        if (b.numNormals > 0)
+            lanes.normals(key0, key1, b.noiseIndex, counter, b.numNormals, b.zLanes);
+        mixedSetLanes(b, true, NULL);
+    }
+
+    // The forces at the new positions.
+    b.evaluator->compute();
+    const double* const dE[3] = {b.evaluator->derivative(0), b.evaluator->derivative(1), b.evaluator->derivative(2)};
+
+    // B, O: half kick with the new forces, friction half step.
+    if (b.uniformNoisy) {
+        const ParameterSet& matrices = m.parameterSets[b.set];
+        lanes.normals(key0, key1, b.noiseIndex, counter+1, b.numNormals, b.zLanes);
+        lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, b.vLanes, b.fLanes, b.zLanes);
+    }
+    else if (b.frictionless)
+        lanes.secondHalfMiddle(m.parameterSets[b.set].halfKick.data(), dE, b.vLanes, b.fLanes);  // B, with O = I
+    else if (b.uniform)
+        lanes.secondHalf(m.parameterSets[b.set].decay.data(), m.parameterSets[b.set].halfKick.data(), dE, b.vLanes, b.fLanes);
+    else if (b.perLaneNoisy) {
+        lanes.normals(key0, key1, b.noiseIndex, counter+1, b.numNormals, b.zLanes);
+        lanes.perLane.secondHalfNoisy(b.laneDecay, b.laneKick, b.laneNoise, dE, b.vLanes, b.fLanes, b.zLanes);
+    }
+    else if (b.perLane)
+        lanes.perLane.secondHalf(b.laneDecay, b.laneKick, dE, b.vLanes, b.fLanes);
+    else {
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < B; i++)
+                b.f[c][i] = -dE[c][i];
+        if (b.numNormals > 0)
+            lanes.normals(key0, key1, b.noiseIndex, counter+1, b.numNormals, b.zLanes);
+        mixedSetLanes(b, false, dE);
+    }
+}
+
+void FusedReplicaStepper::mixedSetLanes(LoadedBlock& b, bool firstHalf, const double* const dE[3]) const {
+    // A block that mixes quiet sets with noisy ones: the lane kernel once per set, on copies, keeping the lanes of that
+    // set. Every particle thus takes the same arithmetic (and the same lane-drawn noise) whatever its neighbours in the
+    // block, so that its trajectory does not depend on how replicas are split into blocks, threads or Contexts.
+    const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
     const bool middle = (m.splitting == DampedVerletIntegrator::BAOAB);
     const double h = m.stepSize;
-    const int n = particles.size();
-    // A block that mixes quiet sets with noisy ones: the lane kernel once per set, on copies, keeping the lanes of that set. Every
-    // particle thus takes the same arithmetic (and the same lane-drawn noise) whatever its neighbours in the block, so
-    // that its trajectory does not depend on how replicas are split into blocks, threads or Contexts.
     alignas(64) double copyV[3][B], copyX[3][B], copyF[3][B];
     double* const copyVLanes[3] = {copyV[0], copyV[1], copyV[2]};
     double* const copyXLanes[3] = {copyX[0], copyX[1], copyX[2]};
     double* const copyFLanes[3] = {copyF[0], copyF[1], copyF[2]};
-    double* const vOut[3] = {vx, vy, vz};
-    double* const xOut[3] = {X, Y, Z};
-    auto mixedLanes = [&](int start, int count, bool firstHalf, const double* const dE[3]) {
-        int done[B], numDone = 0;
-        for (int i = 0; i < count; i++) {
-            int set = particleSet[start+i];
-            const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-            if (find(done, done+numDone, set) != done+numDone)
-                continue;
-            done[numDone++] = set;
-            bool noisy = !matrices.noise.empty();
+    int done[B], numDone = 0;
+    for (int i = 0; i < b.count; i++) {
+        int set = particleSet[b.start+i];
+        const ParameterSet& matrices = m.parameterSets[set];
+        if (find(done, done+numDone, set) != done+numDone)
+            continue;
+        done[numDone++] = set;
+        bool noisy = !matrices.noise.empty();
+        for (int c = 0; c < 3; c++)
+            copy(b.v[c], b.v[c]+B, copyV[c]);
+        if (firstHalf)
             for (int c = 0; c < 3; c++)
-                copy(vOut[c], vOut[c]+B, copyV[c]);
-            if (middle) {
-                if (firstHalf) {
-                    for (int c = 0; c < 3; c++)
-                        copy(xOut[c], xOut[c]+B, copyX[c]);
-                    if (noisy)
-                        lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h,
-                                                   copyVLanes, fLanes, zLanes, copyXLanes);
-                    else
-                        lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
-                }
-                else
-                    lanes.secondHalfMiddle(matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
-            }
-            else if (firstHalf) {
-                for (int c = 0; c < 3; c++)
-                    copy(xOut[c], xOut[c]+B, copyX[c]);
-                if (noisy)
-                    lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, copyVLanes, fLanes,
-                                         zLanes, copyXLanes);
-                else
-                    lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, fLanes, copyXLanes);
-            }
+                copy(b.x[c], b.x[c]+B, copyX[c]);
+        if (middle) {
+            if (!firstHalf)
+                lanes.secondHalfMiddle(matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
             else if (noisy)
-                lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, copyVLanes, copyFLanes, zLanes);
+                lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h, copyVLanes,
+                                           b.fLanes, b.zLanes, copyXLanes);
             else
-                lanes.secondHalf(matrices.decay.data(), matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
-            for (int j = i; j < count; j++)
-                if (particleSet[start+j] == set)
-                    for (int c = 0; c < 3; c++) {
-                        vOut[c][j] = copyV[c][j];
-                        if (firstHalf)
-                            xOut[c][j] = copyX[c][j];
-                    }
+                lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, b.fLanes, copyXLanes);
         }
-    };
-    // A mixed block whose sets all have noise, or none has: each lane's own matrices (9 x B, structure of arrays),
-    // filled once per block, and the per-lane kernels, which cost what the uniform ones do.
-    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B];
-    for (int block = first; block < end; block++) {
-        int start = block*B;
-        int count = min(B, n-start);
-        const int* index = &particles[start];
-        // Replicas are usually particles start, start+1, ...: then a block is a slice of OpenMM's Vec3 arrays.
-        bool contiguous = (count == B && blockContiguous[block]);
-        if (contiguous) {
-            lanes.gather(&x[index[0]][0], X, Y, Z);
-            lanes.gather(&v[index[0]][0], vx, vy, vz);
-            lanes.gather(&f[index[0]][0], fx, fy, fz);
+        else if (firstHalf) {
+            if (noisy)
+                lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, copyVLanes, b.fLanes,
+                                     b.zLanes, copyXLanes);
+            else
+                lanes.firstHalf(matrices.decay.data(), matrices.halfKick.data(), h, copyVLanes, b.fLanes, copyXLanes);
         }
-        else {
-            for (int i = 0; i < count; i++) {
-                const Vec3& xp = x[index[i]];
-                const Vec3& vp = v[index[i]];
-                const Vec3& fp = f[index[i]];
-                X[i] = xp[0]; Y[i] = xp[1]; Z[i] = xp[2];
-                vx[i] = vp[0]; vy[i] = vp[1]; vz[i] = vp[2];
-                fx[i] = fp[0]; fy[i] = fp[1]; fz[i] = fp[2];
-            }
-            // A short last block repeats its first particle in the unused lanes (finite values, never stored).
-            for (int i = count; i < B; i++) {
-                X[i] = X[0]; Y[i] = Y[0]; Z[i] = Z[0];
-                vx[i] = vx[0]; vy[i] = vy[0]; vz[i] = vz[0];
-                fx[i] = fx[0]; fy[i] = fy[0]; fz[i] = fz[0];
-            }
-        }
-        int set = blockSet[block];
-        bool uniform = (set >= 0 && m.parameterSets[set].noise.empty());
-        // A set without friction (a Hamiltonian model) skips the products with its identity decay.
-        bool frictionless = (uniform && isIdentity(m.parameterSets[set].decay));
-        // Thermal blocks draw their noise on the lanes too (the same Philox stream as the unfused step).
-        bool uniformNoisy = (set >= 0 && !uniform);
-        const int numNormals = blockNormals[block];
-        const bool anyNoisy = (numNormals > 0);
-        const bool perLane = (set < 0 && blockNoise[block] >= 0);
-        const bool perLaneNoisy = (perLane && blockNoise[block] == 1);
-        if (perLane) {
-            fillLaneMatrix(start, count, laneDecay, [&](const ParameterSet& s) {
-                return (middle && perLaneNoisy ? s.fullDecay : s.decay).data();
-            });
-            fillLaneMatrix(start, count, laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
-            fillLaneMatrix(start, count, laneNoise, [&](const ParameterSet& s) {
-                return (perLaneNoisy ? (middle ? s.fullNoise : s.noise).data() : (const double*) NULL);
-            });
-        }
-        alignas(64) uint32_t noiseIndex[B];
-        for (int i = 0; i < B; i++)
-            noiseIndex[i] = (uint32_t) index[i < count ? i : 0];
-        const bool ghmc = (m.splitting == DampedVerletIntegrator::GHMC);
-        if (ghmc)
-            metropolisSteps(start, count, slot, set, max(1, numNormals), evaluator, xLanes, vLanes, fLanes, noiseIndex, noiseCounter,
-                            numSteps);
-        // The block stays in these lanes for all its steps: OpenMM's arrays are read and written once per batch.
-        for (int step = 0; !ghmc && step < numSteps; step++) {
-            uint64_t counter = noiseCounter+2*step;
-
-            if (middle) {
-                // B, A/2, O, O, A/2; with noise the two half O steps as one over h (noise counter `counter`, counter+1
-                // unused, as in DampedVerletStepper); the force; B.
-                if (anyNoisy)
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
-                if (set >= 0) {
-                    const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                    if (uniformNoisy)
-                        lanes.firstHalfMiddleNoisy(matrices.fullDecay.data(), matrices.halfKick.data(), matrices.fullNoise.data(), h,
-                                                   vLanes, fLanes, zLanes, xLanes);
-                    else
-                        lanes.firstHalfMiddle(matrices.decay.data(), matrices.halfKick.data(), h, vLanes, fLanes, xLanes);
-                }
-                else if (perLaneNoisy)
-                    lanes.perLane.firstHalfMiddleNoisy(laneDecay, laneKick, laneNoise, h, vLanes, fLanes, zLanes, xLanes);
-                else if (perLane)
-                    lanes.perLane.firstHalfMiddle(laneDecay, laneKick, h, vLanes, fLanes, xLanes);
-                else
-                    mixedLanes(start, count, true, NULL);
-                evaluator.compute();
-                const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
-                if (set >= 0)
-                    lanes.secondHalfMiddle(m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
-                else if (perLane)
-                    lanes.perLane.secondHalfMiddle(laneKick, dE, vLanes, fLanes);
-                else {
-                    for (int i = 0; i < B; i++) {
-                        fx[i] = -dE[0][i];
-                        fy[i] = -dE[1][i];
-                        fz[i] = -dE[2][i];
-                    }
-                    mixedLanes(start, count, false, dE);
-                }
-                continue;
-            }
-
-            // O, B: friction half step and half kick with the current forces; A: drift.
-            if (uniformNoisy) {
-                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
-                lanes.firstHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), h, vLanes, fLanes, zLanes, xLanes);
-            }
-            else if (frictionless)
-                lanes.kickDrift(m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
-            else if (uniform)
-                lanes.firstHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), h, vLanes, fLanes, xLanes);
-            else if (perLaneNoisy) {
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
-                lanes.perLane.firstHalfNoisy(laneDecay, laneKick, laneNoise, h, vLanes, fLanes, zLanes, xLanes);
-            }
-            else if (perLane)
-                lanes.perLane.firstHalf(laneDecay, laneKick, h, vLanes, fLanes, xLanes);
-            else {
-                if (anyNoisy)
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, zLanes);
-                mixedLanes(start, count, true, NULL);
-            }
-
-            // The forces at the new positions.
-            evaluator.compute();
-            const double* const dE[3] = {evaluator.derivative(0), evaluator.derivative(1), evaluator.derivative(2)};
-
-            // B, O: half kick with the new forces, friction half step.
-            if (uniformNoisy) {
-                const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
-                lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, vLanes, fLanes, zLanes);
-            }
-            else if (frictionless)
-                lanes.secondHalfMiddle(m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);  // B, with O = I
-            else if (uniform)
-                lanes.secondHalf(m.parameterSets[set].decay.data(), m.parameterSets[set].halfKick.data(), dE, vLanes, fLanes);
-            else if (perLaneNoisy) {
-                lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
-                lanes.perLane.secondHalfNoisy(laneDecay, laneKick, laneNoise, dE, vLanes, fLanes, zLanes);
-            }
-            else if (perLane)
-                lanes.perLane.secondHalf(laneDecay, laneKick, dE, vLanes, fLanes);
-            else {
-                for (int i = 0; i < B; i++) {
-                    fx[i] = -dE[0][i];
-                    fy[i] = -dE[1][i];
-                    fz[i] = -dE[2][i];
-                }
-                if (anyNoisy)
-                    lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter+1, numNormals, zLanes);
-                mixedLanes(start, count, false, dE);
-            }
-        }
-        if (contiguous) {
-            lanes.scatter(&x[index[0]][0], X, Y, Z);
-            lanes.scatter(&v[index[0]][0], vx, vy, vz);
-            lanes.scatter(&f[index[0]][0], fx, fy, fz);
-        }
+        else if (noisy)
+            lanes.secondHalfNoisy(matrices.decay.data(), matrices.halfKick.data(), matrices.noise.data(), dE, copyVLanes, copyFLanes,
+                                  b.zLanes);
         else
-            for (int i = 0; i < count; i++) {
-                x[index[i]] = Vec3(X[i], Y[i], Z[i]);
-                v[index[i]] = Vec3(vx[i], vy[i], vz[i]);
-                f[index[i]] = Vec3(fx[i], fy[i], fz[i]);
-            }
+            lanes.secondHalf(matrices.decay.data(), matrices.halfKick.data(), dE, copyVLanes, copyFLanes);
+        for (int j = i; j < b.count; j++)
+            if (particleSet[b.start+j] == set)
+                for (int c = 0; c < 3; c++) {
+                    b.v[c][j] = copyV[c][j];
+                    if (firstHalf)
+                        b.x[c][j] = copyX[c][j];
+                }
     }
 }
 
-void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int set, int numNormals, ReplicaLaneForce& evaluator,
-                                          double* const x[3], double* const v[3], double* const f[3], const uint32_t* noiseIndex,
-                                          uint64_t noiseCounter, int numSteps) {
+void FusedReplicaStepper::metropolisSteps(LoadedBlock& b, int slot, uint64_t noiseCounter, int numSteps) {
     // GHMC per replica (DampedVerletIntegrator::GHMC): O over h; then B, A, force, B; then the B-A-B move is accepted
     // with probability min(1, exp(-dH/kT)), or the replica returns to its state after O with the velocity reversed.
     // The normals come from the step's first noise counter (as BAOAB's O), the test's uniform from its second.
     const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
     static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, zero[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B], laneMass[9*B], laneIdentity[9*B];
-    const double* decay = laneDecay;
-    const double* kick = laneKick;
-    const double* noise = laneNoise;
+    alignas(64) double laneMass[9*B], laneIdentity[9*B];
+    const int set = b.set, count = b.count, numNormals = max(1, b.numNormals);
+    ReplicaLaneForce& evaluator = *b.evaluator;
+    double* const* x = b.x;
+    double* const* v = b.vLanes;
+    double* const* f = b.fLanes;
+    const double* decay = b.laneDecay;
+    const double* kick = b.laneKick;
+    const double* noise = b.laneNoise;
     const double* mass = laneMass;
     if (set >= 0) {
-        const DampedVerletMatrices::ParameterSet& matrices = m.parameterSets[set];
+        const ParameterSet& matrices = m.parameterSets[set];
         decay = matrices.fullDecay.data();
         kick = matrices.halfKick.data();
         noise = (matrices.fullNoise.empty() ? zero : matrices.fullNoise.data());
@@ -404,13 +436,13 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
     else {
         // Each lane's own matrices (a set without friction has no noise: a zero noise factor), so that every lane
         // takes the same arithmetic whatever its neighbours.
-        fillLaneMatrix(start, count, laneDecay, [](const ParameterSet& s) { return s.fullDecay.data(); });
-        fillLaneMatrix(start, count, laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
-        fillLaneMatrix(start, count, laneNoise, [](const ParameterSet& s) {
+        fillLaneMatrix(b.start, count, b.laneDecay, [](const ParameterSet& s) { return s.fullDecay.data(); });
+        fillLaneMatrix(b.start, count, b.laneKick, [](const ParameterSet& s) { return s.halfKick.data(); });
+        fillLaneMatrix(b.start, count, b.laneNoise, [](const ParameterSet& s) {
             return (s.fullNoise.empty() ? (const double*) NULL : s.fullNoise.data());
         });
-        fillLaneMatrix(start, count, laneMass, [](const ParameterSet& s) { return s.mass.data(); });
-        fillLaneMatrix(start, count, laneIdentity, [](const ParameterSet&) { return identity; });
+        fillLaneMatrix(b.start, count, laneMass, [](const ParameterSet& s) { return s.mass.data(); });
+        fillLaneMatrix(b.start, count, laneIdentity, [](const ParameterSet&) { return identity; });
     }
     // Element j of lane i's mass matrix: mass[j] for a uniform block, mass[j*B+i] for a mixed one.
     const int elementStride = (set >= 0 ? 1 : B), laneStride = (set >= 0 ? 0 : 1);
@@ -427,9 +459,9 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
             out[i] = 0.5*(vx[i]*px+vy[i]*py+vz[i]*pz);
         }
     };
-    alignas(64) double zx[B], zy[B], zz[B], threshold[B], energy[B], kinetic0[B], kinetic1[B];
+    alignas(64) double threshold[B], energy[B], kinetic0[B], kinetic1[B];
     alignas(64) double savedX[3][B], savedV[3][B], savedF[3][B];
-    double* const z[3] = {zx, zy, zz};
+    double* const* z = b.zLanes;
     const double h = m.stepSize, kT = m.kT;
     // The replicas' energies at the block's starting positions (the forces in f are already theirs).
     evaluator.compute();
@@ -437,7 +469,7 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
     long long acceptedHere = 0;
     for (int step = 0; step < numSteps; step++) {
         uint64_t counter = noiseCounter+2*step;
-        lanes.normals(random.getKey0(), random.getKey1(), noiseIndex, counter, numNormals, z);
+        lanes.normals(random.getKey0(), random.getKey1(), b.noiseIndex, counter, numNormals, z);
         if (set >= 0)
             lanes.friction(decay, noise, v, z);
         else
@@ -460,7 +492,7 @@ void FusedReplicaStepper::metropolisSteps(int start, int count, int slot, int se
         else
             lanes.perLane.secondHalf(laneIdentity, kick, dE, v, f);
         kinetic(v, kinetic1);
-        lanes.exponentials(random.getKey0(), random.getKey1(), noiseIndex, counter+1, threshold);
+        lanes.exponentials(random.getKey0(), random.getKey1(), b.noiseIndex, counter+1, threshold);
         const double* proposedEnergy = evaluator.energy();
         for (int i = 0; i < B; i++) {
             double change = (proposedEnergy[i]-energy[i])+(kinetic1[i]-kinetic0[i]);

@@ -26,6 +26,9 @@ struct Layout {
     bool mixedMatrices;   // two parameter sets interleaved (non-uniform blocks)
     bool thermal;         // noise in every block
     bool frictionless = false;  // no friction: the Hamiltonian case (the fused step's kickDrift lanes)
+    bool explicitNoise = false; // the mixed sets' other blocks with an explicit noise covariance, the rest quiet
+                                // (temperature 0): blocks that mix noisy and quiet sets
+    int splitting = DampedVerletIntegrator::OBABO;
 };
 
 void build(const Layout& layout, bool custom, System& system, DampedVerletIntegrator& integrator) {
@@ -48,8 +51,11 @@ void build(const Layout& layout, bool custom, System& system, DampedVerletIntegr
     for (int i = 0; i < n; i++) {
         bool other = layout.mixedMatrices && (i%3 == 1);
         vector<double> friction = (other ? frictionMatrix3() : eye);
-        integrator.addBlock({i}, other ? eye : massMatrix3(), layout.frictionless ? zero : friction);
+        int block = integrator.addBlock({i}, other ? eye : massMatrix3(), layout.frictionless ? zero : friction);
+        if (other && layout.explicitNoise)
+            integrator.setNoiseCovariance(block, frictionMatrix3());
     }
+    integrator.setSplitting(layout.splitting);
     if (layout.thermal)
         integrator.setTemperature(300);
     integrator.setRandomNumberSeed(7);
@@ -103,6 +109,10 @@ TEST(FusedReplicaStep, MatchesTheUnfusedStep) {
         {"thermal, mixed, reversed", 129, true, true, true},
         {"frictionless", 1000, false, false, false, true},
         {"frictionless, reversed, short block", 133, true, false, false, true},
+        {"explicit noise in some sets", 700, false, true, false, false, true},
+        {"explicit noise in some sets, reversed", 129, true, true, false, false, true},
+        {"BAOAB, explicit noise in some sets", 700, false, true, false, false, true, DampedVerletIntegrator::BAOAB},
+        {"BAOAB, thermal, mixed", 300, false, true, true, false, false, DampedVerletIntegrator::BAOAB},
     };
     for (const string& platform : platformNames())
         for (const Layout& layout : layouts)
@@ -202,6 +212,7 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
         string name;
         int splitting;
         bool thermal, quietOthers;   // quietOthers: the first set has no friction, hence no noise
+        bool explicitNoise = false;  // temperature 0; the second set with an explicit noise covariance, the first quiet
     };
     vector<Mode> modes = {{"OBABO", DampedVerletIntegrator::OBABO, false, false},
                           {"BAOAB", DampedVerletIntegrator::BAOAB, false, false},
@@ -210,7 +221,9 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
                           {"OBABO thermal, quiet and noisy sets", DampedVerletIntegrator::OBABO, true, true},
                           {"BAOAB thermal, quiet and noisy sets", DampedVerletIntegrator::BAOAB, true, true},
                           {"GHMC", DampedVerletIntegrator::GHMC, true, false},
-                          {"GHMC, quiet and noisy sets", DampedVerletIntegrator::GHMC, true, true}};
+                          {"GHMC, quiet and noisy sets", DampedVerletIntegrator::GHMC, true, true},
+                          {"OBABO, explicit noise in one set", DampedVerletIntegrator::OBABO, false, false, true},
+                          {"BAOAB, explicit noise in one set", DampedVerletIntegrator::BAOAB, false, false, true}};
     auto run = [&](const Mode& mode, int first, int end, int rotation, const string& platform) {
         System system;
         DampedVerletIntegrator integrator(0.05);
@@ -219,7 +232,9 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
         for (int r = first; r < end; r++) {
             int i = system.addParticle(1.0);
             bool other = ((r/7)%2 == 1);
-            integrator.addBlock({i}, other ? massMatrix3() : eye, other ? frictionMatrix3() : (mode.quietOthers ? none : eye));
+            int block = integrator.addBlock({i}, other ? massMatrix3() : eye, other ? frictionMatrix3() : (mode.quietOthers ? none : eye));
+            if (other && mode.explicitNoise)
+                integrator.setNoiseCovariance(block, frictionMatrix3());
             positions.push_back(Vec3(0.5*sin(r), 0.5*cos(1.3*r), 0));
         }
         int count = end-first;
@@ -227,10 +242,9 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
             force->addParticle((i+rotation)%count);
         system.addForce(force);
         integrator.setSplitting(mode.splitting);
-        if (mode.thermal) {
+        if (mode.thermal)
             integrator.setTemperature(300);
-            integrator.setRandomNumberSeed(11);
-        }
+        integrator.setRandomNumberSeed(11);
         Context context(system, integrator, Platform::getPlatformByName(platform));
         context.setPositions(positions);
         integrator.step(steps);
@@ -244,8 +258,8 @@ TEST(FusedReplicaStep, TrajectoriesDoNotDependOnTheSplit) {
                 ASSERT_EQ(whole.getPositions()[r], rotated.getPositions()[r]) << platform << ", " << mode.name << ", replica " << r;
                 ASSERT_EQ(whole.getVelocities()[r], rotated.getVelocities()[r]) << platform << ", " << mode.name << ", replica " << r;
             }
-            if (mode.thermal)
-                continue;
+            if (mode.thermal || mode.explicitNoise)
+                continue;  // the noise is keyed by the particle index, which the cut changes
             State left = run(mode, 0, cut, 0, platform), right = run(mode, cut, n, 0, platform);
             for (int r = 0; r < n; r++) {
                 const State& part = (r < cut ? left : right);
