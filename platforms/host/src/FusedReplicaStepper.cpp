@@ -154,7 +154,9 @@ struct FusedReplicaStepper::LoadedBlock {
     int numNormals;                ///< normals per particle per friction step (0, 2 or 3)
     alignas(64) double v[3][B], f[3][B], z[3][B];
     alignas(64) uint32_t noiseIndex[B];       ///< each lane's particle, the key of its noise
-    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B];  ///< per-lane matrices (perLane only)
+    /// Each lane's matrices, for a block of mixed sets: loadBlock fills them for OBABO and BAOAB (perLane blocks),
+    /// metropolisSteps with GHMC's own choice (fullDecay, fullNoise); a uniform block reads its set's instead.
+    alignas(64) double laneDecay[9*B], laneKick[9*B], laneNoise[9*B];
     double* x[3];                  ///< = the evaluator's positions
     double* vLanes[3];
     double* fLanes[3];
