@@ -3,6 +3,7 @@
 Every key is checked: unknown sections and keys are rejected with the closest known name, and each value is checked
 for type and range with the key named in the message. Omitted keys take the documented defaults.
 """
+import dataclasses
 import difflib
 import math
 import os
@@ -209,6 +210,7 @@ def validate(data, source="config"):
         raise ConfigError(f"{source}: [learn] grid_lower and grid_upper go together: give both or neither")
     if "grid_lower" in learn and not all(a < b for a, b in zip(learn["grid_lower"], learn["grid_upper"])):
         raise ConfigError(f"{source}: [learn] grid_lower must be below grid_upper in every dimension")
+    _check_sampling_steps(source, data)
     _check_energy(source, "energy", data["model"]["energy"], dimensions)
     if "coarse_energy" in data["model"]:
         _check_energy(source, "coarse_energy", data["model"]["coarse_energy"], dimensions)
@@ -220,6 +222,27 @@ def validate(data, source="config"):
             raise ConfigError(f"{source}: [run] platform '{platform}' is not available here (available: "
                               f"{', '.join(names)})")
     return data
+
+
+def _check_sampling_steps(source, data):
+    """Every surrogate step of [compare] samples at the reference's times: checked here, before the learning run."""
+    h = data.get("learn", {}).get("step_size")
+    if h is None:
+        return
+    from ..surrogates.comparison import ComparisonSettings
+    from ..surrogates.settings_checks import sampling_step_problem
+    compare = data.get("compare", {})
+    defaults = {f.name: f.default for f in dataclasses.fields(ComparisonSettings)}
+    intervals = {key: compare.get(key, defaults[key]) for key in ("sample_interval", "mean_path_interval")}
+    steps = []
+    if "surrogate_step_size" in compare:
+        steps.append(("surrogate_step_size", compare["surrogate_step_size"]))
+    for i, extra in enumerate(compare.get("extra_surrogates", [])):
+        steps.append((f"extra_surrogates[{i}] step_size", extra["step_size"]))
+    for where, step in steps:
+        problem = sampling_step_problem(h, step, intervals)
+        if problem is not None:
+            raise ConfigError(f"{source}: [compare] {where} = {problem}")
 
 
 def _check_energy(source, key, energy, dimensions):

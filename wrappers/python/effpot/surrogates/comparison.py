@@ -24,7 +24,7 @@ from ..coarse_graining.potential import EffectivePotential
 from ..shared.units import openmm_platform
 from .ensembles import UnstableRun, run_ensemble
 from .models import SurrogateModels
-from .settings_checks import check_comparison_settings
+from .settings_checks import check_comparison_settings, sampling_step_problem
 
 
 @dataclasses.dataclass
@@ -191,12 +191,11 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
 
 def _step_ratio(h, step, settings, field):
     """h / step, checked: the surrogate must sample at the reference's times (a common time grid)."""
-    ratio = h / step
-    for interval in (settings.sample_interval, settings.mean_path_interval):
-        if abs(ratio * interval - round(ratio * interval)) > 1e-9 or round(ratio * interval) < 1:
-            raise ValueError(f"{field}: the sample intervals (sample_interval, mean_path_interval) times "
-                             f"h / step_size = {ratio:g} must be whole numbers of surrogate steps (h = {h:g} ps)")
-    return ratio
+    problem = sampling_step_problem(h, step, {"sample_interval": settings.sample_interval,
+                                              "mean_path_interval": settings.mean_path_interval})
+    if problem is not None:
+        raise ValueError(f"compare: settings.{field} = {problem}")
+    return h / step
 
 
 def _run_langevin(build, factor, name, q0, v0, q1, v1, grid, lags, s, d, common):

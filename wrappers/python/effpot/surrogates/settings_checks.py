@@ -1,5 +1,6 @@
 """Input checks of the comparisons (effpot.compare), kept apart from comparison.py: every value of
 ComparisonSettings is checked for type and range before anything runs, naming the field."""
+import fractions
 import math
 
 import numpy as np
@@ -46,6 +47,33 @@ def check_comparison_settings(settings, dimensions):
 
 
 SPLITTINGS = ("BAOAB", "OBABO", "GHMC")
+
+
+def sampling_step_problem(h, step, intervals):
+    """None if a surrogate of step `step` (ps) samples at the reference's times, else what is wrong and the fix
+    (a sentence that starts with the step, for the caller to put after the setting's name and " = ").
+
+    The comparison samples every model at the same times, every `intervals[name]` learning steps h (a dict such as
+    {"sample_interval": 10, "mean_path_interval": 10}); each interval must then be a whole number of surrogate
+    steps, interval h / step. That holds exactly for the steps g h / n (g the intervals' greatest common divisor,
+    n = 1, 2, ...) and, for step = (p / q) h in lowest terms, when every interval is a multiple of p.
+    """
+    ratio = h / step
+    if all(abs(ratio * i - round(ratio * i)) <= 1e-9 * max(1.0, ratio * i) and round(ratio * i) >= 1
+           for i in intervals.values()):
+        return None
+    names = ", ".join(f"{key} = {value}" for key, value in intervals.items())
+    g = math.gcd(*intervals.values())
+    steps = ", ".join(f"{g * h / n:.6g}" for n in (1, 2, 3))
+    text = (f"{step:g} ps: the comparison samples every model at the same times ({names} learning "
+            f"steps of h = {h:g} ps), so each interval must be a whole number of surrogate steps; take a step of "
+            f"{'' if g == 1 else f'{g} '}h / n ({steps}, ... ps)")
+    multiple = fractions.Fraction(step / h).limit_denominator(1000)
+    if multiple.numerator > 1 and abs(float(multiple) - step / h) <= 1e-9 * step / h:
+        p = multiple.numerator
+        suggestion = ", ".join(f"{key} = {p * max(1, round(value / p))}" for key, value in intervals.items())
+        text += f", or make the intervals multiples of {p} ({suggestion})"
+    return text
 
 
 def _splitting(value, name):
