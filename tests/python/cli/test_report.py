@@ -110,3 +110,11 @@ def test_1d_band_is_visible(tmp_path, monkeypatch):
     low, high = top.get_ylim()
     assert band * potential.kT / (high - low) < 0.02  # ... which is why the lower panel exists
     assert bottom.get_legend_handles_labels()[1] == ["+-2 standard errors"]
+
+
+def test_maps_of_an_elongated_box_fill_their_panels():
+    # An ill-conditioned landscape (a box 2 nm by 20 nm) drawn to equal scales would be a sliver in each panel.
+    assert figures._map_aspect([-1.0, -10.0], [1.0, 10.0]) == "auto"
+    assert figures._map_aspect([-10.0, -1.0], [10.0, 1.0]) == "auto"
+    assert figures._map_aspect([-1.5, -1.0], [1.5, 2.0]) == "equal"  # P5-like boxes keep equal scales
+    assert figures._map_aspect([0.0, 0.0], [3.0, 1.0]) == "equal"

@@ -88,6 +88,13 @@ def potential_1d(potentials, references, path, title=""):
     plt.close(figure)
 
 
+def _map_aspect(lower, upper):
+    """Equal scales for a 2D map unless its box is very elongated (an ill-conditioned landscape): then the map fills
+    its panel and the ticks give the scales, where an equal-scale map would be a sliver."""
+    width, height = upper[0] - lower[0], upper[1] - lower[1]
+    return "equal" if max(width, height) <= 3 * min(width, height) else "auto"
+
+
 def potential_2d(potential, reference, path, title="", levels=None):
     """Learned vs reference contours and the error map (in kT, mean removed over the 3 kT region)."""
     plt = pyplot()
@@ -119,10 +126,11 @@ def potential_2d(potential, reference, path, title="", levels=None):
     panels[3].contour(X, Y, ref, levels=[3 * potential.kT], colors="w", linewidths=0.8)
     panels[3].set_title("standard error of U / kT (with D and kT)")
     figure.colorbar(filled, ax=panels[3], label="kT")
+    aspect = _map_aspect([a[0] for a in axes], [a[-1] for a in axes])
     for panel in panels:
         panel.set_xlabel("x (nm)")
         panel.set_ylabel("y (nm)")
-        panel.set_aspect("equal")
+        panel.set_aspect(aspect)
     figure.suptitle(title)
     figure.tight_layout()
     atomic_save_figure(figure, path, dpi=100)
@@ -188,7 +196,7 @@ def _potential_slices(potential, reference, path, title):
         for panel in panels:
             panel.set_xlabel("x (nm)")
             panel.set_ylabel("y (nm)")
-            panel.set_aspect("equal")
+            panel.set_aspect(_map_aspect([a[0] for a in axes], [a[-1] for a in axes]))
     else:  # 3D: one line through the minimum along each axis
         for c in range(3):
             selector = list(index)
@@ -235,7 +243,7 @@ def densities(curves, metrics, path, title=""):
         top = np.nanmax([ref.max(), np.nanmax(sur) if np.isfinite(sur).any() else 0.0])  # NaN: unstable surrogate
         for panel, data, name in ((panels[2], ref, "reference"), (panels[3], sur, "surrogate")):
             image = panel.imshow(data.T, origin="lower", extent=(lower[0], upper[0], lower[1], upper[1]),
-                                 vmin=0, vmax=top, cmap="viridis", aspect="equal")
+                                 vmin=0, vmax=top, cmap="viridis", aspect=_map_aspect(lower, upper))
             panel.set_title(f"{name} histogram (fraction per bin)")
             panel.set_xlabel("x (nm)")
             panel.set_ylabel("y (nm)")
