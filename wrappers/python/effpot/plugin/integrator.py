@@ -41,7 +41,7 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         Matrices may be nested lists, numpy arrays (3k x 3k or flat) or OpenMM quantities; degrees of freedom
         are ordered x0, y0, z0, x1, ... Returns the index of the new block.
         """
-        particles = particle_list(particles, "particles")
+        particles = particle_list(particles, "DampedVerletIntegrator.addBlock: particles")
         n = 3 * len(particles)
         return super().addBlock(particles, square_matrix(massMatrix, n, unit.dalton, "massMatrix"),
                                 square_matrix(frictionMatrix, n, _FRICTION_UNIT, "frictionMatrix"))

@@ -28,7 +28,7 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
 
     def addParticles(self, particles):
         """Add many particles (any iterable of System indices, e.g. a numpy array); returns the first entry's index."""
-        return super().addParticles(particle_list(particles, "particles"))
+        return super().addParticles(particle_list(particles, "ReplicaExpressionForce.addParticles: particles"))
 
     def addGlobalParameter(self, name, defaultValue):
         """Add a global parameter (a Context parameter the energy may use); returns its index."""
@@ -73,7 +73,7 @@ class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
 
     def addParticles(self, particles):
         """Add many particles (any iterable of System indices); returns the first entry's index."""
-        return super().addParticles(particle_list(particles, "particles"))
+        return super().addParticles(particle_list(particles, "ReplicaSplineForce.addParticles: particles"))
 
     @staticmethod
     def deserialize(xml):

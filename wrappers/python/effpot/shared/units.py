@@ -39,9 +39,18 @@ def particle_list(value, name):
     array = np.asarray(value)
     if array.ndim == 0:
         array = array.reshape(1)
-    if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
+    # Python ints beyond 64 bits make an object array: still integers, to be refused by range below.
+    integral = (array.size == 0 or np.issubdtype(array.dtype, np.integer) or
+                (array.dtype == object and all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                                               for i in array.ravel())))
+    if array.ndim != 1 or not integral:
         raise TypeError(f"{name}: expected a list of particle indices (integers), got {value!r}")
-    return [int(i) for i in array]
+    indices = [int(i) for i in array]
+    outside = [i for i in indices if not -2 ** 31 <= i < 2 ** 31]
+    if outside:
+        raise ValueError(f"{name}: particle index {outside[0]} is out of range (OpenMM's indices are 32-bit ints: "
+                         "give indices of the System's particles)")
+    return indices
 
 
 def whole_number(value, name, low=None):
