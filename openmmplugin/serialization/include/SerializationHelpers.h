@@ -3,7 +3,9 @@
 
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -38,11 +40,65 @@ T fromFileValue(double v, const std::string& owner, const std::string& name) {
     return (T) v;
 }
 
+/**
+ * Property `key` of `node` as a number, read strictly: the whole text must be one number. (OpenMM's
+ * getDoubleProperty and getIntProperty read "abc" as 0 and "0.5abc" as 0.5, so a damaged file would load as if it
+ * held zeros.) A missing property is OpenMM's "Unknown property" exception.
+ */
+inline double readNumber(const OpenMM::SerializationNode& node, const std::string& key, const std::string& owner,
+                         const std::string& place = "") {
+    const std::string& text = node.getStringProperty(key);
+    size_t first = text.find_first_not_of(" \t\r\n"), last = text.find_last_not_of(" \t\r\n");
+    std::string trimmed = (first == std::string::npos ? std::string() : text.substr(first, last-first+1));
+    const char* start = trimmed.c_str();
+    char* end = NULL;
+    double value = std::strtod(start, &end);
+    if (trimmed.empty() || end != start+trimmed.size())
+        throw OpenMM::OpenMMException(owner+": the file's "+(place.empty() ? node.getName()+" "+key : place)+" holds \""+text+
+                                      "\", which is not a number: the file is damaged; write it again");
+    return value;
+}
+
+/** readNumber, or `absent` if the node has no such property (files written before it existed). */
+inline double readNumber(const OpenMM::SerializationNode& node, const std::string& key, double absent, const std::string& owner) {
+    return (node.hasProperty(key) ? readNumber(node, key, owner) : absent);
+}
+
+/** readNumber as a whole number of type T, in its range. */
+template <class T>
+T readWhole(const OpenMM::SerializationNode& node, const std::string& key, const std::string& owner) {
+    return fromFileValue<T>(readNumber(node, key, owner), owner, node.getName()+" "+key);
+}
+
+/** readWhole, or `absent` if the node has no such property. */
+template <class T>
+T readWhole(const OpenMM::SerializationNode& node, const std::string& key, T absent, const std::string& owner) {
+    return (node.hasProperty(key) ? readWhole<T>(node, key, owner) : absent);
+}
+
+/** Property `key` of `node` as a flag, read strictly: 0 or 1 (as OpenMM writes it), or false or true. */
+inline bool readFlag(const OpenMM::SerializationNode& node, const std::string& key, const std::string& owner) {
+    std::string text = node.getStringProperty(key);
+    size_t first = text.find_first_not_of(" \t\r\n"), last = text.find_last_not_of(" \t\r\n");
+    std::string trimmed = (first == std::string::npos ? std::string() : text.substr(first, last-first+1));
+    if (trimmed == "1" || trimmed == "true")
+        return true;
+    if (trimmed == "0" || trimmed == "false")
+        return false;
+    throw OpenMM::OpenMMException(owner+": the file's "+node.getName()+" "+key+" holds \""+text+"\", which is not a number (a "
+                                  "flag, 0 or 1): the file is damaged; write it again");
+}
+
+/** readFlag, or `absent` if the node has no such property. */
+inline bool readFlag(const OpenMM::SerializationNode& node, const std::string& key, bool absent, const std::string& owner) {
+    return (node.hasProperty(key) ? readFlag(node, key, owner) : absent);
+}
+
 template <class T>
 std::vector<T> readList(const OpenMM::SerializationNode& parent, const std::string& name, const std::string& owner = "XmlSerializer") {
     std::vector<T> values;
     for (const OpenMM::SerializationNode& child : parent.getChildNode(name).getChildren())
-        values.push_back(fromFileValue<T>(child.getDoubleProperty("v"), owner, name));
+        values.push_back(fromFileValue<T>(readNumber(child, "v", owner, name), owner, name));
     return values;
 }
 
@@ -58,7 +114,7 @@ inline std::vector<double> readFiniteList(const OpenMM::SerializationNode& paren
 
 /** The file's "version" property, which must be one of the supported ones. */
 inline int readVersion(const OpenMM::SerializationNode& node, const std::string& owner, int lowest, int highest) {
-    int version = node.getIntProperty("version");
+    int version = readWhole<int>(node, "version", owner);
     if (version < lowest || version > highest)
         throw OpenMM::OpenMMException(owner+": file version "+std::to_string(version)+" is not supported (this effpot reads "+
                                       (lowest == highest ? std::to_string(lowest) : std::to_string(lowest)+" to "+std::to_string(highest))+

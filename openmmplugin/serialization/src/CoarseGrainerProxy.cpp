@@ -41,7 +41,7 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     const string owner = "CoarseGrainer.deserialize";
     // Version 1 kept the settings as flat properties of this node (some under other names); 2 in a child node.
     int version = readVersion(node, owner, 1, 2);
-    int dimensions = node.getIntProperty("dimensions");
+    int dimensions = readWhole<int>(node, "dimensions", owner);
     require(dimensions >= 1 && dimensions <= 3, owner, "dimensions is "+to_string(dimensions)+" (1, 2 or 3)");
     unique_ptr<CoarseGrainer> c;
     bool user = false;
@@ -62,13 +62,13 @@ void* CoarseGrainerProxy::deserialize(const SerializationNode& node) const {
     // Checked as the setters check each value (0 still means "not set" for the step size and friction).
     settings.check(dimensions, owner);
     c->settings = settings;
-    c->startsFromPilot = node.getBoolProperty("startsFromPilot", false);
+    c->startsFromPilot = readFlag(node, "startsFromPilot", false, owner);
     const SerializationNode& fitter = node.getChildNode("Fitter");
-    c->fitter.setKnotSpacing(fitter.getDoubleProperty("knotSpacing"));
-    c->fitter.setSmoothing(fitter.getDoubleProperty("smoothing"));
-    c->fitter.setMinBinCount(fitter.getIntProperty("minBinCount"));
-    c->fitter.setNumBootstrap(fitter.getIntProperty("numBootstrap"));
-    c->fitter.setRandomSeed(fitter.getIntProperty("seed"));
-    c->fitter.setGridCoarsening(fitter.getIntProperty("gridCoarsening", 0)); // absent before it existed: automatic
+    c->fitter.setKnotSpacing(readNumber(fitter, "knotSpacing", owner));
+    c->fitter.setSmoothing(readNumber(fitter, "smoothing", owner));
+    c->fitter.setMinBinCount(readWhole<int>(fitter, "minBinCount", owner));
+    c->fitter.setNumBootstrap(readWhole<int>(fitter, "numBootstrap", owner));
+    c->fitter.setRandomSeed(readWhole<int>(fitter, "seed", owner));
+    c->fitter.setGridCoarsening(readWhole<int>(fitter, "gridCoarsening", 0, owner)); // absent before it existed: automatic
     return c.release();
 }

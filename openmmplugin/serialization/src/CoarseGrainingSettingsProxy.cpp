@@ -61,15 +61,15 @@ struct Reader {
     }
     void operator()(double& x, const char* field, const char*, const char*, const char*, const char*) {
         string name = nameOf(field, false);
-        x = (!present(name) && added.count(field) ? added.at(field) : node.getDoubleProperty(name));
+        x = (!present(name) && added.count(field) ? added.at(field) : readNumber(node, name, owner));
     }
     void operator()(int& x, const char* field, const char*, const char*, const char*, const char*) {
         string name = nameOf(field, false);
-        x = (!present(name) && added.count(field) ? (int) added.at(field) : node.getIntProperty(name));
+        x = (!present(name) && added.count(field) ? (int) added.at(field) : readWhole<int>(node, name, owner));
     }
     void operator()(bool& x, const char* field, const char*, const char*, const char*, const char*) {
         string name = nameOf(field, false);
-        x = (!present(name) && added.count(field) ? added.at(field) != 0 : node.getBoolProperty(name));
+        x = (!present(name) && added.count(field) ? added.at(field) != 0 : readFlag(node, name, owner));
     }
     void operator()(vector<double>& x, const char* field, const char*, const char*, const char*, const char*) {
         x = readFiniteList(node, nameOf(field, true), owner);

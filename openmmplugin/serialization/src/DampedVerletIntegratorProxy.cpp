@@ -39,17 +39,17 @@ void DampedVerletIntegratorProxy::serialize(const void* object, SerializationNod
 void* DampedVerletIntegratorProxy::deserialize(const SerializationNode& node) const {
     const string owner = "DampedVerletIntegrator.deserialize";
     readVersion(node, owner, 1, 1);
-    unique_ptr<DampedVerletIntegrator> integrator(new DampedVerletIntegrator(node.getDoubleProperty("stepSize")));
-    integrator->setConstraintTolerance(node.getDoubleProperty("constraintTolerance"));
-    integrator->setDefaultFriction(node.getDoubleProperty("defaultFriction"));
-    integrator->setTemperature(node.getDoubleProperty("temperature"));
-    integrator->setRandomNumberSeed(node.getIntProperty("randomSeed"));
-    integrator->setSplitting(node.getIntProperty("splitting", DampedVerletIntegrator::OBABO)); // absent before it existed
-    integrator->setIntegrationForceGroups(node.getIntProperty("integrationForceGroups", 0xFFFFFFFF));
+    unique_ptr<DampedVerletIntegrator> integrator(new DampedVerletIntegrator(readNumber(node, "stepSize", owner)));
+    integrator->setConstraintTolerance(readNumber(node, "constraintTolerance", owner));
+    integrator->setDefaultFriction(readNumber(node, "defaultFriction", owner));
+    integrator->setTemperature(readNumber(node, "temperature", owner));
+    integrator->setRandomNumberSeed(readWhole<int>(node, "randomSeed", owner));
+    integrator->setSplitting(readWhole<int>(node, "splitting", (int) DampedVerletIntegrator::OBABO, owner)); // absent before it existed
+    integrator->setIntegrationForceGroups(readWhole<int>(node, "integrationForceGroups", (int) 0xFFFFFFFF, owner));
     for (const SerializationNode& block : node.getChildNode("Blocks").getChildren()) {
         vector<int> particles;
         for (const SerializationNode& particle : block.getChildNode("Particles").getChildren())
-            particles.push_back(particle.getIntProperty("index"));
+            particles.push_back(readWhole<int>(particle, "index", owner));
         int index = integrator->addBlock(particles, readList<double>(block, "MassMatrix", owner),
                                      readList<double>(block, "FrictionMatrix", owner));
         vector<double> noise = readList<double>(block, "NoiseCovariance", owner);

@@ -94,7 +94,7 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
     // Every value is checked before use: a damaged file must raise, never size an allocation or index a table.
     const string owner = "EffectivePotential.deserialize";
     int version = readVersion(node, owner, 1, 2);
-    int d = node.getIntProperty("dimensions");
+    int d = readWhole<int>(node, "dimensions", owner);
     require(d >= 1 && d <= 3, owner, "dimensions is "+to_string(d)+" (1, 2 or 3)");
     vector<double> lower = readFiniteList(node, "Lower", owner), upper = readFiniteList(node, "Upper", owner);
     vector<int> numBasis = readList<int>(node, "NumBasis", owner), nodes = readList<int>(node, "Nodes", owner);
@@ -117,7 +117,7 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
         require(s == 0 || s == 1, owner, "NodeSupported holds "+to_string(s)+" (0 or 1)");
     vector<double> errors = readList<double>(node, "NodeErrors", owner);
     require(errors.empty() || errors.size() == supported.size(), owner, "NodeErrors needs one value per node");
-    double kT = node.getDoubleProperty("kT"), offset = node.getDoubleProperty("offset");
+    double kT = readNumber(node, "kT", owner), offset = readNumber(node, "offset", owner);
     require(kT > 0 && isfinite(kT), owner, "kT is "+to_string(kT)+" (a positive energy)");
     require(isfinite(offset), owner, "offset is not finite");
     vector<double> noise = readFiniteList(node, "NoiseCovariance", owner);
@@ -133,15 +133,15 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
     potential->setNodeErrors(errors);
     potential->setNodeSupported(supported);
     for (const SerializationNode& entry : node.getChildNode("Diagnostics").getChildren())
-        potential->getDiagnostics()[entry.getStringProperty("name")] = entry.getDoubleProperty("v");
+        potential->getDiagnostics()[entry.getStringProperty("name")] = readNumber(entry, "v", owner, "diagnostic "+entry.getStringProperty("name"));
     for (const SerializationNode& entry : node.getChildNode("Notes").getChildren())
         potential->getNotes()[entry.getStringProperty("name")] = entry.getStringProperty("text");
     Calibration calibration;
     if (version >= 2 && hasChild(node, "Calibration")) {
         const SerializationNode& c = node.getChildNode("Calibration");
-        calibration.stepSize = c.getDoubleProperty("stepSize");
-        calibration.kT = c.getDoubleProperty("kT");
-        calibration.targetKT = c.getDoubleProperty("targetKT");
+        calibration.stepSize = readNumber(c, "stepSize", owner);
+        calibration.kT = readNumber(c, "kT", owner);
+        calibration.targetKT = readNumber(c, "targetKT", owner);
         calibration.energy = c.getStringProperty("energy");
         calibration.mass = readFiniteList(c, "Mass", owner);
         calibration.friction = readFiniteList(c, "Friction", owner);

@@ -29,13 +29,14 @@ void ReplicaExpressionForceProxy::serialize(const void* object, SerializationNod
 }
 
 void* ReplicaExpressionForceProxy::deserialize(const SerializationNode& node) const {
-    readVersion(node, "ReplicaExpressionForce.deserialize", 1, 1);
+    const string owner = "ReplicaExpressionForce.deserialize";
+    readVersion(node, owner, 1, 1);
     unique_ptr<ReplicaExpressionForce> force(new ReplicaExpressionForce(node.getStringProperty("energy")));
-    force->setForceGroup(node.getIntProperty("forceGroup", 0));
+    force->setForceGroup(readWhole<int>(node, "forceGroup", 0, owner));
     force->setName(node.getStringProperty("name", force->getName()));
     for (const SerializationNode& parameter : node.getChildNode("GlobalParameters").getChildren())
-        force->addGlobalParameter(parameter.getStringProperty("name"), parameter.getDoubleProperty("default"));
+        force->addGlobalParameter(parameter.getStringProperty("name"), readNumber(parameter, "default", owner));
     for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
-        force->addParticle(particle.getIntProperty("index"));
+        force->addParticle(readWhole<int>(particle, "index", owner));
     return force.release();
 }

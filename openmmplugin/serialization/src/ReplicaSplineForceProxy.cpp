@@ -1,5 +1,6 @@
 #include "ReplicaSplineForceProxy.h"
 #include "ReplicaSplineForce.h"
+#include "SerializationHelpers.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
 #include <memory>
@@ -7,6 +8,7 @@
 using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
+using namespace EffPot::SerializationHelpers;
 
 ReplicaSplineForceProxy::ReplicaSplineForceProxy() : SerializationProxy("ReplicaSplineForce") {
 }
@@ -29,25 +31,26 @@ void ReplicaSplineForceProxy::serialize(const void* object, SerializationNode& n
 }
 
 void* ReplicaSplineForceProxy::deserialize(const SerializationNode& node) const {
-    int version = node.getIntProperty("version", -1);
+    const string owner = "ReplicaSplineForce.deserialize";
+    int version = readWhole<int>(node, "version", -1, owner);
     if (version != 1)
         throw OpenMMException("ReplicaSplineForceProxy: unsupported version number "+to_string(version)+
                               " (this effpot reads version 1): the file was written by another effpot");
     vector<int> nodes;
     vector<double> lower, upper, wall, values;
     for (const SerializationNode& axis : node.getChildNode("Axes").getChildren()) {
-        nodes.push_back(axis.getIntProperty("nodes"));
-        lower.push_back(axis.getDoubleProperty("lower"));
-        upper.push_back(axis.getDoubleProperty("upper"));
-        wall.push_back(axis.getDoubleProperty("wall"));
+        nodes.push_back(readWhole<int>(axis, "nodes", owner));
+        lower.push_back(readNumber(axis, "lower", owner));
+        upper.push_back(readNumber(axis, "upper", owner));
+        wall.push_back(readNumber(axis, "wall", owner));
     }
     for (const SerializationNode& value : node.getChildNode("Values").getChildren())
-        values.push_back(value.getDoubleProperty("v"));
+        values.push_back(readNumber(value, "v", owner, "Values"));
     // The constructor checks the sizes and values before anything is allocated from them.
     unique_ptr<ReplicaSplineForce> force(new ReplicaSplineForce(nodes, lower, upper, values, wall));
-    force->setForceGroup(node.getIntProperty("forceGroup", 0));
+    force->setForceGroup(readWhole<int>(node, "forceGroup", 0, owner));
     force->setName(node.getStringProperty("name", force->getName()));
     for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
-        force->addParticle(particle.getIntProperty("index"));
+        force->addParticle(readWhole<int>(particle, "index", owner));
     return force.release();
 }

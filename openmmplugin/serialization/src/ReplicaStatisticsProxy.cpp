@@ -46,8 +46,8 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
     // Sizes are checked against the lists the file holds before anything is allocated from them.
     const string owner = "ReplicaStatistics.deserialize";
     int version = readVersion(node, owner, 1, 2);
-    int d = node.getIntProperty("dimensions"), groups = node.getIntProperty("groups"), batches = node.getIntProperty("batches");
-    int maxStored = node.getIntProperty("maxStoredSamples");
+    int d = readWhole<int>(node, "dimensions", owner), groups = readWhole<int>(node, "groups", owner), batches = readWhole<int>(node, "batches", owner);
+    int maxStored = readWhole<int>(node, "maxStoredSamples", owner);
     require(d >= 1 && d <= 3, owner, "dimensions is "+to_string(d)+" (1, 2 or 3)");
     require(groups >= 1 && batches >= 1 && maxStored >= 0, owner, "groups, batches or maxStoredSamples is out of range");
     vector<long long> counts = readList<long long>(node, "Counts", owner);
@@ -59,7 +59,7 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
     for (const SerializationNode& histogram : node.getChildNode("Histograms").getChildren()) {
         vector<long long> values;
         for (const SerializationNode& value : histogram.getChildren())
-            values.push_back(fromFileValue<long long>(value.getDoubleProperty("v"), owner, "Histogram"));
+            values.push_back(fromFileValue<long long>(readNumber(value, "v", owner, "Histogram"), owner, "Histogram"));
         histograms.push_back(values);
     }
     RegularGrid grid;
@@ -82,13 +82,13 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
         powerSums.push_back(readList<double>(group, "PowerSums", owner));
         stored.push_back(readList<double>(group, "StoredMomenta", owner));
     }
-    double outside = node.getDoubleProperty("outside");
+    double outside = readNumber(node, "outside", owner);
     s->setRawState(counts, readList<double>(node, "QuadraticSums", owner), readList<double>(node, "SecondMoments", owner),
                    powerSums, stored, histograms, fromFileValue<long long>(outside, owner, "outside"),
                    readList<long long>(node, "DriftCounts", owner), readList<double>(node, "DriftSecondMoments", owner));
     // Version 1 predates the frozen-replica watch: nothing was dropped then.
     if (version >= 2)
-        s->addFrozen(fromFileValue<long long>(node.getDoubleProperty("frozenReplicas"), owner, "frozenReplicas"),
-                     fromFileValue<long long>(node.getDoubleProperty("discardedSamples"), owner, "discardedSamples"));
+        s->addFrozen(readWhole<long long>(node, "frozenReplicas", owner),
+                     readWhole<long long>(node, "discardedSamples", owner));
     return s.release();
 }
