@@ -118,3 +118,27 @@ def test_maps_of_an_elongated_box_fill_their_panels():
     assert figures._map_aspect([-10.0, -1.0], [10.0, 1.0]) == "auto"
     assert figures._map_aspect([-1.5, -1.0], [1.5, 2.0]) == "equal"  # P5-like boxes keep equal scales
     assert figures._map_aspect([0.0, 0.0], [3.0, 1.0]) == "equal"
+
+
+def test_the_drift_temperature_per_direction_is_shown_when_known(tmp_path):
+    from effpot.cli.config import TARGET_DEFAULTS
+    result = fake_result()
+    report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
+    assert "drift kT per eigendirection" not in (tmp_path / "report.html").read_text()  # not known: no n/a row
+    result["learn"]["kT_drift_directions"] = [1.012, 0.981]
+    report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
+    assert "drift kT per eigendirection of the friction (kJ/mol)</td><td>1.012, 0.981" in (tmp_path / "report.html").read_text()
+
+
+@pytest.mark.parametrize("temperatures, noted", [([1.012, 1.014, 0.981], True), ([0.9985, 1.002], False),
+                                                 (None, False), ([1.0], False)])
+def test_the_command_notes_a_drift_temperature_that_differs_between_directions(temperatures, noted, capsys):
+    from effpot.cli import command
+    summary = {"kT": 1.0, "noise_covariance": [[0.1]], "noise_covariance_error": [[0.001]], "seconds": 1.0}
+    if temperatures is not None:
+        summary["kT_drift_directions"] = temperatures
+    command._print_learning(summary)
+    out = capsys.readouterr().out
+    assert ("note: the drift kT differs" in out) == noted
+    if noted:
+        assert "3.3%" in out and "1.012, 1.014, 0.981" in out

@@ -118,11 +118,28 @@ def learn(config_path, output, force=False, progress=True, then_compare=False, w
     return failed
 
 
+# The drift temperatures of Stage 2's eigendirections scatter by a few tenths of a percent at the default run
+# lengths; a spread above this is a real anisotropy of the calibrated dynamics.
+ANISOTROPY_NOTE = 0.02
+
+
+def anisotropy(temperatures):
+    """(max - min) / mean of the drift temperatures per direction, or None without them."""
+    if not temperatures or len(temperatures) < 2:
+        return None
+    return (max(temperatures) - min(temperatures)) / (sum(temperatures) / len(temperatures))
+
+
 def _print_learning(summary):
     print(f"learned: kT = {summary['kT']:.4g} kJ/mol, D = {_rounded(summary['noise_covariance'])} "
           f"(standard errors {_rounded(summary['noise_covariance_error'], 2)}), {summary['seconds']:.1f} s")
     if "rmse_kT" in summary:
         print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
+    spread = anisotropy(summary.get("kT_drift_directions"))
+    if spread is not None and spread > ANISOTROPY_NOTE:
+        values = ", ".join(f"{t:.4g}" for t in summary["kT_drift_directions"])
+        print(f"  note: the drift kT differs between the friction's eigendirections ({values}: {100 * spread:.1f}%); "
+              "U puts that into its curvature, and a weakly damped surrogate's ACF may drift (docs/comparisons.md)")
 
 
 def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):

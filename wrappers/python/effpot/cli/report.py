@@ -260,10 +260,13 @@ def write_report(folder, result, targets):
     learned = [
         ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
         ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),
+        ("drift kT per eigendirection of the friction (kJ/mol)",
+         ", ".join(_number(t) for t in learn["kT_drift_directions"]) if learn.get("kT_drift_directions") else None),
         ("effective-noise covariance D", _matrix(learn.get("noise_covariance", []))),
         ("standard error of D", _matrix(learn.get("noise_covariance_error", []))),
         ("learning time (s)", _number(learn.get("seconds"))),
     ]
+    learned = [(label, value) for label, value in learned if value is not None]  # 1D: no eigendirections
     metrics = compare.get("metrics", {})
     for key, label in (("kl_divergence", "KL divergence (surrogate || reference)"),
                        ("mean_path_max_z", "mean-path z-score: largest difference in standard errors (below)"),

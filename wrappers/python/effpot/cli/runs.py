@@ -80,6 +80,12 @@ def learn(config, progress=False, executor=None, checkpoint=None):
         "noise_covariance_error": potential.noiseCovarianceError.tolist(),
         "seconds": seconds,
     }
+    # The drift temperature along each eigendirection of Stage 2's friction (2D/3D): kT* in each when the
+    # calibration is right; a spread between them goes into U's curvature (docs/comparisons.md).
+    directions = [diagnostics[key] for key in (f"stage2.driftKT.direction{m}" for m in range(potential.dimensions))
+                  if key in diagnostics]
+    if directions:
+        summary["kT_drift_directions"] = directions
     reference = coarse_values(config)
     if reference is not None:
         axes, _, _, _ = potential.grid()
