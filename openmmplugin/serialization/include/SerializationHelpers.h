@@ -3,7 +3,6 @@
 
 #include "openmm/OpenMMException.h"
 #include "openmm/serialization/SerializationNode.h"
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -40,6 +39,12 @@ T fromFileValue(double v, const std::string& owner, const std::string& name) {
     return (T) v;
 }
 
+/** text without the whitespace around it (XML attribute values may carry it). */
+inline std::string trimmed(const std::string& text) {
+    size_t first = text.find_first_not_of(" \t\r\n"), last = text.find_last_not_of(" \t\r\n");
+    return (first == std::string::npos ? std::string() : text.substr(first, last-first+1));
+}
+
 /**
  * Property `key` of `node` as a number, read strictly: the whole text must be one number. (OpenMM's
  * getDoubleProperty and getIntProperty read "abc" as 0 and "0.5abc" as 0.5, so a damaged file would load as if it
@@ -48,12 +53,11 @@ T fromFileValue(double v, const std::string& owner, const std::string& name) {
 inline double readNumber(const OpenMM::SerializationNode& node, const std::string& key, const std::string& owner,
                          const std::string& place = "") {
     const std::string& text = node.getStringProperty(key);
-    size_t first = text.find_first_not_of(" \t\r\n"), last = text.find_last_not_of(" \t\r\n");
-    std::string trimmed = (first == std::string::npos ? std::string() : text.substr(first, last-first+1));
-    const char* start = trimmed.c_str();
+    const std::string number = trimmed(text);
+    const char* start = number.c_str();
     char* end = NULL;
     double value = std::strtod(start, &end);
-    if (trimmed.empty() || end != start+trimmed.size())
+    if (number.empty() || end != start+number.size())
         throw OpenMM::OpenMMException(owner+": the file's "+(place.empty() ? node.getName()+" "+key : place)+" holds \""+text+
                                       "\", which is not a number: the file is damaged; write it again");
     return value;
@@ -78,12 +82,11 @@ T readWhole(const OpenMM::SerializationNode& node, const std::string& key, T abs
 
 /** Property `key` of `node` as a flag, read strictly: 0 or 1 (as OpenMM writes it), or false or true. */
 inline bool readFlag(const OpenMM::SerializationNode& node, const std::string& key, const std::string& owner) {
-    std::string text = node.getStringProperty(key);
-    size_t first = text.find_first_not_of(" \t\r\n"), last = text.find_last_not_of(" \t\r\n");
-    std::string trimmed = (first == std::string::npos ? std::string() : text.substr(first, last-first+1));
-    if (trimmed == "1" || trimmed == "true")
+    const std::string& text = node.getStringProperty(key);
+    const std::string flag = trimmed(text);
+    if (flag == "1" || flag == "true")
         return true;
-    if (trimmed == "0" || trimmed == "false")
+    if (flag == "0" || flag == "false")
         return false;
     throw OpenMM::OpenMMException(owner+": the file's "+node.getName()+" "+key+" holds \""+text+"\", which is not a number (a "
                                   "flag, 0 or 1): the file is damaged; write it again");

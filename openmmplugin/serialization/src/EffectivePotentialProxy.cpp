@@ -132,8 +132,10 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
     potential->setNoiseCovariance(noise, noiseError);
     potential->setNodeErrors(errors);
     potential->setNodeSupported(supported);
-    for (const SerializationNode& entry : node.getChildNode("Diagnostics").getChildren())
-        potential->getDiagnostics()[entry.getStringProperty("name")] = readNumber(entry, "v", owner, "diagnostic "+entry.getStringProperty("name"));
+    for (const SerializationNode& entry : node.getChildNode("Diagnostics").getChildren()) {
+        const string& name = entry.getStringProperty("name");
+        potential->getDiagnostics()[name] = readNumber(entry, "v", owner, "diagnostic "+name);
+    }
     for (const SerializationNode& entry : node.getChildNode("Notes").getChildren())
         potential->getNotes()[entry.getStringProperty("name")] = entry.getStringProperty("text");
     Calibration calibration;

@@ -82,9 +82,9 @@ void* ReplicaStatisticsProxy::deserialize(const SerializationNode& node) const {
         powerSums.push_back(readList<double>(group, "PowerSums", owner));
         stored.push_back(readList<double>(group, "StoredMomenta", owner));
     }
-    double outside = readNumber(node, "outside", owner);
+    long long outside = readWhole<long long>(node, "outside", owner);
     s->setRawState(counts, readList<double>(node, "QuadraticSums", owner), readList<double>(node, "SecondMoments", owner),
-                   powerSums, stored, histograms, fromFileValue<long long>(outside, owner, "outside"),
+                   powerSums, stored, histograms, outside,
                    readList<long long>(node, "DriftCounts", owner), readList<double>(node, "DriftSecondMoments", owner));
     // Version 1 predates the frozen-replica watch: nothing was dropped then.
     if (version >= 2)

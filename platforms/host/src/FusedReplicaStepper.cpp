@@ -144,6 +144,7 @@ void FusedReplicaStepper::updateGlobals(ContextImpl& context) {
  */
 struct FusedReplicaStepper::LoadedBlock {
     int start, count;              ///< its first particle (index into `particles`) and its used lanes
+    bool contiguous;               ///< a whole block of consecutive particles: a slice of OpenMM's arrays
     ReplicaLaneForce* evaluator;   ///< the slot's force; its position lanes are the block's x
     int set;                       ///< the parameter set of every particle, or -1 if they differ
     bool uniform;                  ///< one set, without noise
@@ -208,7 +209,8 @@ void FusedReplicaStepper::loadBlock(int block, ReplicaLaneForce& evaluator, cons
     const int* index = &particles[b.start];
     // Replicas are usually particles start, start+1, ...: then a block is a slice of OpenMM's Vec3 arrays.
     // (Vec3 is three doubles: OpenMM's own CPU kernels read its arrays this way.)
-    if (b.count == B && blockContiguous[block]) {
+    b.contiguous = (b.count == B && blockContiguous[block]);
+    if (b.contiguous) {
         lanes.gather(reinterpret_cast<const double*>(&x[index[0]]), b.x[0], b.x[1], b.x[2]);
         lanes.gather(reinterpret_cast<const double*>(&v[index[0]]), b.v[0], b.v[1], b.v[2]);
         lanes.gather(reinterpret_cast<const double*>(&f[index[0]]), b.f[0], b.f[1], b.f[2]);
@@ -251,7 +253,7 @@ void FusedReplicaStepper::loadBlock(int block, ReplicaLaneForce& evaluator, cons
 void FusedReplicaStepper::storeBlock(const LoadedBlock& b, Vectors& x, Vectors& v, Vectors& f) const {
     const ReplicaLaneKernels& lanes = ReplicaLaneKernels::get();
     const int* index = &particles[b.start];
-    if (b.count == B && blockContiguous[b.start/B]) {
+    if (b.contiguous) {
         lanes.scatter(&x[index[0]][0], b.x[0], b.x[1], b.x[2]);
         lanes.scatter(&v[index[0]][0], b.v[0], b.v[1], b.v[2]);
         lanes.scatter(&f[index[0]][0], b.f[0], b.f[1], b.f[2]);
