@@ -113,6 +113,15 @@ public:
      * round, and stops the run only when the rounds are spent.
      */
     void setStage1Precision(double tolerance, int maxRounds);
+    /**
+     * Stage-2 passes (0 to 5; default 2) before the fitted one, each recomputing D from the noise the calibrated
+     * dynamics realise (RunDesigns::realisedNoise) so that the friction puts the positions at kT* in every direction.
+     * Each costs one more Stage-2 run; 0: Stage 2 runs once, with Stage 1's D. 2D/3D only.
+     */
+    void setStage2Refinements(int passes);
+    int getStage2Refinements() const {
+        return settings.stage2Refinements;
+    }
     double getStage1Tolerance() const {
         return settings.stage1Tolerance;
     }
@@ -344,9 +353,10 @@ private:
     SamplingPass samplingPass(const ReplicaRunDesign& run, const ReplicaPiece& piece, SamplingMode mode, const RegularGrid* grid) const;
     void checkRunSettings(const std::string& method) const;
     void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
-    // The fit from the merged statistics, with Stage 1 solved once by the caller (empty in 1D).
+    // The fit from the merged statistics, with Stage 1 solved once by the caller (empty in 1D). `samplingNoise`: the
+    // D the sampling run's friction came from (CoarseGrainingPlan's refined one), or NULL for Stage 1's.
     EffectivePotential fit(const Stage1Estimate* stage1Estimate, const ReplicaStatistics& stage1, const ReplicaStatistics& sampling,
-                           const std::string& platformName);
+                           const std::string& platformName, const std::vector<double>* samplingNoise = NULL);
     std::vector<double> initialPositions(int count) const;
     // The potential's calibration record from the fitted run's D (d x d; 1D: unused) and kT.
     Calibration calibration(const std::vector<double>& noise, double kT) const;

@@ -22,7 +22,9 @@ struct Stage1Estimate;
  * The coarse-graining pipeline as stages of independent pieces, in order: Stage 1 (2D/3D: the designs' runs, in
  * rounds until D-hat is precise in every direction: CoarseGrainingSettings::stage1Tolerance), the
  * sampling range (when no histogram box was given: the range the sampling run's replicas visit at the end of
- * equilibration), the sampling run (the 1D run or Stage 2, histogrammed on the grid), the fit. It is the one walk of
+ * equilibration), the sampling run (the 1D run or Stage 2, histogrammed on the grid), the fit. In 2D/3D the
+ * sampling range and run repeat (up to stage2Refinements times) while the drift temperature is off kT*, each pass
+ * refining D from the noise its calibrated dynamics realised (getSamplingPass). It is the one walk of
  * the pipeline: CoarseGrainer::run runs every piece here, on threads; effpot's executor path
  * (effpot.coarse_graining.pipeline) sends each piece to an executor as a task and hands the results back here.
  *
@@ -75,9 +77,25 @@ public:
     const std::vector<double>& getStage1Frame() const {
         return frame;
     }
-    /** D after Stage 1 (d x d; empty in 1D or before Stage 1 completed). */
+    /**
+     * The D of the current sampling pass's friction (d x d; empty in 1D or before Stage 1 completed): Stage 1's, then,
+     * after each refinement pass, the noise that pass realised (RunDesigns::realisedNoise).
+     */
     const std::vector<double>& getNoise() const {
         return noise;
+    }
+    /** D as Stage 1 estimated it (d x d; empty in 1D or before Stage 1 completed). */
+    const std::vector<double>& getStage1Noise() const {
+        return stage1Noise;
+    }
+    /**
+     * The current sampling pass (0 first). 2D/3D runs Stage 2 up to stage2Refinements + 1 times: a pass whose drift
+     * temperature is off kT* by more than twice its standard error along some eigendirection of the friction, while
+     * refinements remain, only refines D from the noise its dynamics realised (and, unless the box is given, the
+     * range is found again); the first pass that is not, or the last, is fitted.
+     */
+    int getSamplingPass() const {
+        return samplingPass;
     }
     /** The sampling run's histogram grid, once it is known (from the SamplingRange stage or the given box). */
     const RegularGrid& getGrid() const;
@@ -119,15 +137,19 @@ private:
     // End Stage 1 with `solved` (and its statistics `all`): Stage 2 follows.
     void endStage1(const std::shared_ptr<Stage1Estimate>& solved, const ReplicaStatistics& all);
     void requireStage(Stage expected, const std::string& method) const;
+    // Whether the sampling pass just completed is a refinement pass (recording its drift temperatures if so).
+    bool needsRefinement(const ReplicaStatistics& pass);
     CoarseGrainer& grainer;
     int batchesPerPiece;
     std::string caller;
     bool automaticFriction, finished, fusedRange;
     Stage stage;
     int round;                  // the current Stage-1 round
+    int samplingPass;           // the current sampling pass (refinement passes first)
     std::vector<double> frame;  // its designs' frame (empty: the first round's designs)
     std::vector<std::vector<int> > pieces;
-    std::vector<double> noise;
+    std::vector<double> noise, stage1Noise;
+    std::vector<std::pair<std::string, double> > refinementDiagnostics; // each refinement pass's drift kT and D
     std::shared_ptr<Stage1Estimate> estimate;
     std::vector<double> range;
     RegularGrid grid;

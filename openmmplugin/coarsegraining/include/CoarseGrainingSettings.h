@@ -56,6 +56,12 @@ public:
     double stage1Tolerance = 0.01;
     /** The most Stage-1 rounds (each runs d(d+1)/2 designs); 1: the first round's designs only. */
     int maxStage1Rounds = 3;
+    /**
+     * Stage-2 passes before the fitted one that recompute D from the noise the calibrated dynamics realise (its drift
+     * momenta; RunDesigns::realisedNoise, docs/theory.md section 5), so that the friction puts the positions at kT* in
+     * every direction. Each costs one more Stage-2 run; 0: Stage 2 runs once, with Stage 1's D (2D/3D only).
+     */
+    int stage2Refinements = 2;
     /** Steps between two samples. */
     int sampleInterval = 10;
     /** Replica batches for standard errors. */
@@ -102,6 +108,7 @@ public:
         visit(s.numEquilibrationSteps, "numEquilibrationSteps", "int", "learn", "equilibration_steps", "steps before sampling (default 2000)");
         visit(s.stage1Tolerance, "stage1Tolerance", "float", "learn", "stage1_tolerance", "Stage 1 adds rounds of designs until the standard error of D-hat along its worst direction is at most this (default 0.01)");
         visit(s.maxStage1Rounds, "maxStage1Rounds", "int", "learn", "stage1_rounds", "the most Stage-1 rounds, each d(d+1)/2 designs (default 3; 1: the first round only)");
+        visit(s.stage2Refinements, "stage2Refinements", "int", "learn", "stage2_refinements", "Stage-2 passes that recompute the friction from the noise the calibrated dynamics realise, before the fitted pass (default 2; 0: none)");
         visit(s.sampleInterval, "sampleInterval", "int", "learn", "sample_interval", "steps between samples (default 10)");
         visit(s.numBatches, "numBatches", "int", "learn", "batches", "replica batches for error bars (default 10)");
         visit(s.randomSeed, "randomSeed", "int", "run", "seed", "random seed of starting states and thermal noise (default 1)");

@@ -109,6 +109,10 @@ void CoarseGrainer::setStage1Precision(double tolerance, int maxRounds) {
     update("maxStage1Rounds", "CoarseGrainer.setStage1Precision", [&](CoarseGrainingSettings& s) { s.maxStage1Rounds = maxRounds; });
 }
 
+void CoarseGrainer::setStage2Refinements(int passes) {
+    update("stage2Refinements", "CoarseGrainer.setStage2Refinements", [&](CoarseGrainingSettings& s) { s.stage2Refinements = passes; });
+}
+
 void CoarseGrainer::setNumStage2Steps(int steps) {
     update("numStage2Steps", "CoarseGrainer.setNumStage2Steps", [&](CoarseGrainingSettings& s) { s.numStage2Steps = steps; });
 }

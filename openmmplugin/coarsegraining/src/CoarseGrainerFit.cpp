@@ -78,7 +78,8 @@ EffectivePotential CoarseGrainer::fit(const ReplicaStatistics& stage1, const Rep
 }
 
 EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, const ReplicaStatistics& stage1,
-                                      const ReplicaStatistics& sampling, const string& platformName) {
+                                      const ReplicaStatistics& sampling, const string& platformName,
+                                      const vector<double>* samplingNoise) {
     checkRunSettings("CoarseGrainer.fit");
     int d = source.dimensions, numBatches = settings.numBatches;
     double friction = settings.friction, stepSize = settings.stepSize, mass = settings.mass, targetKT = settings.targetKT;
@@ -89,7 +90,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     vector<string> problems, warnings;
     double phi = NoiseCovarianceDesigns::samplingBias(friction*stepSize);
     double kT;
-    vector<double> noise, noiseError;
+    vector<double> noise, noiseError, stage2Noise; // Stage 1's D and its errors; the D of Stage 2's friction
     if (d == 1) {
         SamplingChecks::checkNormality(sampling, 0, "the 1D run", settings, diagnostics, problems);
         // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
@@ -114,6 +115,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         diagnostics.insert(diagnostics.end(), stage1Estimate->diagnostics.begin(), stage1Estimate->diagnostics.end());
         noise = stage1Estimate->noise;
         noiseError = stage1Estimate->noiseError;
+        stage2Noise = (samplingNoise != NULL ? *samplingNoise : noise);
         SamplingChecks::checkNormality(sampling, 0, "stage2", settings, diagnostics, problems);
         for (const string& note : stage1Estimate->notes)
             warnings.push_back(note+" (expected in Stage 1 away from quadratic landscapes; not used for the fit)");
@@ -121,18 +123,15 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         // theory.md section 5), and the drift momenta, which the positions see, kT* in every direction. The check
         // fires when an entry is off by more than 3.5 standard errors: those of Stage 2's batch means combined with
         // what Stage 1's whitened error allows.
-        vector<double> expected = RunDesigns::stage2MomentumCovariance(d, settings, noise);
-        vector<double> sum(d*d, 0.0), sumSquares(d*d, 0.0), drift(d*d, 0.0);
-        long long driftCount = 0;
+        vector<double> expected = RunDesigns::stage2MomentumCovariance(d, settings, stage2Noise);
+        vector<double> sum(d*d, 0.0), sumSquares(d*d, 0.0);
         for (int k = 0; k < numBatches; k++) {
-            vector<double> s = sampling.getSecondMomentSums(0, k), u = sampling.getDriftSecondMomentSums(0, k);
+            vector<double> s = sampling.getSecondMomentSums(0, k);
             double n = sampling.getCount(0, k);
             for (int i = 0; i < d*d; i++) {
                 sum[i] += s[i]/n;
                 sumSquares[i] += (s[i]/n)*(s[i]/n);
-                drift[i] += u[i];
             }
-            driftCount += sampling.getDriftCount(0, k);
         }
         double whitened = stage1Estimate->whitenedError;
         double trace = 0;
@@ -156,19 +155,20 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
                                        "by more than its error says; run Stage 1 longer or with more replicas");
             }
         }
-        // The drift temperature along each eigendirection of Gamma: kT* in each when D-hat is right.
-        Eigen::MatrixXd gammaMatrix(d, d), driftMatrix(d, d);
-        vector<double> gammaValues = RunDesigns::stage2Friction(d, settings, noise);
-        for (int i = 0; i < d*d; i++) {
-            gammaMatrix(i/d, i%d) = gammaValues[i];
-            driftMatrix(i/d, i%d) = drift[i]/driftCount;
-        }
-        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> gammaEigen(gammaMatrix);
+        // The drift temperature along each eigendirection of Gamma: kT* in each when Stage 2's D is the noise its
+        // dynamics realise.
+        vector<double> gammaValues = RunDesigns::stage2Friction(d, settings, stage2Noise);
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> gammaEigen(Eigen::Map<Eigen::MatrixXd>(gammaValues.data(), d, d));
+        vector<double> driftKT = RunDesigns::driftTemperatures(d, settings, stage2Noise, sampling);
         for (int m = 0; m < d; m++) {
-            Eigen::VectorXd q = gammaEigen.eigenvectors().col(m);
             diagnostics.push_back(make_pair("stage2.friction.eigenvalue"+to_string(m), gammaEigen.eigenvalues()[m]));
-            diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m), q.dot(driftMatrix*q)));
+            if (m < (int) driftKT.size())
+                diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m), driftKT[m]));
         }
+        const char* xyz = "xyz";
+        for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++) // the D Stage 2's friction came from (Stage 1's, or refined from Stage 2's noise)
+                diagnostics.push_back(make_pair(string("stage2.noise.")+xyz[i]+xyz[j], stage2Noise[i*d+j]));
         diagnostics.push_back(make_pair("kT.kinetic", trace/d));
         kT = SamplingChecks::driftKT(sampling, 1.0);
     }
@@ -197,7 +197,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     if (progress != NULL)
         progress->report("fit", 1, 1);
     potential.setNoiseCovariance(noise, noiseError);
-    potential.setCalibration(calibration(noise, kT));
+    potential.setCalibration(calibration(d == 1 ? noise : stage2Noise, kT));
     for (auto& entry : diagnostics)
         potential.getDiagnostics()[entry.first] = entry.second;
     for (auto& entry : pilotDiagnostics)

@@ -35,7 +35,7 @@ vector<vector<int> > chunks(int batches, int size, int firstGroup, int endGroup)
 
 CoarseGrainingPlan::CoarseGrainingPlan(CoarseGrainer& grainer, Platform& platform, int batchesPerPiece, const string& caller) :
         grainer(grainer), batchesPerPiece(batchesPerPiece), caller(caller), automaticFriction(false), finished(false),
-        fusedRange(false), stage(Stage1), round(0), haveGrid(false) {
+        fusedRange(false), stage(Stage1), round(0), samplingPass(0), haveGrid(false) {
     if (batchesPerPiece < 0)
         throw OpenMMException(caller+": batchesPerPiece must be positive (replica batches per piece), or 0 for one piece per stage");
     if (grainer.getStepSize() == 0)
@@ -192,6 +192,21 @@ void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& res
         }
         endStage1(solved, all);
     }
+    else if (needsRefinement(merged)) {
+        // A refinement pass: D becomes the noise these dynamics realised, and Stage 2 runs again with its friction
+        // (over a range found again, unless the box is given: the same walk in one piece as in many).
+        int d = grainer.getDimensions();
+        vector<double> refined = RunDesigns::realisedNoise(d, grainer.settings, noise, merged);
+        RunDesigns::sampling(d, grainer.settings, refined); // throws (kT* below the kicks' floor) before anything changes
+        noise = refined;
+        samplingPass++;
+        if (!fusedRange && grainer.needsSamplingRange()) {
+            haveGrid = false;
+            enter(SamplingRange);
+        }
+        else
+            enter(Sampling);
+    }
     else {
         sampling = merged;
         if (fusedRange)
@@ -201,12 +216,35 @@ void CoarseGrainingPlan::completeStatistics(const vector<ReplicaStatistics>& res
     }
 }
 
+bool CoarseGrainingPlan::needsRefinement(const ReplicaStatistics& pass) {
+    // Refine while a direction's drift temperature is off kT* by more than twice its standard error: below that the
+    // refined D would only carry this pass's sampling error (about 0.5% on P4, whose Stage-1 D is right) into the
+    // next one; above it, the bias is real (2-3% on a coupled 3D quadratic). A pass that passes is the fitted one.
+    int d = grainer.getDimensions();
+    if (d == 1 || samplingPass >= grainer.settings.stage2Refinements)
+        return false;
+    vector<double> errors;
+    vector<double> driftKT = RunDesigns::driftTemperatures(d, grainer.settings, noise, pass, &errors);
+    double kT = grainer.settings.targetKT;
+    bool significant = false;
+    string name = "stage2.refinement"+to_string(samplingPass)+".driftKT.direction";
+    vector<pair<string, double> > record;
+    for (int m = 0; m < (int) driftKT.size(); m++) {
+        significant |= (fabs(driftKT[m]-kT) > 2*errors[m]);
+        record.push_back(make_pair(name+to_string(m), driftKT[m]));
+        record.push_back(make_pair(name+to_string(m)+".standardError", errors[m]));
+    }
+    if (significant) // (otherwise this pass is the fitted one, and its numbers are stage2.driftKT's)
+        refinementDiagnostics.insert(refinementDiagnostics.end(), record.begin(), record.end());
+    return significant;
+}
+
 void CoarseGrainingPlan::endStage1(const shared_ptr<Stage1Estimate>& solved, const ReplicaStatistics& all) {
     solved->requirePositiveDefinite();
     RunDesigns::sampling(grainer.getDimensions(), grainer.settings, solved->noise); // throws if D is singular
     stage1 = all;
     estimate = solved;
-    noise = estimate->noise;
+    noise = stage1Noise = estimate->noise;
     enter(grainer.needsSamplingRange() && !fusedRange ? SamplingRange : Sampling);
 }
 
@@ -248,5 +286,11 @@ void CoarseGrainingPlan::completeRanges(const vector<vector<double> >& ranges) {
 
 EffectivePotential CoarseGrainingPlan::fit(const string& platformName) {
     requireStage(Fit, "fit");
-    return grainer.fit(estimate.get(), stage1, sampling, platformName);
+    EffectivePotential potential = grainer.fit(estimate.get(), stage1, sampling, platformName, noise.empty() ? NULL : &noise);
+    auto& diagnostics = potential.getDiagnostics();
+    if (grainer.getDimensions() > 1)
+        diagnostics["stage2.refinements"] = samplingPass;
+    for (auto& entry : refinementDiagnostics)
+        diagnostics[entry.first] = entry.second;
+    return potential;
 }

@@ -84,6 +84,8 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
         fail("the number of steps must be non-negative (numEquilibrationSteps is "+to_string(numEquilibrationSteps)+")");
     if (wants("stage1Tolerance") && !(stage1Tolerance >= 0))
         fail("the Stage-1 tolerance (stage1Tolerance, a relative error) must be >= 0 (infinity: one round)");
+    if (wants("stage2Refinements") && (stage2Refinements < 0 || stage2Refinements > 5))
+        fail("stage2Refinements must be from 0 (Stage 2 runs once, with Stage 1's D) to 5; it is "+to_string(stage2Refinements));
     if (wants("maxStage1Rounds") && (maxStage1Rounds < 1 || maxStage1Rounds > 20))
         fail("maxStage1Rounds must be from 1 (the first round's designs only) to 20; it is "+to_string(maxStage1Rounds));
     if (wants("sampleInterval") && sampleInterval < 1)

@@ -3,6 +3,7 @@
 #include "NoiseCovarianceDesigns.h"
 #include "openmm/OpenMMException.h"
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 using namespace EffPot;
@@ -54,6 +55,80 @@ vector<double> RunDesigns::stage2Friction(int d, const CoarseGrainingSettings& s
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++)
             result[i*d+j] = 0.5*(gamma(i, j)+gamma(j, i));
+    return result;
+}
+
+namespace {
+
+// <u u^T> of the drift momenta over every batch of a sampling run (d x d; empty without samples).
+Eigen::MatrixXd driftCovariance(int d, const ReplicaStatistics& sampling) {
+    Eigen::MatrixXd s = Eigen::MatrixXd::Zero(d, d);
+    long long count = 0;
+    for (int b = 0; b < sampling.getNumBatches(); b++) {
+        vector<double> sums = sampling.getDriftSecondMomentSums(0, b);
+        for (int i = 0; i < d*d; i++)
+            s(i/d, i%d) += sums[i];
+        count += sampling.getDriftCount(0, b);
+    }
+    return count > 0 ? Eigen::MatrixXd(s/(double) count) : Eigen::MatrixXd();
+}
+
+} // namespace
+
+vector<double> RunDesigns::driftTemperatures(int d, const CoarseGrainingSettings& settings, const vector<double>& noise,
+                                             const ReplicaStatistics& sampling, vector<double>* standardErrors) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(rowMajorMatrix(stage2Friction(d, settings, noise), d));
+    const Eigen::MatrixXd& q = eigen.eigenvectors();
+    Eigen::MatrixXd s = driftCovariance(d, sampling);
+    vector<double> result;
+    for (int m = 0; m < d && s.size() > 0; m++)
+        result.push_back(q.col(m).dot(s*q.col(m)));
+    if (standardErrors != NULL) {
+        // Batch means (each batch its own replicas, so independent): their spread over sqrt(B).
+        standardErrors->assign(result.size(), 0.0);
+        vector<double> sum(d, 0.0), sumSquares(d, 0.0);
+        int batches = 0;
+        for (int b = 0; b < sampling.getNumBatches() && !result.empty(); b++) {
+            if (sampling.getDriftCount(0, b) == 0)
+                continue;
+            vector<double> sums = sampling.getDriftSecondMomentSums(0, b);
+            Eigen::MatrixXd sb = rowMajorMatrix(sums, d)/(double) sampling.getDriftCount(0, b);
+            for (int m = 0; m < d; m++) {
+                double t = q.col(m).dot(sb*q.col(m));
+                sum[m] += t;
+                sumSquares[m] += t*t;
+            }
+            batches++;
+        }
+        for (int m = 0; m < (int) result.size() && batches > 1; m++) {
+            double mean = sum[m]/batches;
+            (*standardErrors)[m] = sqrt(max(0.0, sumSquares[m]/batches-mean*mean)/(batches-1));
+        }
+    }
+    return result;
+}
+
+vector<double> RunDesigns::realisedNoise(int d, const CoarseGrainingSettings& settings, const vector<double>& noise,
+                                         const ReplicaStatistics& sampling) {
+    double h = settings.stepSize;
+    Eigen::MatrixXd gamma = rowMajorMatrix(stage2Friction(d, settings, noise), d);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gamma);
+    Eigen::VectorXd decay = (-h*eigen.eigenvalues().array()).exp();
+    const Eigen::MatrixXd& q = eigen.eigenvectors();
+    Eigen::MatrixXd e = q*decay.asDiagonal()*q.transpose();
+    Eigen::MatrixXd inverse = q*(1.0+decay.array()).inverse().matrix().asDiagonal()*q.transpose(); // (I + E)^-1
+    Eigen::MatrixXd s = driftCovariance(d, sampling);
+    if (s.size() == 0)
+        return noise;
+    Eigen::MatrixXd realised = (4/h)*inverse*(s-e*s*e)*inverse;
+    realised = 0.5*(realised+realised.transpose()).eval();
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> check(realised);
+    if (!(check.eigenvalues().minCoeff() > 0))
+        return noise;
+    vector<double> result(d*d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            result[i*d+j] = realised(i, j);
     return result;
 }
 

@@ -47,10 +47,11 @@ struct Reader {
     const map<string, string> legacyNames = {{"randomSeed", "seed"}, {"initialPositions", "Positions"},
             {"initialBoxLower", "BoxLower"}, {"initialBoxUpper", "BoxUpper"}, {"gridBoxLower", "GridLower"},
             {"gridBoxUpper", "GridUpper"}, {"gridBins", "GridBins"}};
-    // Files from before Stage 1 had rounds ran one round: they rerun as they did. numThreads and
+    // Files from before Stage 1 had rounds ran one round, and those from before Stage 2 was refined ran it once:
+    // they rerun as they did. numThreads and
     // restartFrozenReplicas came after version 1 of the CoarseGrainer file.
     const map<string, double> added = {{"numThreads", 0}, {"restartFrozenReplicas", 1}, {"stage1Tolerance", 0.01},
-            {"maxStage1Rounds", 1}};
+            {"maxStage1Rounds", 1}, {"stage2Refinements", 0}};
     string nameOf(const char* field, bool list) const {
         if (legacy && legacyNames.count(field))
             return legacyNames.at(field);

@@ -52,6 +52,9 @@ void expectSame(const EffectivePotential& a, const EffectivePotential& b) {
 TEST(PipelinePieces, MergedPiecesEqualRunBitwise) {
     Platform& platform = Platform::getPlatformByName("Reference");
     CoarseGrainer whole = p4Grainer();
+    // The pieces below run Stage 2 once, with Stage 1's D: so does run() without refinements (the plan's refinement
+    // passes are CoarseGrainingPlan's, tested in TestCoarseGrainingPlan).
+    whole.setStage2Refinements(0);
     EffectivePotential reference = whole.run(platform);
     // Stage 1 split unevenly, by batches and by designs, merged in reverse order; Stage 2 split by batches.
     CoarseGrainer grainer = p4Grainer();

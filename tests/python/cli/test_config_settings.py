@@ -32,7 +32,7 @@ def test_every_key_is_one_field():
              "equilibration_steps": 33, "sample_interval": 7, "batches": 4, "grid_bins": [120],
              "grid_lower": [-2.0], "grid_upper": [2.5], "allow_non_gaussian": True,
              "restart_frozen_replicas": False, "starts": [[0.1], [-0.4]], "start_spread": 0.02,
-             "stage1_tolerance": 0.02, "stage1_rounds": 2}
+             "stage1_tolerance": 0.02, "stage1_rounds": 2, "stage2_refinements": 1}
     cg = runs.coarse_grainer(_config(learn, {"seed": 5, "threads": 2}))
     s = cg.settings
     for key, field in runs.LEARN_FIELDS.items():
@@ -58,6 +58,7 @@ def test_every_key_is_one_field():
     by_setters.setAllowNonGaussian(True)
     by_setters.setRestartFrozenReplicas(False)
     by_setters.setStage1Precision(0.02, 2)
+    by_setters.setStage2Refinements(1)
     by_setters.setRandomSeed(5)
     by_setters.setNumThreads(2)
     by_setters.setInitialPositions(expected[:, None])

@@ -3,6 +3,7 @@
 
 #include "CoarseGrainingSettings.h"
 #include "internal/ReplicaSampler.h"
+#include "ReplicaStatistics.h"
 #include <vector>
 
 namespace EffPot {
@@ -27,6 +28,28 @@ std::vector<double> stage2Friction(int dimensions, const CoarseGrainingSettings&
 
 /** Stage 2's expected full-step <p p^T> (d x d): (h d_i / 2) / (e^(gamma_i h) - 1) per eigendirection of D. */
 std::vector<double> stage2MomentumCovariance(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise);
+
+/**
+ * The noise covariance (d x d) that a Stage-2 run with D = `noise` realised, from its drift momenta u (after the
+ * first O half step and half kick; ReplicaStatistics::getDriftSecondMomentSums): with M = I, E = exp(-Gamma h) and
+ * the fine gradient independent of the past (docs/theory.md section 5), u_(n+1) = E u_n + (h/2)(I + E) zeta, so
+ * S = <u u^T> solves S = E S E + (h/4)(I + E) D (I + E) and D = (4/h)(I + E)^-1 (S - E S E)(I + E)^-1.
+ *
+ * Why: the micro-scale's noise depends a little on the dynamics that cross it; D measured under Stage 1's designed
+ * masses was 2% off the noise of the calibrated dynamics along one direction of a coupled 3D quadratic, so the
+ * positions saw kT* to within 3% only. Stage 2 with this D puts every direction at kT* within 0.3% there.
+ * Returns `noise` itself when the estimate is not positive definite (too few samples to refine).
+ */
+std::vector<double> realisedNoise(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise,
+                                  const ReplicaStatistics& sampling);
+
+/**
+ * The drift temperature <(q_m^T u)^2> of a Stage-2 run with D = `noise` along each eigendirection q_m of its friction
+ * (in the order of the friction's eigenvalues, ascending): kT* in each when D is the noise the run realised.
+ * `standardErrors` (if given) receives each one's standard error, from the spread of the replica batches' own.
+ */
+std::vector<double> driftTemperatures(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise,
+                                      const ReplicaStatistics& sampling, std::vector<double>* standardErrors = NULL);
 
 /**
  * The run whose positions are fitted. 1D: M = m, Gamma = gamma M. Stage 2: M = I, Gamma = stage2Friction, so that

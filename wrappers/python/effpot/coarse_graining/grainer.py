@@ -135,6 +135,13 @@ class CoarseGrainer:
         self._impl.setStage1Precision(real_number(tolerance, "CoarseGrainer.setStage1Precision: tolerance"),
                                       whole_number(maxRounds, "CoarseGrainer.setStage1Precision: maxRounds"))
 
+    def setStage2Refinements(self, passes):
+        """Stage-2 passes (0 to 5; default 2) before the fitted one, each recomputing D from the noise the calibrated
+        dynamics realise (their drift momenta), so that the friction puts the positions at kT* in every direction.
+        Each costs one more Stage-2 run; 0: Stage 2 runs once, with Stage 1's D. 2D/3D only; docs/theory.md
+        section 5."""
+        self._impl.setStage2Refinements(whole_number(passes, "CoarseGrainer.setStage2Refinements: passes"))
+
     def setNumEquilibrationSteps(self, steps):
         self._impl.setNumEquilibrationSteps(whole_number(steps, "CoarseGrainer.setNumEquilibrationSteps: steps"))
 

@@ -105,6 +105,9 @@ def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries,
         tasks = [_task(stage, settings, spec, noise, grid, plan.getPiece(i), key, frame, stage1_round)
                  for i in range(plan.getNumPieces())]
         label = _LABELS[stage] if stage1_round == 0 else f"stage 1, round {stage1_round + 1} (tasks)"
+        if stage != _swig.CoarseGrainingPlan.Stage1 and plan.getSamplingPass() > 0:
+            # Stage 2 again, with D refined from the noise the previous pass realised (CoarseGrainingPlan).
+            label = label.replace(" (tasks)", f", pass {plan.getSamplingPass() + 1} (tasks)")
         try:
             results = list(run_tasks(tasks, executor, store, retries, progress, label).values())
         except _swig.UnstableRun:
