@@ -1,6 +1,6 @@
 // The fit's bias corrections (docs/theory.md section 6): a bin's count measures the average of rho over the bin,
 // which a Boltzmann inversion at the bin centres reads as a flatter U; PotentialFitter corrects the values by the
-// first fit's gradient and curvature and fits again (PSplineFit::refit, one back-substitution).
+// exact bin average of its current fit and fits again (PSplineFit::refit, one back-substitution), to a fixed point.
 #include "PSplineFit.h"
 #include "PotentialFitter.h"
 #include "ReplicaStatistics.h"
@@ -11,6 +11,28 @@
 
 using namespace EffPot;
 using namespace std;
+
+namespace {
+
+// The fit of exact counts (N = 1e9 per batch) of the law exp(-x^2/2) on `bins` bins over [lower, upper].
+EffectivePotential fitExactGaussian(double lower, double upper, int bins) {
+    RegularGrid grid({lower}, {upper}, {bins});
+    ReplicaStatistics statistics(1, 1, 2, grid);
+    vector<vector<long long> > histograms(2, vector<long long>(bins));
+    double width = (upper-lower)/bins;
+    for (int b = 0; b < bins; b++) {
+        double from = lower+width*b, to = from+width;
+        histograms[0][b] = histograms[1][b] = llround(0.5e9*(erf(to/sqrt(2.0))-erf(from/sqrt(2.0))));
+    }
+    statistics.setRawState({1, 1}, {0, 0}, {0, 0}, {vector<double>(4, 0.0)}, {vector<double>()}, histograms, 0, {0, 0}, {0, 0});
+    PotentialFitter fitter;
+    fitter.setGridCoarsening(1);
+    fitter.setNumBootstrap(0);
+    fitter.setMinBinCount(1);
+    return fitter.fit(statistics, 1.0);
+}
+
+} // namespace
 
 TEST(PSplineFit, RefitEqualsAFitOfTheNewValues) {
     vector<double> points, values, other, weights;
@@ -35,23 +57,7 @@ TEST(PotentialFitter, CoarseBinsDoNotFlattenTheInvertedPotential) {
     // Exact counts of a law exp(-x^2/2) on 16 bins of width 0.5 over [-4, 4] (N = 1e9): read at the bin centres,
     // -log(count) falls short of x^2/2 by (w^2/24)(x^2 - 1): 0.083 kT at x = 3 against 0 at x = 1. Corrected, the
     // fit is x^2/2 within what the spline's own knots allow.
-    int bins = 16;
-    RegularGrid grid({-4.0}, {4.0}, {bins});
-    ReplicaStatistics statistics(1, 1, 2, grid);
-    vector<vector<long long> > histograms(2, vector<long long>(bins));
-    double total = 1e9;
-    for (int b = 0; b < bins; b++) {
-        double lower = -4+0.5*b, upper = lower+0.5;
-        double mass = 0.5*(erf(upper/sqrt(2.0))-erf(lower/sqrt(2.0)));
-        long long count = llround(0.5*total*mass);
-        histograms[0][b] = histograms[1][b] = count;
-    }
-    statistics.setRawState({1, 1}, {0, 0}, {0, 0}, {vector<double>(4, 0.0)}, {vector<double>()}, histograms, 0, {0, 0}, {0, 0});
-    PotentialFitter fitter;
-    fitter.setGridCoarsening(1);
-    fitter.setNumBootstrap(0);
-    fitter.setMinBinCount(1);
-    EffectivePotential potential = fitter.fit(statistics, 1.0);
+    EffectivePotential potential = fitExactGaussian(-4, 4, 16);
     double worst = 0;
     for (double x = -3; x <= 3.0001; x += 0.25) {
         double zero = 0.0;
@@ -65,21 +71,7 @@ TEST(PotentialFitter, BinsWiderThanAStandardDeviationGiveTheExactCurvature) {
     // Exact counts of exp(-x^2/2) on 8 bins of 1.25 standard deviations over [-5, 5], the width a 3D fit ends up
     // with: the second-order correction applied once left this quadratic 1.3% too flat (U(2) - U(0) = 1.974); the
     // fixed point of the exact bin average (BinAverage) is the quadratic itself, within 2e-4 relative in numpy.
-    int bins = 8;
-    double width = 10.0/bins;
-    RegularGrid grid({-5.0}, {5.0}, {bins});
-    ReplicaStatistics statistics(1, 1, 2, grid);
-    vector<vector<long long> > histograms(2, vector<long long>(bins));
-    for (int b = 0; b < bins; b++) {
-        double lower = -5+width*b, upper = lower+width;
-        histograms[0][b] = histograms[1][b] = llround(0.5e12*0.5*(erf(upper/sqrt(2.0))-erf(lower/sqrt(2.0))));
-    }
-    statistics.setRawState({1, 1}, {0, 0}, {0, 0}, {vector<double>(4, 0.0)}, {vector<double>()}, histograms, 0, {0, 0}, {0, 0});
-    PotentialFitter fitter;
-    fitter.setGridCoarsening(1);
-    fitter.setNumBootstrap(0);
-    fitter.setMinBinCount(1);
-    EffectivePotential potential = fitter.fit(statistics, 1.0);
+    EffectivePotential potential = fitExactGaussian(-5, 5, 8);
     double zero = 0.0, two = 2.0, minusTwo = -2.0;
     double rise = 0.5*(potential.evaluate(&two)+potential.evaluate(&minusTwo))-potential.evaluate(&zero);
     EXPECT_NEAR(rise, 2.0, 0.004) << "the once-corrected fit gives 1.974";
