@@ -128,6 +128,11 @@ def test_the_drift_temperature_per_direction_is_shown_when_known(tmp_path):
     result["learn"]["kT_drift_directions"] = [1.012, 0.981]
     report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
     assert "drift kT per eigendirection of the friction (kJ/mol)</td><td>1.012, 0.981" in (tmp_path / "report.html").read_text()
+    assert "Stage 2 refinement passes" not in (tmp_path / "report.html").read_text()  # not known (1D): no row
+    result["learn"].update(stage2_refinements=2, kT_drift_directions_before_refinement=[1.012, 0.981])
+    report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
+    html = (tmp_path / "report.html").read_text()
+    assert "Stage 2 refinement passes (drift kT with Stage 1&#x27;s D)</td><td>2 (1.012, 0.981)" in html  # escaped
 
 
 @pytest.mark.parametrize("temperatures, noted", [([1.012, 1.014, 0.981], True), ([0.9985, 1.002], False),

@@ -262,6 +262,10 @@ def write_report(folder, result, targets):
         ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),
         ("drift kT per eigendirection of the friction (kJ/mol)",
          ", ".join(_number(t) for t in learn["kT_drift_directions"]) if learn.get("kT_drift_directions") else None),
+        ("Stage 2 refinement passes (drift kT with Stage 1's D)",
+         None if learn.get("stage2_refinements") is None else str(learn["stage2_refinements"]) + (
+             " (" + ", ".join(_number(t) for t in learn["kT_drift_directions_before_refinement"]) + ")"
+             if learn.get("kT_drift_directions_before_refinement") else "")),
         ("effective-noise covariance D", _matrix(learn.get("noise_covariance", []))),
         ("standard error of D", _matrix(learn.get("noise_covariance_error", []))),
         ("learning time (s)", _number(learn.get("seconds"))),

@@ -86,6 +86,13 @@ def learn(config, progress=False, executor=None, checkpoint=None):
                   if key in diagnostics]
     if directions:
         summary["kT_drift_directions"] = directions
+    # Stage 2's refinement passes (docs/theory.md section 5), with the drift kT the first one corrected.
+    if "stage2.refinements" in diagnostics:
+        summary["stage2_refinements"] = int(diagnostics["stage2.refinements"])
+        before = [diagnostics[key] for key in (f"stage2.refinement0.driftKT.direction{m}" for m in range(potential.dimensions))
+                  if key in diagnostics]
+        if before:
+            summary["kT_drift_directions_before_refinement"] = before
     reference = coarse_values(config)
     if reference is not None:
         axes, _, _, _ = potential.grid()
