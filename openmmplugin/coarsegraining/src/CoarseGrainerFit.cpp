@@ -165,10 +165,9 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
             if (m < (int) driftKT.size())
                 diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m), driftKT[m]));
         }
-        const char* xyz = "xyz";
         for (int i = 0; i < d; i++)
             for (int j = i; j < d; j++) // the D Stage 2's friction came from (Stage 1's, or refined from Stage 2's noise)
-                diagnostics.push_back(make_pair(string("stage2.noise.")+xyz[i]+xyz[j], stage2Noise[i*d+j]));
+                diagnostics.push_back(make_pair(string("stage2.noise.")+names[i]+names[j], stage2Noise[i*d+j]));
         diagnostics.push_back(make_pair("kT.kinetic", trace/d));
         kT = SamplingChecks::driftKT(sampling, 1.0);
     }

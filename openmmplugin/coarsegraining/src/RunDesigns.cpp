@@ -65,9 +65,7 @@ Eigen::MatrixXd driftCovariance(int d, const ReplicaStatistics& sampling) {
     Eigen::MatrixXd s = Eigen::MatrixXd::Zero(d, d);
     long long count = 0;
     for (int b = 0; b < sampling.getNumBatches(); b++) {
-        vector<double> sums = sampling.getDriftSecondMomentSums(0, b);
-        for (int i = 0; i < d*d; i++)
-            s(i/d, i%d) += sums[i];
+        s += rowMajorMatrix(sampling.getDriftSecondMomentSums(0, b), d);
         count += sampling.getDriftCount(0, b);
     }
     return count > 0 ? Eigen::MatrixXd(s/(double) count) : Eigen::MatrixXd();
@@ -91,8 +89,7 @@ vector<double> RunDesigns::driftTemperatures(int d, const CoarseGrainingSettings
         for (int b = 0; b < sampling.getNumBatches() && !result.empty(); b++) {
             if (sampling.getDriftCount(0, b) == 0)
                 continue;
-            vector<double> sums = sampling.getDriftSecondMomentSums(0, b);
-            Eigen::MatrixXd sb = rowMajorMatrix(sums, d)/(double) sampling.getDriftCount(0, b);
+            Eigen::MatrixXd sb = rowMajorMatrix(sampling.getDriftSecondMomentSums(0, b), d)/(double) sampling.getDriftCount(0, b);
             for (int m = 0; m < d; m++) {
                 double t = q.col(m).dot(sb*q.col(m));
                 sum[m] += t;
