@@ -367,6 +367,7 @@ private:
     std::vector<std::pair<std::string, double> > pilotDiagnostics; // of the last automatic friction choice
     std::vector<double> pilotPositions;  // where the last pilot's replicas ended
     bool startsFromPilot;                // settings.initialPositions are the pilot's end positions (usePilotFriction)
+    int progressPass;                    // CoarseGrainingPlan's refinement pass being run (0: the first), for progress labels
     PotentialFitter fitter;
     ProgressReporter* progress;
     std::map<std::string, std::string> platformProperties;

@@ -139,6 +139,9 @@ private:
     void requireStage(Stage expected, const std::string& method) const;
     // Whether the sampling pass just completed is a refinement pass (recording its drift temperatures if so).
     bool needsRefinement(const ReplicaStatistics& pass);
+    // run() with the grainer's progress labelled with the current sampling pass.
+    template <class Run>
+    auto labelledWithPass(Run run) -> decltype(run());
     CoarseGrainer& grainer;
     int batchesPerPiece;
     std::string caller;

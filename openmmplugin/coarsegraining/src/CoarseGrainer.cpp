@@ -18,7 +18,7 @@ using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
 
-CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : startsFromPilot(false), progress(NULL) {
+CoarseGrainer::CoarseGrainer(const string& energy, int dimensions) : startsFromPilot(false), progressPass(0), progress(NULL) {
     ReplicaSystem::validateEnergy(energy, dimensions, "CoarseGrainer");
     source.energy = energy;
     source.dimensions = dimensions;
@@ -220,6 +220,8 @@ SamplingPass CoarseGrainer::samplingPass(const ReplicaRunDesign& run, const Repl
     pass.run = &run;
     pass.steps = (source.dimensions == 1 ? settings.numSteps : settings.stage2Steps());
     pass.stage = (source.dimensions == 1 ? "sampling" : "stage 2");
+    if (progressPass > 0)
+        pass.stage += ", pass "+to_string(progressPass+1);  // the label the executor pipeline gives it too
     pass.piece = piece;
     pass.mode = mode;
     pass.grid = grid;

@@ -124,17 +124,35 @@ ReplicaStatistics CoarseGrainingPlan::runStatisticsPiece(Platform& platform, int
     if (stage == Stage1)
         return grainer.runStage1(platform, p[0], p[1], p[2], p[3], frame, round);
     requireStage(Sampling, "runStatisticsPiece");
-    if (!fusedRange)
-        return grainer.runSampling(platform, noise, grid, p[0], p[1]);
-    // One pass over all batches finds the grid from its own equilibration.
-    ReplicaRunDesign run = RunDesigns::sampling(grainer.getDimensions(), grainer.settings, noise);
-    return grainer.sample(platform, grainer.samplingPass(run, {p[0], p[1], 0, 1}, SamplingMode::HistogramOnOwnGrid, NULL)).statistics;
+    return labelledWithPass([&]() {
+        if (!fusedRange)
+            return grainer.runSampling(platform, noise, grid, p[0], p[1]);
+        // One pass over all batches finds the grid from its own equilibration.
+        ReplicaRunDesign run = RunDesigns::sampling(grainer.getDimensions(), grainer.settings, noise);
+        return grainer.sample(platform, grainer.samplingPass(run, {p[0], p[1], 0, 1}, SamplingMode::HistogramOnOwnGrid, NULL)).statistics;
+    });
+}
+
+template <class Run>
+auto CoarseGrainingPlan::labelledWithPass(Run run) -> decltype(run()) {
+    // The grainer labels its progress "stage 2, pass N" while the piece runs, and only then: its own runSampling
+    // calls, outside a plan, stay "stage 2".
+    grainer.progressPass = samplingPass;
+    try {
+        auto result = run();
+        grainer.progressPass = 0;
+        return result;
+    }
+    catch (...) {
+        grainer.progressPass = 0;
+        throw;
+    }
 }
 
 vector<double> CoarseGrainingPlan::runRangePiece(Platform& platform, int index) {
     requireStage(SamplingRange, "runRangePiece");
     vector<int> p = getPiece(index);
-    return grainer.runSamplingRange(platform, noise, p[0], p[1]);
+    return labelledWithPass([&]() { return grainer.runSamplingRange(platform, noise, p[0], p[1]); });
 }
 
 void CoarseGrainingPlan::runStage(Platform& platform) {

@@ -53,6 +53,16 @@ EffectivePotential walk(CoarseGrainingPlan& plan, Platform& platform, vector<str
     return plan.fit(platform.getName());
 }
 
+// The stages a grainer reports progress under, each once, in order.
+class StageRecorder : public ProgressReporter {
+public:
+    void report(const string& stage, long long done, long long total) override {
+        if (stages.empty() || stages.back() != stage)
+            stages.push_back(stage);
+    }
+    vector<string> stages;
+};
+
 } // namespace
 
 TEST(CoarseGrainingPlan, PiecesGiveRunsPotentialBitwise) {
@@ -107,10 +117,18 @@ TEST(CoarseGrainingPlan, RefinementPassesPutEveryDirectionAtTargetKT) {
         return g;
     };
     CoarseGrainer whole = make();
+    StageRecorder progress;
+    whole.setProgressReporter(&progress);
     EffectivePotential reference = whole.run(platform);
     const auto& d = reference.getDiagnostics();
     int passes = (int) d.at("stage2.refinements");
     ASSERT_GE(passes, 1);
+    // A terminal shows each refinement pass as such (the executor pipeline labels them the same way).
+    for (int pass = 1; pass <= passes+1; pass++) {
+        string label = (pass == 1 ? string("stage 2") : "stage 2, pass "+to_string(pass));
+        EXPECT_EQ(1, count(progress.stages.begin(), progress.stages.end(), label)) << label;
+    }
+    EXPECT_EQ(0, count(progress.stages.begin(), progress.stages.end(), "stage 2, pass "+to_string(passes+2)));
     double before = 0, after = 0;
     for (int m = 0; m < 3; m++) {
         string first = "stage2.refinement0.driftKT.direction"+to_string(m);
