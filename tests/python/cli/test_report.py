@@ -61,9 +61,18 @@ def test_report_explains_metrics_names_notes_and_shows_toml(tmp_path):
     assert "They are not meant to coincide" in dict(report.FIGURE_CAPTIONS)["phase_portraits.png"]
 
 
+def test_significant_keeps_the_zeros_it_shows():
+    # A learned kT of 1.0000479 must not read "1", which looks like the target echoed back.
+    assert [report.significant(v) for v in (1.0000479, 0.2185, 0.05, 1234.56, 12345.6, -1.0, 0.99996)] == \
+        ["1.000", "0.2185", "0.05000", "1235", "1.235e+04", "-1.000", "1.000"]
+    assert report.significant(0.000331, 2) == "0.00033" and report.significant(1e-7, 2) == "1.0e-07"
+
+
 def test_toml_writer_round_trips():
     config = {"model": {"energy": 'a\n"b"', "dimensions": 1, "x": 1e-300, "flag": True},
-              "learn": {"starts": [[0.1, -2.0]], "grid_bins": [3, 4], "name": "tab\there", "back": "a\\b"}}
+              "learn": {"starts": [[0.1, -2.0]], "grid_bins": [3, 4], "name": "tab\there", "back": "a\\b"},
+              "compare": {"extra_surrogates": [{"step_size": 0.1, "splitting": "GHMC"}, {"step_size": 0.05}],
+                          "odd key": {"a.b": 1, "": "empty"}}}
     text = toml_writer.dumps(config, comments={None: ["top"], "learn": ["learning"]})
     assert text.startswith("# top\n") and "# learning\n[learn]" in text
     assert tomllib.loads(text) == config
@@ -127,12 +136,12 @@ def test_the_drift_temperature_per_direction_is_shown_when_known(tmp_path):
     assert "drift kT per eigendirection" not in (tmp_path / "report.html").read_text()  # not known: no n/a row
     result["learn"]["kT_drift_directions"] = [1.012, 0.981]
     report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
-    assert "drift kT per eigendirection of the friction (kJ/mol)</td><td>1.012, 0.981" in (tmp_path / "report.html").read_text()
+    assert "drift kT per eigendirection of the friction (kJ/mol)</td><td>1.012, 0.9810" in (tmp_path / "report.html").read_text()
     assert "Stage 2 refinement passes" not in (tmp_path / "report.html").read_text()  # not known (1D): no row
     result["learn"].update(stage2_refinements=2, kT_drift_directions_before_refinement=[1.012, 0.981])
     report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
     html = (tmp_path / "report.html").read_text()
-    assert "Stage 2 refinement passes (drift kT with Stage 1&#x27;s D)</td><td>2 (1.012, 0.981)" in html  # escaped
+    assert "Stage 2 refinement passes (drift kT with Stage 1&#x27;s D)</td><td>2 (1.012, 0.9810)" in html  # escaped
 
 
 @pytest.mark.parametrize("temperatures, noted", [([1.012, 1.014, 0.981], True), ([0.9985, 1.002], False),
@@ -147,3 +156,16 @@ def test_the_command_notes_a_drift_temperature_that_differs_between_directions(t
     assert ("note: the drift kT differs" in out) == noted
     if noted:
         assert "3.3%" in out and "1.012, 1.014, 0.981" in out
+
+
+def test_settings_with_extra_surrogates_are_shown_as_toml(tmp_path):
+    # The demo's [compare] extra_surrogates is a list of inline tables: the report used to fall back to JSON for it
+    # while calling it TOML.
+    from effpot.cli.config import TARGET_DEFAULTS
+    result = fake_result()
+    result["settings"]["compare"] = {"extra_surrogates": [{"step_size": 0.1, "splitting": "GHMC"}]}
+    report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
+    page = (tmp_path / "report.html").read_text()
+    assert "(TOML, as effpot learn reads it)" in page
+    settings = html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S).group(1))
+    assert tomllib.loads(settings) == result["settings"]

@@ -30,8 +30,8 @@ from ..shared.files import atomic_write_text
 from . import config as config_module
 from .output import (CONFIG, FORCE, RESULT, SAVED_POTENTIAL, CommandError, RunFailed, check_writable, finish_output,
                      prepare_output, progress_reporter, rescue, worker_executor)
-from .report import (checks, draw_comparison_figures, draw_learning_figures, learning_result, read_json, write_json,
-                     write_report)
+from .report import (checks, draw_comparison_figures, draw_learning_figures, learning_result, read_json, significant,
+                     write_json, write_report)
 from .runs import coarse_values, comparison_settings, run_comparisons
 
 
@@ -69,7 +69,7 @@ def _rounded(values, digits=4):
     """A number or nested list of numbers for people: `digits` significant digits."""
     if isinstance(values, (list, tuple)):
         return "[" + ", ".join(_rounded(v, digits) for v in values) + "]"
-    return f"{values:.{digits}g}"
+    return significant(values, digits)
 
 
 def _write_learning(folder, config_text, config, potential, summary):
@@ -131,13 +131,13 @@ def anisotropy(temperatures):
 
 
 def _print_learning(summary):
-    print(f"learned: kT = {summary['kT']:.4g} kJ/mol, D = {_rounded(summary['noise_covariance'])} "
+    print(f"learned: kT = {significant(summary['kT'])} kJ/mol, D = {_rounded(summary['noise_covariance'])} "
           f"(standard errors {_rounded(summary['noise_covariance_error'], 2)}), {summary['seconds']:.1f} s")
     if "rmse_kT" in summary:
         print(f"  RMSE of U against the coarse part: {summary['rmse_kT']:.4f} kT")
     spread = anisotropy(summary.get("kT_drift_directions"))
     if spread is not None and spread > ANISOTROPY_NOTE:
-        values = ", ".join(f"{t:.4g}" for t in summary["kT_drift_directions"])
+        values = ", ".join(significant(t) for t in summary["kT_drift_directions"])
         print(f"  note: the drift kT differs between the friction's eigendirections ({values}: {100 * spread:.1f}%); "
               "U puts that into its curvature, and a weakly damped surrogate's ACF may drift (docs/comparisons.md)")
 

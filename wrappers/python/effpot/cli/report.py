@@ -157,6 +157,20 @@ def draw_comparison_figures(folder, metrics, curves, settings):
                          os.path.join(directory, "stable_steps.png"))
 
 
+def significant(value, digits=4):
+    """value with `digits` significant digits, trailing zeros kept: a kT of 1.0000479 reads 1.000, not 1 (which
+    looks like the target echoed back)."""
+    text = f"{value:#.{digits}g}"
+    mantissa, _, exponent = text.partition("e")
+    mantissa = mantissa.rstrip(".")
+    return mantissa + ("e" + exponent if exponent else "")
+
+
+def _temperature(value):
+    """A kT for the table: its four significant digits shown, zeros too."""
+    return "n/a" if value is None else significant(value)
+
+
 def _number(value):
     if value is None:
         return "n/a"
@@ -258,13 +272,13 @@ def write_report(folder, result, targets):
                     f"{html.escape(target)}</td>"
                     f"{mark or '<td></td>'}<td class=why>{html.escape(_explanation(label))}</td></tr>")
     learned = [
-        ("kT of the learned law (kJ/mol)", _number(learn.get("kT"))),
-        ("kinetic kT (kJ/mol)", _number(learn.get("kT_kinetic"))),
+        ("kT of the learned law (kJ/mol)", _temperature(learn.get("kT"))),
+        ("kinetic kT (kJ/mol)", _temperature(learn.get("kT_kinetic"))),
         ("drift kT per eigendirection of the friction (kJ/mol)",
-         ", ".join(_number(t) for t in learn["kT_drift_directions"]) if learn.get("kT_drift_directions") else None),
+         ", ".join(_temperature(t) for t in learn["kT_drift_directions"]) if learn.get("kT_drift_directions") else None),
         ("Stage 2 refinement passes (drift kT with Stage 1's D)",
          None if learn.get("stage2_refinements") is None else str(learn["stage2_refinements"]) + (
-             " (" + ", ".join(_number(t) for t in learn["kT_drift_directions_before_refinement"]) + ")"
+             " (" + ", ".join(_temperature(t) for t in learn["kT_drift_directions_before_refinement"]) + ")"
              if learn.get("kT_drift_directions_before_refinement") else "")),
         ("effective-noise covariance D", _matrix(learn.get("noise_covariance", []))),
         ("standard error of D", _matrix(learn.get("noise_covariance_error", []))),
@@ -293,8 +307,10 @@ def write_report(folder, result, targets):
     from .toml_writer import dumps as toml_text
     try:
         settings = toml_text(plain(result.get("settings", {})))
+        settings_format = "TOML, as effpot learn reads it"
     except TypeError:  # not a configuration of tables (a result written by other code)
         settings = json.dumps(plain(result.get("settings", {})), indent=1)
+        settings_format = "JSON: it is not a configuration effpot learn reads"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(name)}</title>
 <style>
@@ -321,7 +337,7 @@ seed {html.escape(str(result.get('seed')))}, written {html.escape(result.get('cr
 <h2>Figures</h2>
 {''.join(figure_html)}
 <h2>Settings</h2>
-<p class=why>The configuration of this run (TOML, as effpot learn reads it).</p>
+<p class=why>The configuration of this run ({settings_format}).</p>
 <pre>{html.escape(settings)}</pre>
 </body></html>
 """

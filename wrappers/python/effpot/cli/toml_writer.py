@@ -1,7 +1,14 @@
-"""A small TOML writer for effpot's configurations (tables of strings, numbers, booleans and lists of them):
-Python's tomllib reads TOML but does not write it."""
+"""A small TOML writer for effpot's configurations (tables of strings, numbers, booleans, lists of them and inline
+tables, such as [compare] extra_surrogates): Python's tomllib reads TOML but does not write it."""
 import json
 import math
+import re
+
+
+def _key(key):
+    """A bare key where TOML allows one, else a quoted one."""
+    key = str(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _value(value):
@@ -24,6 +31,9 @@ def _value(value):
         return json.dumps(value, ensure_ascii=False)  # a TOML basic string: the same escapes as JSON
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        # An inline table (TOML 1.0: on one line), e.g. each entry of [compare] extra_surrogates.
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
     if hasattr(value, "tolist"):
         return _value(value.tolist())
     raise TypeError(f"cannot write {type(value).__name__} as a TOML value")
@@ -36,14 +46,14 @@ def dumps(config, comments=None):
     lines = [f"# {line}" for line in comments.get(None, [])]
     plain = {k: v for k, v in config.items() if not isinstance(v, dict)}
     for key, value in plain.items():
-        lines.append(f"{key} = {_value(value)}")
+        lines.append(f"{_key(key)} = {_value(value)}")
     for section, table in config.items():
         if not isinstance(table, dict):
             continue
         if lines:
             lines.append("")
         lines += [f"# {line}" for line in comments.get(section, [])]
-        lines.append(f"[{section}]")
+        lines.append(f"[{_key(section)}]")
         for key, value in table.items():
-            lines.append(f"{key} = {_value(value)}")
+            lines.append(f"{_key(key)} = {_value(value)}")
     return "\n".join(lines) + "\n"
