@@ -253,6 +253,27 @@ def test_local_executor_gives_each_process_its_device():
         effpot.local_executor(3, devices=[0, 1])
 
 
+UNGUARDED_SCRIPT = """
+import effpot
+cg = effpot.CoarseGrainer("x^2/2+0.01*sin(x/0.01)", 1)
+cg.setStepSize(0.1); cg.setFriction(1.0); cg.setNumReplicas(8); cg.setNumBatches(2); cg.setNumSteps(200)
+with effpot.local_executor(2) as executor:
+    cg.run(executor=executor)
+"""
+
+
+def test_a_script_without_the_main_guard_is_told_why_its_workers_die(tmp_path):
+    # Spawned workers import the script; without `if __name__ == "__main__":` each would start a pool of its own.
+    # The workers must say why they stop and the run's error must name the guard, not only BrokenProcessPool.
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    output = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert output.returncode == 1, output.stderr[-2000:]
+    last = output.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError: task ") and 'if __name__ == "__main__":' in last, last
+    assert "local_executor: called while a worker process imports your script" in output.stderr
+
+
 # ---- Dask distributed: a LocalCluster of worker processes --------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -152,7 +152,7 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
                     failures[task.key] += 1
                     if failures[task.key] > retries:
                         raise RuntimeError(f"task {task.key!r} failed {failures[task.key]} times (retries={retries}); "
-                                           f"last error: {error!r}") from error
+                                           f"last error: {error!r}{_broken_pool_hint(error)}") from error
                     _log.warning("task %r lost (%s: %s); resubmitting (%d of %d)", task.key, type(error).__name__,
                                  error, failures[task.key], retries)
                     submit(task)
@@ -162,6 +162,16 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
         for future in running:
             future.cancel()
     return {key: results[key] for key in keys}
+
+
+def _broken_pool_hint(error):
+    """Why a process pool keeps breaking, when the usual cause is the user's script."""
+    if not isinstance(error, cf.process.BrokenProcessPool):
+        return ""
+    return ("; the worker processes died before they could run it. A script that uses local_executor() must run its "
+            "work under `if __name__ == \"__main__\":`, because each worker imports the script, and without the "
+            "guard it starts a run (and workers) of its own (docs/distributed.md); the workers' own errors are on "
+            "stderr above")
 
 
 # ---- Worker processes on this machine -------------------------------------------------------------------------
@@ -288,6 +298,11 @@ def local_executor(max_workers=None, devices=None):
     run_tasks resubmits its task. Use it as a context manager (``with effpot.local_executor() as executor:``) or
     call shutdown().
     """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # This is a spawned worker importing the user's script, which calls local_executor() at its top level: say
+        # so here (the worker then dies, and the parent's run_tasks says why its pool broke).
+        raise RuntimeError("effpot.local_executor: called while a worker process imports your script; put the code "
+                           "that runs the work under `if __name__ == \"__main__\":` (docs/distributed.md)")
     if devices is not None:
         devices = [whole_number(d, "local_executor: devices") for d in devices]
         if not devices:
