@@ -49,7 +49,8 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_progress_plain_lines_off_a_terminal_and_a_bar_on_one():
+def test_progress_plain_lines_off_a_terminal_and_a_bar_on_one(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # shutil.get_terminal_size reads it first
     plain = io.StringIO()
     progress = TextProgress(plain, interval=0.0)
     for done in range(0, 101, 10):
@@ -78,6 +79,26 @@ def test_progress_plain_lines_off_a_terminal_and_a_bar_on_one():
     text = terminal.getvalue()
     assert 90 <= text.count("\r") <= 102 and text.count("\n") == 2  # one redraw per whole percent
     assert "[###############...............]  50%" in text and "ETA" in text
+
+
+@pytest.mark.parametrize("columns", [100, 80, 60, 40, 24])
+def test_the_bar_fits_the_terminal_so_redraws_do_not_wrap(monkeypatch, columns):
+    # A line as wide as the terminal wraps, and each \r redraw then adds a line: every drawn line must be shorter.
+    monkeypatch.setenv("COLUMNS", str(columns))
+    terminal = FakeTerminal()
+    progress = TextProgress(terminal)
+    stages = ["fit", "stage 2, pass 2 (equilibration)", "surrogate at 0.1 ps (GHMC) Langevin, mean path"]
+    for stage in stages:
+        for done in range(0, 101, 5):
+            progress.report(stage, done, 100)
+    progress.finish()
+    drawn = [line.replace("\x1b[K", "") for line in re.split(r"[\r\n]", terminal.getvalue()) if line]
+    assert drawn and max(len(line) for line in drawn) <= columns - 1
+    assert all(re.search(r"\d+%", line) for line in drawn)  # the percentage always shows
+    if columns >= 60:
+        assert all("[" in line and "]" in line for line in drawn)  # and a bar where there is room for one
+    if columns >= 100:
+        assert any(line.startswith("surrogate at 0.1 ps (GHMC) Langevin, mean path [") for line in drawn)
 
 
 def test_cli_in_a_pipe_prints_no_carriage_return_and_rounds(tmp_path):

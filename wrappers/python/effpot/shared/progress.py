@@ -4,6 +4,7 @@ On a terminal: one bar per stage, redrawn in place (``\\r``), with the elapsed t
 pipe, a log file, a CI job): plain lines without ``\\r``, at most one per stage every ``interval`` seconds plus
 one when the stage is done, each with its ETA.
 """
+import shutil
 import sys
 import time
 
@@ -26,6 +27,24 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def bar_line(stage, fraction, elapsed, eta, width, columns):
+    """One bar line that fits `columns` (the terminal's width, less one so that it never wraps): the label column,
+    then the bar (at most `width` characters, shrunk first, dropped on a very narrow terminal), then the
+    percentage, elapsed time and ETA; a label too long for what is left is cut with an ellipsis. A line longer than
+    the terminal would wrap, and each redraw with ``\r`` would then add a line instead of replacing it."""
+    tail = f" {100 * fraction:3.0f}% {_duration(elapsed)}, {eta}"
+    room = columns - 1 - len(tail)
+    label = f"{stage:<28}"
+    bar = min(width, room - len(label) - 3)
+    if bar < 10:  # a narrow terminal: a short bar (or none) and the label cut to what is left
+        bar = 10 if room >= 10 + 3 + 8 else 0
+        keep = room - (bar + 3 if bar else 0)
+        label = stage if len(stage) <= keep else stage[:max(keep - 1, 0)] + "\u2026"
+        label = f"{label:<{min(28, max(keep, 0))}}"[:max(keep, 0)]  # padded as far as it fits: bars stay aligned
+    line = label + (f" [{'#' * int(round(fraction * bar))}{'.' * (bar - int(round(fraction * bar)))}]" if bar else "")
+    return (line + tail)[:max(columns - 1, 1)]
 
 
 class TextProgress(_swig.ProgressReporter):
@@ -76,9 +95,10 @@ class TextProgress(_swig.ProgressReporter):
             if percent == self.shown:
                 return
             self.shown = percent
-            filled = int(round(fraction * self.width))
-            self.stream.write(f"\r{stage:<28} [{'#' * filled}{'.' * (self.width - filled)}] {100 * fraction:3.0f}% "
-                              f"{_duration(elapsed):>10}, {self._eta(fraction, elapsed):<16}")
+            columns = shutil.get_terminal_size(fallback=(80, 24)).columns
+            # "\x1b[K" clears what a longer line before this one left on the right.
+            self.stream.write("\r" + bar_line(stage, fraction, elapsed, self._eta(fraction, elapsed), self.width,
+                                              columns) + "\x1b[K")
             self.open_line = True
             if done >= total and stage == "fit":
                 self.finish()
