@@ -169,3 +169,18 @@ def test_settings_with_extra_surrogates_are_shown_as_toml(tmp_path):
     assert "(TOML, as effpot learn reads it)" in page
     settings = html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S).group(1))
     assert tomllib.loads(settings) == result["settings"]
+
+
+def test_every_summary_row_says_what_it_measures(tmp_path):
+    # The net speed-ups are the headline: their rows must explain themselves like the metrics do.
+    from effpot.cli.config import TARGET_DEFAULTS
+    result = fake_result()
+    result["compare"]["metrics"].update(
+        hamiltonian_net_speedup=505.0, langevin_net_speedup=1.27, surrogate_step_size=0.02, reference_step_size=0.02,
+        extra_surrogates=[{"surrogate_step_size": 0.1, "surrogate_splitting": "GHMC", "tv_distance": 0.008,
+                           "acf_max_difference": 0.1, "mean_path_max_difference_sd": 0.07,
+                           "metropolis_acceptance": 0.9, "langevin_net_speedup": 3.1}])
+    rows = report.checks(result, dict(TARGET_DEFAULTS))
+    labels = [label for label, *_ in rows]
+    assert sum(label.startswith("net speed-up") for label in labels) == 3
+    assert [label for label in labels if len(report._explanation(label)) < 80] == []
