@@ -47,7 +47,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     folder = output_folder(args.output)
     potential, elapsed = learn(args.platform)
-    print(f"P5 at h = 0.02: Stage 1 3 designs x 300 replicas x 2e4 steps, Stage 2 300 x 4e4, {elapsed:.1f} s")
+    d = potential.diagnostics
+    rounds, passes = int(d.get("stage1.rounds", 1)), int(d.get("stage2.refinements", 0))
+    print(f"P5 at h = 0.02: Stage 1 {rounds} round{'s' * (rounds > 1)} of 3 designs x 300 replicas x 2e4 steps, "
+          f"Stage 2 {1 + passes} pass{'es' * (passes > 0)} of 300 x 4e4, {elapsed:.1f} s")
     relative, inside = report_noise(potential, problems.p5_noise_covariance(0.02))
     axes = [np.linspace(-1.6, 1.2, 141), np.linspace(-0.5, 2.1, 131)]
     rmse = rmse_in_kt(potential, problems.p5_coarse_values, axes)
