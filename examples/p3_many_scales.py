@@ -88,6 +88,8 @@ def main(argv=None):
                          resolution=resolution, keptTerms=kept, metrics=judged))
         print(f"h = {h:.4g}: kT {potential.kT:.4f}, gamma {potential.diagnostics['settings.friction']:.3g}, "
               f"h^2 lambda_max {resolution:.3g}")
+        if "resolutionWarning" in potential.diagnostics:  # the learned U is sharper than this step resolves
+            print(f"    note: {potential.diagnostics['resolutionWarning']}")
         for name, values in judged.items():
             if values["tv_distance"] is None:
                 print(f"    {name:<26} exploded: the step does not integrate this potential")

@@ -273,6 +273,16 @@ def test_cli_export(p4_potential, tmp_path, capsys):
     assert cli.main(["export", str(folder), "--format", "plumed", "--plumed-names", "p.x,p.y", "-o",
                      str(tmp_path / "v.grid")]) == 0
     assert open(tmp_path / "v.grid").readline() == "#! FIELDS p.x p.y effpot.bias der_p.x der_p.y\n"
+    # An existing file is kept unless --force (as learn and scan keep a folder with results), and a directory
+    # is not a file to write.
+    capsys.readouterr()
+    (tmp_path / "v.grid").write_text("edited by hand")
+    assert cli.main(["export", str(folder), "--format", "plumed", "-o", str(tmp_path / "v.grid")]) == 2
+    assert "the file exists" in capsys.readouterr().err and (tmp_path / "v.grid").read_text() == "edited by hand"
+    assert cli.main(["export", str(folder), "--format", "plumed", "-o", str(tmp_path / "v.grid"), "--force"]) == 0
+    assert open(tmp_path / "v.grid").read() == export.plumed_grid_text(p4_potential)
+    assert cli.main(["export", str(folder), "--format", "csv", "-o", str(folder)]) == 2
+    assert "is a directory" in capsys.readouterr().err
 
 
 def test_a_failed_write_leaves_the_old_file(p4_potential, tmp_path, monkeypatch):

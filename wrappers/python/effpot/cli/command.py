@@ -229,12 +229,17 @@ def demo(output, force=False, progress=True, workers=None):
         return learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
 
 
-def export(folder, format, output, names=None, label="effpot"):
+def export(folder, format, output, names=None, label="effpot", force=False):
     """``effpot export``: the learned potential of DIR as a PLUMED grid, an .npz or a .csv file."""
     path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
     if not os.path.isfile(path):
         raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
                            "'effpot learn' or 'effpot demo'")
+    # As learn and scan refuse a folder that holds results, export keeps a file that exists (a user's edited grid).
+    if os.path.isdir(output):
+        raise CommandError(f"-o {output}: is a directory; give the file to write, e.g. {os.path.join(output, 'U.' + ('grid' if format == 'plumed' else format))}")
+    if os.path.exists(output) and not force:
+        raise CommandError(f"-o {output}: the file exists; give another name or --force to replace it")
     potential = EffectivePotential.load(path)
     if names is not None:
         names = [n.strip() for n in names.split(",")]
@@ -310,6 +315,7 @@ def build_parser():
                                help="PLUMED argument names, comma-separated (default x,y,z)")
     export_parser.add_argument("--plumed-label", default="effpot",
                                help="the EXTERNAL action's LABEL: the value column is LABEL.bias (default effpot)")
+    export_parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     scan_parser = commands.add_parser("scan", help="scan step sizes to find the levels of a landscape; write a "
                                       "learn configuration per level")
     scan_parser.add_argument("config", help="TOML: [model], [run], [scan] (step_sizes or step_size_range, "
@@ -374,7 +380,7 @@ def main(argv=None):
         with _terminating_signals():
             if args.command == "export":
                 export(args.directory, args.format, args.output, names=args.plumed_names,
-                               label=args.plumed_label)
+                       label=args.plumed_label, force=args.force)
             elif args.command == "scan":
                 from .scan import scan as scan_command
                 scan_command(args.config, args.output, force=args.force, progress=progress, workers=args.workers,
