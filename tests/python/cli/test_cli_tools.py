@@ -126,6 +126,7 @@ SCAN = """
 name = "P1 scan"
 dimensions = 1
 energy = "x^2/2+0.01*sin(x/0.01)+0.0001*sin(x/0.0001)"
+coarse_energy = "x^2/2"
 
 [run]
 seed = 1
@@ -168,13 +169,18 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
         assert learn["step_size"] == pytest.approx(level["recommended"], rel=5e-3)
         assert learn["friction"] == pytest.approx(2 * learn["step_size"], rel=1e-2)  # the scan's gamma = 2 h
         assert learn["replicas"] == 200 and loaded["model"]["energy"] == tomllib.loads(SCAN)["model"]["energy"]
+        # 1D with the scan's fixed friction: kT follows from it, so a target_kT would be ignored and is not written.
+        assert "target_kT" not in learn and "the friction sets kT" in level_path.read_text()
+        # coarse_energy (f0) belongs to the coarsest level only; the first learns f0 + f1.
+        assert ("coarse_energy" in loaded["model"]) == (index == len(levels))
         configs.append(loaded)
     # The second level learns f0 = x^2/2 with the written settings (well under a second).
     from effpot.cli.runs import learn as run_learning
     potential, summary = run_learning(configs[1])
     axes = [np.linspace(-0.8, 0.8, 161)]
     assert rmse_in_kt(potential, lambda q: 0.5 * q[:, 0] ** 2, axes) < 0.06
-    assert learn["target_kT"] == pytest.approx(potential.kT, rel=0.2)
+    scan_kt = float(re.search(r"the scan's run there had kT = ([0-9.e+-]+[0-9])", (output / "level-2.toml").read_text())[1])
+    assert scan_kt == pytest.approx(potential.kT, rel=0.2)  # the friction law gives about the scan's kT
     # On worker processes, one task per step size, with a checkpoint: the same points (the moments to round-off:
     # their statistics travel as XML) and the same levels and configurations.
     workers = tmp_path / "workers"

@@ -132,19 +132,29 @@ def scan_target_kt(config):
     return config.get("learn", {}).get("target_kT", 0.0)
 
 
-def level_config(config, level, point):
+def level_config(config, level, point, coarsest=True):
     """The learn configuration of one level: [model] and [run] as scanned, the user's [learn] keys, the level's
     recommended step, and (unless given) the scan's friction and kT there, where the momenta were Gaussian. With a
-    target_kT of the user's the friction is left to the pilot run, which picks it for that kT*."""
+    target_kT of the user's the friction is left to the pilot run, which picks it for that kT*. In 1D a fixed
+    friction sets kT itself, so no target_kT is written with it (it would be ignored). [model] coarse_energy is the
+    coarse part of the coarsest level (the largest steps) only: a finer level learns more than it, so the others
+    leave it out rather than report an RMSE against the wrong potential."""
     learn = {"step_size": _significant(level["recommended"])}
     user = dict(config.get("learn", {}))
+    one_dimensional = config["model"].get("dimensions") == 1
+    wrote_friction = False
     if "friction" not in user and "target_kT" not in user and point is not None:
         # The scan's friction law gamma = factor * h, at the recommended step.
         learn["friction"] = _significant(point["friction"] / point["stepSize"] * level["recommended"])
-    if "target_kT" not in user and point is not None and math.isfinite(point["kT"]):
+        wrote_friction = True
+    if "target_kT" not in user and point is not None and math.isfinite(point["kT"]) and \
+            not (one_dimensional and (wrote_friction or _fixed_friction(user.get("friction")))):
         learn["target_kT"] = _significant(point["kT"])
     learn.update(user)
-    result = {"model": dict(config["model"])}
+    model = dict(config["model"])
+    if not coarsest:
+        model.pop("coarse_energy", None)
+    result = {"model": model}
     if config.get("run"):
         result["run"] = dict(config["run"])
     result["learn"] = learn
@@ -152,6 +162,11 @@ def level_config(config, level, point):
         if config.get(section):
             result[section] = dict(config[section])
     return result
+
+
+def _fixed_friction(friction):
+    """Whether a [learn] friction value is a number (not "auto" or absent)."""
+    return isinstance(friction, (int, float)) and not isinstance(friction, bool) and friction != 0
 
 
 def scan_summary(points, target_kt):
@@ -200,17 +215,25 @@ def scan(config_path, output, force=False, progress=True, workers=None, checkpoi
         written = []
         for index, level in enumerate(levels, start=1):
             point = _nearest_point(points, level["recommended"])
-            learn_config = level_config(config, level, point)
+            coarsest = index == len(levels)
+            learn_config = level_config(config, level, point, coarsest=coarsest)
             file = f"level-{index}.toml"
+            notes = []
+            if "target_kT" not in learn_config["learn"] and point is not None and math.isfinite(point["kT"]):
+                notes.append(f"1D: the friction sets kT (no target_kT); the scan's run there had kT = "
+                             f"{_significant(point['kT'])}.")
+            if not coarsest and "coarse_energy" in config["model"]:
+                notes.append("coarse_energy is left out: it is the coarse part of the coarsest level, and this "
+                             "level learns more than it.")
             comments = {None: [f"Level {index} of the scale scan of {os.path.basename(os.fspath(config_path))}: "
                                f"Gaussian momenta for h in [{level['smallest']:.3g}, {level['largest']:.3g}] ps "
                                f"({level['numPoints']} step sizes).",
                                "The step is the level's recommended one; unless [learn] of the scan gave them, "
                                "friction follows the",
-                               "scan's gamma = factor * h and target_kT is the kT of the nearest scanned run with "
-                               "Gaussian momenta",
-                               "(with a target_kT of its own, the friction is the pilot run's, for that kT*).",
-                               f"Run: effpot learn {file} -o level-{index}"]}
+                               "scan's gamma = factor * h and, beyond 1D, target_kT is the kT of the nearest "
+                               "scanned run with Gaussian momenta",
+                               "(with a target_kT of its own, the friction is the pilot run's, for that kT*)."]
+                        + notes + [f"Run: effpot learn {file} -o level-{index}"]}
             atomic_write_text(os.path.join(staging, file), toml_writer.dumps(learn_config, comments))
             written.append(file)
             print(f"  level {index}: h in [{level['smallest']:.3g}, {level['largest']:.3g}] ps, recommended "
