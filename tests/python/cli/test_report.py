@@ -184,3 +184,19 @@ def test_every_summary_row_says_what_it_measures(tmp_path):
     labels = [label for label, *_ in rows]
     assert sum(label.startswith("net speed-up") for label in labels) == 3
     assert [label for label in labels if len(report._explanation(label)) < 80] == []
+
+
+def test_a_step_that_went_non_finite_is_marked_in_the_stable_step_figure(tmp_path, monkeypatch):
+    # A model that blew up has no energy error to draw: the figure must mark the step, not just end the curve.
+    saved = []
+    monkeypatch.setattr(figures, "atomic_save_figure", lambda figure, path, **options: saved.append(figure))
+    curves = {"stable_steps_full": [(0.001, 0.01), (0.002, 0.05), (0.004, float("inf"))],
+              "stable_steps_surrogate": [(0.01, 1e-4), (0.02, 0.1), (0.04, 0.5)]}
+    metrics = {"stable_step_ratio": 10.0, "full_hamiltonian_stable_step": 0.002,
+               "surrogate_hamiltonian_stable_step": 0.02}
+    figures.stable_steps(curves, metrics, 0.2, str(tmp_path / "stable_steps.png"))
+    panel = saved[0].axes[0]
+    crosses = [line for line in panel.get_lines() if line.get_marker() == "x"]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [0.004]
+    assert crosses[0].get_ydata()[0] == pytest.approx(panel.get_ylim()[1])
+    assert "went non-finite" in [t.get_text() for t in panel.get_legend().get_texts()]

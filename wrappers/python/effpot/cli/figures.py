@@ -8,14 +8,15 @@ import numpy as np
 from ..coarse_graining.analysis import grid_points, histogram_marginals
 from ..shared.files import atomic_save_figure
 
-REFERENCE = dict(color="k", label="reference (full f, deterministic damped scheme)")
+REFERENCE = dict(color="k", label="reference (full V, deterministic damped scheme)")
 SURROGATE = dict(color="C1", label="surrogate (learned U, Langevin)")
 NAMES = "xyz"
 
 
 def _extra_styles(curves):
     """(curves, style) of each of [compare] extra_surrogates, in colours after the surrogate's."""
-    return [(extra, dict(color=f"C{2 + i}", label=f"surrogate at {extra['step_size']:.3g} ps ({extra['splitting']})"))
+    return [(extra, dict(color=f"C{2 + i}", ls="--",
+                         label=f"surrogate at {extra['step_size']:.3g} ps ({extra['splitting']})"))
             for i, extra in enumerate(curves.get("extra_surrogates") or [])]
 
 
@@ -234,7 +235,7 @@ def densities(curves, metrics, path, title=""):
         panels[c].step(x, s, where="mid", **SURROGATE)
         for extra, style in _extra_styles(curves):
             panels[c].step(x, histogram_marginals(extra["histogram_surrogate"], grid)[1][c][1], where="mid",
-                           lw=1, ls="--", **style)
+                           lw=1, **style)
         panels[c].set_xlabel(f"{NAMES[c]} (nm)")
         panels[c].set_ylabel("density (1/nm)")
         panels[c].set_title(f"marginal of {NAMES[c]}")
@@ -294,7 +295,7 @@ def autocorrelations(curves, metrics, path, title=""):
         panels[c].plot(lags, acf_r[:, c], lw=1.2, **REFERENCE)
         panels[c].plot(lags, acf_s[:, c], lw=1.2, ls="--", **SURROGATE)
         for extra, style in _extra_styles(curves):
-            panels[c].plot(lags, extra["acf_surrogate"][:, c], lw=1.0, ls=":", **style)
+            panels[c].plot(lags, extra["acf_surrogate"][:, c], lw=1.0, **style)
         panels[c].axhline(0, color="0.7", lw=0.6)
         panels[c].set_xlabel("lag (ps)")
         panels[c].set_ylabel(f"C(m)/C(0) of {NAMES[c]}")
@@ -312,7 +313,7 @@ def phase_portraits(curves, metrics, path, title=""):
     extra = 1 if d >= 2 else 0
     figure, panels = _component_panels(d + extra, 4.6)
     full_step, surrogate_step = curves["portrait_steps"]["full"], curves["portrait_steps"]["surrogate"]
-    styles = (("full", dict(color="k", lw=0.8, label=f"full f, h = {full_step:.2g} ps")),
+    styles = (("full", dict(color="k", lw=0.8, label=f"full V, h = {full_step:.2g} ps")),
               ("surrogate", dict(color="C1", lw=1.2, marker=".", ms=3,
                                  label=f"learned U, h = {surrogate_step:.2g} ps (dots: every step)")))
     for c in range(d):
@@ -336,12 +337,22 @@ def stable_steps(curves, metrics, tolerance, path, title=""):
     """Energy error per trajectory against the step size for the full and the surrogate Hamiltonian."""
     plt = pyplot()
     figure, panel = plt.subplots(figsize=(6.4, 4.2))
-    for key, style in (("stable_steps_full", dict(color="k", marker="o", label="full f")),
+    blown = []
+    for key, style in (("stable_steps_full", dict(color="k", marker="o", label="full V")),
                        ("stable_steps_surrogate", dict(color="C1", marker="s", label="learned U"))):
         table = np.array(curves[key], dtype=float)
         errors = np.where(np.isfinite(table[:, 1]), table[:, 1], np.nan)
         panel.loglog(table[:, 0], np.maximum(errors, 1e-12), lw=1, ms=4, **style)
+        blown.append((table[~np.isfinite(table[:, 1]), 0], style["color"]))
     panel.axhline(tolerance, color="C3", ls=":", label=f"tolerance {tolerance:.3g} kJ/mol")
+    # Steps at which a model went non-finite have no error to draw: mark them along the top, or a curve would
+    # just stop without saying why.
+    top = panel.get_ylim()[1]
+    for index, (steps, color) in enumerate(blown):
+        if len(steps):
+            panel.plot(steps, np.full(len(steps), top), ls="none", marker="x", color=color, ms=7, clip_on=False,
+                       label="went non-finite" if index == 0 or not len(blown[0][0]) else None)
+    panel.set_ylim(top=top)
     panel.set_xlabel("step size (ps)")
     panel.set_ylabel("max |H(t) - H(0)| per trajectory (kJ/mol)")
     panel.legend(fontsize=8)
@@ -402,9 +413,21 @@ def scale_scan(points, levels, path, title="", resolved_limit=None):
         panel.set_xlabel("step size h (ps)")
     panels[0].set_yscale("log")
     panels[0].set_ylabel("kT (kJ/mol)")
+    from matplotlib.ticker import FuncFormatter
+    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.2, not 2 x 10^-1
+    panels[0].yaxis.set_major_formatter(plain)
+    panels[0].yaxis.set_minor_formatter(plain)
     panels[1].axhspan(-0.2, 0.2, color="0.9", zorder=0)
-    panels[1].set_ylabel("excess kurtosis of p (grey: Gaussian)")
+    panels[1].set_ylabel("excess kurtosis of p (grey: |.| <= 0.2, Gaussian)")
     panels[1].set_yscale("symlog", linthresh=0.3)
+    # symlog's own ticks are decades (0, 0.1, 1, 10): nothing below 0, where mixed-scale steps lie (-0.1 to -0.3),
+    # and no mark at the tolerance. Ticks at 1-2-5 steps on both sides instead, as plain numbers.
+    low, high = panels[1].get_ylim()
+    steps = [0.1, 0.2, 0.5] + [m * 10.0 ** e for e in range(0, 4) for m in (1, 2, 5)]
+    ticks = sorted({0.0} | {t for t in steps if t <= high} | {-t for t in steps if -t >= low})
+    panels[1].set_yticks(ticks)
+    panels[1].set_yticks([], minor=True)
+    panels[1].set_yticklabels([f"{t:g}" for t in ticks])
     _finish(figure, path, title or "Scale scan: the levels are step-size windows with Gaussian momenta",
             legend=panels[0])
 

@@ -265,7 +265,8 @@ FIGURE_CAPTIONS = [
                             "the shapes: the orbits should cover the same region with the same range of "
                             "velocities."),
     ("stable_steps.png", "Energy error against the step size for both Hamiltonian models: the largest stable "
-                         "step is the last one within the tolerance."),
+                         "step is the last one within the tolerance. Each curve ends at the first step past it, "
+                         "where the search stops (a cross on the top edge: the model went non-finite there)."),
 ]
 
 
