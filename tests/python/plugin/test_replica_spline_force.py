@@ -115,6 +115,9 @@ def test_extra_surrogates_are_judged_against_the_same_reference_runs(potential_2
     assert ghmc["langevin_net_speedup"] > 0 and ghmc["tv_distance"] < 0.5
     assert [c["step_size"] for c in curves["extra_surrogates"]] == [0.1, 2.5, 0.5]
     assert np.isnan(curves["extra_surrogates"][1]["acf_surrogate"]).all()
+    # The full model's portrait is sampled finely enough to show its small scales (every h / 2 aliased them).
+    times = curves["portraits"]["full"][0]
+    assert np.diff(times).max() <= max(curves["portrait_steps"]["full"], 0.5 / 4000) * (1 + 1e-9)
 
 
 @pytest.mark.parametrize("extras, message", [

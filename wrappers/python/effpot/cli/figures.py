@@ -316,16 +316,20 @@ def phase_portraits(curves, metrics, path, title=""):
     styles = (("full", dict(color="k", lw=0.8, label=f"full V, h = {full_step:.2g} ps")),
               ("surrogate", dict(color="C1", lw=1.2, marker=".", ms=3,
                                  label=f"learned U, h = {surrogate_step:.2g} ps (dots: every step)")))
+    start = dict(ls="none", marker="o", ms=7, mfc="none", mec="C3", mew=1.5, zorder=5)
     for c in range(d):
         for name, style in styles:
             q, v = portraits[name][1], portraits[name][2]
             panels[c].plot(q[:, c], v[:, c], **style)
+        q, v = portraits["full"][1], portraits["full"][2]
+        panels[c].plot(q[0, c], v[0, c], label="the common start", **start)
         panels[c].set_xlabel(f"{NAMES[c]} (nm)")
         panels[c].set_ylabel(f"v_{NAMES[c]} (nm/ps)")
     if extra:
         for name, style in styles:
             q = portraits[name][1]
             panels[d].plot(q[:, 0], q[:, 1], **style)
+        panels[d].plot(portraits["full"][1][0, 0], portraits["full"][1][0, 1], **start)
         panels[d].set_xlabel("x (nm)")
         panels[d].set_ylabel("y (nm)")
         panels[d].set_title("path in the plane")

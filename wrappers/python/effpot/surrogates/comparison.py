@@ -353,8 +353,10 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
     p_start, p_velocity = q1[0], v1[0]
     if full_step is not None and surrogate_step is not None:
         portrait_steps = {"full": full_step / 4, "surrogate": surrogate_step / 2}
-        # The surrogate is drawn at every one of its steps; the full model as finely, at most every h / 2.
-        sample_times = {"full": min(h / 2, portrait_steps["surrogate"]), "surrogate": portrait_steps["surrogate"]}
+        # The surrogate is drawn at every one of its steps; the full model finely enough to show its small scales
+        # (sampled every h / 2 they aliased into a zig-zag), at most 4000 states: one replica, a getState each.
+        full_interval = max(portrait_steps["full"], s.portrait_time / 4000)
+        sample_times = {"full": min(full_interval, portrait_steps["surrogate"]), "surrogate": portrait_steps["surrogate"]}
         for name, build in (("full", models.fullHamiltonian), ("surrogate", models.surrogateHamiltonian)):
             portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
                                              sample_times[name], platform)
