@@ -43,7 +43,8 @@ def bar_line(stage, fraction, elapsed, eta, width, columns):
         keep = room - (bar + 3 if bar else 0)
         label = stage if len(stage) <= keep else stage[:max(keep - 1, 0)] + "\u2026"
         label = f"{label:<{min(28, max(keep, 0))}}"[:max(keep, 0)]  # padded as far as it fits: bars stay aligned
-    line = label + (f" [{'#' * int(round(fraction * bar))}{'.' * (bar - int(round(fraction * bar)))}]" if bar else "")
+    filled = int(round(fraction * bar))
+    line = label + (f" [{'#' * filled}{'.' * (bar - filled)}]" if bar else "")
     return (line + tail)[:max(columns - 1, 1)]
 
 
