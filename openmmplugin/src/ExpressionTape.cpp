@@ -1,4 +1,5 @@
 #include "internal/ExpressionTape.h"
+#include "internal/CheckedExpression.h"
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
 #include "lepton/ParsedExpression.h"
@@ -21,13 +22,18 @@ namespace {
 const char* CoordinateNames[3] = {"x", "y", "z"};
 
 Lepton::ParsedExpression parseEnergy(const string& energy, const string& owner) {
+    Lepton::ParsedExpression parsed;
     try {
-        return Lepton::Parser::parse(energy).optimize();
+        parsed = Lepton::Parser::parse(energy);
     }
     catch (const exception& e) {
         throw OpenMMException(owner+": the energy expression '"+energy+"' does not parse ("+e.what()+"): write it in "
                               "OpenMM's expression syntax in the variables x, y, z, e.g. '0.5*x^2 + 1e-3*sin(y/1e-3)'");
     }
+    // Before Lepton's optimize(), which never returns on a NaN constant (CheckedExpression.h); the kernels
+    // differentiate it too, so its derivatives are checked here once.
+    CheckedExpression::requireFiniteConstants(parsed, energy, owner);
+    return parsed.optimize();
 }
 
 void collectVariables(const Lepton::ExpressionTreeNode& node, set<string>& variables) {
@@ -245,6 +251,7 @@ ExpressionTape::ExpressionTape(const string& energy, const vector<string>& globa
         results[0] = compiler.compile(expression.getRootNode());
     if (outputs & ForcesOnly)
         for (int i = 0; i < 3; i++)
-            results[1+i] = compiler.compile(expression.differentiate(CoordinateNames[i]).optimize().getRootNode());
+            results[1+i] = compiler.compile(CheckedExpression::optimize(expression.differentiate(CoordinateNames[i]), energy,
+                                                                        owner).getRootNode());
     compiler.allocate(results, *this);
 }

@@ -229,6 +229,16 @@ def cases():
         ("ReplicaExpressionForce.deserialize(other force)",
          lambda c: effpot.ReplicaExpressionForce.deserialize(mm.XmlSerializer.serialize(mm.HarmonicBondForce())),
          _raises(OMM, "HarmonicBondForce", "not an effpot ReplicaExpressionForce")),
+        # Lepton's optimize() never returns on a NaN constant: these used to hang the process.
+        ("ReplicaExpressionForce NaN constant", lambda c: effpot.ReplicaExpressionForce("x + (0-2)^2.5"),
+         _raises(OMM, "ReplicaExpressionForce", "((0)-(2))^(2.5)", "not a finite number")),
+        ("CoarseGrainer NaN constant in the derivative", lambda c: effpot.CoarseGrainer("(-2)^x", 1),
+         _raises(OMM, "CoarseGrainer", "in its derivative in x", "log(-2)")),
+        ("ScaleScan NaN constant", lambda c: effpot.ScaleScan("x^2 + log(-1)", 1),
+         _raises(OMM, "ScaleScan", "log(-(1))", "not a finite number")),
+        ("evaluateEnergyExpression NaN constant",
+         lambda c: effpot.effpot_swig.evaluateEnergyExpression("x + 0/0", 1, [0.0]),
+         _raises(OMM, "EnergyExpression.evaluate", "(0)/(0)")),
         ("CoarseGrainer.fromXml(System)", lambda c: effpot.CoarseGrainer.fromXml(_system_xml()), _raises(OMM, "CoarseGrainer.fromXml", "System")),
         ("DampedVerletIntegrator.deserialize(bytes)", lambda c: effpot.DampedVerletIntegrator.deserialize(b"<x/>"), _raises(TypeError)),
         # loaders: empty, garbage, truncated, binary, missing files name the file and the problem

@@ -1,5 +1,6 @@
 #include "ReplicaSystem.h"
 #include "ReplicaExpressionForce.h"
+#include "internal/CheckedExpression.h"
 #include "lepton/Exception.h"
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
@@ -32,12 +33,16 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions, const s
     if (dimensions < 1 || dimensions > 3)
         throw OpenMMException(caller+": dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
     set<string> variables;
+    Lepton::ParsedExpression parsed;
     try {
-        collectVariables(Lepton::Parser::parse(energy).optimize().getRootNode(), variables);
+        parsed = Lepton::Parser::parse(energy);
     }
     catch (const exception& e) {
         throw OpenMMException(caller+": the energy expression does not parse: "+string(e.what()));
     }
+    // Lepton's optimize(), here and in OpenMM's CustomExternalForce, hangs on a NaN constant (CheckedExpression.h).
+    CheckedExpression::requireFiniteConstants(parsed, energy, caller);
+    collectVariables(parsed.optimize().getRootNode(), variables);
     const string allowed[3] = {"x", "y", "z"};
     for (const string& name : variables) {
         int index = -1;

@@ -304,6 +304,31 @@ TEST(ReplicaExpressionForce, MalformedExpressionsAreExplained) {
     EXPECT_EQ("x", force.getEnergyFunction());
 }
 
+TEST(ReplicaExpressionForce, ConstantsThatAreNotFiniteAreRefusedInsteadOfHanging) {
+    // Lepton's optimize() loops forever on a constant that folds to NaN (it compares trees with ==): each of these
+    // used to hang the process, in this force and in OpenMM's CustomExternalForce alike. The last one's NaN only
+    // appears in the derivative the kernels take, log(-2).
+    const char* energies[][2] = {{"x + (0-2)^2.5", "((0)-(2))^(2.5)"}, {"x + log(-1)", "log(-(1))"}, {"x^2 + 0/0", "(0)/(0)"},
+                                 {"x + acos(2)", "acos(2)"}, {"(-2)^x", "in its derivative in x"}};
+    for (auto& energy : energies) {
+        try {
+            ReplicaExpressionForce force(energy[0]);
+            FAIL() << energy[0] << " was accepted";
+        }
+        catch (const OpenMMException& e) {
+            string message = e.what();
+            EXPECT_NE(string::npos, message.find("ReplicaExpressionForce: the energy '"+string(energy[0])+"'")) << message;
+            EXPECT_NE(string::npos, message.find(energy[1])) << message;
+            EXPECT_NE(string::npos, message.find("not a finite number")) << message;
+        }
+    }
+    ReplicaExpressionForce force("x");
+    EXPECT_THROW(force.setEnergyFunction("x*sqrt(-1)"), OpenMMException);
+    EXPECT_EQ("x", force.getEnergyFunction());
+    ReplicaExpressionForce fine("x + 2^2.5 + (-2)^3 + 0*x");  // finite constants, a negative base to an integer power
+    EXPECT_EQ("x + 2^2.5 + (-2)^3 + 0*x", fine.getEnergyFunction());
+}
+
 TEST(ReplicaExpressionForce, UnknownVariablesAreExplained) {
     for (const string& platform : platformNames()) {
         System system;

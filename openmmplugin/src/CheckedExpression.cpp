@@ -1,0 +1,92 @@
+#include "internal/CheckedExpression.h"
+#include "lepton/ExpressionTreeNode.h"
+#include "lepton/Operation.h"
+#include "openmm/OpenMMException.h"
+#include <cmath>
+#include <sstream>
+
+using namespace EffPot;
+using namespace std;
+
+namespace {
+
+/**
+ * Whether `node` has no variable. Each largest such subtree (the one Lepton folds into a single constant) is
+ * evaluated, and the first that is not finite is put in `bad` with its value.
+ */
+bool constantSubtrees(const Lepton::ExpressionTreeNode& node, string& bad, double& value) {
+    if (node.getOperation().getId() == Lepton::Operation::VARIABLE)
+        return false;
+    bool constant = true;
+    vector<bool> childConstant;
+    for (const Lepton::ExpressionTreeNode& child : node.getChildren()) {
+        childConstant.push_back(constantSubtrees(child, bad, value));
+        constant = constant && childConstant.back();
+    }
+    if (!constant && bad.empty()) {
+        // This node is not constant: its constant children are the largest constant subtrees below it.
+        for (size_t i = 0; i < childConstant.size() && bad.empty(); i++) {
+            if (!childConstant[i])
+                continue;
+            double folded = Lepton::ParsedExpression(node.getChildren()[i]).evaluate();
+            if (!std::isfinite(folded)) {
+                stringstream text;
+                text<<node.getChildren()[i];
+                bad = text.str();
+                value = folded;
+            }
+        }
+    }
+    return constant;
+}
+
+// The largest constant subtree of `tree` that is not finite ("" if none); a constant tree is one itself.
+string nonFiniteConstant(const Lepton::ParsedExpression& tree, double& value) {
+    string bad;
+    if (constantSubtrees(tree.getRootNode(), bad, value)) {
+        double folded = tree.evaluate();
+        if (!std::isfinite(folded)) {
+            stringstream text;
+            text<<tree.getRootNode();
+            bad = text.str();
+            value = folded;
+        }
+    }
+    return bad;
+}
+
+void refuse(const string& owner, const string& energy, const string& where, const string& part, double value) {
+    string what = (std::isnan(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity");
+    throw OpenMM::OpenMMException(owner+": the energy '"+energy+"' has a constant part"+where+", "+part+", that is "+
+                                  what+", not a finite number (e.g. a negative number to a fractional power, "
+                                  "the log or square root of a negative number, 0/0): write it so that every constant "
+                                  "is finite, e.g. -(2^2.5) for a real power of -2");
+}
+
+} // namespace
+
+void CheckedExpression::requireFiniteConstants(const Lepton::ParsedExpression& expression, const string& energy,
+                                               const string& owner) {
+    double value = 0;
+    string bad = nonFiniteConstant(expression, value);
+    if (!bad.empty())
+        refuse(owner, energy, "", bad, value);
+    // As Lepton's users (this plugin's kernels, OpenMM's CustomExternalForce) do: optimize, then differentiate (the
+    // derivative of the raw tree would find log(-2) in (-2)^3, which optimize() folds to -8 first).
+    Lepton::ParsedExpression optimized = expression.optimize();
+    const char* names[3] = {"x", "y", "z"};
+    for (const char* name : names) {
+        bad = nonFiniteConstant(optimized.differentiate(name), value);
+        if (!bad.empty())
+            refuse(owner, energy, string(" in its derivative in ")+name, bad, value);
+    }
+}
+
+Lepton::ParsedExpression CheckedExpression::optimize(const Lepton::ParsedExpression& expression, const string& energy,
+                                                    const string& owner) {
+    double value = 0;
+    string bad = nonFiniteConstant(expression, value);
+    if (!bad.empty())
+        refuse(owner, energy, "", bad, value);
+    return expression.optimize();
+}
