@@ -2,6 +2,7 @@
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
 #include "openmm/OpenMMException.h"
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -64,6 +65,36 @@ void refuse(const string& owner, const string& energy, const string& where, cons
 }
 
 } // namespace
+
+void CheckedExpression::requireShallow(const string& energy, const string& owner) {
+    const int limit = 1000;
+    int depth = 0, deepest = 0, signs = 0, longest = 0;
+    bool operand = false;  // whether the last token ends an operand (then + and - are binary)
+    for (char c : energy) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        if ((c == '-' || c == '+') && !operand) {
+            longest = max(longest, ++signs);
+            continue;
+        }
+        signs = 0;
+        if (c == '(') {
+            deepest = max(deepest, ++depth);
+            operand = false;
+        }
+        else if (c == ')') {
+            depth--;
+            operand = true;
+        }
+        else
+            operand = !(c == '+' || c == '-' || c == '*' || c == '/' || c == '^' || c == ',' || c == '=' || c == ';' ||
+                        c == '<' || c == '>' || c == '!');
+    }
+    if (deepest > limit || longest > limit)
+        throw OpenMM::OpenMMException(owner+": the energy expression nests "+to_string(max(deepest, longest))+" levels deep "
+                                      "(parentheses or unary signs); at most "+to_string(limit)+" are supported: "
+                                      "write it without the redundant levels");
+}
 
 void CheckedExpression::requireFiniteConstants(const Lepton::ParsedExpression& expression, const string& energy,
                                                const string& owner) {

@@ -7,6 +7,7 @@
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -22,6 +23,7 @@ namespace {
 const char* CoordinateNames[3] = {"x", "y", "z"};
 
 Lepton::ParsedExpression parseEnergy(const string& energy, const string& owner) {
+    CheckedExpression::requireShallow(energy, owner);  // before the parser, which would overflow the stack
     Lepton::ParsedExpression parsed;
     try {
         parsed = Lepton::Parser::parse(energy);
@@ -94,7 +96,9 @@ public:
             // Lepton raises to integer powers by repeated squaring, other powers with pow(): do the same.
             double exponent = static_cast<const Lepton::Operation::PowerConstant&>(operation).getValue();
             instruction.value = exponent;
-            if ((double) (int) exponent == exponent) {
+            // Repeated squaring only for |n| < 2^30: (int) of a larger value is undefined, and std::abs(INT_MIN)
+            // stays negative, which made the squaring loop never end (x^-2147483647's derivative). pow() takes the rest.
+            if (std::fabs(exponent) < 1073741824.0 && (double) (int) exponent == exponent) {
                 instruction.op = PowerInteger;
                 instruction.exponent = (int) exponent;
             }

@@ -33,6 +33,7 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions, const s
     if (dimensions < 1 || dimensions > 3)
         throw OpenMMException(caller+": dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
     set<string> variables;
+    CheckedExpression::requireShallow(energy, caller);  // before the parser, which would overflow the stack
     Lepton::ParsedExpression parsed;
     try {
         parsed = Lepton::Parser::parse(energy);

@@ -25,6 +25,11 @@ public:
      */
     static void requireFiniteConstants(const Lepton::ParsedExpression& expression, const std::string& energy,
                                        const std::string& owner);
+    /**
+     * Throws if `energy` nests parentheses, or chains unary signs, more than 1000 deep: Lepton's parser recurses
+     * once per level and overflows the stack (a segmentation fault) at about 20 000. Call it before parsing.
+     */
+    static void requireShallow(const std::string& energy, const std::string& owner);
     /** requireFiniteConstants on `expression` alone (not its derivatives), then Lepton's optimize(). */
     static Lepton::ParsedExpression optimize(const Lepton::ParsedExpression& expression, const std::string& energy,
                                              const std::string& owner);

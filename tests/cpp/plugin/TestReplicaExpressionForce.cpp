@@ -329,6 +329,32 @@ TEST(ReplicaExpressionForce, ConstantsThatAreNotFiniteAreRefusedInsteadOfHanging
     EXPECT_EQ("x + 2^2.5 + (-2)^3 + 0*x", fine.getEnergyFunction());
 }
 
+TEST(ReplicaExpressionForce, DeepNestingIsRefusedBeforeTheParserOverflowsTheStack) {
+    // Lepton's parser recurses once per level: 20 000 parentheses or unary signs were a segmentation fault.
+    for (const string& energy : {string(20000, '(')+"x"+string(20000, ')'), string(50000, '-')+"x"}) {
+        try {
+            ReplicaExpressionForce force(energy);
+            FAIL() << "a 20 000-deep expression was accepted";
+        }
+        catch (const OpenMMException& e) {
+            EXPECT_NE(string::npos, string(e.what()).find("levels deep")) << e.what();
+        }
+    }
+    ReplicaExpressionForce fine(string(900, '(')+"x"+string(900, ')')+" - "+string(900, '-')+"y");  // within the limit
+}
+
+TEST(ReplicaExpressionForce, IntegerPowersBeyondTwoToThe30UsePow) {
+    // x^-2147483647's derivative has the exponent INT_MIN, whose std::abs stays negative: the tape's squaring loop
+    // never ended. Such powers (and x^3e9, whose (int) is undefined) now go to pow(); the energy is 2^-2147483647,
+    // which underflows to 0, and so does the force.
+    for (const string& platform : {"Reference", "CPU"}) {
+        unique_ptr<System> system(systemWith("x^(-2147483647) + x^3e9*0 + x", 1, false));
+        Result result = evaluate(*system, platform, {Vec3(2, 0, 0)});
+        EXPECT_EQ(2.0, result.energy) << platform;
+        EXPECT_EQ(-1.0, result.forces[0][0]) << platform;
+    }
+}
+
 TEST(ReplicaExpressionForce, UnknownVariablesAreExplained) {
     for (const string& platform : platformNames()) {
         System system;
