@@ -229,6 +229,19 @@ def cases():
         ("ReplicaExpressionForce.deserialize(other force)",
          lambda c: effpot.ReplicaExpressionForce.deserialize(mm.XmlSerializer.serialize(mm.HarmonicBondForce())),
          _raises(OMM, "HarmonicBondForce", "not an effpot ReplicaExpressionForce")),
+        # These used to end the process with a segmentation fault.
+        ("ReplicaSplineForce.deserialize(System)", lambda c: effpot.ReplicaSplineForce.deserialize(_system_xml()),
+         _raises(OMM, "ReplicaSplineForce.deserialize", "is an OpenMM System, not an effpot ReplicaSplineForce")),
+        ("DampedVerletIntegrator.deserialize(100 000 nested elements)",
+         lambda c: effpot.DampedVerletIntegrator.deserialize('<Integrator type="DampedVerletIntegrator" version="1">' +
+                                                           "<a>" * 100000 + "</a>" * 100000 + "</Integrator>"),
+         _raises(OMM, "DampedVerletIntegrator.deserialize", "nests elements 100001 levels deep", "write it again")),
+        ("ReplicaExpressionForce 20 000 parentheses",
+         lambda c: effpot.ReplicaExpressionForce("(" * 20000 + "x" + ")" * 20000),
+         _raises(OMM, "ReplicaExpressionForce", "nests 20000 levels deep")),
+        ("load a potential whose Calibration System is damaged",
+         lambda c: _damaged(c, "</Friction>", '</Friction><System xml="garbage"/>'),
+         _raises(OMM, "EffectivePotential.load", "damaged.xml", "its Calibration's System is not XML")),
         # Lepton's optimize() never returns on a NaN constant: these used to hang the process.
         ("ReplicaExpressionForce NaN constant", lambda c: effpot.ReplicaExpressionForce("x + (0-2)^2.5"),
          _raises(OMM, "ReplicaExpressionForce", "((0)-(2))^(2.5)", "not a finite number")),

@@ -258,15 +258,10 @@ public:
 
 %newobject _deserializeReplicaSplineForce;
 %inline %{
-EffPot::ReplicaSplineForce* _deserializeReplicaSplineForce(const std::string& xml) {
-    std::stringstream stream(xml);
-    OpenMM::Force* force = OpenMM::XmlSerializer::deserialize<OpenMM::Force>(stream);
-    EffPot::ReplicaSplineForce* result = dynamic_cast<EffPot::ReplicaSplineForce*>(force);
-    if (result == NULL) {
-        delete force;
-        throw OpenMM::OpenMMException("ReplicaSplineForce.deserialize: the XML holds another kind of Force");
-    }
-    return result;
+EffPot::ReplicaSplineForce* _deserializeReplicaSplineForce(const std::string& xml, const std::string& source = "") {
+    // Through the checked loader like the other forces: XmlSerializer would build whatever the root names (a System,
+    // a State) and the cast of it was a segmentation fault.
+    return effpotLoad<EffPot::ReplicaSplineForce>(xml, "Force", "ReplicaSplineForce", "ReplicaSplineForce.deserialize", source);
 }
 %}
 

@@ -1,6 +1,7 @@
 #include "EffectivePotentialProxy.h"
 #include "EffectivePotential.h"
 #include "SerializationHelpers.h"
+#include "XmlLoading.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cmath>
@@ -147,8 +148,11 @@ void* EffectivePotentialProxy::deserialize(const SerializationNode& node) const 
         calibration.energy = c.getStringProperty("energy");
         calibration.mass = readFiniteList(c, "Mass", owner);
         calibration.friction = readFiniteList(c, "Friction", owner);
-        if (hasChild(c, "System"))
+        if (hasChild(c, "System")) {
             calibration.systemXml = c.getChildNode("System").getStringProperty("xml");
+            // The surrogate models deserialize it later: check it now, while the file can still be named.
+            checkSerializedType(calibration.systemXml, "System", "System", owner, "its Calibration's System");
+        }
         require(calibration.isKnown(), owner, "Calibration's stepSize is not positive");
     }
     else

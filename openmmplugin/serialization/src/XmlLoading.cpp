@@ -1,5 +1,6 @@
 #include "XmlLoading.h"
 #include "openmm/OpenMMException.h"
+#include <algorithm>
 #include <cctype>
 
 using namespace std;
@@ -100,9 +101,44 @@ bool EffPot::readXmlRoot(const string& xml, string& name, string& type) {
     return true;
 }
 
+int EffPot::xmlNestingDepth(const string& xml) {
+    // Elements only: a '<' opens a tag unless it starts a closing tag, a comment, a declaration or a processing
+    // instruction; a tag that ends with "/>" closes itself. Attribute values may hold '>' (not '<'), so the tag's
+    // end is searched outside quotes.
+    int depth = 0, deepest = 0;
+    size_t p = 0, n = xml.size();
+    while ((p = xml.find('<', p)) != string::npos) {
+        if (p+1 >= n)
+            break;
+        char next = xml[p+1];
+        if (next == '!' || next == '?') {
+            size_t end = xml.find('>', p);
+            if (end == string::npos)
+                break;
+            p = end+1;
+            continue;
+        }
+        size_t q = p+1;
+        char quote = 0;
+        while (q < n && (quote != 0 || xml[q] != '>')) {
+            if (quote == 0 && (xml[q] == '"' || xml[q] == '\''))
+                quote = xml[q];
+            else if (quote != 0 && xml[q] == quote)
+                quote = 0;
+            q++;
+        }
+        if (next == '/')
+            depth--;
+        else if (q < n && xml[q-1] != '/')
+            deepest = max(deepest, ++depth);
+        p = q+1;
+    }
+    return deepest;
+}
+
 void EffPot::checkSerializedType(const string& xml, const string& rootName, const string& type, const string& caller,
                                  const string& source) {
-    string what = "an effpot "+type;
+    string what = (type == "System" ? "an OpenMM System" : "an effpot "+type);
     string hint = (type == "EffectivePotential" ? "give an effective_potential.xml written by effpot learn or EffectivePotential.save()"
                                                 : "give the XML that XmlSerializer.serialize writes for a "+type);
     bool blank = true;
@@ -140,4 +176,10 @@ void EffPot::checkSerializedType(const string& xml, const string& rootName, cons
     }
     if (!whole)
         throw OpenMMException(truncated);
+    // OpenMM's XML reader recurses once per element level and overflows the stack (a segmentation fault) at about
+    // 50 000; effpot's own files nest a few levels.
+    int depth = xmlNestingDepth(xml);
+    if (depth > MaxXmlDepth)
+        throw OpenMMException(caller+": "+source+" nests elements "+to_string(depth)+" levels deep (at most "+
+                              to_string(MaxXmlDepth)+" are read): the file is damaged; write it again");
 }

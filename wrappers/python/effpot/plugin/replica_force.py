@@ -78,6 +78,8 @@ class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
     @staticmethod
     def deserialize(xml):
         """A ReplicaSplineForce from the XML written by ``openmm.XmlSerializer.serialize(force)``."""
+        if not isinstance(xml, str):
+            raise TypeError(f"ReplicaSplineForce.deserialize: give the XML text (a str), got {type(xml).__name__}")
         force = _effpot_swig._deserializeReplicaSplineForce(xml)
         force.__class__ = ReplicaSplineForce
         return force
