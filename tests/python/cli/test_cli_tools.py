@@ -240,3 +240,24 @@ def test_example_scan_configuration_is_valid():
     steps = scan_step_sizes({})
     assert len(steps) == 14 and steps[0] == pytest.approx(0.005) and steps[-1] == pytest.approx(1.0)
     assert np.allclose(np.diff(np.log(steps)), np.log(200) / 13)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("reader", ["closed pipe", "full disk"])
+def test_a_reader_that_goes_away_does_not_cost_the_learning(tmp_path, reader):
+    # `effpot learn ... | head` or `> /dev/full`: printing the summary used to raise between the learning and the
+    # writing, and the finished run was thrown away. Now the lines are dropped and the folder is written.
+    path = write(str(tmp_path), GOOD)
+    command = [sys.executable, "-m", "effpot.cli", "learn", path, "-o", str(tmp_path / "out"), "--no-progress"]
+    if reader == "full disk":
+        with open("/dev/full", "w") as full:
+            process = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+        returncode, err = process.returncode, process.stderr
+    else:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process.stdout.close()  # the reader is gone before the first line
+        err = process.stderr.read()
+        returncode = process.wait(timeout=300)
+    assert returncode == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert (tmp_path / "out" / "effective_potential.xml").is_file() and (tmp_path / "out" / "result.json").is_file()

@@ -370,7 +370,62 @@ def _say(text):
         pass
 
 
+class _ForgivingStdout:
+    """sys.stdout for the length of a command: a reader that went away (``| head``, a closed pipe) or a full disk
+    (``> /dev/full``) only silences the summary lines; the run goes on and writes its folder. Printing used to raise
+    BrokenPipeError between the learning and the writing, and the finished learning was thrown away."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text):
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except OSError:
+                self.broken = True
+        return len(text)
+
+    def flush(self):
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except OSError:
+                self.broken = True
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _forgiving_stdout():
+    original = sys.stdout
+    sys.stdout = _ForgivingStdout(original)
+    try:
+        yield sys.stdout
+    finally:
+        sys.stdout = original
+        if sys.stdout is not None and getattr(original, "fileno", None) is not None:
+            try:
+                original.flush()
+            except (OSError, ValueError):
+                # Nothing more can reach that reader: point the descriptor at /dev/null, so that the interpreter's
+                # own flush at exit does not print a BrokenPipeError traceback.
+                try:
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, original.fileno())
+                    os.close(devnull)
+                except (OSError, ValueError):
+                    pass
+
+
 def main(argv=None):
+    with _forgiving_stdout():
+        return _main(argv)
+
+
+def _main(argv):
     args = build_parser().parse_args(argv)
     _show_log_messages()
     progress = not getattr(args, "no_progress", False)
