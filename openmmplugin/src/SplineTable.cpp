@@ -3,6 +3,8 @@
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/SplineFitter.h"
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 
 using namespace EffPot;
 using namespace OpenMM;
@@ -33,6 +35,20 @@ void SplineTable::validate(const vector<int>& nodes, const vector<double>& lower
         // Also keeps 64 coefficients per cell within int indexing (2^31 / 64 = 3.3e7 cells).
         if (count > 30000000)
             throw OpenMMException(caller+": the table has more than 3e7 nodes; use a coarser grid");
+    }
+    // The coefficients (4, 16 or 64 per cell, kept twice for the lanes' layouts) take far more memory than the
+    // values: a 300^3 table was about 40 GB, past this machine's memory, and failed as std::bad_alloc or the OOM killer.
+    long long cells = 1;
+    for (int i = 0; i < d; i++)
+        cells *= nodes[i]-1;
+    double bytes = 2.0*8.0*(d == 1 ? 4 : d == 2 ? 16 : 64)*(double) cells;
+    const double limit = 2147483648.0;
+    if (bytes > limit) {
+        stringstream need;
+        need<<fixed<<setprecision(1)<<bytes/1073741824.0;
+        throw OpenMMException(caller+": a table of "+to_string(count)+" nodes needs "+need.str()+" GiB for its spline "
+                              "coefficients (at most 2 GiB): use fewer nodes, e.g. at most "+
+                              (d == 1 ? string("16 million") : d == 2 ? string("2896 x 2896") : string("128 x 128 x 128")));
     }
     if ((long long) values.size() != count)
         throw OpenMMException(caller+": "+to_string(values.size())+" values for a grid of "+to_string(count)+" nodes");

@@ -229,6 +229,11 @@ def cases():
         ("ReplicaExpressionForce.deserialize(other force)",
          lambda c: effpot.ReplicaExpressionForce.deserialize(mm.XmlSerializer.serialize(mm.HarmonicBondForce())),
          _raises(OMM, "HarmonicBondForce", "not an effpot ReplicaExpressionForce")),
+        ("ReplicaSplineForce of 200^3 nodes (8 GiB of coefficients)",
+         lambda c: effpot.ReplicaSplineForce([200] * 3, [0.0] * 3, [1.0] * 3, [0.0] * 200 ** 3, [1.0] * 3),
+         _raises(OMM, "ReplicaSplineForce", "GiB for its spline coefficients", "128 x 128 x 128")),
+        ("CoarseGrainer.setKnotSpacing below a bin", lambda c: _cg().setKnotSpacing(0.01),
+         _raises(OMM, "setKnotSpacing", "at least 1 bin")),
         # These used to end the process with a segmentation fault.
         ("ReplicaSplineForce.deserialize(System)", lambda c: effpot.ReplicaSplineForce.deserialize(_system_xml()),
          _raises(OMM, "ReplicaSplineForce.deserialize", "is an OpenMM System, not an effpot ReplicaSplineForce")),

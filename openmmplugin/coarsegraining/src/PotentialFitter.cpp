@@ -25,6 +25,11 @@ void PotentialFitter::setKnotSpacing(double bins) {
     if (!(bins >= 0) || isinf(bins))
         throw OpenMMException("PotentialFitter.setKnotSpacing: the knot spacing must be a positive number of bins, or 0 "
                               "to choose it (3, 4 or 6 bins, by the unbiased risk estimate)");
+    // Knots closer than the bins add coefficients the histogram cannot determine: 0.01 bins on 16 x 16 bins meant
+    // 2.5 million of them (a fit that did not end), and in 1D a potential of thousands of kJ/mol.
+    if (bins > 0 && bins < 1)
+        throw OpenMMException("PotentialFitter.setKnotSpacing: "+to_string(bins)+" bins is closer than the histogram "
+                              "resolves; give at least 1 bin (finer knots need finer bins: setGridBins), or 0 to choose it");
     knotSpacing = bins;
 }
 

@@ -255,8 +255,8 @@ def _check_energy(source, key, energy, dimensions):
         raise ConfigError(f"{source}: [model] {key}: {message}") from None
 
 
-def load(path):
-    """Read and validate a TOML configuration file."""
+def read_toml(path):
+    """The tables of a TOML file, or a ConfigError naming the file: missing, unreadable, not text, not TOML."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ConfigError(f"{path}: no such configuration file")
@@ -266,13 +266,17 @@ def load(path):
         raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
     with stream:
         try:
-            data = tomllib.load(stream)
+            return tomllib.load(stream)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
         except UnicodeDecodeError as error:
             raise ConfigError(f"{path}: not a text (UTF-8) file ({error.reason} at byte {error.start}): give a TOML "
                               "configuration (docs/cli.md)") from None
-    return validate(data, path)
+
+
+def load(path):
+    """Read and validate a TOML configuration file."""
+    return validate(read_toml(path), os.fspath(path))
 
 
 def targets(config):

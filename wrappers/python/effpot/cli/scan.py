@@ -41,15 +41,8 @@ def _significant(value, digits=3):
 def load_scan_config(path):
     """Read a scan configuration: [model] and [run] as for learn, [scan] (SCAN_SCHEMA), and an optional [learn]
     whose keys the written level configurations keep (step_size is the scan's to choose)."""
-    import tomllib
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise config_module.ConfigError(f"{path}: no such configuration file")
-    with open(path, "rb") as stream:
-        try:
-            data = tomllib.load(stream)
-        except tomllib.TOMLDecodeError as error:
-            raise config_module.ConfigError(f"{path}: not valid TOML: {error}") from None
+    data = config_module.read_toml(path)
     scan = data.pop("scan", {})
     if not isinstance(scan, dict):
         raise config_module.ConfigError(f"{path}: [scan] must be a table of keys")
@@ -74,10 +67,13 @@ def load_scan_config(path):
                 raise config_module.ConfigError(f"{where} must be a non-empty list of positive numbers, got {value!r}")
             scan[key] = [float(v) for v in value]
         elif kind == "range":
+            # The same bounds as ScaleScan.setStepSizeRange, checked before the list is built (a count of 1e8
+            # took 28 s to fail with a MemoryError).
             if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) for v in value)
-                    and isinstance(value[2], int) and 0 < value[0] < value[1] and value[2] >= 2):
+                    and isinstance(value[2], int) and not isinstance(value[2], bool) and 0 < value[0] < value[1]
+                    and math.isfinite(value[1]) and 2 <= value[2] <= 100000):
                 raise config_module.ConfigError(f"{where} must be [smallest, largest, count] with 0 < smallest < "
-                                                f"largest and an integer count >= 2, got {value!r}")
+                                                f"largest (finite) and an integer count from 2 to 100000, got {value!r}")
         else:
             config_module.check_value(where, kind, value, d)
             if kind == "float":
