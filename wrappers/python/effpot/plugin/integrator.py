@@ -114,7 +114,18 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
             splitting = self._SPLITTINGS[splitting.upper()]
         elif isinstance(splitting, bool) or not isinstance(splitting, (int, np.integer)):
             raise TypeError(f"splitting: expected 'OBABO', 'BAOAB' or 'GHMC', got {splitting!r}")
+        elif int(splitting) not in self._SPLITTINGS.values():
+            raise ValueError(f"splitting: {splitting!r} is not a splitting; use 'OBABO', 'BAOAB' or 'GHMC'")
         super().setSplitting(int(splitting))
+
+    def step(self, steps):
+        """Advance the Context by `steps` steps (a whole number >= 0; 2.5 or -1 are refused, not truncated or
+        ignored)."""
+        super().step(whole_number(steps, "DampedVerletIntegrator.step: steps", low=0))
+
+    def setRandomNumberSeed(self, seed):
+        """Set the seed of the thermal noise (a 32-bit integer; 0 picks one at random when the Context is made)."""
+        super().setRandomNumberSeed(whole_number(seed, "DampedVerletIntegrator.setRandomNumberSeed: seed"))
 
     def getMetropolisAcceptance(self):
         """The fraction of the GHMC splitting's moves accepted since the Context was created (-1: none made)."""

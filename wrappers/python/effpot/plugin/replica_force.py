@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import effpot_swig as _effpot_swig
-from ..shared.units import particle_list, real_number
+from ..shared.units import float_array, particle_list, real_number, whole_number
 
 
 class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
@@ -68,8 +68,17 @@ class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
     """
 
     def __init__(self, nodes, lower, upper, values, wall_stiffness):
-        super().__init__([int(n) for n in nodes], [float(v) for v in lower], [float(v) for v in upper],
-                         [float(v) for v in np.ravel(values)], [float(v) for v in wall_stiffness])
+        def numbers(value, name, convert):
+            try:
+                items = list(np.ravel(np.asarray(value, dtype=object)))
+            except TypeError:
+                raise TypeError(f"ReplicaSplineForce: {name}: expected a list of numbers, got {value!r:.80}") from None
+            return [convert(v, f"ReplicaSplineForce: {name}[{i}]") for i, v in enumerate(items)]
+        # Checked here, so that nodes [4.7] is refused rather than truncated to 4, and a wrong type names the argument.
+        super().__init__(numbers(nodes, "nodes", lambda v, name: whole_number(v, name)),
+                         numbers(lower, "lower", real_number), numbers(upper, "upper", real_number),
+                         [float(v) for v in float_array(values, "ReplicaSplineForce: values").ravel()],
+                         numbers(wall_stiffness, "wall_stiffness", real_number))
 
     def addParticles(self, particles):
         """Add many particles (any iterable of System indices); returns the first entry's index."""

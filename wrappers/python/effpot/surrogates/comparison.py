@@ -296,6 +296,9 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         Run the Langevin ensembles' batches on an executor (effpot.local_executor(), a Dask Client, MPI ranks:
         docs/distributed.md) instead of threads here; the results are the same (the batches merge in order).
     """
+    if not isinstance(settings, ComparisonSettings):
+        raise TypeError(f"compare: settings: give an effpot ComparisonSettings (e.g. ComparisonSettings(replicas=2000)), "
+                        f"got {type(settings).__name__}")
     s = settings
     models = SurrogateModels(potential, energy, surrogateEnergy=surrogate_energy)
     d, kT, h = models.dimensions, models.kT, models.stepSize

@@ -17,6 +17,12 @@ import openmm as mm
 from ..constants import BOLTZ
 from ..plugin.integrator import DampedVerletIntegrator
 from ..plugin.replica_force import ReplicaExpressionForce
+from ..shared.units import whole_number
+
+
+def _replicas(count, method):
+    """count as a number of replicas (at least 1; 2.5 and -1 are refused, not truncated or an empty System)."""
+    return whole_number(count, f"SurrogateModels.{method}: count", low=1)
 
 
 class SurrogateModels:
@@ -49,6 +55,9 @@ class SurrogateModels:
     """
 
     def __init__(self, potential, energy=None, surrogateEnergy=None, portable=False):
+        if not hasattr(potential, "calibration"):
+            raise TypeError(f"SurrogateModels: potential: give an effpot.EffectivePotential (e.g. "
+                            f"effpot.EffectivePotential.load('effective_potential.xml')), got {potential!r:.80}")
         calibration = potential.calibration
         if not calibration.isKnown:
             raise ValueError("potential: it carries no calibration (step, mass, friction): give a potential learned by "
@@ -112,14 +121,16 @@ class SurrogateModels:
         (the learning scheme's order), both on every platform, or "GHMC" (each replica's B-A-B move accepted by a
         Metropolis test: exp(-U/kT) exactly at any step, rejections reverse the velocity; the fast force only, on
         every platform; ``integrator.getMetropolisAcceptance()`` after a run)."""
+        count = _replicas(count, "surrogateLangevin")
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
         integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / BOLTZ)  # the integrator takes kelvin
-        integrator.setRandomNumberSeed(int(seed))
+        integrator.setRandomNumberSeed(whole_number(seed, "SurrogateModels.surrogateLangevin: seed"))
         return self._system(count, self._learned_force(count)), integrator
 
     def referenceLangevin(self, count):
         """The full energy in the deterministic damped scheme at the data-generating step, M and Gamma."""
+        count = _replicas(count, "referenceLangevin")
         return self._system(count, self._full_force(count)), self._damped(count, self.stepSize)
 
     def _hamiltonian(self, count, stepSize):
@@ -130,14 +141,17 @@ class SurrogateModels:
 
     def surrogateHamiltonian(self, count, stepSize):
         """The learned U with plain Stormer-Verlet (no friction) at stepSize (ps)."""
+        count = _replicas(count, "surrogateHamiltonian")
         return self._system(count, self._learned_force(count)), self._hamiltonian(count, stepSize)
 
     def fullHamiltonian(self, count, stepSize):
         """The full energy with plain Stormer-Verlet at stepSize (ps); resolve every scale for a reference."""
+        count = _replicas(count, "fullHamiltonian")
         return self._system(count, self._full_force(count)), self._hamiltonian(count, stepSize)
 
     def velocities(self, count, rng):
         """Velocities drawn from N(0, kT M^-1) for count replicas, as a count x 3 array (inactive components 0)."""
+        count = _replicas(count, "velocities")
         d = self.dimensions
         covariance = self.kT * np.linalg.inv(self.massMatrix)
         values = np.zeros((count, 3))

@@ -12,9 +12,10 @@ replicas as atoms. Only the first ``models.dimensions`` coordinates of each atom
 the others start at 0 with velocity 0 and stay there.
 """
 import numpy as np
+import openmm as mm
 from openmm import app, unit
 
-from ..shared.units import openmm_platform
+from ..shared.units import float_array, openmm_platform, whole_number
 
 KINDS = ("surrogateLangevin", "referenceLangevin", "surrogateHamiltonian", "fullHamiltonian")
 
@@ -59,9 +60,8 @@ def simulation(models, kind, count, stepSize=None, platform="Reference", positio
         raise ValueError(f"kind: give one of {', '.join(KINDS)}, not {kind!r}")
     if unit.is_quantity(stepSize):
         stepSize = stepSize.value_in_unit(unit.picosecond)
-    count = int(count)
-    if count < 1:
-        raise ValueError("count: give at least one replica")
+    count = whole_number(count, "simulation: count", low=1)  # 2.7 replicas is a mistake, not 2
+    seed = whole_number(seed, "simulation: seed", low=0)
     if kind == "surrogateLangevin":
         system, integrator = models.surrogateLangevin(count, stepSize, seed=seed)
     elif kind == "referenceLangevin":
@@ -79,12 +79,16 @@ def simulation(models, kind, count, stepSize=None, platform="Reference", positio
     else:
         if unit.is_quantity(positions):
             positions = positions.value_in_unit(unit.nanometer)
-        array = np.asarray(positions, dtype=float)
+        array = float_array(positions, "simulation: positions")
         if array.ndim == 1 and d == 1:
             array = array[:, None]
-        if array.shape[0] != count or array.shape[1] not in (d, 3):
+        if array.ndim != 2 or array.shape[0] != count or array.shape[1] not in (d, 3):
             raise ValueError(f"positions: expected a {count} x {d} (or {count} x 3) array, got {array.shape}")
         start[:, :array.shape[1]] = array
+    if not (platform is None or isinstance(platform, (str, mm.Platform))):
+        raise TypeError(f"simulation: platform: give a platform name (e.g. 'CPU') or an openmm.Platform, got {platform!r}")
+    if properties is not None and not isinstance(properties, dict):
+        raise TypeError(f"simulation: properties: give a dict of platform properties, got {properties!r}")
     sim = app.Simulation(replica_topology(count), system, integrator, openmm_platform(platform), properties)
     sim.context.setPositions(start)
     sim.context.setVelocities(models.velocities(count, np.random.default_rng(seed)))
