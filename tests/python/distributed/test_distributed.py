@@ -154,6 +154,36 @@ def test_checkpoint_of_other_settings_is_refused(tmp_path):
         p4_grainer().run(checkpoint=tmp_path, batches_per_task=2)
 
 
+@pytest.mark.parametrize("damage", ["null result", "number result", "damaged XML", "manifest list",
+                                    "fit not text", "a file, not a folder"])
+def test_a_damaged_checkpoint_names_its_file(tmp_path, damage):
+    # Each used to fail deep inside (a SWIG overload error, an AttributeError, FileExistsError) without the file.
+    folder = tmp_path / "checkpoint"
+    p4_grainer().run(checkpoint=folder)
+    pieces = sorted(folder.glob("stage1-*.json"))
+    expected = str(pieces[0])
+    if damage == "null result":
+        pieces[0].write_text('{"key": "x", "result": null}')
+    elif damage == "number result":
+        expected = str(sorted(folder.glob("sampling-*.json"))[0])
+        sorted(folder.glob("sampling-*.json"))[0].write_text('{"key": "x", "result": 5}')
+    elif damage == "damaged XML":
+        pieces[0].write_text(json.dumps({"key": "x", "result": "<ReplicaStatistics>cut"}))
+    elif damage == "manifest list":
+        expected = str(folder / "manifest.json")
+        (folder / "manifest.json").write_text('{"fingerprint": [1]}')
+    elif damage == "fit not text":
+        expected = str(sorted(folder.glob("fit-*.json"))[0])
+        sorted(folder.glob("fit-*.json"))[0].write_text('{"key": "x", "result": {}}')
+    else:
+        expected = str(tmp_path / "file")
+        folder = tmp_path / "file"
+        folder.write_text("not a folder")
+    with pytest.raises(effpot.distributed.checkpoint.CheckpointError) as error:
+        p4_grainer().run(checkpoint=folder)
+    assert expected in str(error.value) and ("delete" in str(error.value) or "give a folder" in str(error.value))
+
+
 def test_bad_arguments_name_the_parameter():
     cg = p4_grainer(steps=100)
     with pytest.raises(ValueError, match="batches_per_task"):

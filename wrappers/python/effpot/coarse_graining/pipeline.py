@@ -16,7 +16,7 @@ import json
 import openmm as mm
 
 from .. import effpot_swig as _swig
-from ..distributed.checkpoint import Checkpoint
+from ..distributed.checkpoint import Checkpoint, CheckpointError
 from ..distributed.executors import Task, run_tasks
 from ..shared.progress import SilentProgress
 from . import worker_pieces
@@ -72,9 +72,17 @@ def _task(stage, settings, spec, noise, grid, piece, key, frame=(), stage1_round
         return Task(f"{prefix}-b{b0:04d}-{b1:04d}-g{g0}-{g1}", worker_pieces.stage1,
                     (settings, spec, b0, b1, g0, g1, list(frame), stage1_round), **_STATISTICS)
     if stage == _swig.CoarseGrainingPlan.SamplingRange:
-        return Task(f"range-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1))
+        return Task(f"range-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling_range, (settings, spec, noise, b0, b1),
+                    decode=_range)
     return Task(f"sampling-{key}-b{b0:04d}-{b1:04d}", worker_pieces.sampling, (settings, spec, noise, grid, b0, b1),
                 **_STATISTICS)
+
+
+def _range(stored):
+    """A sampling range read back from a checkpoint: a list of numbers (d lower, then d upper bounds)."""
+    if not isinstance(stored, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in stored):
+        raise TypeError(f"a sampling range is a list of numbers, not {str(stored)[:60]!r}")
+    return [float(v) for v in stored]
 
 
 # Pieces return ReplicaStatistics objects; a checkpoint keeps them as their XML.
@@ -124,7 +132,11 @@ def _walk(plan, impl, platform, executor, checkpoint, batches_per_task, retries,
     if store is not None and store.has(fit_key):
         if progress is not None:
             progress("fit", 1, 1)
-        return _swig._effectivePotentialFromXml(store.load(fit_key), store.path(fit_key), "checkpoint")
+        stored = store.load(fit_key)
+        if not isinstance(stored, str):
+            raise CheckpointError(f"checkpoint: {store.path(fit_key)} is damaged (its result is not the potential's XML): "
+                                  "delete that file and run again (only the fit reruns)")
+        return _swig._effectivePotentialFromXml(stored, store.path(fit_key), "checkpoint")
     if progress is not None:
         progress("fit", 0, 1)
     impl.setProgressReporter(_SILENT)  # the fit's heartbeat returns to Python: Ctrl-C stops it within a second

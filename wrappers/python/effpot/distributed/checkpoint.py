@@ -39,13 +39,18 @@ class Checkpoint:
     def __init__(self, directory, fingerprint, details=None):
         self.directory = os.fspath(directory)
         self.fingerprint = json.loads(json.dumps(fingerprint))  # as it reads back from the file
+        if os.path.exists(self.directory) and not os.path.isdir(self.directory):
+            raise CheckpointError(f"checkpoint: {self.directory} is a file, not a folder: give a folder for the "
+                                  "checkpoint (a new one, or one an earlier run of the same settings made)")
         os.makedirs(self.directory, exist_ok=True)
         manifest = os.path.join(self.directory, "manifest.json")
         if os.path.exists(manifest):
             try:
                 with open(manifest, encoding="utf-8") as stream:
                     stored = json.load(stream).get("fingerprint")
-            except (ValueError, AttributeError) as error:
+                if not isinstance(stored, dict):
+                    raise ValueError(f"its fingerprint is a {type(stored).__name__}, not a table")
+            except (ValueError, AttributeError) as error:  # UnicodeDecodeError is a ValueError
                 raise CheckpointError(f"checkpoint: {manifest} is damaged ({error}): delete the folder {self.directory} to "
                                  "start over") from None
             if stored != self.fingerprint:
@@ -66,7 +71,7 @@ class Checkpoint:
             path = os.path.join(self.directory, name)
             if not os.path.exists(path):
                 continue
-            with open(path, encoding="utf-8") as stream:
+            with open(path, encoding="utf-8", errors="replace") as stream:  # a damaged detail still compares
                 old = stream.read().splitlines()
             difference = _xml_difference("\n".join(old), text)
             if difference:

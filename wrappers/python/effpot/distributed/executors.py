@@ -103,7 +103,13 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
     for task in tasks:
         if checkpoint is not None and checkpoint.has(task.key):
             stored = checkpoint.load(task.key)
-            results[task.key] = stored if task.decode is None else task.decode(stored)
+            try:
+                results[task.key] = stored if task.decode is None else task.decode(stored)
+            except Exception as error:  # a piece whose result is not what its task writes (null, 5, damaged XML)
+                from .checkpoint import CheckpointError
+                raise CheckpointError(f"checkpoint: {checkpoint.path(task.key)} is damaged (its result does not read "
+                                      f"back: {type(error).__name__}: {str(error)[:200]}): delete that file and run "
+                                      "again (only its piece reruns)") from None
         else:
             pending.append(task)
     total = len(tasks)
