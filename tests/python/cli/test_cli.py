@@ -249,3 +249,16 @@ def test_learn_and_compare_on_worker_processes_equal_threads(learned, tmp_path, 
         workers = json.load(stream)["learn"]
     assert workers["noise_covariance"] == threads["noise_covariance"] and workers["kT"] == threads["kT"]
     assert os.listdir(tmp_path / "checkpoint")
+
+
+@pytest.mark.parametrize("text", ["[]", '{"learn": 5}', "\xff\xfe binary"])
+def test_compare_of_a_damaged_result_json_names_it(learned, tmp_path, capsys, text):
+    # A result.json that is JSON but not a result ([], {"learn": 5}) used to end in an AttributeError traceback.
+    import shutil
+    folder = tmp_path / "copy"
+    shutil.copytree(learned, folder)
+    (folder / "result.json").write_bytes(text.encode("latin-1"))
+    capsys.readouterr()
+    assert cli.main(["compare", str(folder), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(folder / "result.json") in err and "run 'effpot learn' again" in err and "Traceback" not in err

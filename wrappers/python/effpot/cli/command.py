@@ -202,9 +202,12 @@ def compare(folder, progress=True, workers=None):
     check_writable(folder)  # before the comparisons run, not after
     try:
         result = read_json(os.path.join(folder, RESULT))
-    except ValueError as error:
+    except ValueError as error:  # UnicodeDecodeError too
         raise CommandError(f"{os.path.join(folder, RESULT)} is not valid JSON ({error}): run 'effpot learn' "
                            "again") from None
+    if not isinstance(result, dict) or not isinstance(result.get("learn", {}), dict):
+        raise CommandError(f"{os.path.join(folder, RESULT)} is not a result effpot wrote (a table with a 'learn' "
+                           "table): run 'effpot learn' again")
     # The learning numbers shown and written come from the potential itself, not from an older result.json.
     learned = result.setdefault("learn", {})
     learned.update(kT=potential.kT, noise_covariance=potential.noiseCovariance.tolist(),
