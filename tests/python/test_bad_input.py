@@ -229,6 +229,12 @@ def cases():
         ("ReplicaExpressionForce.deserialize(other force)",
          lambda c: effpot.ReplicaExpressionForce.deserialize(mm.XmlSerializer.serialize(mm.HarmonicBondForce())),
          _raises(OMM, "HarmonicBondForce", "not an effpot ReplicaExpressionForce")),
+        # Write errors name the file the user gave, not the temporary file next to it.
+        ("save into a directory", lambda c: _potential(c).save(c["scratch"]),
+         _raises(IsADirectoryError, "is a directory", "give the file to write")),
+        ("export npz into a missing folder",
+         lambda c: _potential(c).export(os.path.join(c["scratch"], "missing", "u.npz"), "npz"),
+         _raises(FileNotFoundError, os.path.join("missing", "u.npz"))),
         # Python arguments that were truncated, ignored, or failed deep inside (numpy, SWIG).
         ("DampedVerletIntegrator.step(1.5)", lambda c: effpot.DampedVerletIntegrator(0.01).step(1.5),
          _raises(ValueError, "DampedVerletIntegrator.step: steps", "would be truncated")),

@@ -11,10 +11,28 @@ def _temporary(folder, path, suffix):
         raise OSError(error.errno, error.strerror, path) from None  # names path, not the temporary file
 
 
+def _target(path):
+    """path as a file name to write, and its folder; an empty name or a directory is refused naming it (the rename
+    would otherwise fail naming the temporary file)."""
+    path = os.fspath(path)
+    if path == "":
+        raise FileNotFoundError(2, "an empty file name; give the file to write", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "is a directory; give the file to write in it", path)
+    return path, os.path.dirname(os.path.abspath(path))
+
+
+def _replace(temporary, path):
+    """os.replace, with an error that names path."""
+    try:
+        os.replace(temporary, path)
+    except OSError as error:
+        raise type(error)(error.errno, error.strerror, path) from None
+
+
 def atomic_write_text(path, text):
     """Write text to path through a temporary file in the same folder, then rename it over path."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    path, folder = _target(path)
     handle, temporary = _temporary(folder, path, ".part")
     try:
         # mkstemp creates the file private (0600): give it the mode a plain open() would (or the old file's).
@@ -29,7 +47,7 @@ def atomic_write_text(path, text):
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -38,14 +56,13 @@ def atomic_write_text(path, text):
 
 def atomic_save_figure(figure, path, **options):
     """Save a matplotlib figure to path through a temporary file in the same folder, then rename it over path."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    path, folder = _target(path)
     handle, temporary = _temporary(folder, path, os.path.splitext(path)[1])
     os.close(handle)
     try:
         figure.savefig(temporary, **options)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -54,16 +71,15 @@ def atomic_save_figure(figure, path, **options):
 
 def atomic_write_bytes(path, write):
     """Call write(stream) on a binary temporary file in path's folder, then rename it over path (0644)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    path, folder = _target(path)
+    handle, temporary = _temporary(folder, path, ".part")
     try:
         os.fchmod(handle, 0o644)
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
