@@ -81,6 +81,14 @@ void BlockMatrixAlgebra::checkMatrix(const std::vector<double>& matrix, int n, D
            <<"positive definite";
         throw OpenMMException(msg.str());
     }
+    // A denormal mass (1e-320 I) passes the relative test above, but its inverse is infinite and the first step's
+    // velocities NaN: masses below 1e-100 dalton are no mass a double can divide by.
+    if (definiteness == Definiteness::PositiveDefinite && !(smallest >= 1e-100)) {
+        std::stringstream msg;
+        msg<<what<<" has the eigenvalue "<<smallest<<", too small to invert in double precision: give masses of at "
+           <<"least 1e-100 dalton (atoms weigh 1 to 300)";
+        throw OpenMMException(msg.str());
+    }
     if (definiteness == Definiteness::PositiveSemidefinite && smallest < -1e-10*largest) {
         std::stringstream msg;
         msg<<what<<" is not positive semidefinite (smallest eigenvalue "<<smallest<<"): friction and noise "
