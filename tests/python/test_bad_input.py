@@ -229,6 +229,11 @@ def cases():
         ("ReplicaExpressionForce.deserialize(other force)",
          lambda c: effpot.ReplicaExpressionForce.deserialize(mm.XmlSerializer.serialize(mm.HarmonicBondForce())),
          _raises(OMM, "HarmonicBondForce", "not an effpot ReplicaExpressionForce")),
+        ("export with offset_kT NaN", lambda c: _potential(c).export(os.path.join(c["scratch"], "u.grid"), "plumed",
+                                                                     offset_kT=math.nan),
+         _raises(ValueError, "offset_kT", "finite")),
+        ("ScaleScan.run(platform=5)", lambda c: effpot.ScaleScan("x^2", 1).run(platform=5),
+         _raises(TypeError, "platform: give a platform name")),
         # Write errors name the file the user gave, not the temporary file next to it.
         ("save into a directory", lambda c: _potential(c).save(c["scratch"]),
          _raises(IsADirectoryError, "is a directory", "give the file to write")),

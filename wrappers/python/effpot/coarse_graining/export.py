@@ -136,6 +136,8 @@ def table_gradient(potential, axes=None, values=None, table=None):
 
 def _variable_names(potential, names):
     d = potential.dimensions
+    if names is not None and (isinstance(names, str) or not hasattr(names, "__iter__")):
+        raise ValueError(f"names: give a list of {d} PLUMED argument names (e.g. ['p.x', 'p.y']), not {names!r}")
     names = list(NAMES[:d] if names is None else names)
     if len(names) != d or len(set(names)) != d or not all(isinstance(n, str) and n and not any(c.isspace() for c in n)
                                                          for n in names):
@@ -149,8 +151,12 @@ def plumed_grid_text(potential, names=None, label="effpot", offset_kT=PLUMED_OFF
     each new block of the slower variables. Non-periodic: ``nbins`` = number of points. The values are the table's,
     shifted so that their minimum is `offset_kT` kT (module docstring)."""
     names = _variable_names(potential, names)
-    if not label or any(c.isspace() for c in label):
+    if not isinstance(label, str) or not label or any(c.isspace() for c in label):
         raise ValueError(f"label: give a PLUMED action label without spaces, not {label!r}")
+    if isinstance(offset_kT, bool) or not isinstance(offset_kT, (int, float, np.integer, np.floating)) or \
+            not np.isfinite(offset_kT) or offset_kT < 0:
+        raise ValueError(f"offset_kT: give the grid's minimum as a finite number of kT >= 0 (default "
+                         f"{PLUMED_OFFSET_KT:g}: PLUMED's spline divides by node values), not {offset_kT!r}")
     axes = node_axes(potential)
     values, table = node_values(potential), table_values(potential)
     gradient = table_gradient(potential, axes, values, table)

@@ -1,9 +1,8 @@
 """Python face of EffPot::ScaleScan: find the scales of a landscape without being told them (docs/theory.md section 9)."""
-import openmm as mm
 from openmm import unit
 
 from .. import effpot_swig as _swig
-from ..shared.units import real_number, strip, whole_number
+from ..shared.units import real_number, strip, whole_number, openmm_platform
 
 _ENERGY = unit.kilojoule_per_mole
 
@@ -84,10 +83,7 @@ class ScaleScan:
         each check at kT* another (a round per move of the edges), keyed by step size and kT* in the checkpoint.
         progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
         """
-        if platform is None:
-            platform = "Reference"
-        if isinstance(platform, str):
-            platform = mm.Platform.getPlatformByName(platform)
+        platform = openmm_platform(platform)
         if executor is None and checkpoint is None:
             count = self._impl.runScan(platform)
         else:

@@ -93,4 +93,7 @@ def openmm_platform(platform):
     """An openmm.Platform from a platform name, a Platform, or None (the Reference platform)."""
     if platform is None:
         platform = "Reference"
+    if not isinstance(platform, (str, mm.Platform)):
+        raise TypeError(f"platform: give a platform name ('Reference', 'CPU', 'OpenCL', 'CUDA') or an openmm.Platform, "
+                        f"got {platform!r}")
     return mm.Platform.getPlatformByName(platform) if isinstance(platform, str) else platform
