@@ -232,6 +232,8 @@ def cases():
         ("export with offset_kT NaN", lambda c: _potential(c).export(os.path.join(c["scratch"], "u.grid"), "plumed",
                                                                      offset_kT=math.nan),
          _raises(ValueError, "offset_kT", "finite")),
+        ("CoarseGrainer.setGridBox('a', 'b')", lambda c: effpot.CoarseGrainer("x^2+y^2", 2).setGridBox("a", "b"),
+         _raises(TypeError, "CoarseGrainer.setGridBox: lower", "expected numbers")),
         ("ScaleScan.run(platform=5)", lambda c: effpot.ScaleScan("x^2", 1).run(platform=5),
          _raises(TypeError, "platform: give a platform name")),
         # Write errors name the file the user gave, not the temporary file next to it.

@@ -21,7 +21,12 @@ def _per_dimension(value, dimensions, name, cast):
         values = np.repeat(values, dimensions)
     if values.size != dimensions:
         raise ValueError(f"{name}: give one value or one per dimension ({dimensions})")
-    return [cast(v) for v in values]
+    if cast is not float:
+        return [cast(v) for v in values]  # a checking cast (whole_number) names the argument itself
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):  # 'a' as a length: name the argument
+        raise TypeError(f"{name}: expected numbers, got {value!r:.80}") from None
 
 
 def _lengths(value, dimensions, name):
@@ -71,7 +76,14 @@ class CoarseGrainer:
         """Positions of every particle of the System given to fromSystem() (N x 3, nm)."""
         if unit.is_quantity(positions):
             positions = positions.value_in_unit(unit.nanometer)
-        array = np.asarray([[float(c) for c in p] for p in positions])
+        try:
+            array = np.asarray([[float(c) for c in p] for p in positions])
+        except (TypeError, ValueError):
+            raise TypeError(f"CoarseGrainer.setSystemPositions: positions: expected N x 3 numbers (nm), got "
+                            f"{positions!r:.80}") from None
+        if array.ndim != 2 or array.shape[1] != 3:
+            raise ValueError(f"CoarseGrainer.setSystemPositions: positions: expected N x 3 numbers (nm), got shape "
+                             f"{array.shape}")
         self._impl.setSystemPositions(array.ravel().tolist())
 
     @property
@@ -165,7 +177,8 @@ class CoarseGrainer:
 
     def setInitialBox(self, lower, upper):
         """Draw initial positions uniformly in this box instead (default [-1, 1]^d)."""
-        self._impl.setInitialBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
+        self._impl.setInitialBox(_lengths(lower, self.dimensions, "CoarseGrainer.setInitialBox: lower"),
+                                 _lengths(upper, self.dimensions, "CoarseGrainer.setInitialBox: upper"))
 
     def setGridBins(self, bins):
         """Histogram bins as recorded: one number, or one per dimension. The fit merges 1-4 of them per dimension,
@@ -175,7 +188,8 @@ class CoarseGrainer:
 
     def setGridBox(self, lower, upper):
         """Fix the histogram box (default: the range visited at the end of equilibration, widened by 15%)."""
-        self._impl.setGridBox(_lengths(lower, self.dimensions, "lower"), _lengths(upper, self.dimensions, "upper"))
+        self._impl.setGridBox(_lengths(lower, self.dimensions, "CoarseGrainer.setGridBox: lower"),
+                              _lengths(upper, self.dimensions, "CoarseGrainer.setGridBox: upper"))
 
     def setNumBatches(self, count):
         self._impl.setNumBatches(whole_number(count, "CoarseGrainer.setNumBatches: count"))
