@@ -500,3 +500,22 @@ def test_every_bad_input_is_handled(context, capsys):
         print(f"\nbad inputs: {tried} cases tried, {handled} handled")
     assert not failures, "\n".join(failures)
     assert tried == handled == len(started) >= 60
+
+
+def test_a_run_out_of_memory_says_what_to_change():
+    # 5e7 replicas under a 3 GB address-space limit: C++'s std::bad_alloc used to reach the user as an
+    # OpenMMException reading only "std::bad_alloc".
+    import resource
+    script = ("import effpot\n"
+              "cg = effpot.CoarseGrainer('x^2/2+0.01*sin(x/0.01)', 1)\n"
+              "cg.setStepSize(0.1); cg.setFriction(1.0); cg.setNumReplicas(50000000); cg.setNumSteps(100)\n"
+              "cg.run()\n")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2 ** 30, 3 * 2 ** 30))
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                             preexec_fn=limit)
+    last = process.stderr.strip().splitlines()[-1]
+    assert process.returncode == 1 and last.startswith("MemoryError: CoarseGrainer.run: not enough memory for "
+                                                       "50000000 replicas"), process.stderr[-1500:]
+    assert "setNumReplicas" in last

@@ -4,6 +4,7 @@ The work is done by the C++ class EffPot::CoarseGrainer; this module accepts Ope
 progress bar, and runs the pipeline on threads here or, in pieces, on an executor (pipeline.py).
 """
 import numpy as np
+import openmm as mm
 from openmm import unit
 
 from .. import effpot_swig as _swig
@@ -294,6 +295,12 @@ class CoarseGrainer:
             self._impl.setProgressReporter(reporter)
             try:
                 result = self._impl.run(platform)
+            except mm.OpenMMException as error:
+                if "bad_alloc" in str(error):  # C++ ran out of memory: say what to change
+                    raise MemoryError(f"CoarseGrainer.run: not enough memory for {self._impl.getNumReplicas()} "
+                                      "replicas (std::bad_alloc): use fewer (setNumReplicas), or split them over the "
+                                      "tasks of an executor (run(executor=...): docs/distributed.md)") from None
+                raise
             finally:
                 self._impl.setProgressReporter(None)
             return EffectivePotential(result)
