@@ -205,6 +205,9 @@ def test_scan_finds_p1_levels_and_writes_learn_configurations(tmp_path, capsys):
     bad = write(str(tmp_path), SCAN.replace("step_sizes = [", "step_size_range = [0.1, 0.3, 100000000]\n# ["), "bad3.toml")
     assert cli.main(["scan", bad, "-o", str(tmp_path / "bad3")]) == 2  # refused at once (it was a MemoryError)
     assert "an integer count from 2 to 100000" in capsys.readouterr().err
+    bad = write(str(tmp_path), SCAN.replace("step_sizes = [", "step_sizes = [1e308, "), "bad5.toml")
+    assert cli.main(["scan", bad, "-o", str(tmp_path / "bad5")]) == 2  # its friction overflowed, naming setFriction
+    assert "the largest step size, 1e+308 ps, is beyond what a scan can run" in capsys.readouterr().err
     (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00binary")
     assert cli.main(["scan", str(tmp_path / "binary.toml"), "-o", str(tmp_path / "bad4")]) == 2
     assert "not a text (UTF-8) file" in capsys.readouterr().err

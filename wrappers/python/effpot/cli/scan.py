@@ -82,6 +82,13 @@ def load_scan_config(path):
                 raise config_module.ConfigError(f"{where} is out of range: {value!r} ({description})")
     if "step_sizes" in scan and "step_size_range" in scan:
         raise config_module.ConfigError(f"{path}: [scan] give step_sizes or step_size_range, not both")
+    # Each step's friction is friction_factor * h: a step of 1e308 ps overflowed it, and the error then named
+    # CoarseGrainer.setFriction, a call the user never made.
+    largest = max(scan_step_sizes(scan))
+    factor = scan.get("friction_factor", 2.0)
+    if not math.isfinite(largest * factor) or largest > 1e6:
+        raise config_module.ConfigError(f"{path}: [scan] the largest step size, {largest:g} ps, is beyond what a scan "
+                                        "can run (at most 1e6 ps, with a finite friction_factor * h)")
     if ("initial_lower" in scan) != ("initial_upper" in scan):
         raise config_module.ConfigError(f"{path}: [scan] initial_lower and initial_upper go together")
     config["scan"] = scan
