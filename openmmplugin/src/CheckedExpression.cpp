@@ -96,8 +96,8 @@ void CheckedExpression::requireShallow(const string& energy, const string& owner
                                       "write it without the redundant levels");
 }
 
-void CheckedExpression::requireFiniteConstants(const Lepton::ParsedExpression& expression, const string& energy,
-                                               const string& owner) {
+Lepton::ParsedExpression CheckedExpression::requireFiniteConstants(const Lepton::ParsedExpression& expression,
+                                                                   const string& energy, const string& owner) {
     double value = 0;
     string bad = nonFiniteConstant(expression, value);
     if (!bad.empty())
@@ -111,6 +111,7 @@ void CheckedExpression::requireFiniteConstants(const Lepton::ParsedExpression& e
         if (!bad.empty())
             refuse(owner, energy, string(" in its derivative in ")+name, bad, value);
     }
+    return optimized;
 }
 
 Lepton::ParsedExpression CheckedExpression::optimize(const Lepton::ParsedExpression& expression, const string& energy,

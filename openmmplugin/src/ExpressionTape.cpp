@@ -34,8 +34,7 @@ Lepton::ParsedExpression parseEnergy(const string& energy, const string& owner) 
     }
     // Before Lepton's optimize(), which never returns on a NaN constant (CheckedExpression.h); the kernels
     // differentiate it too, so its derivatives are checked here once.
-    CheckedExpression::requireFiniteConstants(parsed, energy, owner);
-    return parsed.optimize();
+    return CheckedExpression::requireFiniteConstants(parsed, energy, owner);
 }
 
 void collectVariables(const Lepton::ExpressionTreeNode& node, set<string>& variables) {

@@ -42,8 +42,7 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions, const s
         throw OpenMMException(caller+": the energy expression does not parse: "+string(e.what()));
     }
     // Lepton's optimize(), here and in OpenMM's CustomExternalForce, hangs on a NaN constant (CheckedExpression.h).
-    CheckedExpression::requireFiniteConstants(parsed, energy, caller);
-    collectVariables(parsed.optimize().getRootNode(), variables);
+    collectVariables(CheckedExpression::requireFiniteConstants(parsed, energy, caller).getRootNode(), variables);
     const string allowed[3] = {"x", "y", "z"};
     for (const string& name : variables) {
         int index = -1;

@@ -21,10 +21,10 @@ public:
     /**
      * Throws if `expression` (not yet optimized) has a constant subexpression that is NaN or infinite, or if the
      * derivative in x, y or z of its optimized form (what the kernels take) has one. `owner`: the call, for the
-     * message; `energy`: the text the user wrote.
+     * message; `energy`: the text the user wrote. Returns the optimized expression (optimized once).
      */
-    static void requireFiniteConstants(const Lepton::ParsedExpression& expression, const std::string& energy,
-                                       const std::string& owner);
+    static Lepton::ParsedExpression requireFiniteConstants(const Lepton::ParsedExpression& expression,
+                                                           const std::string& energy, const std::string& owner);
     /**
      * Throws if `energy` nests parentheses, or chains unary signs, more than 1000 deep: Lepton's parser recurses
      * once per level and overflows the stack (a segmentation fault) at about 20 000. Call it before parsing.
