@@ -160,6 +160,14 @@ DampedVerletMatrices::ParameterSet BlockMatrixAlgebra::buildParameterSet(const s
         while (set.numNormals > 1 && half.col(set.numNormals-1).isZero(0.0) && full.col(set.numNormals-1).isZero(0.0))
             set.numNormals--;
     }
+    // Finite entries can still make matrices that are not (a friction of 1e308 overflows its decomposition, and the
+    // surrogate then went NaN without a word): say so before a step is taken.
+    for (const std::vector<double>* matrix : {&set.halfKick, &set.decay, &set.fullDecay, &set.noise, &set.fullNoise})
+        for (double x : *matrix)
+            if (!std::isfinite(x))
+                throw OpenMMException("DampedVerletIntegrator: a block's mass, friction or noise matrix is too large or "
+                                      "too ill-conditioned for double precision (its step matrices are not finite): "
+                                      "give matrices in the range of physical values (dalton, dalton/ps)");
     return set;
 }
 

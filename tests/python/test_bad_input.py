@@ -232,6 +232,8 @@ def cases():
         ("export with offset_kT NaN", lambda c: _potential(c).export(os.path.join(c["scratch"], "u.grid"), "plumed",
                                                                      offset_kT=math.nan),
          _raises(ValueError, "offset_kT", "finite")),
+        ("CoarseGrainer.setTargetKT(1e300)", lambda c: _cg().setTargetKT(1e300),
+         _raises(OMM, "CoarseGrainer.setTargetKT", "from 1e-12 to 1e6 kJ/mol")),
         ("CoarseGrainer.setGridBox('a', 'b')", lambda c: effpot.CoarseGrainer("x^2+y^2", 2).setGridBox("a", "b"),
          _raises(TypeError, "CoarseGrainer.setGridBox: lower", "expected numbers")),
         ("ScaleScan.run(platform=5)", lambda c: effpot.ScaleScan("x^2", 1).run(platform=5),

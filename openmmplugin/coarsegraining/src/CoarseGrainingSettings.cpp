@@ -72,8 +72,10 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
         fail("the friction must be a positive number (1/ps), or 0 for automatic");
     if (wants("mass") && !finitePositive(mass))
         fail("the mass must be positive (dalton)");
-    if (wants("targetKT") && !finitePositive(targetKT))
-        fail("kT* (targetKT) must be a positive energy (kJ/mol)");
+    // Bounded as well: at kT* = 1e300 the calibrated friction D/(2 kT*) underflows and the failure came from deep
+    // inside Stage 1 (a frame that is not finite). 1e6 kJ/mol is a temperature of 1.2e8 K.
+    if (wants("targetKT") && !(finitePositive(targetKT) && targetKT <= 1e6 && targetKT >= 1e-12))
+        fail("kT* (targetKT) must be a positive energy from 1e-12 to 1e6 kJ/mol");
     if (wants("numReplicas") && numReplicas < 2)
         fail("at least 2 replicas are needed (numReplicas is "+to_string(numReplicas)+")");
     if (wants("numSteps") && numSteps < 1)

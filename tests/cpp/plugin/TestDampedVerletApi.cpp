@@ -83,6 +83,15 @@ TEST(DampedVerletApi, RejectsBlocksThatDoNotFitTheSystem) {
         integrator.addBlock({0}, {2, 0.5, 0, 0.5, 1, 0, 0, 0, 1}, zero3);
         expectError([&] { Context context(system, integrator, platform); }, {"constraints"});
     }
+    {
+        // A friction of 1e308 is finite, but its decomposition is not: the thermal surrogate went NaN silently.
+        System system;
+        system.addParticle(1.0);
+        DampedVerletIntegrator integrator(0.01);
+        integrator.addBlock({0}, identity3, {1e308, 0, 0, 0, 1e308, 0, 0, 0, 1e308});
+        integrator.setTemperature(300);
+        expectError([&] { Context context(system, integrator, platform); }, {"too large or too ill-conditioned"});
+    }
 }
 
 TEST(DampedVerletApi, XmlRoundTripPreservesEveryParameter) {
