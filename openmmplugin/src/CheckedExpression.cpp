@@ -1,6 +1,7 @@
 #include "internal/CheckedExpression.h"
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
+#include "lepton/Parser.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cmath>
@@ -112,6 +113,22 @@ Lepton::ParsedExpression CheckedExpression::requireFiniteConstants(const Lepton:
             refuse(owner, energy, string(" in its derivative in ")+name, bad, value);
     }
     return optimized;
+}
+
+Lepton::ParsedExpression CheckedExpression::parse(const string& energy, const string& owner) {
+    requireShallow(energy, owner);  // before the parser, which would overflow the stack
+    Lepton::ParsedExpression parsed;
+    try {
+        parsed = Lepton::Parser::parse(energy);
+    }
+    catch (const exception& e) {
+        throw OpenMM::OpenMMException(owner+": the energy expression '"+energy+"' does not parse ("+e.what()+"): write it "
+                                      "in OpenMM's expression syntax in the variables x, y, z, e.g. '0.5*x^2 + "
+                                      "1e-3*sin(y/1e-3)'");
+    }
+    // Before Lepton's optimize(), which never returns on a NaN constant; the kernels differentiate it too, so its
+    // derivatives are checked here once.
+    return requireFiniteConstants(parsed, energy, owner);
 }
 
 Lepton::ParsedExpression CheckedExpression::optimize(const Lepton::ParsedExpression& expression, const string& energy,

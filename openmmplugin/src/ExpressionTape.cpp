@@ -3,7 +3,6 @@
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
 #include "lepton/ParsedExpression.h"
-#include "lepton/Parser.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <climits>
@@ -21,21 +20,6 @@ using namespace std;
 namespace {
 
 const char* CoordinateNames[3] = {"x", "y", "z"};
-
-Lepton::ParsedExpression parseEnergy(const string& energy, const string& owner) {
-    CheckedExpression::requireShallow(energy, owner);  // before the parser, which would overflow the stack
-    Lepton::ParsedExpression parsed;
-    try {
-        parsed = Lepton::Parser::parse(energy);
-    }
-    catch (const exception& e) {
-        throw OpenMMException(owner+": the energy expression '"+energy+"' does not parse ("+e.what()+"): write it in "
-                              "OpenMM's expression syntax in the variables x, y, z, e.g. '0.5*x^2 + 1e-3*sin(y/1e-3)'");
-    }
-    // Before Lepton's optimize(), which never returns on a NaN constant (CheckedExpression.h); the kernels
-    // differentiate it too, so its derivatives are checked here once.
-    return CheckedExpression::requireFiniteConstants(parsed, energy, owner);
-}
 
 void collectVariables(const Lepton::ExpressionTreeNode& node, set<string>& variables) {
     if (node.getOperation().getId() == Lepton::Operation::VARIABLE)
@@ -237,16 +221,16 @@ private:
 };
 
 void ExpressionTape::checkSyntax(const string& energy, const string& owner) {
-    parseEnergy(energy, owner);
+    CheckedExpression::parse(energy, owner);
 }
 
 void ExpressionTape::validate(const string& energy, const vector<string>& globalNames, const string& owner) {
-    checkVariables(parseEnergy(energy, owner), energy, globalNames, owner);
+    checkVariables(CheckedExpression::parse(energy, owner), energy, globalNames, owner);
 }
 
 ExpressionTape::ExpressionTape(const string& energy, const vector<string>& globalNames, Outputs outputs, const string& owner) :
         numRegisters(0), numGlobals(globalNames.size()), energyRegister(-1), derivativeRegisters{-1, -1, -1} {
-    Lepton::ParsedExpression expression = parseEnergy(energy, owner);
+    Lepton::ParsedExpression expression = CheckedExpression::parse(energy, owner);
     checkVariables(expression, energy, globalNames, owner);
     Compiler compiler(globalNames);
     vector<int> results(4, -1);

@@ -1,11 +1,9 @@
 #include "ReplicaSystem.h"
 #include "ReplicaExpressionForce.h"
 #include "internal/CheckedExpression.h"
-#include "lepton/Exception.h"
 #include "lepton/ExpressionTreeNode.h"
 #include "lepton/Operation.h"
 #include "lepton/ParsedExpression.h"
-#include "lepton/Parser.h"
 #include "openmm/CustomExternalForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/System.h"
@@ -33,16 +31,8 @@ void ReplicaSystem::validateEnergy(const string& energy, int dimensions, const s
     if (dimensions < 1 || dimensions > 3)
         throw OpenMMException(caller+": dimensions is "+to_string(dimensions)+"; it must be 1, 2 or 3 (x, y, z)");
     set<string> variables;
-    CheckedExpression::requireShallow(energy, caller);  // before the parser, which would overflow the stack
-    Lepton::ParsedExpression parsed;
-    try {
-        parsed = Lepton::Parser::parse(energy);
-    }
-    catch (const exception& e) {
-        throw OpenMMException(caller+": the energy expression does not parse: "+string(e.what()));
-    }
-    // Lepton's optimize(), here and in OpenMM's CustomExternalForce, hangs on a NaN constant (CheckedExpression.h).
-    collectVariables(CheckedExpression::requireFiniteConstants(parsed, energy, caller).getRootNode(), variables);
+    // Checked before OpenMM's CustomExternalForce sees it too: Lepton hangs on a NaN constant (CheckedExpression.h).
+    collectVariables(CheckedExpression::parse(energy, caller).getRootNode(), variables);
     const string allowed[3] = {"x", "y", "z"};
     for (const string& name : variables) {
         int index = -1;

@@ -30,6 +30,11 @@ public:
      * once per level and overflows the stack (a segmentation fault) at about 20 000. Call it before parsing.
      */
     static void requireShallow(const std::string& energy, const std::string& owner);
+    /**
+     * A user's energy parsed and optimized safely: requireShallow, Lepton's parser (a syntax error becomes an
+     * OpenMMException naming `owner` and the expression), requireFiniteConstants.
+     */
+    static Lepton::ParsedExpression parse(const std::string& energy, const std::string& owner);
     /** requireFiniteConstants on `expression` alone (not its derivatives), then Lepton's optimize(). */
     static Lepton::ParsedExpression optimize(const Lepton::ParsedExpression& expression, const std::string& energy,
                                              const std::string& owner);

@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional, Tuple
 import openmm
 
 from ..shared.units import whole_number
+from .checkpoint import CheckpointError
 
 _log = logging.getLogger(__name__)
 
@@ -106,7 +107,6 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
             try:
                 results[task.key] = stored if task.decode is None else task.decode(stored)
             except Exception as error:  # a piece whose result is not what its task writes (null, 5, damaged XML)
-                from .checkpoint import CheckpointError
                 raise CheckpointError(f"checkpoint: {checkpoint.path(task.key)} is damaged (its result does not read "
                                       f"back: {type(error).__name__}: {str(error)[:200]}): delete that file and run "
                                       "again (only its piece reruns)") from None
