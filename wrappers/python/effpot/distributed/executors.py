@@ -271,6 +271,12 @@ class _RespawningProcessPool(cf.Executor):
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
+        # Let the pool's manager thread see its dead workers and close its wake-up pipe now. Otherwise it may close
+        # the pipe while the interpreter's exit handler (concurrent.futures' _python_exit) is writing to it: Python
+        # 3.11 checks the pipe's closed flag without a lock, and the exit printed an OSError traceback (EBADF).
+        manager = getattr(self._pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=2)
 
     def __exit__(self, exc_type, exc, traceback):
         # Ctrl-C, SIGTERM (KeyboardInterrupt) or SystemExit: do not wait for the running tasks to finish (seconds to
