@@ -50,7 +50,7 @@ def main(argv=None):
     print(f"P6 at h = {h}, seed {args.seed}: {elapsed:.1f} s on {args.platform}")
     print(f"  D: whitened error {white:.3f} (reported standard error {d['stage1.whitenedError']:.3f}), "
           f"condition number {d['stage1.conditionNumber']:.1f} (exact 39.7)")
-    print(f"  drift kT per direction of Gamma: " +
+    print("  drift kT per direction of Gamma: " +
           ", ".join(f"{d[f'stage2.driftKT.direction{m}']:.4f}" for m in range(3)) + f" (kT* {d['settings.targetKT']})")
     print(f"  RMSE of U vs q^T K q / 2 within 3 kT: {rmse:.3f} kT (target 0.03)")
     potential.save(os.path.join(folder, "p6.effpot"))

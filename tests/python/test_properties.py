@@ -180,7 +180,6 @@ def prop_evaluate(examples):
     import math
     import numpy as np
     from hypothesis import given, strategies as st
-    import effpot
     from effpot.cli import config, runs
     potentials = [runs.coarse_grainer(config.validate(__import__("tomllib").loads(TINY))).run()]
     tiny2d = (TINY.replace("dimensions = 1", "dimensions = 2")

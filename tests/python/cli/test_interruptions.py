@@ -15,7 +15,6 @@ import time
 import pytest
 
 import effpot
-from effpot.cli import command as cli
 from effpot.cli import output
 
 # P4 (2D): about 2 s of learning here, in 10 Stage-1 and 10 sampling tasks with --checkpoint.

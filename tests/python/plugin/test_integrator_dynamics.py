@@ -1,7 +1,6 @@
 """DampedVerletIntegrator against an independent implementation of the O-B-A-B-O scheme and conservation laws."""
 import numpy as np
 import openmm as mm
-import pytest
 from scipy.linalg import expm
 
 import effpot
