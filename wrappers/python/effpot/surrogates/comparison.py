@@ -127,9 +127,12 @@ def energy_error(build, positions, velocities, duration, step, platform, checks=
     worst, done = 0.0, 0
     while done < steps:
         n = min(steps - done, max(1, steps // checks))
-        integrator.step(n)
+        try:
+            integrator.step(n)
+            state = context.getState(getEnergy=True)
+        except mm.OpenMMException:  # Reference and CPU refuse NaN coordinates instead of returning them
+            return math.inf
         done += n
-        state = context.getState(getEnergy=True)
         value = state.getKineticEnergy()._value + state.getPotentialEnergy()._value
         error = abs(value - h0) / len(positions)
         if not math.isfinite(error):
@@ -152,23 +155,40 @@ def largest_stable_step(build, positions, velocities, steps, duration, tolerance
 
 
 def step_rate(build, positions, velocities, step, platform, seconds=0.3):
-    """Replica-steps per wall second of a model at `step` (ps), run for at least `seconds`."""
+    """Replica-steps per wall second of a model at `step` (ps), run for at least `seconds`; None when the run
+    blew up (a non-finite energy, or the "coordinate is NaN" that Reference and CPU raise instead)."""
     system, integrator = build(len(positions), step)
     context = mm.Context(system, integrator, platform)
     context.setPositions(positions)
     context.setVelocities(velocities)
     chunk = max(1, int(2e5 / len(positions)))
-    integrator.step(chunk)  # warm up: the fused path, the CPU platform's threads
-    context.getState(getEnergy=True)  # GPU platforms queue their steps: wait for them before timing
-    done, start = 0, time.perf_counter()
-    while True:
-        integrator.step(chunk)
-        done += chunk
-        if time.perf_counter() - start >= seconds:
-            energy = context.getState(getEnergy=True).getPotentialEnergy()._value  # and here (it also synchronizes)
-            elapsed = time.perf_counter() - start
-            # A run that blew up over the longer timing has no rate worth reporting.
-            return len(positions) * done / elapsed if math.isfinite(energy) else None
+    try:
+        integrator.step(chunk)  # warm up: the fused path, the CPU platform's threads
+        context.getState(getEnergy=True)  # GPU platforms queue their steps: wait for them before timing
+        done, start = 0, time.perf_counter()
+        while True:
+            integrator.step(chunk)
+            done += chunk
+            if time.perf_counter() - start >= seconds:
+                energy = context.getState(getEnergy=True).getPotentialEnergy()._value  # synchronizes, too
+                elapsed = time.perf_counter() - start
+                return len(positions) * done / elapsed if math.isfinite(energy) else None
+    except mm.OpenMMException:
+        return None
+
+
+def timed_stable_step(build, positions, velocities, step, platform, tries=6):
+    """(step, rate, [steps that blew up]): the rate of a Hamiltonian model at its largest stable step, stepping
+    down by sqrt(2) while the timing run blows up. The stable-step test runs a few replicas for a few ps; the
+    timing runs thousands of them for longer, and meets the rare trajectory that the test did not."""
+    failed = []
+    for _ in range(tries):
+        rate = step_rate(build, positions, velocities, step, platform)
+        if rate is not None:
+            return step, rate, failed
+        failed.append(float(step))
+        step /= math.sqrt(2.0)
+    return None, None, failed
 
 
 def phase_portrait(build, position, velocity, step, duration, interval_time, platform):
@@ -181,8 +201,11 @@ def phase_portrait(build, position, velocity, step, duration, interval_time, pla
     count = int(round(duration / (per_sample * step)))
     times, q, v = [0.0], [np.array(position)], [np.array(velocity)]
     for k in range(count):
-        integrator.step(per_sample)
-        state = context.getState(getPositions=True, getVelocities=True)
+        try:
+            integrator.step(per_sample)
+            state = context.getState(getPositions=True, getVelocities=True)
+        except mm.OpenMMException:  # blew up: the portrait ends at its last finite state
+            break
         times.append((k + 1) * per_sample * step)
         q.append(state.getPositions(asNumpy=True)._value[0])
         v.append(state.getVelocities(asNumpy=True)._value[0])
@@ -351,6 +374,19 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
                                                           s.hamiltonian_time, s.energy_tolerance * kT, platform)
     if progress is not None:
         progress("Hamiltonian stable steps", 1, 1)
+    # Net speed-up of the Hamiltonian surrogate: simulated time per wall second, each model at its largest stable
+    # step, the per-step costs measured here on the same replicas.
+    hamiltonian_rates, timing_blowups = {}, {"full": [], "surrogate": []}
+    if full_step is not None and surrogate_step is not None:
+        # Distinct states (copies of a few would keep the table's few cells in cache and flatter the surrogate).
+        many = max(count, min(s.replicas, 20000))
+        qr, vr = _starting_positions(s.starts, s.start_spread, many, rng), models.velocities(many, rng)
+        full_step, full_rate, full_blowups = timed_stable_step(models.fullHamiltonian, qr, vr, full_step, platform)
+        surrogate_step, surrogate_rate, surrogate_blowups = timed_stable_step(
+            models.surrogateHamiltonian, qr, vr, surrogate_step, platform)
+        hamiltonian_rates = {"full": full_rate, "surrogate": surrogate_rate}
+        timing_blowups = {"full": full_blowups, "surrogate": surrogate_blowups}
+
     # Phase portraits: the full model well inside its stable range, the surrogate at half its largest step.
     portraits, portrait_steps = {}, {}
     p_start, p_velocity = q1[0], v1[0]
@@ -363,17 +399,6 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         for name, build in (("full", models.fullHamiltonian), ("surrogate", models.surrogateHamiltonian)):
             portraits[name] = phase_portrait(build, p_start, p_velocity, portrait_steps[name], s.portrait_time,
                                              sample_times[name], platform)
-
-    # Net speed-up of the Hamiltonian surrogate: simulated time per wall second, each model at its largest stable
-    # step, the per-step costs measured here on the same replicas.
-    hamiltonian_rates = {}
-    if full_step is not None and surrogate_step is not None:
-        # Distinct states (copies of a few would keep the table's few cells in cache and flatter the surrogate).
-        many = max(count, min(s.replicas, 20000))
-        qr, vr = _starting_positions(s.starts, s.start_spread, many, rng), models.velocities(many, rng)
-        hamiltonian_rates = {
-            "full": step_rate(models.fullHamiltonian, qr, vr, full_step, platform),
-            "surrogate": step_rate(models.surrogateHamiltonian, qr, vr, surrogate_step, platform)}
 
     # Net speed-up of each Langevin surrogate: the same measurement, the surrogate at its step against the full
     # model at the learning step (the equilibrium runs' rates also count their sampling, the same per sample for
@@ -403,6 +428,8 @@ def compare(potential, settings, energy=None, progress=None, surrogate_energy=No
         "full_hamiltonian_stable_step": full_step,
         "surrogate_hamiltonian_stable_step": surrogate_step,
         "stable_step_ratio": (surrogate_step / full_step) if full_step and surrogate_step else None,
+        # Steps that passed the short stable-step test but blew up in the longer timing run (then not counted).
+        "hamiltonian_timing_blowups": timing_blowups,
         "reference_rate": reference_runs[0].rate,
         "surrogate_rate": main["surrogate_rate"],
         "surrogate_step_size": main["surrogate_step_size"],
