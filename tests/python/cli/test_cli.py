@@ -262,3 +262,22 @@ def test_compare_of_a_damaged_result_json_names_it(learned, tmp_path, capsys, te
     assert cli.main(["compare", str(folder), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert str(folder / "result.json") in err and "run 'effpot learn' again" in err and "Traceback" not in err
+
+
+def test_a_comparison_that_fails_keeps_the_learning(tmp_path, capsys, monkeypatch):
+    # A comparison that raised after the learning (a surrogate step that blew up in a timing run did) threw the
+    # finished learning away: now the folder is written, and the error says where it is and how to compare again.
+    def failing(*args, **kwargs):
+        raise RuntimeError("a comparison went wrong")
+    monkeypatch.setattr(cli, "run_comparisons", failing)
+    output = str(tmp_path / "out")
+    code, out, err = run_cli(["learn", write(str(tmp_path), GOOD), "-o", output, "--compare", "--no-progress"], capsys)
+    assert code == 1
+    assert "the comparisons failed (RuntimeError: a comparison went wrong" in err
+    assert f"'effpot compare {output}'" in err
+    for name in ("config.toml", "effective_potential.xml", "potential.xml", "result.json", "report.html"):
+        assert os.path.isfile(os.path.join(output, name)), name
+    with open(os.path.join(output, "result.json")) as stream:
+        result = json.load(stream)
+    assert "compare" not in result and result["learn"]["rmse_kT"] > 0
+    assert not [n for n in os.listdir(str(tmp_path)) if ".partial-" in n]

@@ -22,7 +22,7 @@ import signal
 import sys
 from importlib import resources
 
-from ..coarse_graining.analysis import rmse_in_kt
+from ..coarse_graining.analysis import evaluation_axes, rmse_in_kt
 from ..coarse_graining.export import PLUMED_OFFSET_KT, export_potential
 from ..coarse_graining.potential import EffectivePotential
 from ..distributed.checkpoint import CheckpointError
@@ -101,11 +101,20 @@ def learn(config_path, output, force=False, progress=True, then_compare=False, w
                                               executor=executor, checkpoint=checkpoint)
             _print_learning(summary)  # the RMSE is printed here, not again among the comparison checks
             try:
+                # The learning is written first: a comparison that fails must not cost it.
+                _write_learning(staging, config_text, config, potential, summary)
                 if then_compare:
-                    result, failed = _compare_into(staging, config, potential, learning_result(config, potential, summary),
-                                                   progress, config_text=config_text, summary=summary, executor=executor)
-                else:
-                    _write_learning(staging, config_text, config, potential, summary)
+                    try:
+                        result, failed = _compare_into(staging, config, potential,
+                                                       learning_result(config, potential, summary), progress,
+                                                       summary=summary, executor=executor)
+                    except (OSError, CommandError, CheckpointError):
+                        raise
+                    except Exception as error:
+                        finish_output(staging, final)
+                        raise RunFailed(f"the comparisons failed ({_one_line(error)}); the learned potential is "
+                                        f"written to {os.path.abspath(output)}: 'effpot compare {output}' runs them "
+                                        "again") from error
                 finish_output(staging, final)
             except OSError as error:  # the disk filled up, the folder went away: keep the finished learning
                 raise rescue(config_text, potential, learning_result(config, potential, summary), error,
@@ -142,15 +151,13 @@ def _print_learning(summary):
               "U puts that into its curvature, and a weakly damped surrogate's ACF may drift (docs/comparisons.md)")
 
 
-def _compare_into(folder, config, potential, result, progress, config_text=None, summary=None, executor=None):
+def _compare_into(folder, config, potential, result, progress, summary=None, executor=None):
     reporter = progress_reporter(progress)
     metrics, curves, seconds = run_comparisons(config, potential, progress=None if reporter is None else
                                                reporter.report, executor=executor)
     settings = comparison_settings(config)
     if reporter is not None:
         reporter.finish()
-    if config_text is not None:
-        _write_learning(folder, config_text, config, potential, summary)
     targets = config_module.targets(config)
     result["compare"] = {"metrics": metrics, "seconds": seconds, "targets": targets,
                          "settings": vars(settings)}
@@ -214,7 +221,7 @@ def compare(folder, progress=True, workers=None):
                    noise_covariance_error=potential.noiseCovarianceError.tolist(), diagnostics=potential.diagnostics)
     reference = coarse_values(config)
     if reference is not None:
-        learned["rmse_kT"] = rmse_in_kt(potential, reference, potential.grid()[0])
+        learned["rmse_kT"] = rmse_in_kt(potential, reference, evaluation_axes(potential))
     else:
         learned.pop("rmse_kT", None)
     with worker_executor(workers) as executor:
