@@ -352,6 +352,10 @@ private:
     // The pass of the run whose positions are fitted (the 1D run or Stage 2) over `piece`.
     SamplingPass samplingPass(const ReplicaRunDesign& run, const ReplicaPiece& piece, SamplingMode mode, const RegularGrid* grid) const;
     void checkRunSettings(const std::string& method) const;
+    /** The friction whose predicted kinetic kT (predictedKineticKT) is kT*, for a noise D that `measuredBy` measured. */
+    double frictionForNoise(double noise, const std::string& measuredBy) const;
+    /** Throws when a user's System gives its 1D replicas a mass other than the run's (setMass). */
+    void checkMass(const std::string& method) const;
     void checkBatches(const std::string& method, int firstBatch, int endBatch) const;
     // The fit from the merged statistics, with Stage 1 solved once by the caller (empty in 1D). `samplingNoise`: the
     // D the sampling run's friction came from (CoarseGrainingPlan's refined one), or NULL for Stage 1's.

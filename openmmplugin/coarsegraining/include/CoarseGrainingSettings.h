@@ -100,7 +100,7 @@ public:
     static void visitFields(Settings& s, Visitor& visit) {
         visit(s.stepSize, "stepSize", "float", "learn", "step_size", "h in ps: too large for the small scales, fine for the kept ones");
         visit(s.friction, "friction", "friction", "learn", "friction", "gamma in 1/ps (1D and Stage 1), or \"auto\" (default): a pilot run picks it for target_kT");
-        visit(s.mass, "mass", "float", "learn", "mass", "replica mass in dalton (default 1)");
+        visit(s.mass, "mass", "float", "learn", "mass", "replica mass in dalton, 1D only (default 1)");
         visit(s.targetKT, "targetKT", "float", "learn", "target_kT", "kT* of Stage 2, and the kinetic kT an automatic friction aims at, in kJ/mol (default 1)");
         visit(s.numReplicas, "numReplicas", "int", "learn", "replicas", "number of replicas (default 200)");
         visit(s.numSteps, "numSteps", "int", "learn", "steps", "sampling steps per run (1D run, each Stage-1 design; default 20000)");

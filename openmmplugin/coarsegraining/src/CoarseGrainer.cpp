@@ -240,7 +240,8 @@ SamplingResult CoarseGrainer::sampleIsotropic(Platform& platform, double gamma, 
         throw OpenMMException("CoarseGrainer.sampleIsotropic: set the step size first (setStepSize)");
     if (!(gamma > 0))
         throw OpenMMException("CoarseGrainer.sampleIsotropic: gamma must be positive (1/ps)");
-    ReplicaRunDesign run = RunDesigns::isotropic(source.dimensions, gamma, restartFrozen);
+    checkMass("CoarseGrainer.sampleIsotropic");
+    ReplicaRunDesign run = RunDesigns::isotropic(source.dimensions, gamma, restartFrozen, settings.mass);
     SamplingPass pass;
     pass.run = &run;
     pass.steps = settings.numSteps;
@@ -250,8 +251,22 @@ SamplingResult CoarseGrainer::sampleIsotropic(Platform& platform, double gamma, 
     return sample(platform, pass);
 }
 
+void CoarseGrainer::checkMass(const string& method) const {
+    // A user's System in 1D: its replicas run with the 1D run's mass, which must then be theirs (it sets the
+    // pilot's friction and the kT read off the momenta).
+    if (source.dimensions == 1 && source.userSystem)
+        for (int p : source.replicaParticles) {
+            double mass = source.userSystem->getParticleMass(p);
+            if (fabs(mass-settings.mass) > 1e-12*mass)
+                throw OpenMMException(method+": replica particle "+to_string(p)+" has mass "+to_string(mass)+" Da in the "
+                                      "System, but the 1D run's mass is "+to_string(settings.mass)+" Da: call setMass("+
+                                      to_string(mass)+") (all replicas need the same mass)");
+        }
+}
+
 void CoarseGrainer::checkRunSettings(const string& method) const {
     int dimensions = source.dimensions;
+    checkMass(method);
     if (settings.stepSize == 0)
         throw OpenMMException(method+": set the step size first (setStepSize): it selects the scale to learn");
     if (settings.friction == 0)

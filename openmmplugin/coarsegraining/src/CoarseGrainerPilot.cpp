@@ -31,6 +31,23 @@ double CoarseGrainer::predictedKineticKT(double noise, double gamma) const {
     return noise*NoiseCovarianceDesigns::samplingBias(gamma*settings.stepSize)/(2*gamma*(source.dimensions == 1 ? settings.mass : 1.0));
 }
 
+double CoarseGrainer::frictionForNoise(double noise, const string& measuredBy) const {
+    // kT(gamma) decreases from infinity to 0 as gamma grows: bisect in log gamma for kT(gamma) = kT*.
+    double stepSize = settings.stepSize, targetKT = settings.targetKT;
+    double low = 1e-8/stepSize, high = 1e8/stepSize;
+    if (!(predictedKineticKT(noise, high) < targetKT && predictedKineticKT(noise, low) > targetKT))
+        throw OpenMMException("CoarseGrainer: "+measuredBy+" measured an effective noise D = "+to_string(noise)+
+                              " for which no friction gives kT* = "+to_string(targetKT)+": set the friction yourself");
+    for (int i = 0; i < 200; i++) {
+        double middle = sqrt(low*high);
+        if (predictedKineticKT(noise, middle) > targetKT)
+            low = middle;
+        else
+            high = middle;
+    }
+    return sqrt(low*high);
+}
+
 double CoarseGrainer::choosePilotFriction(Platform& platform) {
     double stepSize = settings.stepSize, targetKT = settings.targetKT;
     int sampleInterval = settings.sampleInterval;
@@ -59,25 +76,17 @@ double CoarseGrainer::choosePilotFriction(Platform& platform) {
         quadratic += pilot.getQuadraticSum(0, b);
         count += pilot.getCount(0, b);
     }
-    double pilotKT = quadratic/count/source.dimensions; // M = I in the pilot
-    double noise = 2*pilotGamma*pilotKT/NoiseCovarianceDesigns::samplingBias(pilotGamma*stepSize);
-    // kT(gamma) decreases from infinity to 0 as gamma grows: bisect in log gamma for kT(gamma) = kT*.
-    double low = 1e-8/stepSize, high = 1e8/stepSize;
+    double pilotKT = quadratic/count/source.dimensions; // the sums are p^T M^-1 p (RunDesigns::isotropic)
+    double pilotMass = (source.dimensions == 1 ? settings.mass : 1.0);
+    double noise = 2*pilotGamma*pilotMass*pilotKT/NoiseCovarianceDesigns::samplingBias(pilotGamma*stepSize);
     if (!isfinite(noise))
         throw UnstableRunException("CoarseGrainer: the run exploded (the pilot run's momenta are not finite, D = "+to_string(noise)+
-                                   "): the step size is too large for the coarse scale; reduce it", stepSize,
+                                   "): the step size is too large for the coarse scale; reduce it. (The pilot starts "
+                                   "from the given starts, or else in the initial box, [-1, 1] nm per coordinate unless "
+                                   "set: if the landscape's low-energy region lies elsewhere, give starts or an initial "
+                                   "box there first.)", stepSize,
                                    (settings.numEquilibrationSteps+settings.numSteps)*stepSize);
-    if (!(predictedKineticKT(noise, high) < targetKT && predictedKineticKT(noise, low) > targetKT))
-        throw OpenMMException("CoarseGrainer: the pilot run measured an effective noise D = "+to_string(noise)+
-                              " for which no friction gives kT* = "+to_string(targetKT)+": set the friction yourself");
-    for (int i = 0; i < 200; i++) {
-        double middle = sqrt(low*high);
-        if (predictedKineticKT(noise, middle) > targetKT)
-            low = middle;
-        else
-            high = middle;
-    }
-    double gamma = sqrt(low*high);
+    double gamma = frictionForNoise(noise, "the pilot run");
     pilotDiagnostics = {{"pilot.friction", pilotGamma}, {"pilot.kT.kinetic", pilotKT}, {"pilot.noise", noise},
                         {"pilot.chosenFriction", gamma}, {"pilot.targetKT", targetKT}};
     return gamma;

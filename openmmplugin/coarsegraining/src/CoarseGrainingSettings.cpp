@@ -72,6 +72,11 @@ void CoarseGrainingSettings::check(int d, const string& caller, const string& fi
         fail("the friction must be a positive number (1/ps), or 0 for automatic");
     if (wants("mass") && !finitePositive(mass))
         fail("the mass must be positive (dalton)");
+    // The mass is the 1D run's; in 2D and 3D Stage 1 designs its own mass matrices and Stage 2 runs at M = I (the
+    // law of q, and so U, does not depend on M). Ignoring a mass that was set would hide that from the user.
+    if (wants("mass") && d > 1 && mass != 1.0)
+        fail("the mass ("+to_string(mass)+" Da) is the 1D run's: in "+to_string(d)+"D Stage 1 designs its own mass "
+             "matrices and U does not depend on the mass; leave it at 1 (no [learn] mass)");
     // Bounded as well: at kT* = 1e300 the calibrated friction D/(2 kT*) underflows and the failure came from deep
     // inside Stage 1 (a frame that is not finite). 1e6 kJ/mol is a temperature of 1.2e8 K.
     if (wants("targetKT") && !(finitePositive(targetKT) && targetKT <= 1e6 && targetKT >= 1e-12))

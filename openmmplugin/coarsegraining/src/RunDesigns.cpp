@@ -190,12 +190,14 @@ ReplicaRunDesign RunDesigns::sampling(int d, const CoarseGrainingSettings& setti
     return run;
 }
 
-ReplicaRunDesign RunDesigns::isotropic(int d, double gamma, bool restartFrozen) {
+ReplicaRunDesign RunDesigns::isotropic(int d, double gamma, bool restartFrozen, double mass) {
     ReplicaRunDesign run;
-    Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(d, d);
-    run.mass.push_back(embed(identity, 1.0));
-    run.friction.push_back(embed(gamma*identity, gamma));
-    run.design.push_back(identityDesign(d));
+    double m = (d == 1 ? mass : 1.0);
+    Eigen::MatrixXd masses = m*Eigen::MatrixXd::Identity(d, d);
+    run.mass.push_back(embed(masses, m));
+    run.friction.push_back(embed(gamma*masses, gamma*m));
+    // The design A = M^-1: the quadratic sums are then p^T M^-1 p, twice the kinetic energy.
+    run.design.push_back(d == 1 ? vector<double>{1.0/m} : identityDesign(d));
     run.relaxationRate = gamma;
     run.restartFrozen = restartFrozen;
     return run;

@@ -57,8 +57,11 @@ std::vector<double> driftTemperatures(int dimensions, const CoarseGrainingSettin
  */
 ReplicaRunDesign sampling(int dimensions, const CoarseGrainingSettings& settings, const std::vector<double>& noise);
 
-/** M = I, Gamma = gamma I: the pilot run and the scale scan. */
-ReplicaRunDesign isotropic(int dimensions, double gamma, bool restartFrozen);
+/**
+ * The pilot run and the scale scan: M = I, Gamma = gamma I; in 1D M = m (`mass`, the 1D run's), Gamma = gamma m,
+ * so that the pilot sees the step's regime h^2 / (m eps) of the run it calibrates.
+ */
+ReplicaRunDesign isotropic(int dimensions, double gamma, bool restartFrozen, double mass = 1.0);
 
 } // namespace RunDesigns
 } // namespace EffPot
