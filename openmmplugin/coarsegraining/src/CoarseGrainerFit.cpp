@@ -159,11 +159,14 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         // dynamics realise.
         vector<double> gammaValues = RunDesigns::stage2Friction(d, settings, stage2Noise);
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> gammaEigen(Eigen::Map<Eigen::MatrixXd>(gammaValues.data(), d, d));
-        vector<double> driftKT = RunDesigns::driftTemperatures(d, settings, stage2Noise, sampling);
+        vector<double> driftErrors;
+        vector<double> driftKT = RunDesigns::driftTemperatures(d, settings, stage2Noise, sampling, &driftErrors);
         for (int m = 0; m < d; m++) {
             diagnostics.push_back(make_pair("stage2.friction.eigenvalue"+to_string(m), gammaEigen.eigenvalues()[m]));
-            if (m < (int) driftKT.size())
+            if (m < (int) driftKT.size()) {
                 diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m), driftKT[m]));
+                diagnostics.push_back(make_pair("stage2.driftKT.direction"+to_string(m)+".standardError", driftErrors[m]));
+            }
         }
         for (int i = 0; i < d; i++)
             for (int j = i; j < d; j++) // the D Stage 2's friction came from (Stage 1's, or refined from Stage 2's noise)

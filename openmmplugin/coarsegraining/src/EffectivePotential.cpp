@@ -97,6 +97,19 @@ double EffectivePotential::getTemperatureRelativeError() const {
         return (entry == diagnostics.end() || !isfinite(entry->second) ? 0.0 : entry->second);
     };
     double whitened = find("stage1.whitenedError");
+    if (find("stage2.refinements") > 0 && kT > 0) {
+        // Stage 2 replaced Stage 1's D by the noise its own dynamics realised (theory.md section 5): Stage 1's error
+        // no longer says how far a direction's temperature may be from kT, the fitted pass's drift temperatures do
+        // (each off kT by at most twice its error, or the refinement would have gone on). A Stage 1 that missed by
+        // 146% made bands 100 times the real error.
+        double worst = 0;
+        for (int m = 0; m < getDimensions(); m++) {
+            string key = "stage2.driftKT.direction"+to_string(m);
+            if (diagnostics.count(key) && diagnostics.count(key+".standardError"))
+                worst = max(worst, (fabs(find(key)-kT)+find(key+".standardError"))/kT);
+        }
+        whitened = worst;
+    }
     double kinetic = find("kT.kinetic"), kineticError = find("kT.kinetic.standardError");
     double relative = (kinetic > 0 ? kineticError/kinetic : 0.0);
     return sqrt(whitened*whitened+relative*relative);
