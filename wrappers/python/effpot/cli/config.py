@@ -49,7 +49,7 @@ SCHEMA = {
     "model": {
         "energy": ("str", None, "the full rough energy, an OpenMM expression in x (1D), x, y (2D) or x, y, z (3D)"),
         "dimensions": ("int", lambda v: 1 <= v <= 3, "1, 2 or 3"),
-        "coarse_energy": ("str", None, "optional: the known coarse part, to report the RMSE of the learned U"),
+        "coarse_energy": ("str", None, "optional: the known coarse part, to report the RMSE of the learned U (within 3 kT of its minimum, between the nodes too)"),
         "name": ("str", None, "optional: a title for the report"),
     },
     "run": {

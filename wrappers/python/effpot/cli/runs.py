@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 from .. import effpot_swig as _swig
-from ..coarse_graining.analysis import rmse_in_kt
+from ..coarse_graining.analysis import evaluation_axes, rmse_in_kt
 from ..coarse_graining.grainer import CoarseGrainer
 from ..surrogates.comparison import ComparisonSettings, compare
 
@@ -95,8 +95,7 @@ def learn(config, progress=False, executor=None, checkpoint=None):
             summary["kT_drift_directions_before_refinement"] = before
     reference = coarse_values(config)
     if reference is not None:
-        axes, _, _, _ = potential.grid()
-        summary["rmse_kT"] = rmse_in_kt(potential, reference, axes)
+        summary["rmse_kT"] = rmse_in_kt(potential, reference, evaluation_axes(potential))
     return potential, summary
 
 
