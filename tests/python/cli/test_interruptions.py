@@ -62,21 +62,28 @@ def partials(folder, name="out"):
     return [n for n in os.listdir(folder) if n.startswith(f".{name}.partial-")]
 
 
-@pytest.mark.parametrize("signum, workers", [(signal.SIGTERM, []), (signal.SIGHUP, []),
-                                            (signal.SIGTERM, ["--workers", "2"])])
-def test_terminated_run_cleans_up_like_ctrl_c(tmp_path, signum, workers):
-    """With --workers the worker processes are terminated, not waited for (their tasks would take minutes)."""
+@pytest.mark.parametrize("signum, workers, group", [(signal.SIGTERM, [], False), (signal.SIGHUP, [], False),
+                                                   (signal.SIGTERM, ["--workers", "2"], False),
+                                                   (signal.SIGHUP, ["--workers", "2"], True)])
+def test_terminated_run_cleans_up_like_ctrl_c(tmp_path, signum, workers, group):
+    """With --workers the worker processes are terminated, not waited for (their tasks would take minutes). A
+    closed terminal hangs up the whole process group: multiprocessing's resource tracker too, which ignores SIGINT
+    and SIGTERM but not SIGHUP, and whose death printed a warning and five tracebacks after the message."""
     path = config_file(str(tmp_path), steps=2000000)
     process = subprocess.Popen(effpot_command("learn", path, "-o", str(tmp_path / "out"), *workers),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=group)
     assert wait_for(lambda: partials(str(tmp_path)))
     time.sleep(3.0 if workers else 0.5)  # worker processes start (spawn, import effpot) before they run tasks
     sent = time.time()
-    process.send_signal(signum)
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     _, err = process.communicate(timeout=60)
     latency = time.time() - sent
     assert process.returncode == 128 + signum, err
-    assert f"stopped by {signal.Signals(signum).name}" in err and "Traceback" not in err
+    assert f"stopped by {signal.Signals(signum).name}" in err and "Traceback" not in err, err
+    assert "resource_tracker" not in err, err
     assert sorted(os.listdir(tmp_path)) == ["run.toml"]  # no DIR, no partial folder
     assert latency < 3.0, latency  # within a second (plus the interpreter's exit) on an idle machine
 

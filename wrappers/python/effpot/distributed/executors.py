@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from typing import Any, Callable, Optional, Tuple
@@ -296,6 +297,21 @@ class _RespawningProcessPool(cf.Executor):
         return [p.pid for p in (self._pool._processes or {}).values() if p.is_alive()]
 
 
+def _start_resource_tracker():
+    """Start multiprocessing's resource tracker with SIGHUP blocked. The tracker ignores SIGINT and SIGTERM, not
+    SIGHUP: a closed terminal (SIGHUP to the process group) killed it, and the pool's shutdown then printed a
+    warning and a traceback per semaphore after the command's own message. A blocked signal stays blocked across
+    fork and exec, and the tracker only unblocks the two it ignores."""
+    from multiprocessing import resource_tracker
+    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def local_executor(max_workers=None, devices=None):
     """Worker processes on this machine, one per core (default) or one per GPU.
 
@@ -328,4 +344,5 @@ def local_executor(max_workers=None, devices=None):
     max_workers = whole_number(max_workers, "local_executor: max_workers")
     if max_workers < 1:
         raise ValueError(f"local_executor: max_workers: give a positive number of processes, got {max_workers}")
+    _start_resource_tracker()
     return _RespawningProcessPool(max_workers, devices)
