@@ -198,3 +198,34 @@ def test_ctrl_c_stops_the_fit_within_a_second():
     assert process.returncode == 3 and "interrupted" in out, (out, err)
     print(f"\nCtrl-C latency in the fit: {latency:.2f} s")
     assert latency < 2.0, latency  # measured 0.1-0.65 s
+
+
+SCAN = """
+[model]
+dimensions = 1
+energy = "x^2/2 + 0.01*sin(x/0.01)"
+[run]
+seed = 1
+[scan]
+step_sizes = [0.2, 0.3]
+replicas = 3000
+steps = 200000
+"""
+
+
+def test_sigterm_stops_a_plain_scan_within_a_second(tmp_path):
+    # Without --workers or --checkpoint the scan was one C++ call: 1-9 s from SIGTERM to exit, and no progress.
+    path = tmp_path / "scan.toml"
+    path.write_text(SCAN)
+    process = subprocess.Popen(effpot_command("scan", str(path), "-o", str(tmp_path / "out")),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: partials(str(tmp_path)))
+    time.sleep(1.5)  # well inside the first step size's run (several seconds)
+    sent = time.time()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    latency = time.time() - sent
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err, err
+    assert sorted(os.listdir(tmp_path)) == ["scan.toml"]
+    assert latency < 3.0, latency

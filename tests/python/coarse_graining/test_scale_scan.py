@@ -131,3 +131,21 @@ def test_the_large_step_edge_is_judged_at_the_target_kT():
         if p["edgeChecked"]:
             assert p["atTargetKT"]["kT"] == pytest.approx(0.03, rel=0.3)
             assert p["atTargetKT"]["friction"] > p["friction"]  # colder: heavier friction
+
+
+def test_a_scan_with_progress_runs_its_step_sizes_one_by_one_with_the_same_results():
+    def scan():
+        s = effpot.ScaleScan(problems.p1(), 1)
+        s.setStepSizes([0.1, 0.3, 3.0])
+        s.setNumReplicas(20)
+        s.setNumSteps(1000)
+        s.setNumEquilibrationSteps(200)
+        s.setTargetKT(0)
+        return s
+    heard = []
+    points, levels = scan().run(progress=lambda stage, done, total: heard.append((stage, done, total)))
+    reference, reference_levels = scan().run()
+    assert [p["kT"] for p in points] == [p["kT"] for p in reference] and levels == reference_levels
+    assert heard[-1] == ("scale scan (tasks)", 3, 3) and len(heard) == 4  # before the first and after each
+    with pytest.raises(ValueError, match="progress: give a callable"):
+        scan().run(progress=5)

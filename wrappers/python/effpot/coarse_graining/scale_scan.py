@@ -81,10 +81,14 @@ class ScaleScan:
 
         executor, checkpoint, retries: as CoarseGrainer.run (docs/distributed.md); each step size is one task, and
         each check at kT* another (a round per move of the edges), keyed by step size and kT* in the checkpoint.
-        progress: a callable (stage, done, total) called as step sizes finish (with an executor or checkpoint).
+        progress: a callable (stage, done, total) called as step sizes finish. With one, and no executor, the step
+        sizes run one by one in this process (the task walk, with the same results), each returning to Python a few
+        times a second: Ctrl-C stops the scan within a second. Without any of the three the whole scan is one C++ call.
         """
         platform = openmm_platform(platform)
-        if executor is None and checkpoint is None:
+        if progress is not None and not callable(progress):
+            raise ValueError("ScaleScan.run: progress: give a callable f(stage, done, total), or None")
+        if executor is None and checkpoint is None and progress is None:
             count = self._impl.runScan(platform)
         else:
             count = self._run_tasks(platform, executor, checkpoint, retries, progress)
