@@ -92,7 +92,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     double kT;
     vector<double> noise, noiseError, stage2Noise; // Stage 1's D and its errors; the D of Stage 2's friction
     if (d == 1) {
-        SamplingChecks::checkNormality(sampling, 0, "the 1D run", settings, diagnostics, problems);
+        SamplingChecks::checkNormality(sampling, 0, "the 1D run", settings, diagnostics, problems, "sampling");
         // kT = <p^2>/m; by batch means for its error. D = 2 gamma m kT / phi(gamma h) (the 1D energy balance).
         vector<double> batchKT;
         for (int b = 0; b < numBatches; b++)
@@ -183,7 +183,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     diagnostics.push_back(make_pair("kT.drift", kT));
     // Replicas started at one point (or a user's System) give no spread: compare with kT* then.
     SamplingChecks::checkNotFrozen(kT, spread > 0 ? spread : targetKT);
-    SamplingChecks::checkGaussian(problems, settings);
+    SamplingChecks::checkGaussian(problems, settings, !pilotDiagnostics.empty());
     if (progress != NULL)
         progress->report("fit", 0, 1);
     // The learned U may not be sharper than the step resolves (setResolutionLimit; docs/theory.md section 3).

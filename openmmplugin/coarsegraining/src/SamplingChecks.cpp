@@ -31,24 +31,25 @@ void SamplingChecks::checkWhole(const ReplicaStatistics& statistics, int dimensi
 }
 
 void SamplingChecks::checkNormality(const ReplicaStatistics& statistics, int group, const string& label,
-        const CoarseGrainingSettings& settings, DiagnosticList& diagnostics, vector<string>& problems) {
+        const CoarseGrainingSettings& settings, DiagnosticList& diagnostics, vector<string>& problems, const string& keyPrefix) {
     int d = statistics.getDimensions();
+    const string& key = (keyPrefix.empty() ? label : keyPrefix);
     const char* names = "xyz";
     vector<double> skewness, kurtosis;
     NormalityTests::momentsFromPowerSums(statistics.getPowerSums(group), d, statistics.getGroupCount(group), skewness, kurtosis);
     for (int i = 0; i < d; i++) {
-        diagnostics.push_back(make_pair(label+".skewness."+names[i], skewness[i]));
-        diagnostics.push_back(make_pair(label+".excessKurtosis."+names[i], kurtosis[i]));
+        diagnostics.push_back(make_pair(key+".skewness."+names[i], skewness[i]));
+        diagnostics.push_back(make_pair(key+".excessKurtosis."+names[i], kurtosis[i]));
     }
     const vector<double>& stored = statistics.getStoredMomenta(group);
     if ((int) stored.size() >= 20*d) {
         NormalityTests::Result test = NormalityTests::test(stored, d);
-        diagnostics.push_back(make_pair(label+".normalitySamples", test.samples));
+        diagnostics.push_back(make_pair(key+".normalitySamples", test.samples));
         for (int i = 0; i < d; i++)
-            diagnostics.push_back(make_pair(label+".dagostinoPValue."+names[i], test.dagostinoPValue[i]));
+            diagnostics.push_back(make_pair(key+".dagostinoPValue."+names[i], test.dagostinoPValue[i]));
         if (d > 1) {
-            diagnostics.push_back(make_pair(label+".mardiaSkewnessPValue", test.mardiaSkewnessPValue));
-            diagnostics.push_back(make_pair(label+".mardiaKurtosisPValue", test.mardiaKurtosisPValue));
+            diagnostics.push_back(make_pair(key+".mardiaSkewnessPValue", test.mardiaSkewnessPValue));
+            diagnostics.push_back(make_pair(key+".mardiaKurtosisPValue", test.mardiaKurtosisPValue));
         }
     }
     for (int i = 0; i < d; i++) {
@@ -108,14 +109,18 @@ void SamplingChecks::checkNotFrozen(double kT, double scale) {
                 "size is too small to turn the small scales into noise. Increase the step size, or decrease the friction.");
 }
 
-void SamplingChecks::checkGaussian(const vector<string>& problems, const CoarseGrainingSettings& settings) {
+void SamplingChecks::checkGaussian(const vector<string>& problems, const CoarseGrainingSettings& settings, bool frictionAutomatic) {
     if (problems.empty() || settings.allowNonGaussian)
         return;
     string message = "CoarseGrainer: the momenta are not Gaussian, so the sampled law is not the Gibbs-like law the fit "
                      "assumes:";
     for (const string& p : problems)
         message += " "+p+";";
-    message += " change the step size (a scale is neither resolved nor turned into noise) or the friction, run longer, "
-               "or call setAllowNonGaussian(true) to fit anyway.";
+    // With an automatic friction the user set none: the lever is kT*, which the pilot's friction follows (a low kT*
+    // is a large friction, relaxing the momenta within a few kicks, so their sum is not Gaussian).
+    message += string(" change the step size (a scale is neither resolved nor turned into noise) or ")+
+               (frictionAutomatic ? "kT* (setTargetKT: the automatic friction follows it, and a low kT* is a large "
+                                    "friction that relaxes the momenta within a few kicks)" : "the friction")+
+               ", run longer, or call setAllowNonGaussian(true) to fit anyway.";
     throw OpenMMException(message);
 }

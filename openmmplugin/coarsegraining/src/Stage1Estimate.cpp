@@ -110,7 +110,19 @@ void Stage1Estimate::measurePrecision(const vector<vector<double> >& designs, co
         for (int m = 0; m < d; m++)
             message<<(m == 0 ? " " : ", ")<<eigenvalues[m]<<" +- "<<eigenvalueErrors[m];
         message<<" (standard errors over "<<batches<<" replica batches). ";
-        if (smallest+3*eigenvalueErrors[0] > 0)
+        if (smallest+3*eigenvalueErrors[0] > 0 && fabs(smallest)+3*eigenvalueErrors[0] < 0.01*largest) {
+            // Zero within its error, and resolved as tiny next to the largest: more sampling only shrinks the error
+            // bar around zero. Say what that means instead of asking for more of it.
+            message<<"The smallest is zero within its error and below 1% of the largest: D looks singular, as if the "
+                     "small scales did not act along the direction (";
+            for (int i = 0; i < d; i++)
+                message<<(i == 0 ? "" : ", ")<<eigen.eigenvectors()(i, 0);
+            message<<"). There the deterministic scheme has no effective noise and samples no Gibbs law, so effpot "
+                     "cannot learn U: it needs small scales (or a step that turns them into noise) along every "
+                     "direction. If the landscape has them there, more replicas (numReplicas), steps (numSteps) or "
+                     "rounds (maxStage1Rounds) resolve it.";
+        }
+        else if (smallest+3*eigenvalueErrors[0] > 0)
             message<<"The smallest is within its statistical error of zero: Stage 1 did not sample enough to resolve D along "
                      "its weakest direction. Allow more rounds (maxStage1Rounds), or run Stage 1 with more replicas "
                      "(numReplicas) or steps (numSteps); a smaller friction also raises the signal of every design.";

@@ -108,7 +108,7 @@ def test_p1_large_step_learns_f0_and_predicted_kt(p1_coarse_result):
     # f0 = x^2/2 is learned to 0.05 kT, half the example target of 0.1 kT (measured 0.02; statistical noise of
     # 400 replicas x 2e4 steps dominates).
     assert rmse_in_kt(potential, lambda p: p[:, 0] ** 2 / 2, [np.linspace(-1.5, 1.5, 121)]) < 0.05
-    assert abs(d["the 1D run.skewness.x"]) < 0.05 and abs(d["the 1D run.excessKurtosis.x"]) < 0.2
+    assert abs(d["sampling.skewness.x"]) < 0.05 and abs(d["sampling.excessKurtosis.x"]) < 0.2
 
 
 def test_save_load_and_grid(tmp_path, p1_coarse_result):

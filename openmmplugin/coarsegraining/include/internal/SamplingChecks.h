@@ -29,10 +29,11 @@ void checkWhole(const ReplicaStatistics& statistics, int dimensions, int groups,
  * Record the normality statistics of a group's momenta (skewness, excess kurtosis; D'Agostino and, beyond 1D,
  * Mardia p-values on the stored momenta) under `label`. A momentum with excess kurtosis above
  * settings.frozenKurtosis means replicas trapped in micro-wells: that throws. One outside the normality
- * tolerances is added to `problems`.
+ * tolerances is added to `problems`. The diagnostics' keys start with `key` (default: the label) and the messages
+ * name the label.
  */
 void checkNormality(const ReplicaStatistics& statistics, int group, const std::string& label, const CoarseGrainingSettings& settings,
-                    DiagnosticList& diagnostics, std::vector<std::string>& problems);
+                    DiagnosticList& diagnostics, std::vector<std::string>& problems, const std::string& key = "");
 
 /**
  * The temperature the positions see: tr <p_d p_d^T> / (d m) over the drift momenta of group 0, with M = m I
@@ -54,7 +55,7 @@ std::string checkFrozenReplicas(const ReplicaStatistics& sampling, const Replica
 void checkNotFrozen(double kT, double scale);
 
 /** The momenta failed the normality check (`problems`) and the settings do not allow that: throws. */
-void checkGaussian(const std::vector<std::string>& problems, const CoarseGrainingSettings& settings);
+void checkGaussian(const std::vector<std::string>& problems, const CoarseGrainingSettings& settings, bool frictionAutomatic = false);
 
 } // namespace SamplingChecks
 } // namespace EffPot
