@@ -3,6 +3,7 @@
 #include "CoarseGrainer.h"
 #include "EnergyExpression.h"
 #include "NoiseCovarianceDesigns.h"
+#include "internal/UnresolvedFeatures.h"
 #include "internal/RunDesigns.h"
 #include "internal/SamplingChecks.h"
 #include "internal/Stage1Estimate.h"
@@ -213,6 +214,12 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
         potential.getNotes()["resolutionWarning"] = "the learned U has curvature the step does not resolve (h^2 lambda_max/m = "+
                 number(resolution)+" > 0.3): its sharpest features are partly noise at this step; a smaller step learns them, "
                 "a larger one smooths them out";
+    // Does U agree with the histogram it was fitted to? (A narrow feature smoothed away is not in the bands.)
+    double histogramDeviation = 0;
+    string unresolved = UnresolvedFeatures::check(sampling, potential, kT, histogramDeviation);
+    potential.getDiagnostics()["fit.largestHistogramDeviation"] = histogramDeviation;
+    if (!unresolved.empty())
+        potential.getNotes()["unresolvedFeature"] = unresolved;
     auto& notes = potential.getNotes();
     auto& numbers = potential.getDiagnostics();
     notes["strategy"] = (d == 1 ? "1D: scalar friction, kT = <p^2>/m" : "Stage 1 (noise covariance) and Stage 2 (calibrated friction)");
