@@ -10,6 +10,7 @@
 Every file is written atomically (a temporary file renamed over the target), so an interrupted run never leaves
 half a file.
 """
+import contextlib
 import datetime
 import html
 import json
@@ -141,8 +142,18 @@ def _explanation(label):
     return ""
 
 
+#: The figures draw_comparison_figures writes: they belong to a result with a compare section only.
+COMPARISON_FIGURES = ("densities.png", "mean_paths.png", "autocorrelation.png", "phase_portraits.png",
+                      "stable_steps.png")
+
+
 def draw_learning_figures(folder, potential, reference, title):
+    """figures/potential.png. A comparison figure of an earlier run into the same folder (learn --force) is
+    removed: it showed another potential."""
     os.makedirs(os.path.join(folder, FIGURES), exist_ok=True)
+    for file in COMPARISON_FIGURES:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(folder, FIGURES, file))
     figures.potential_figure(potential, reference, os.path.join(folder, FIGURES, "potential.png"), title=title)
 
 
@@ -271,7 +282,8 @@ FIGURE_CAPTIONS = [
 
 
 def write_report(folder, result, targets):
-    """report.html: the summary table, the learned numbers, the figures present in figures/, the settings."""
+    """report.html: the summary table, the learned numbers, this run's figures present in figures/ (the comparison
+    figures only with a compare section), the settings."""
     learn = result.get("learn", {})
     compare = result.get("compare", {})
     name = result.get("settings", {}).get("model", {}).get("name", "effpot result")
@@ -312,6 +324,10 @@ def write_report(folder, result, targets):
     z_note = f"<p class=why>{html.escape(Z_SCORE_NOTE)}</p>" if "mean_path_max_z" in metrics else ""
     figure_html = []
     for file, caption in FIGURE_CAPTIONS:
+        # This run's figures only: a comparison figure left by an earlier run into the folder (learn --force over
+        # a learn --compare) is not this result's when result.json has no comparison.
+        if file in COMPARISON_FIGURES and not metrics:
+            continue
         if os.path.exists(os.path.join(folder, FIGURES, file)):
             figure_html.append(f'<figure><img src="{FIGURES}/{file}" alt="{file}"><figcaption>{html.escape(caption)}'
                                f"</figcaption></figure>")
