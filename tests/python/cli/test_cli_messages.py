@@ -62,3 +62,42 @@ def test_learn_force_over_a_compared_folder_drops_the_old_comparison_figures(lea
     with open(os.path.join(output, "report.html")) as stream:
         assert _figures_in(stream.read()) == {"potential.png"}
     assert sorted(os.listdir(os.path.join(output, report.FIGURES))) == ["potential.png"]
+
+
+# -- scan: step sizes ----------------------------------------------------------------------------------------------
+
+SCAN = """
+[model]
+dimensions = 1
+energy = "x^2/2"
+
+[scan]
+step_sizes = {steps}
+replicas = 10
+steps = 100
+"""
+
+
+def test_scan_refuses_a_repeated_step_size(tmp_path, capsys):
+    path = write(str(tmp_path), SCAN.format(steps="[0.2, 0.1, 0.1]"), "scan.toml")
+    with pytest.raises(Exception) as caught:
+        scan.load_scan_config(path)
+    assert type(caught.value).__name__ == "ConfigError"
+    code, out, err = run_cli(["scan", path, "-o", str(tmp_path / "out"), "--checkpoint", str(tmp_path / "ck")],
+                             capsys)
+    assert code == 2 and "[scan] step_sizes" in err and "0.1 more than once" in err, err
+    assert not (tmp_path / "out").exists()
+    # 1 and 1.0 are one step size too.
+    path = write(str(tmp_path), SCAN.format(steps="[1, 0.5, 1.0]"), "scan.toml")
+    code, out, err = run_cli(["scan", path, "-o", str(tmp_path / "out")], capsys)
+    assert code == 2 and "step size 1 more than once" in err, err
+
+
+def test_scan_names_the_smallest_and_largest_step_of_an_unsorted_list(tmp_path, capsys, monkeypatch):
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped for the test")
+    monkeypatch.setattr(scan, "run_scan", stop)
+    path = write(str(tmp_path), SCAN.format(steps="[0.1, 0.4, 0.05, 0.2]"), "scan.toml")
+    code, out, err = run_cli(["scan", path, "-o", str(tmp_path / "out")], capsys)
+    assert code == 1 and "stopped for the test" in err
+    assert "scanning 4 step sizes from 0.05 to 0.4 ps" in out, out
