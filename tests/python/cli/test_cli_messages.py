@@ -101,3 +101,55 @@ def test_scan_names_the_smallest_and_largest_step_of_an_unsorted_list(tmp_path, 
     code, out, err = run_cli(["scan", path, "-o", str(tmp_path / "out")], capsys)
     assert code == 1 and "stopped for the test" in err
     assert "scanning 4 step sizes from 0.05 to 0.4 ps" in out, out
+
+
+# -- export: bad input, bad output, PLUMED flags -------------------------------------------------------------------
+
+def _folder_with(tmp_path, learned, name, text):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "effective_potential.xml").write_text(text)
+    return str(folder)
+
+
+def test_export_of_a_damaged_or_wrong_xml_is_status_2(learned, tmp_path, capsys):
+    with open(os.path.join(learned[0], "effective_potential.xml")) as stream:
+        truncated = stream.read()[:300]
+    with open(os.path.join(learned[0], "potential.xml")) as stream:
+        force = stream.read()
+    for name, text, says in (("truncated", truncated, "truncated"), ("force", force, "serialized OpenMM force")):
+        folder = _folder_with(tmp_path, learned, name, text)
+        code, out, err = run_cli(["export", folder, "--format", "npz", "-o", str(tmp_path / f"{name}.npz")], capsys)
+        assert code == 2 and says in err and err.startswith("effpot export: error: ") and err.count("\n") == 1, err
+        assert not (tmp_path / f"{name}.npz").exists()
+
+
+@pytest.mark.parametrize("where", ["missing folder", "proc"])
+def test_export_to_a_path_that_cannot_be_written_is_status_2(learned, tmp_path, capsys, where):
+    if where == "proc":
+        if not os.path.isdir("/proc"):
+            pytest.skip("no /proc here")
+        target = "/proc/effpot-test.npz"
+    else:
+        target = str(tmp_path / "nodir" / "x.grid")
+    code, out, err = run_cli(["export", learned[0], "--format", "npz" if where == "proc" else "plumed", "-o", target],
+                             capsys)
+    assert code == 2, err
+    assert "cannot write" in err and "choose another output file (-o)" in err, err
+
+
+def test_export_names_the_plumed_flags(learned, tmp_path, capsys):
+    code, out, err = run_cli(["export", learned[0], "--format", "plumed", "--plumed-names", "a", "-o",
+                              str(tmp_path / "u.grid")], capsys)
+    assert code == 2 and "--plumed-names 'a'" in err and "give 2 distinct" in err and "names:" not in err, err
+    code, out, err = run_cli(["export", learned[0], "--format", "plumed", "--plumed-label", "a b", "-o",
+                              str(tmp_path / "u.grid")], capsys)
+    assert code == 2 and "--plumed-label: " in err, err
+    for fmt in ("npz", "csv"):
+        target = tmp_path / f"u.{fmt}"
+        code, out, err = run_cli(["export", learned[0], "--format", fmt, "--plumed-names", "p.x,p.y", "-o",
+                                  str(target)], capsys)
+        assert code == 2 and "--plumed-names is for --format plumed only" in err, err
+        assert not target.exists()
+    assert run_cli(["export", learned[0], "--format", "plumed", "--plumed-names", "p.x,p.y", "-o",
+                    str(tmp_path / "v.grid")], capsys)[0] == 0
