@@ -153,3 +153,26 @@ def test_export_names_the_plumed_flags(learned, tmp_path, capsys):
         assert not target.exists()
     assert run_cli(["export", learned[0], "--format", "plumed", "--plumed-names", "p.x,p.y", "-o",
                     str(tmp_path / "v.grid")], capsys)[0] == 0
+
+
+# -- learn: the library's notes ------------------------------------------------------------------------------------
+
+def test_learn_prints_every_note_of_the_potential(learned):
+    output, printed = learned
+    with open(os.path.join(output, "result.json")) as stream:
+        learn = json.load(stream)["learn"]
+    assert "notes" not in learn  # result.json keeps the notes among the diagnostics only
+    expected = report.notes(learn["diagnostics"])
+    assert "stage1Precision" in expected  # this short run stops Stage 1 before its tolerance
+    for name, text in expected.items():
+        assert f"\n  note: {name}: {' '.join(text.split())}\n" in printed, name
+    assert "note: platform" not in printed and "note: energy" not in printed
+
+
+def test_print_learning_shows_each_note_indented(capsys):
+    cli._print_learning({"kT": 1.0, "noise_covariance": [[0.1]], "noise_covariance_error": [[0.001]], "seconds": 1.0,
+                         "notes": {"resolutionWarning": "the learned U has curvature\nthe step does not resolve",
+                                   "stage1Rounds": "round 2 exploded"}})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == ["  note: resolutionWarning: the learned U has curvature the step does not resolve",
+                         "  note: stage1Rounds: round 2 exploded"]

@@ -150,6 +150,10 @@ def _print_learning(summary):
         values = ", ".join(significant(t) for t in summary["kT_drift_directions"])
         print(f"  note: the drift kT differs between the friction's eigendirections ({values}: {100 * spread:.1f}%); "
               "U puts that into its curvature, and a weakly damped surrogate's ACF may drift (docs/comparisons.md)")
+    # The library's own notes (report.notes: resolutionWarning, stage1Precision, stage1Rounds, ...), which report.html
+    # and result.json hold too.
+    for name, text in summary.get("notes", {}).items():
+        print(f"  note: {name}: {' '.join(text.split())}")
 
 
 def _compare_into(folder, config, potential, result, progress, summary=None, executor=None):

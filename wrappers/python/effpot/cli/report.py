@@ -58,8 +58,21 @@ def read_json(path):
         return json.load(stream)
 
 
+#: Text entries of the diagnostics that describe the run rather than note something about it: the energy (not a note
+#: at all: the settings show it), and the strategy and platform, which the report lists among its notes.
+DESCRIPTIONS = ("energy", "strategy", "platform")
+
+
+def notes(diagnostics, descriptions=False):
+    """The notes of a potential's diagnostics, {name: text}: its text entries except the energy, and except the
+    strategy and platform unless `descriptions` (the report shows them; the command prints only the real notes)."""
+    left_out = ("energy",) if descriptions else DESCRIPTIONS
+    return {k: v for k, v in diagnostics.items() if isinstance(v, str) and k not in left_out}
+
+
 def learning_result(config, potential, summary):
-    """The result.json content after learning."""
+    """The result.json content after learning (the summary's copy of the notes left out: the diagnostics hold them)."""
+    summary = {k: v for k, v in summary.items() if k != "notes"}
     run = config.get("run", {})
     return {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -320,7 +333,7 @@ def write_report(folder, result, targets):
             learned.append((label, _number(metrics[key])))
     if "seconds" in compare:
         learned.append(("comparison time (s)", _number(compare["seconds"])))
-    notes = {k: v for k, v in learn.get("diagnostics", {}).items() if isinstance(v, str) and k != "energy"}
+    noted = notes(learn.get("diagnostics", {}), descriptions=True)
     z_note = f"<p class=why>{html.escape(Z_SCORE_NOTE)}</p>" if "mean_path_max_z" in metrics else ""
     figure_html = []
     for file, caption in FIGURE_CAPTIONS:
@@ -360,7 +373,7 @@ seed {html.escape(str(result.get('seed')))}, written {html.escape(result.get('cr
 <table>{''.join(f'<tr><td>{html.escape(k)}</td><td>{v}</td></tr>' for k, v in learned)}</table>
 {z_note}
 {'<h2>Notes</h2><ul>' + ''.join(f'<li><span class=note-name>{html.escape(k)}</span>: {html.escape(v)}</li>'
-                                for k, v in notes.items()) + '</ul>' if notes else ''}
+                                for k, v in noted.items()) + '</ul>' if noted else ''}
 <h2>Figures</h2>
 {''.join(figure_html)}
 <h2>Settings</h2>
