@@ -221,7 +221,7 @@ SamplingPass CoarseGrainer::samplingPass(const ReplicaRunDesign& run, const Repl
     pass.steps = (source.dimensions == 1 ? settings.numSteps : settings.stage2Steps());
     pass.stage = (source.dimensions == 1 ? "sampling" : "stage 2");
     if (progressPass > 0)
-        pass.stage += ", pass "+to_string(progressPass+1);  // the label the executor pipeline gives it too
+        pass.stage += ", pass "+to_string(progressPass+1);  // with an executor, pipeline.py labels it "sampling, pass N (tasks)"
     pass.piece = piece;
     pass.mode = mode;
     pass.grid = grid;

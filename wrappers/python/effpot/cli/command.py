@@ -20,10 +20,11 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 from importlib import resources
 
 from ..coarse_graining.analysis import evaluation_axes, rmse_in_kt
-from ..coarse_graining.export import PLUMED_OFFSET_KT, export_potential
+from ..coarse_graining.export import PLUMED_OFFSET_KT, _variable_names, export_potential
 from ..coarse_graining.potential import EffectivePotential
 from ..distributed.checkpoint import CheckpointError
 from ..shared.files import atomic_write_text
@@ -149,6 +150,10 @@ def _print_learning(summary):
         values = ", ".join(significant(t) for t in summary["kT_drift_directions"])
         print(f"  note: the drift kT differs between the friction's eigendirections ({values}: {100 * spread:.1f}%); "
               "U puts that into its curvature, and a weakly damped surrogate's ACF may drift (docs/comparisons.md)")
+    # The library's own notes (report.notes: resolutionWarning, stage1Precision, stage1Rounds, ...), which report.html
+    # and result.json hold too.
+    for name, text in summary.get("notes", {}).items():
+        print(f"  note: {name}: {' '.join(text.split())}")
 
 
 def _compare_into(folder, config, potential, result, progress, summary=None, executor=None):
@@ -239,8 +244,16 @@ def demo(output, force=False, progress=True, workers=None):
         return learn(path, output, force=force, progress=progress, then_compare=True, workers=workers)
 
 
-def export(folder, format, output, names=None, label="effpot", force=False):
-    """``effpot export``: the learned potential of DIR as a PLUMED grid, an .npz or a .csv file."""
+def export(folder, format, output, names=None, label=None, force=False):
+    """``effpot export``: the learned potential of DIR as a PLUMED grid, an .npz or a .csv file. Every problem with
+    the command line, the input folder or the output path is a CommandError (exit status 2), found before writing."""
+    if format != "plumed":
+        given = [flag for flag, value in (("--plumed-names", names), ("--plumed-label", label)) if value is not None]
+        if given:
+            raise CommandError(f"{' and '.join(given)} {'are' if len(given) > 1 else 'is'} for --format plumed only: "
+                               f"the {format} file has no PLUMED arguments or label; leave "
+                               f"{'them' if len(given) > 1 else 'it'} out")
+    label = "effpot" if label is None else label
     path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
     if not os.path.isfile(path):
         raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
@@ -250,13 +263,31 @@ def export(folder, format, output, names=None, label="effpot", force=False):
         raise CommandError(f"-o {output}: is a directory; give the file to write, e.g. {os.path.join(output, 'U.' + ('grid' if format == 'plumed' else format))}")
     if os.path.exists(output) and not force:
         raise CommandError(f"-o {output}: the file exists; give another name or --force to replace it")
-    potential = EffectivePotential.load(path)
+    _check_file_writable(output)  # before the work, as learn checks its -o folder
+    import openmm
+    try:
+        potential = EffectivePotential.load(path)
+    except openmm.OpenMMException as error:  # a truncated file, another kind of XML: as compare reports it
+        raise CommandError(_one_line(error)) from None
     if names is not None:
-        names = [n.strip() for n in names.split(",")]
+        given, names = names, [n.strip() for n in names.split(",")]
+        d = potential.dimensions
+        try:
+            _variable_names(potential, names)
+        except ValueError:
+            raise CommandError(f"--plumed-names {given!r}: give {d} distinct PLUMED argument name"
+                               f"{'s' if d > 1 else ''} without spaces, comma-separated, e.g. "
+                               f"{','.join(['p.x', 'p.y', 'p.z'][:d])}") from None
     try:
         export_potential(potential, output, format, names=names, label=label)
     except ValueError as error:
-        raise CommandError(str(error)) from None
+        message = str(error)
+        if message.startswith("label:"):
+            message = "--plumed-label" + message[len("label"):]
+        raise CommandError(message) from None
+    except OSError as error:  # the folder went away or filled up after the check
+        raise CommandError(f"cannot write {os.path.abspath(output)}: {error.strerror or error}: choose another "
+                           "output file (-o)") from None
     nodes = "x".join(str(n) for n in potential.getNodes())
     print(f"effpot: wrote {os.path.abspath(output)} ({format}, {nodes} nodes)")
     if format == "plumed":
@@ -268,6 +299,21 @@ def export(folder, format, output, names=None, label="effpot", force=False):
               "outside a grid")
         print(f"  values: U + a constant, the minimum at {PLUMED_OFFSET_KT:g} kT (docs: PLUMED's spline divides "
               "by node values)")
+
+
+def _check_file_writable(output):
+    """The folder of an export's -o must exist and take a file: the same status and style as learn's -o."""
+    directory = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(directory):
+        raise CommandError(f"cannot write {os.path.abspath(output)}: its folder {directory} does not exist: choose "
+                           "another output file (-o), or create the folder first")
+    try:
+        handle, probe = tempfile.mkstemp(dir=directory, prefix=".effpot-probe-")
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        raise CommandError(f"cannot write {os.path.abspath(output)}: {error.strerror or error}: choose another output "
+                           "file (-o)") from None
 
 
 def version_text():
@@ -322,9 +368,10 @@ def build_parser():
                                "D and provenance; csv: one row per node")
     export_parser.add_argument("-o", "--output", required=True, help="the file to write")
     export_parser.add_argument("--plumed-names", default=None,
-                               help="PLUMED argument names, comma-separated (default x,y,z)")
-    export_parser.add_argument("--plumed-label", default="effpot",
-                               help="the EXTERNAL action's LABEL: the value column is LABEL.bias (default effpot)")
+                               help="PLUMED argument names, comma-separated (default x,y,z; --format plumed only)")
+    export_parser.add_argument("--plumed-label", default=None,
+                               help="the EXTERNAL action's LABEL: the value column is LABEL.bias (default effpot; "
+                               "--format plumed only)")
     export_parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     scan_parser = commands.add_parser("scan", help="scan step sizes to find the levels of a landscape; write a "
                                       "learn configuration per level")

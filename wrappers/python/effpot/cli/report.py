@@ -10,6 +10,7 @@
 Every file is written atomically (a temporary file renamed over the target), so an interrupted run never leaves
 half a file.
 """
+import contextlib
 import datetime
 import html
 import json
@@ -57,8 +58,21 @@ def read_json(path):
         return json.load(stream)
 
 
+#: Text entries of the diagnostics that describe the run rather than note something about it: the energy (not a note
+#: at all: the settings show it), and the strategy and platform, which the report lists among its notes.
+DESCRIPTIONS = ("energy", "strategy", "platform")
+
+
+def notes(diagnostics, descriptions=False):
+    """The notes of a potential's diagnostics, {name: text}: its text entries except the energy, and except the
+    strategy and platform unless `descriptions` (the report shows them; the command prints only the real notes)."""
+    left_out = ("energy",) if descriptions else DESCRIPTIONS
+    return {k: v for k, v in diagnostics.items() if isinstance(v, str) and k not in left_out}
+
+
 def learning_result(config, potential, summary):
-    """The result.json content after learning."""
+    """The result.json content after learning (the summary's copy of the notes left out: the diagnostics hold them)."""
+    summary = {k: v for k, v in summary.items() if k != "notes"}
     run = config.get("run", {})
     return {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -141,8 +155,18 @@ def _explanation(label):
     return ""
 
 
+#: The figures draw_comparison_figures writes: they belong to a result with a compare section only.
+COMPARISON_FIGURES = ("densities.png", "mean_paths.png", "autocorrelation.png", "phase_portraits.png",
+                      "stable_steps.png")
+
+
 def draw_learning_figures(folder, potential, reference, title):
+    """figures/potential.png. A comparison figure of an earlier run into the same folder (learn --force) is
+    removed: it showed another potential."""
     os.makedirs(os.path.join(folder, FIGURES), exist_ok=True)
+    for file in COMPARISON_FIGURES:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(folder, FIGURES, file))
     figures.potential_figure(potential, reference, os.path.join(folder, FIGURES, "potential.png"), title=title)
 
 
@@ -271,7 +295,8 @@ FIGURE_CAPTIONS = [
 
 
 def write_report(folder, result, targets):
-    """report.html: the summary table, the learned numbers, the figures present in figures/, the settings."""
+    """report.html: the summary table, the learned numbers, this run's figures present in figures/ (the comparison
+    figures only with a compare section), the settings."""
     learn = result.get("learn", {})
     compare = result.get("compare", {})
     name = result.get("settings", {}).get("model", {}).get("name", "effpot result")
@@ -308,10 +333,14 @@ def write_report(folder, result, targets):
             learned.append((label, _number(metrics[key])))
     if "seconds" in compare:
         learned.append(("comparison time (s)", _number(compare["seconds"])))
-    notes = {k: v for k, v in learn.get("diagnostics", {}).items() if isinstance(v, str) and k != "energy"}
+    noted = notes(learn.get("diagnostics", {}), descriptions=True)
     z_note = f"<p class=why>{html.escape(Z_SCORE_NOTE)}</p>" if "mean_path_max_z" in metrics else ""
     figure_html = []
     for file, caption in FIGURE_CAPTIONS:
+        # This run's figures only: a comparison figure left by an earlier run into the folder (learn --force over
+        # a learn --compare) is not this result's when result.json has no comparison.
+        if file in COMPARISON_FIGURES and not metrics:
+            continue
         if os.path.exists(os.path.join(folder, FIGURES, file)):
             figure_html.append(f'<figure><img src="{FIGURES}/{file}" alt="{file}"><figcaption>{html.escape(caption)}'
                                f"</figcaption></figure>")
@@ -344,7 +373,7 @@ seed {html.escape(str(result.get('seed')))}, written {html.escape(result.get('cr
 <table>{''.join(f'<tr><td>{html.escape(k)}</td><td>{v}</td></tr>' for k, v in learned)}</table>
 {z_note}
 {'<h2>Notes</h2><ul>' + ''.join(f'<li><span class=note-name>{html.escape(k)}</span>: {html.escape(v)}</li>'
-                                for k, v in notes.items()) + '</ul>' if notes else ''}
+                                for k, v in noted.items()) + '</ul>' if noted else ''}
 <h2>Figures</h2>
 {''.join(figure_html)}
 <h2>Settings</h2>

@@ -8,6 +8,7 @@ from .. import effpot_swig as _swig
 from ..coarse_graining.analysis import evaluation_axes, rmse_in_kt
 from ..coarse_graining.grainer import CoarseGrainer
 from ..surrogates.comparison import ComparisonSettings, compare
+from .report import notes
 
 
 # Each [learn] and [run] key that is a setting is one CoarseGrainingSettings field, as C++ lists them
@@ -93,6 +94,9 @@ def learn(config, progress=False, executor=None, checkpoint=None):
                   if key in diagnostics]
         if before:
             summary["kT_drift_directions_before_refinement"] = before
+    # The library's notes (resolutionWarning, stage1Precision, stage1Rounds, ...), for the command to print; result.json
+    # keeps them in its diagnostics (report.learning_result leaves this copy out).
+    summary["notes"] = notes(diagnostics)
     reference = coarse_values(config)
     if reference is not None:
         summary["rmse_kT"] = rmse_in_kt(potential, reference, evaluation_axes(potential))

@@ -16,7 +16,7 @@ from .report import versions, write_json
 
 #: [scan] keys: kind, check, description (kinds as in effpot.cli.config, plus "steps" and "range").
 SCAN_SCHEMA = {
-    "step_sizes": ("steps", None, "the step sizes to scan in ps, a list of positive numbers"),
+    "step_sizes": ("steps", None, "the step sizes to scan in ps, a list of distinct positive numbers"),
     "step_size_range": ("range", None, "[smallest, largest, count]: count step sizes log-spaced (ps)"),
     "friction_factor": ("float", lambda v: v > 0, "gamma = factor * h, in 1/ps^2 (default 2)"),
     "replicas": ("int", lambda v: v >= 2, "replicas per step size (default 100)"),
@@ -66,6 +66,14 @@ def load_scan_config(path):
                     isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value):
                 raise config_module.ConfigError(f"{where} must be a non-empty list of positive numbers, got {value!r}")
             scan[key] = [float(v) for v in value]
+            # A repeated step would be scanned twice (two points for one h) or, as tasks (--workers,
+            # --checkpoint), fail with "tasks: keys must be unique".
+            seen = set()
+            for v in scan[key]:
+                if v in seen:
+                    raise config_module.ConfigError(f"{where} lists the step size {v:.15g} more than once: give each "
+                                                    "step size once")
+                seen.add(v)
         elif kind == "range":
             # The same bounds as ScaleScan.setStepSizeRange, checked before the list is built (a count of 1e8
             # took 28 s to fail with a MemoryError).
@@ -202,7 +210,7 @@ def scan(config_path, output, force=False, progress=True, workers=None, checkpoi
     staging, final = prepare_output(output, force)
     try:
         steps = scan_step_sizes(config["scan"])
-        print(f"scanning {len(steps)} step sizes from {steps[0]:.3g} to {steps[-1]:.3g} ps ...", flush=True)
+        print(f"scanning {len(steps)} step sizes from {min(steps):.3g} to {max(steps):.3g} ps ...", flush=True)
         reporter = progress_reporter(progress)
         with worker_executor(workers) as executor:
             points, levels, seconds = run_scan(config, progress=None if reporter is None else reporter.report,
