@@ -17,6 +17,7 @@ an error that the computation itself raised (OpenMMException, ValueError, TypeEr
 retry would raise it again.
 """
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -24,6 +25,7 @@ import os
 import signal
 import time
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool  # (cf.process exists only once something imported it)
 from typing import Any, Callable, Optional, Tuple
 
 import openmm
@@ -173,7 +175,7 @@ def run_tasks(tasks, executor=None, checkpoint=None, retries=3, progress=None, s
 
 def _broken_pool_hint(error):
     """Why a process pool keeps breaking, when the usual cause is the user's script."""
-    if not isinstance(error, cf.process.BrokenProcessPool):
+    if not isinstance(error, BrokenProcessPool):
         return ""
     return ("; the worker processes died before they could run it. A script that uses local_executor() must run its "
             "work under `if __name__ == \"__main__\":`, because each worker imports the script, and without the "
@@ -219,12 +221,16 @@ class _RespawningProcessPool(cf.Executor):
                                             initargs=(devices,))
 
     def submit(self, fn, /, *args, **kwargs):
-        try:
-            return self._pool.submit(fn, *args, **kwargs)
-        except cf.process.BrokenProcessPool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._new_pool()
-            return self._pool.submit(fn, *args, **kwargs)
+        # Workers start here, on demand, and inherit this thread's signal mask: with SIGHUP blocked a hang-up of the
+        # process group (a closed terminal) reaches only this process, which stops them as it does for SIGTERM,
+        # instead of racing their own deaths against the pool's respawn (terminate() stops them with SIGTERM).
+        with _sighup_blocked():
+            try:
+                return self._pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._new_pool()
+                return self._pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -297,19 +303,27 @@ class _RespawningProcessPool(cf.Executor):
         return [p.pid for p in (self._pool._processes or {}).values() if p.is_alive()]
 
 
+@contextlib.contextmanager
+def _sighup_blocked():
+    """SIGHUP blocked in this thread meanwhile (delivered when unblocked); processes started inside inherit it."""
+    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _start_resource_tracker():
     """Start multiprocessing's resource tracker with SIGHUP blocked. The tracker ignores SIGINT and SIGTERM, not
     SIGHUP: a closed terminal (SIGHUP to the process group) killed it, and the pool's shutdown then printed a
     warning and a traceback per semaphore after the command's own message. A blocked signal stays blocked across
     fork and exec, and the tracker only unblocks the two it ignores."""
     from multiprocessing import resource_tracker
-    if not hasattr(signal, "pthread_sigmask") or not hasattr(signal, "SIGHUP"):
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
-    try:
+    with _sighup_blocked():
         resource_tracker.ensure_running()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def local_executor(max_workers=None, devices=None):
