@@ -50,3 +50,12 @@ def small_p4_potential():
     cg.setNumEquilibrationSteps(500)
     cg.setRandomSeed(3)
     return cg.run(platform="CPU")
+
+
+def opencl_with(kernel):
+    """The OpenCL platform when it exists and has effpot's `kernel` (PoCL on a CPU-only machine), else None."""
+    try:
+        platform = mm.Platform.getPlatformByName("OpenCL")
+    except mm.OpenMMException:
+        return None
+    return platform if platform.supportsKernels([kernel]) else None

@@ -10,13 +10,7 @@ import shutil
 import pytest
 
 from effpot.cli import command as cli, report, scan
-from test_cli import GOOD, write
-
-
-def run_cli(args, capsys):
-    code = cli.main(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from test_cli import GOOD, run_cli, write
 
 
 @pytest.fixture(scope="module")

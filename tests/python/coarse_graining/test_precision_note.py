@@ -1,18 +1,14 @@
 """Single precision far from the origin: the run says what its float positions resolve (OpenCL: PoCL here)."""
 import re
 
-import openmm as mm
 import pytest
 
 import effpot
+from conftest import opencl_with
 
 
 def opencl():
-    try:
-        platform = mm.Platform.getPlatformByName("OpenCL")
-    except mm.OpenMMException:
-        return None
-    return platform if platform.supportsKernels(["EffPotIntegrateDampedVerletStep"]) else None
+    return opencl_with("EffPotIntegrateDampedVerletStep")
 
 
 pytestmark = pytest.mark.skipif(opencl() is None, reason="no OpenCL platform with effpot's kernels")

@@ -9,15 +9,11 @@ import openmm as mm
 import pytest
 
 import effpot
-from conftest import FRICTION3, MASS3, external_system, state_arrays
+from conftest import FRICTION3, MASS3, external_system, state_arrays, opencl_with
 
 
 def opencl():
-    try:
-        platform = mm.Platform.getPlatformByName("OpenCL")
-    except mm.OpenMMException:
-        return None
-    return platform if platform.supportsKernels(["EffPotIntegrateDampedVerletStep"]) else None
+    return opencl_with("EffPotIntegrateDampedVerletStep")
 
 
 pytestmark = pytest.mark.skipif(opencl() is None, reason="no OpenCL platform with effpot's kernels")

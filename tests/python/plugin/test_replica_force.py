@@ -9,6 +9,7 @@ import openmm as mm
 import pytest
 
 import effpot
+from conftest import opencl_with
 from effpot.coarse_graining import problems
 
 EXPRESSIONS = [
@@ -20,11 +21,7 @@ EXPRESSIONS = [
 
 
 def opencl():
-    try:
-        platform = mm.Platform.getPlatformByName("OpenCL")
-    except mm.OpenMMException:
-        return None
-    return platform if platform.supportsKernels(["EffPotCalcReplicaExpressionForce"]) else None
+    return opencl_with("EffPotCalcReplicaExpressionForce")
 
 
 def energy_and_forces(force, positions, platform, properties=None):

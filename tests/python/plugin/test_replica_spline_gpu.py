@@ -8,14 +8,11 @@ import openmm as mm
 import pytest
 
 import effpot
+from conftest import opencl_with
 
 
 def opencl():
-    try:
-        platform = mm.Platform.getPlatformByName("OpenCL")
-    except mm.OpenMMException:
-        return None
-    return platform if platform.supportsKernels(["EffPotCalcReplicaSplineForce"]) else None
+    return opencl_with("EffPotCalcReplicaSplineForce")
 
 
 pytestmark = pytest.mark.skipif(opencl() is None, reason="no OpenCL platform with effpot's ReplicaSplineForce kernel")
