@@ -142,6 +142,11 @@ def test_the_drift_temperature_per_direction_is_shown_when_known(tmp_path):
     report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
     html = (tmp_path / "report.html").read_text()
     assert "Stage 2 refinement passes (drift kT with Stage 1&#x27;s D)</td><td>2 (1.012, 0.9810)" in html  # escaped
+    # No pass: the row says why instead of a bare 0.
+    result["learn"].update(stage2_refinements=0, kT_drift_directions_before_refinement=None)
+    report.write_report(str(tmp_path), result, dict(TARGET_DEFAULTS))
+    assert "</td><td>0 (none needed: with Stage 1's D every direction was within twice its error of kT*" in \
+        (tmp_path / "report.html").read_text()
 
 
 @pytest.mark.parametrize("temperatures, noted", [([1.012, 1.014, 0.981], True), ([0.9985, 1.002], False),

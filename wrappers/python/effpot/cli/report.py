@@ -314,7 +314,9 @@ def write_report(folder, result, targets):
         ("Stage 2 refinement passes (drift kT with Stage 1's D)",
          None if learn.get("stage2_refinements") is None else str(learn["stage2_refinements"]) + (
              " (" + ", ".join(_temperature(t) for t in learn["kT_drift_directions_before_refinement"]) + ")"
-             if learn.get("kT_drift_directions_before_refinement") else "")),
+             if learn.get("kT_drift_directions_before_refinement") else
+             " (none needed: with Stage 1's D every direction was within twice its error of kT*; or "
+             "stage2_refinements = 0)" if learn["stage2_refinements"] == 0 else "")),
         ("effective-noise covariance D", _matrix(learn.get("noise_covariance", []))),
         ("standard error of D", _matrix(learn.get("noise_covariance_error", []))),
         ("learning time (s)", _number(learn.get("seconds"))),
