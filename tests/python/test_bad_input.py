@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -137,12 +138,13 @@ def _rescue_on_write_failure(ctx):
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
-    original = cli._write_learning
+    original, temporary = cli._write_learning, tempfile.tempdir
     cli._write_learning = full_disk
+    tempfile.tempdir = ctx["scratch"]  # the rescue goes to the temporary folder: the test's, not the machine's /tmp
     try:
         return _cli("learn", ctx["config1"], "-o", os.path.join(ctx["scratch"], "full"), "--no-progress")
     finally:
-        cli._write_learning = original
+        cli._write_learning, tempfile.tempdir = original, temporary
 
 
 def _check_rescue(result):

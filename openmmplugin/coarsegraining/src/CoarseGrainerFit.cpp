@@ -3,10 +3,12 @@
 #include "CoarseGrainer.h"
 #include "EnergyExpression.h"
 #include "NoiseCovarianceDesigns.h"
-#include "internal/UnresolvedFeatures.h"
+#include "internal/BasinMixing.h"
+#include "internal/NumberText.h"
 #include "internal/RunDesigns.h"
 #include "internal/SamplingChecks.h"
 #include "internal/Stage1Estimate.h"
+#include "internal/UnresolvedFeatures.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/System.h"
 #include "openmm/serialization/XmlSerializer.h"
@@ -20,12 +22,6 @@ using namespace OpenMM;
 using namespace std;
 
 namespace {
-
-string number(double x) {
-    stringstream s;
-    s<<x;
-    return s.str();
-}
 
 // The spread (max - min) of the energy over the replicas' starting points: the scale against which a kT that
 // collapsed to nothing is recognised.
@@ -150,8 +146,8 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
                 diagnostics.push_back(make_pair(string("stage2.ppT_expected_over_targetKT.")+names[i]+names[j], expected[ij]/targetKT));
                 diagnostics.push_back(make_pair(string("stage2.ppT_over_targetKT.")+names[i]+names[j]+".standardError", batchError/targetKT));
                 if (j >= i && fabs(mean-expected[ij]) > 3.5*allowed)
-                    warnings.push_back(string("Stage 2 is not calibrated: <p p^T>/kT* entry ")+names[i]+names[j]+" is "+number(ratio)+
-                                       " where the calibration expects "+number(expected[ij]/targetKT)+" (+- "+number(allowed/targetKT)+
+                    warnings.push_back(string("Stage 2 is not calibrated: <p p^T>/kT* entry ")+names[i]+names[j]+" is "+numberText(ratio)+
+                                       " where the calibration expects "+numberText(expected[ij]/targetKT)+" (+- "+numberText(allowed/targetKT)+
                                        ", from Stage 2's batches and Stage 1's whitened error): the Stage-1 estimate of D is off "
                                        "by more than its error says; run Stage 1 longer or with more replicas");
             }
@@ -212,7 +208,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     potential.getDiagnostics()["resolution.h2LambdaMax"] = resolution;
     if (resolution > 0.3)
         potential.getNotes()["resolutionWarning"] = "the learned U has curvature the step does not resolve (h^2 lambda_max/m = "+
-                number(resolution)+" > 0.3): its sharpest features are partly noise at this step; a smaller step learns them, "
+                numberText(resolution)+" > 0.3): its sharpest features are partly noise at this step; a smaller step learns them, "
                 "a larger one smooths them out";
     // Does U agree with the histogram it was fitted to? (A narrow feature smoothed away is not in the bands.)
     double histogramDeviation = 0;
@@ -220,6 +216,16 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     potential.getDiagnostics()["fit.largestHistogramDeviation"] = histogramDeviation;
     if (!unresolved.empty())
         potential.getNotes()["unresolvedFeature"] = unresolved;
+    // Have U's basins exchanged replicas often enough to forget the starts? (Not in the bands: BasinMixing.h.)
+    double equilibrationTime = settings.numEquilibrationSteps*stepSize;
+    double samplingTime = (d == 1 ? settings.numSteps : getNumStage2Steps())*stepSize;
+    BasinMixing::Basin slowest = BasinMixing::slowest(sampling, potential, (double) getNumReplicas()/numBatches,
+                                                      equilibrationTime, samplingTime);
+    potential.getDiagnostics()["sampling.basinMemory"] = slowest.memory;
+    potential.getDiagnostics()["sampling.basinSamplesPerReplica"] = slowest.independentSamples;
+    string unmixed = BasinMixing::note(slowest, equilibrationTime, samplingTime);
+    if (!unmixed.empty())
+        potential.getNotes()["unequilibratedBasins"] = unmixed;
     // Single and mixed precision evaluate the energy at float positions, which resolve only |q| 2^-24 nm: far from the
     // origin a fine micro-scale is evaluated at the wrong phase (a landscape centred at x = 1e5 learned 8 times the
     // RMSE of double precision, with no sign of it). Say what the positions resolve where they were sampled.
@@ -235,7 +241,7 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
             potential.getDiagnostics()["precision.positionResolution"] = resolution;
             if (resolution > 1e-6)
                 potential.getNotes()["precisionWarning"] = "the run used "+precision+" precision, whose positions resolve "
-                        "only "+number(resolution)+" nm where the replicas were sampled (|q| up to "+number(extent)+
+                        "only "+numberText(resolution)+" nm where the replicas were sampled (|q| up to "+numberText(extent)+
                         " nm): small scales not much coarser than that were evaluated wrongly; use Precision = double, "
                         "or a landscape centred nearer the origin";
         }
@@ -258,8 +264,8 @@ EffectivePotential CoarseGrainer::fit(const Stage1Estimate* stage1Estimate, cons
     if (stage1Estimate != NULL && stage1Estimate->positiveDefinite && stage1Estimate->whitenedError > settings.stage1Tolerance)
         notes["stage1Precision"] = "Stage 1 stopped after "+to_string(stage1Estimate->rounds)+" round"+
                 (stage1Estimate->rounds > 1 ? "s" : "")+" (maxStage1Rounds = "+to_string(settings.maxStage1Rounds)+
-                ") with a standard error of "+number(stage1Estimate->whitenedError)+" along D-hat's weakest direction "
-                "(stage1.whitenedError), above stage1Tolerance = "+number(settings.stage1Tolerance)+": more rounds "
+                ") with a standard error of "+numberText(stage1Estimate->whitenedError)+" along D-hat's weakest direction "
+                "(stage1.whitenedError), above stage1Tolerance = "+numberText(settings.stage1Tolerance)+": more rounds "
                 "(setStage1Precision(tolerance, rounds)), replicas or steps make D more precise; the error bands of U "
                 "include it";
     numbers["settings.dimensions"] = d;

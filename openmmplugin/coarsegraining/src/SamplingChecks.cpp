@@ -1,4 +1,5 @@
 #include "internal/SamplingChecks.h"
+#include "internal/NumberText.h"
 #include "NormalityTests.h"
 #include "openmm/OpenMMException.h"
 #include <cmath>
@@ -7,16 +8,6 @@
 using namespace EffPot;
 using namespace OpenMM;
 using namespace std;
-
-namespace {
-
-string number(double x) {
-    stringstream s;
-    s<<x;
-    return s.str();
-}
-
-} // namespace
 
 void SamplingChecks::checkWhole(const ReplicaStatistics& statistics, int dimensions, int groups, int batches, const string& what) {
     if (statistics.getDimensions() != dimensions || statistics.getNumGroups() != groups || statistics.getNumBatches() != batches)
@@ -55,12 +46,12 @@ void SamplingChecks::checkNormality(const ReplicaStatistics& statistics, int gro
     for (int i = 0; i < d; i++) {
         if (kurtosis[i] > settings.frozenKurtosis)
             throw OpenMMException("CoarseGrainer: "+label+" froze: the momentum "+string(1, names[i])+" has excess kurtosis "+
-                    number(kurtosis[i])+" (Gaussian: 0), so replicas are trapped in micro-wells: the step size is too "
+                    numberText(kurtosis[i])+" (Gaussian: 0), so replicas are trapped in micro-wells: the step size is too "
                     "small to turn the small scales into noise. Increase the step size, or decrease the friction.");
         if (fabs(skewness[i]) > settings.maxSkewness || fabs(kurtosis[i]) > settings.maxExcessKurtosis)
-            problems.push_back(label+": momentum "+string(1, names[i])+" is not Gaussian (skewness "+number(skewness[i])+
-                    ", excess kurtosis "+number(kurtosis[i])+"; tolerance "+number(settings.maxSkewness)+", "+
-                    number(settings.maxExcessKurtosis)+")");
+            problems.push_back(label+": momentum "+string(1, names[i])+" is not Gaussian (skewness "+numberText(skewness[i])+
+                    ", excess kurtosis "+numberText(kurtosis[i])+"; tolerance "+numberText(settings.maxSkewness)+", "+
+                    numberText(settings.maxExcessKurtosis)+")");
     }
 }
 
@@ -104,8 +95,8 @@ string SamplingChecks::checkFrozenReplicas(const ReplicaStatistics& sampling, co
 
 void SamplingChecks::checkNotFrozen(double kT, double scale) {
     if (!(kT > 1e-4*scale))
-        throw OpenMMException("CoarseGrainer: the run froze: kT = "+number(kT)+" kJ/mol, against an energy scale of "+
-                number(scale)+" kJ/mol (the spread over the starting points, or kT*), so the replicas came to rest in micro-wells: the step "
+        throw OpenMMException("CoarseGrainer: the run froze: kT = "+numberText(kT)+" kJ/mol, against an energy scale of "+
+                numberText(scale)+" kJ/mol (the spread over the starting points, or kT*), so the replicas came to rest in micro-wells: the step "
                 "size is too small to turn the small scales into noise. Increase the step size, or decrease the friction.");
 }
 
