@@ -75,10 +75,18 @@ void BlockMatrixAlgebra::checkMatrix(const std::vector<double>& matrix, int n, D
         return;
     VectorXd eigenvalues = Eigen::SelfAdjointEigenSolver<MatrixXd>(m, Eigen::EigenvaluesOnly).eigenvalues();
     double smallest = eigenvalues.minCoeff(), largest = eigenvalues.cwiseAbs().maxCoeff();
-    if (definiteness == Definiteness::PositiveDefinite && !(smallest > 1e-12*largest && largest > 0)) {
+    if (definiteness == Definiteness::PositiveDefinite && !(smallest > 0 && largest > 0)) {
         std::stringstream msg;
         msg<<what<<" is not positive definite (smallest eigenvalue "<<smallest<<"): a mass matrix must be symmetric "
            <<"positive definite";
+        throw OpenMMException(msg.str());
+    }
+    // Positive, but its inverse would lose every digit to round-off (the step divides by it).
+    if (definiteness == Definiteness::PositiveDefinite && !(smallest > 1e-12*largest)) {
+        std::stringstream msg;
+        msg<<what<<" is too ill-conditioned to invert accurately: its eigenvalues range from "<<smallest<<" to "
+           <<largest<<" (condition number "<<largest/smallest<<", above 1e12): give masses within 12 orders of "
+           <<"magnitude of each other";
         throw OpenMMException(msg.str());
     }
     // A denormal mass (1e-320 I) passes the relative test above, but its inverse is infinite and the first step's

@@ -59,11 +59,34 @@ int DampedVerletIntegrator::addBlock(const vector<int>& particles, const vector<
             throw OpenMMException(msg.str());
         }
         int owner = (p < (int) blockOfParticle.size() ? blockOfParticle[p] : -1);
-        if (owner != -1 || count(particles.begin(), particles.end(), p) > 1) {
+        if (owner != -1) {
             stringstream msg;
-            msg<<"DampedVerletIntegrator.addBlock: particle "<<p<<" is already in block "<<(owner == -1 ? index : owner)
+            msg<<"DampedVerletIntegrator.addBlock: particle "<<p<<" is already in block "<<owner
                <<": each particle may belong to one block only";
             throw OpenMMException(msg.str());
+        }
+        if (count(particles.begin(), particles.end(), p) > 1) {
+            stringstream msg;
+            msg<<"DampedVerletIntegrator.addBlock: particle "<<p<<" is listed more than once in particles: list each "
+               <<"particle of the block once";
+            throw OpenMMException(msg.str());
+        }
+        // Bound to a Context, the System is known: refuse here what the next step could only refuse forever after
+        // (a block cannot be removed).
+        if (context != NULL) {
+            const System& system = context->getSystem();
+            if (p >= system.getNumParticles()) {
+                stringstream msg;
+                msg<<"DampedVerletIntegrator.addBlock: particle "<<p<<" is not in the Context's System, which has "
+                   <<system.getNumParticles()<<" particles";
+                throw OpenMMException(msg.str());
+            }
+            if (system.getParticleMass(p) <= 0) {
+                stringstream msg;
+                msg<<"DampedVerletIntegrator.addBlock: particle "<<p<<" has System mass zero (fixed): leave fixed "
+                   <<"particles out of blocks";
+                throw OpenMMException(msg.str());
+            }
         }
     }
     int n = 3*particles.size();

@@ -47,7 +47,10 @@ TEST(DampedVerletApi, RejectsBadInputNamingTheParameter) {
     expectError([&] { integrator.addBlock({}, {}, {}); }, {"particles", "empty"});
     integrator.addBlock({0}, identity3, zero3);
     expectError([&] { integrator.addBlock({0}, identity3, zero3); }, {"particle 0", "already in block 0"});
-    expectError([&] { integrator.addBlock({1, 1}, vector<double>(36, 0.0), vector<double>(36, 0.0)); }, {"particle 1", "one block"});
+    // A particle listed twice in one call is that, not "already in block 1" (a block that does not exist).
+    expectError([&] { integrator.addBlock({1, 1}, vector<double>(36, 0.0), vector<double>(36, 0.0)); }, {"particle 1", "listed more than once"});
+    // Positive definite but with a condition number of 1e12: said as such, not as "not positive definite".
+    expectError([&] { integrator.addBlock({1}, {1, 0, 0, 0, 1, 0, 0, 0, 1e-12}, zero3); }, {"massMatrix", "ill-conditioned", "condition number"});
     expectError([&] { integrator.setBlockParameters(3, identity3, zero3); }, {"setBlockParameters", "block index 3"});
     expectError([&] { integrator.setNoiseCovariance(0, {1, 0, 0, 0, -1, 0, 0, 0, 1}); }, {"covariance", "not positive semidefinite"});
     expectError([&] { integrator.setTemperature(-1); }, {"temperature"});
@@ -91,6 +94,21 @@ TEST(DampedVerletApi, RejectsBlocksThatDoNotFitTheSystem) {
         integrator.addBlock({0}, identity3, {1e308, 0, 0, 0, 1e308, 0, 0, 0, 1e308});
         integrator.setTemperature(300);
         expectError([&] { Context context(system, integrator, platform); }, {"too large or too ill-conditioned"});
+    }
+    {
+        // Once bound, a block naming a particle the System lacks is refused at addBlock: accepted, it made every
+        // later step fail, and a block cannot be removed.
+        System system;
+        for (int i = 0; i < 3; i++)
+            system.addParticle(i == 2 ? 0.0 : 1.0);
+        DampedVerletIntegrator integrator(0.01);
+        Context context(system, integrator, platform);
+        expectError([&] { integrator.addBlock({5}, identity3, zero3); }, {"particle 5", "System, which has 3 particles"});
+        expectError([&] { integrator.addBlock({2}, identity3, zero3); }, {"particle 2", "mass zero"});
+        EXPECT_EQ(integrator.getNumBlocks(), 0);
+        integrator.addBlock({1}, identity3, zero3);
+        context.setPositions(vector<Vec3>(3));
+        integrator.step(2);
     }
 }
 
