@@ -81,9 +81,9 @@ SCHEMA = {
                              "more surrogate Langevin models judged against the same reference runs, a list of "
                              "tables {step_size = ps, splitting = \"GHMC\"} (splitting default BAOAB), e.g. a "
                              "large-step GHMC surrogate next to the default one"),
-        "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 8)"),
-        "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 2)"),
-        "energy_tolerance": ("float", _positive, "energy error per trajectory in kT that counts as stable (0.2)"),
+        "hamiltonian_replicas": ("int", _positive, "trajectories of the stable-step test (default 64)"),
+        "hamiltonian_time": ("float", _positive, "duration of the stable-step test in ps (default 20)"),
+        "energy_tolerance": ("float", _positive, "largest energy error of any trajectory in kT that counts as stable (0.2)"),
         "portrait_time": ("float", _positive, "duration of the phase portraits in ps (default 4)"),
         "batches": ("int", _positive, "Contexts per model, run side by side on threads (default 8)"),
     },

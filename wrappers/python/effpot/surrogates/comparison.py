@@ -53,8 +53,8 @@ class ComparisonSettings:
     surrogate_step_size: float = None
     surrogate_splitting: str = None
     extra_surrogates: list = None
-    hamiltonian_replicas: int = 8
-    hamiltonian_time: float = 2.0
+    hamiltonian_replicas: int = 64
+    hamiltonian_time: float = 20.0
     energy_tolerance: float = 0.2
     portrait_time: float = 4.0
     seed: int = 2
@@ -115,42 +115,75 @@ def _marginal_sd(histogram, grid):
     return np.array(result)
 
 
-def energy_error(build, positions, velocities, duration, step, platform, checks=50):
-    """Largest |H(t) - H(0)| per replica (kJ/mol) over `duration` ps of a Hamiltonian model at `step`."""
+def _replica_energies(probe, positions, velocities):
+    """Each replica's H = K + U (kJ/mol), from a one-replica Context of the same model: the ensemble's Context
+    reports only the sum, in which replicas that heat up and replicas that cool cancel."""
+    energies = np.empty(len(positions))
+    for r, (q, v) in enumerate(zip(positions, velocities)):
+        probe.setPositions([q])
+        probe.setVelocities([v])
+        state = probe.getState(getEnergy=True)
+        energies[r] = state.getKineticEnergy()._value + state.getPotentialEnergy()._value
+    return energies
+
+
+def energy_error(build, positions, velocities, duration, step, platform, checks=50, limit=math.inf):
+    """Largest |H_r(t) - H_r(0)| over the replicas r (kJ/mol) over `duration` ps of a Hamiltonian model at
+    `step`, checked `checks` times; inf when the run blew up; the error so far once it passes `limit`. Each
+    replica's energy comes from a one-replica Reference Context of the same model (double precision; a few
+    microseconds a replica)."""
     system, integrator = build(len(positions), step)
     context = mm.Context(system, integrator, platform)
     context.setPositions(positions)
     context.setVelocities(velocities)
-    start = context.getState(getEnergy=True)
-    h0 = start.getKineticEnergy()._value + start.getPotentialEnergy()._value
+    probe_system, probe_integrator = build(1, step)
+    probe = mm.Context(probe_system, probe_integrator, mm.Platform.getPlatformByName("Reference"))
+    h0 = _replica_energies(probe, np.asarray(positions, dtype=float), np.asarray(velocities, dtype=float))
     steps = max(1, int(round(duration / step)))
     worst, done = 0.0, 0
     while done < steps:
         n = min(steps - done, max(1, steps // checks))
         try:
             integrator.step(n)
-            state = context.getState(getEnergy=True)
+            state = context.getState(getPositions=True, getVelocities=True)
         except mm.OpenMMException:  # Reference and CPU refuse NaN coordinates instead of returning them
             return math.inf
         done += n
-        value = state.getKineticEnergy()._value + state.getPotentialEnergy()._value
-        error = abs(value - h0) / len(positions)
+        q = state.getPositions(asNumpy=True)._value
+        v = state.getVelocities(asNumpy=True)._value
+        if not (np.all(np.isfinite(q)) and np.all(np.isfinite(v))):
+            return math.inf
+        try:
+            error = float(np.max(np.abs(_replica_energies(probe, q, v) - h0)))
+        except mm.OpenMMException:
+            return math.inf
         if not math.isfinite(error):
             return math.inf
         worst = max(worst, error)
+        if worst > limit:
+            break
     return worst
 
 
-def largest_stable_step(build, positions, velocities, steps, duration, tolerance, platform):
-    """The largest step of the increasing list `steps` up to which every step keeps the energy error per replica
-    within `tolerance` (kJ/mol) over `duration` ps; returns (step or None, [(step, error), ...])."""
+def largest_stable_step(build, positions, velocities, steps, duration, tolerance, platform, smaller=6):
+    """The largest step of the increasing list `steps` up to which every step keeps every replica's energy error
+    within `tolerance` (kJ/mol) over `duration` ps; returns (step or None, [(step, error), ...]). When even the
+    first step fails, up to `smaller` steps below it are tried, each sqrt(2) smaller (a rough energy whose
+    micro-scale a replica crosses many times a step needs steps far below its curvature's limit)."""
     table, best = [], None
     for step in steps:
-        error = energy_error(build, positions, velocities, duration, step, platform)
+        error = energy_error(build, positions, velocities, duration, step, platform, limit=tolerance)
         table.append((float(step), float(error)))
         if error > tolerance:
             break
         best = float(step)
+    step = float(steps[0])
+    for _ in range(smaller if best is None else 0):
+        step /= math.sqrt(2.0)
+        error = energy_error(build, positions, velocities, duration, step, platform, limit=tolerance)
+        table.insert(0, (step, float(error)))
+        if error <= tolerance:
+            return step, table
     return best, table
 
 
