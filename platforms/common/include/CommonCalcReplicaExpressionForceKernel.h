@@ -2,6 +2,7 @@
 #define EFFPOT_COMMON_CALC_REPLICA_EXPRESSION_FORCE_KERNEL_H_
 
 #include "EffPotKernels.h"
+#include "UnwrappedPositions.h"
 #include "openmm/common/ComputeContext.h"
 #include <string>
 
@@ -26,10 +27,12 @@ public:
     static std::string createForceSource(OpenMM::ComputeContext& cc, const ReplicaExpressionForce& force, const std::string& globals);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
+        unwrapped.update(cc);
         return 0.0;
     }
 private:
     OpenMM::ComputeContext& cc;
+    UnwrappedPositions unwrapped; // the positions as set, in a periodic System (OpenMM wraps posq)
 };
 
 } // namespace EffPot

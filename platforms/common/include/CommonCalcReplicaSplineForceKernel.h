@@ -2,6 +2,7 @@
 #define EFFPOT_COMMON_CALC_REPLICA_SPLINE_FORCE_KERNEL_H_
 
 #include "EffPotKernels.h"
+#include "UnwrappedPositions.h"
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
 #include <functional>
@@ -32,10 +33,12 @@ public:
                                          const std::function<std::string ()>& argument);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
+        unwrapped.update(cc);
         return 0.0;
     }
 private:
     OpenMM::ComputeContext& cc;
+    UnwrappedPositions unwrapped; // the positions as set, in a periodic System (OpenMM wraps posq)
     OpenMM::ComputeArray coefficients;
 };
 

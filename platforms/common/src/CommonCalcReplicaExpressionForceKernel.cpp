@@ -30,7 +30,7 @@ void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, co
     if (force.getNumGlobalParameters() > 0)
         globals = cc.getBondedUtilities().addArgument(cc.getGlobalParamValues(), "real");
     string source = createForceSource(cc, force, globals);
-    cc.getBondedUtilities().addInteraction(atoms, source, force.getForceGroup());
+    cc.getBondedUtilities().addInteraction(atoms, unwrapped.initialize(cc, system)+source, force.getForceGroup());
 }
 
 string CommonCalcReplicaExpressionForceKernel::createForceSource(ComputeContext& cc, const ReplicaExpressionForce& force,

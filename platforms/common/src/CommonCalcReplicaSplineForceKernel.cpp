@@ -45,7 +45,7 @@ void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const 
         atoms[i-start][0] = force.getParticle(i);
 
     string source = createForceSource(cc, force, coefficients, [&]() { return cc.getBondedUtilities().addArgument(coefficients, "real"); });
-    cc.getBondedUtilities().addInteraction(atoms, source, force.getForceGroup());
+    cc.getBondedUtilities().addInteraction(atoms, unwrapped.initialize(cc, system)+source, force.getForceGroup());
 }
 
 string CommonCalcReplicaSplineForceKernel::createForceSource(ComputeContext& cc, const ReplicaSplineForce& force, ComputeArray& coefficients,

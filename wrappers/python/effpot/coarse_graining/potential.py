@@ -203,7 +203,11 @@ class EffectivePotential:
         return self._impl.getTableValues()
 
     def createForce(self, particles):
-        """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box)."""
+        """An OpenMM CustomCompoundBondForce applying U to each particle (confining outside the table's box).
+
+        On OpenCL and CUDA, in a periodic System with a nonbonded cutoff, OpenMM evaluates it at positions wrapped
+        into the periodic box (a box length away for a particle outside [0, box)): use createReplicaForce there,
+        which sees the positions as set (docs/openmm-usage.md)."""
         indices = particle_list(particles, "EffectivePotential.createForce: particles")
         return self._impl.createCompoundBondForce(indices)
 
