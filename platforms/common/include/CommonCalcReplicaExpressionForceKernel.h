@@ -27,7 +27,7 @@ public:
     static std::string createForceSource(OpenMM::ComputeContext& cc, const ReplicaExpressionForce& force, const std::string& globals);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
-        unwrapped.update(cc);
+        unwrapped.update(context);
         return 0.0;
     }
 private:

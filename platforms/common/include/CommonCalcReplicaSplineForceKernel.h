@@ -33,7 +33,7 @@ public:
                                          const std::function<std::string ()>& argument);
     /** The work is queued by BondedUtilities with the other bonded forces; nothing to do here. */
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) {
-        unwrapped.update(cc);
+        unwrapped.update(context);
         return 0.0;
     }
 private:

@@ -2,6 +2,7 @@
 #define EFFPOT_COMMON_INTEGRATE_DAMPED_VERLET_STEP_KERNEL_H_
 
 #include "EffPotKernels.h"
+#include "UnwrappedPositions.h"
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
 #include "openmm/common/ComputeKernel.h"
@@ -70,6 +71,7 @@ private:
     int splitting;
     std::vector<int> hostBlock3Atom; // block3Atom on the host
     OpenMM::ComputeArray fusedSplineCoefficients;
+    UnwrappedPositions fusedUnwrapped; // the box shifts the fused force subtracts in a periodic System
     // GHMC: each replica's accepted moves (the fused kernel adds to them) and the moves made, since the Context
     // was created.
     OpenMM::ComputeArray acceptedCount;

@@ -22,6 +22,7 @@ void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, co
     cc.addForce(new ReplicaForceInfo<ReplicaExpressionForce>(force, system.getNumParticles()));
     if (start == end)
         return;
+    unwrapped.initialize(cc, system);
     vector<vector<int> > atoms(end-start, vector<int>(1));
     for (int i = start; i < end; i++)
         atoms[i-start][0] = force.getParticle(i);
@@ -30,7 +31,7 @@ void CommonCalcReplicaExpressionForceKernel::initialize(const System& system, co
     if (force.getNumGlobalParameters() > 0)
         globals = cc.getBondedUtilities().addArgument(cc.getGlobalParamValues(), "real");
     string source = createForceSource(cc, force, globals);
-    cc.getBondedUtilities().addInteraction(atoms, unwrapped.initialize(cc, system)+source, force.getForceGroup());
+    cc.getBondedUtilities().addInteraction(atoms, unwrapped.bondedCode(cc)+source, force.getForceGroup());
 }
 
 string CommonCalcReplicaExpressionForceKernel::createForceSource(ComputeContext& cc, const ReplicaExpressionForce& force,

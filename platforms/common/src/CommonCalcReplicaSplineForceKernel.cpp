@@ -40,12 +40,13 @@ void CommonCalcReplicaSplineForceKernel::initialize(const System& system, const 
     cc.addForce(new ReplicaForceInfo<ReplicaSplineForce>(force, system.getNumParticles()));
     if (start == end)
         return;
+    unwrapped.initialize(cc, system);
     vector<vector<int> > atoms(end-start, vector<int>(1));
     for (int i = start; i < end; i++)
         atoms[i-start][0] = force.getParticle(i);
 
     string source = createForceSource(cc, force, coefficients, [&]() { return cc.getBondedUtilities().addArgument(coefficients, "real"); });
-    cc.getBondedUtilities().addInteraction(atoms, unwrapped.initialize(cc, system)+source, force.getForceGroup());
+    cc.getBondedUtilities().addInteraction(atoms, unwrapped.bondedCode(cc)+source, force.getForceGroup());
 }
 
 string CommonCalcReplicaSplineForceKernel::createForceSource(ComputeContext& cc, const ReplicaSplineForce& force, ComputeArray& coefficients,

@@ -323,6 +323,11 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, co
             }
             if (useStepBarrier())
                 defines["FUSED_STEP_BARRIER"] = "1";
+            // In a periodic System the force reads the positions as set (UnwrappedPositions).
+            if (fusedUnwrapped.initialize(cc, *system)) {
+                defines["USE_CELL_SHIFTS"] = "1";
+                extra += ", GLOBAL const real4* RESTRICT cellShifts";
+            }
             map<string, string> replacements = {{"REPLICA_FORCE", source}, {"EXTRA_ARGUMENTS", extra}};
             try {
                 fusedProgram = cc.compileProgram(CommonEffPotKernelSources::dampedVerlet+"\n"+
@@ -378,6 +383,8 @@ void CommonIntegrateDampedVerletStepKernel::updateFused(ContextImpl& context, co
             cc.updateGlobalParamValues(); // allocates the array on first use
             fusedKernel->addArg(cc.getGlobalParamValues());
         }
+        if (fusedUnwrapped.isActive())
+            fusedKernel->addArg(fusedUnwrapped.getShifts());
         fusedVersion = matricesVersion;
     }
 }
@@ -389,6 +396,7 @@ void CommonIntegrateDampedVerletStepKernel::stepFused(ContextImpl& context, cons
         context.calcForcesAndEnergy(true, false, groups);
     if (fusedHasGlobals)
         cc.updateGlobalParamValues();
+    fusedUnwrapped.update(context); // the shifts of the last reorder (OpenMM reorders after the launch, below)
     fusedKernel->setArg(1, steps);
     fusedKernel->setArg(12, (unsigned int) noiseCounter);
     fusedKernel->setArg(13, (unsigned int) (noiseCounter>>32));

@@ -70,3 +70,34 @@ def test_replica_forces_on_opencl_match_reference_in_a_periodic_system():
         reference.setPositions(reached)
         assert np.any(reached < 0)  # some particles left the box's first image
         np.testing.assert_allclose(group_energies(gpu), group_energies(reference), rtol=1e-9)
+
+
+def test_the_fused_damped_verlet_step_on_opencl_follows_reference_in_a_periodic_system():
+    # Every replica a one-particle block and the replica force alone in the integration groups: the fused kernel
+    # steps them (once per step, around the NonbondedForce of another group, which makes OpenCL reorder and wrap).
+    system = mm.System()
+    system.setDefaultPeriodicBoxVectors([3, 0, 0], [0, 3, 0], [0, 0, 3])
+    nonbonded = mm.NonbondedForce()
+    nonbonded.setNonbondedMethod(mm.NonbondedForce.CutoffPeriodic)
+    nonbonded.setCutoffDistance(0.9)
+    nonbonded.setForceGroup(3)
+    for _ in range(N):
+        system.addParticle(2.0)
+        nonbonded.addParticle(0.0, 0.2, 0.5)
+    system.addForce(nonbonded)
+    spline = replica_forces(range(N))[0]
+    spline.setForceGroup(0)
+    system.addForce(spline)
+    runs = []
+    for platform, properties in ((REFERENCE, {}), (OPENCL, {"Precision": "double"})):
+        integrator = effpot.DampedVerletIntegrator(0.002)
+        for i in range(N):
+            integrator.addBlock([i], 2 * np.eye(3), 0.5 * np.eye(3))
+        integrator.setIntegrationForceGroups({0})
+        context = mm.Context(system, integrator, platform, properties)
+        context.setPositions(starting_positions())
+        context.setVelocities(np.random.default_rng(1).normal(0, 1, (N, 3)))
+        integrator.step(600)
+        runs.append(context.getState(getPositions=True).getPositions(asNumpy=True)._value)
+    assert np.any(runs[0] < 0)
+    np.testing.assert_allclose(runs[1], runs[0], atol=1e-8)

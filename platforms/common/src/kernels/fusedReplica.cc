@@ -39,6 +39,14 @@ inline DEVICE mixed exponential(unsigned int particle, unsigned int counterLow, 
     return -log(u);
 }
 
+// In a periodic System OpenMM may have wrapped posq into the box: the force reads the position as set, posq less
+// the slot's box shift (UnwrappedPositions, the same numbers the unfused interaction subtracts).
+#ifdef USE_CELL_SHIFTS
+#define UNWRAPPED(p) make_real4((p).x-cellShift.x, (p).y-cellShift.y, (p).z-cellShift.z, (p).w)
+#else
+#define UNWRAPPED(p) (p)
+#endif
+
 KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         GLOBAL real4* RESTRICT posq, GLOBAL real4* RESTRICT posqCorrection, GLOBAL mixed4* RESTRICT velm,
         GLOBAL mm_long* RESTRICT force, GLOBAL const int* RESTRICT slotOfAtom,
@@ -83,6 +91,9 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         const mixed3 m0 = make_mixed3(set[18], set[19], set[20]), m1 = make_mixed3(set[21], set[22], set[23]);
         const mixed3 m2 = make_mixed3(set[24], set[25], set[26]);
         const real4 stored = posq[slot];
+#ifdef USE_CELL_SHIFTS
+        const real4 cellShift = cellShifts[slot];
+#endif
 #ifdef USE_MIXED_PRECISION
         const real4 correction = posqCorrection[slot];
         mixed3 pos = make_mixed3(stored.x+(mixed) correction.x, stored.y+(mixed) correction.y, stored.z+(mixed) correction.z);
@@ -99,7 +110,7 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
         mm_long savedFx = fx, savedFy = fy, savedFz = fz;
         int accepted = 0;
         if (splitting == 2) {
-            const real4 pos1 = stored;
+            const real4 pos1 = UNWRAPPED(stored);
             real energy = 0;
             REPLICA_FORCE
             energy0 = energy;
@@ -141,14 +152,15 @@ KERNEL void fusedReplicaSteps(int numReplicas, int numSteps,
                 pos += v*h;
             }
             // The position as posq (and posqCorrection) hold it between the unfused launches.
-            real4 pos1 = make_real4((real) pos.x, (real) pos.y, (real) pos.z, stored.w);
+            const real4 held = make_real4((real) pos.x, (real) pos.y, (real) pos.z, stored.w);
 #ifdef USE_MIXED_PRECISION
             {
                 real3 low = make_real3((real) (pos.x-(real) pos.x), (real) (pos.y-(real) pos.y), (real) (pos.z-(real) pos.z));
-                pos = make_mixed3(pos1.x+(mixed) low.x, pos1.y+(mixed) low.y, pos1.z+(mixed) low.z);
+                pos = make_mixed3(held.x+(mixed) low.x, held.y+(mixed) low.y, held.z+(mixed) low.z);
             }
 #endif
             {
+                const real4 pos1 = UNWRAPPED(held);
                 real energy = 0;
                 REPLICA_FORCE
                 fx = realToFixedPoint(force1.x);
