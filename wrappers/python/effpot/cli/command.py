@@ -256,7 +256,8 @@ def export(folder, format, output, names=None, label=None, force=False):
             raise CommandError(f"{' and '.join(given)} {'are' if len(given) > 1 else 'is'} for --format plumed only: "
                                f"the {format} file has no PLUMED arguments or label; leave "
                                f"{'them' if len(given) > 1 else 'it'} out")
-    label = "effpot" if label is None else label
+    if format == "plumed":
+        label = "effpot" if label is None else label
     path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
     if not os.path.isfile(path):
         raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
