@@ -159,8 +159,10 @@ public:
      */
     void setSplitting(int splitting);
     /**
-     * The fraction of the GHMC splitting's moves accepted since the Context was created (every block's move of every
-     * step counts once), or -1 if none was made (another splitting, or no step yet).
+     * The fraction of the GHMC splitting's moves accepted since the Context was created or reinitialized (every
+     * block's move of every step counts once), or -1 if none was made (another splitting, or no step yet). The
+     * counts are not part of a checkpoint: Context::loadCheckpoint() neither restores nor resets them, so moves made
+     * after the checkpoint was taken still count in that Context, and a new Context that loads it starts at -1.
      */
     double getMetropolisAcceptance();
     /**

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from effpot.cli import command as cli, report, scan
@@ -130,6 +131,29 @@ def test_export_to_a_path_that_cannot_be_written_is_status_2(learned, tmp_path, 
                              capsys)
     assert code == 2, err
     assert "cannot write" in err and "choose another output file (-o)" in err, err
+
+
+def test_export_takes_the_potential_file_and_compare_names_the_folder(learned, tmp_path, capsys):
+    """`effpot export DIR/effective_potential.xml` used to say ".../effective_potential.xml has no
+    effective_potential.xml". export needs only the potential, so it takes the file (or any file
+    EffectivePotential.save wrote); compare works on the whole folder, so given a file it names the folder."""
+    saved = os.path.join(learned[0], "effective_potential.xml")
+    code, out, err = run_cli(["export", saved, "--format", "npz", "-o", str(tmp_path / "file.npz")], capsys)
+    assert code == 0, err
+    assert run_cli(["export", learned[0], "--format", "npz", "-o", str(tmp_path / "folder.npz")], capsys)[0] == 0
+    file, folder = np.load(tmp_path / "file.npz"), np.load(tmp_path / "folder.npz")
+    assert sorted(file.files) == sorted(folder.files)
+    np.testing.assert_array_equal(file["U_table"], folder["U_table"])
+    elsewhere = tmp_path / "mine.xml"  # a potential saved under another name, outside any learn folder
+    shutil.copy(saved, elsewhere)
+    assert run_cli(["export", str(elsewhere), "--format", "csv", "-o", str(tmp_path / "mine.csv")], capsys)[0] == 0
+    code, out, err = run_cli(["export", str(tmp_path / "absent"), "--format", "csv", "-o", str(tmp_path / "a.csv")],
+                             capsys)
+    assert code == 2 and "absent does not exist: give a folder written by 'effpot learn'" in err, err
+    assert "or its effective_potential.xml" in err
+    code, out, err = run_cli(["compare", saved], capsys)
+    assert code == 2 and f"{saved} is a file" in err, err
+    assert err.rstrip().endswith(f"give the folder that holds it: effpot compare {learned[0]}"), err
 
 
 def test_export_names_the_plumed_flags(learned, tmp_path, capsys):

@@ -258,6 +258,31 @@ def test_csv_round_trip(p1_potential, p4_potential, tmp_path):
         np.testing.assert_allclose(body[:, d], potential.evaluate(body[:, :d]), atol=1e-9)
 
 
+def test_npz_and_csv_refuse_the_plumed_options(p4_potential, tmp_path):
+    """names, label and offset_kT shape only the PLUMED grid: npz and csv used to accept and drop them, so a user
+    could believe the file had those names or that shift. Both calls now refuse them, as `effpot export` refuses
+    --plumed-names with --format npz, and write nothing."""
+    for fmt in ("npz", "csv"):
+        target = tmp_path / f"u.{fmt}"
+        with pytest.raises(ValueError, match=rf"^EffectivePotential.export\('.*u.{fmt}', '{fmt}'\): names and label "
+                           rf"are for format 'plumed' only: the {fmt} file has no PLUMED arguments, label or offset; "
+                           r"leave them out$"):
+            p4_potential.export(target, fmt, names=["p.x", "p.y"], label="bias")
+        with pytest.raises(ValueError, match=r"^export_potential\(.*\): offset_kT is for format 'plumed' only.*leave "
+                           r"it out$"):
+            export.export_potential(p4_potential, target, fmt, offset_kT=50)
+        assert not target.exists()
+        # None is "not given", as the defaults are.
+        assert p4_potential.export(target, fmt, names=None, label=None, offset_kT=None) == target
+    # The grid takes them, and its defaults are unchanged: label "effpot", the minimum at PLUMED_OFFSET_KT kT.
+    grid = tmp_path / "u.grid"
+    p4_potential.export(grid, "plumed")
+    assert grid.read_text() == export.plumed_grid_text(p4_potential, label="effpot",
+                                                       offset_kT=export.PLUMED_OFFSET_KT)
+    p4_potential.export(grid, "plumed", names=["p.x", "p.y"], label="bias", offset_kT=50)
+    assert grid.read_text() == export.plumed_grid_text(p4_potential, names=["p.x", "p.y"], label="bias", offset_kT=50)
+
+
 def test_cli_export(p4_potential, tmp_path, capsys):
     folder = tmp_path / "learned"
     folder.mkdir()

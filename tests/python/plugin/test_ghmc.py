@@ -136,6 +136,24 @@ def test_small_steps_are_almost_always_accepted():
     assert integrator.getMetropolisAcceptance() > 0.998
 
 
+def test_the_acceptance_counts_the_contexts_moves_and_no_checkpoint_restores_it():
+    """What docs/integrator.md says of getMetropolisAcceptance: the counts are not in a checkpoint, so loading one
+    neither restores nor resets them, and a new Context starts at -1 (as after reinitialize)."""
+    context, integrator = replicas("GHMC", 0.25, count=200)
+    integrator.step(100)
+    checkpoint = context.createCheckpoint()
+    integrator.step(100)
+    after = integrator.getMetropolisAcceptance()
+    assert 0 < after < 1  # some moves are rejected at this step
+    context.loadCheckpoint(checkpoint)
+    assert integrator.getMetropolisAcceptance() == after  # the 100 steps after the checkpoint still count
+    fresh, fresh_integrator = replicas("GHMC", 0.25, count=200)
+    fresh.loadCheckpoint(checkpoint)
+    assert fresh_integrator.getMetropolisAcceptance() == -1
+    context.reinitialize(preserveState=True)
+    assert integrator.getMetropolisAcceptance() == -1
+
+
 def test_ghmc_refuses_what_it_cannot_test():
     context, integrator = replicas("GHMC", 0.1, count=10)
     integrator.setTemperature(0)

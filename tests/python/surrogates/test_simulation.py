@@ -99,6 +99,31 @@ def test_surrogate_langevin_holds_its_temperature(models):
     assert np.mean(kinetic) / count == pytest.approx(models.kT, rel=0.03), np.mean(kinetic) / count
 
 
+def test_the_default_seed_repeats_a_run_and_none_asks_for_fresh_randomness(models):
+    """The default seed was 0, which OpenMM reads as "a new noise seed per Context": two identical calls gave
+    different trajectories (0.3 nm apart after 50 steps). Now it is a fixed seed; None asks for fresh randomness."""
+    def final(**seed):
+        sim = effpot.simulation(models, "surrogateLangevin", 5, **seed)
+        sim.step(50)
+        return sim, sim.context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.nanometer)
+
+    sim, first = final()
+    np.testing.assert_array_equal(first, final()[1])
+    assert sim.integrator.getRandomNumberSeed() == 1
+    assert not np.array_equal(final(seed=None)[1], final(seed=None)[1])
+    with pytest.raises(ValueError, match="seed 0 would not repeat.*seed=None"):
+        effpot.simulation(models, "surrogateLangevin", 5, seed=0)
+    # An explicit seed means what it did: the noise seed, and numpy's generator for the starting velocities.
+    sim = effpot.simulation(models, "surrogateLangevin", 5, seed=4)
+    assert sim.integrator.getRandomNumberSeed() == 4
+    velocities = sim.context.getState(getVelocities=True).getVelocities(asNumpy=True)
+    np.testing.assert_array_equal(velocities.value_in_unit(unit.nanometer / unit.picosecond),
+                                  models.velocities(5, np.random.default_rng(4)))
+    # The builder underneath: a fixed default too, None (or OpenMM's 0) for a new seed per Context.
+    assert models.surrogateLangevin(5)[1].getRandomNumberSeed() == 1
+    assert models.surrogateLangevin(5, seed=None)[1].getRandomNumberSeed() == 0
+
+
 def test_bad_arguments(models):
     with pytest.raises(ValueError, match="kind"):
         effpot.simulation(models, "langevin", 4)

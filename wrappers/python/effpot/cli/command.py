@@ -4,7 +4,8 @@
                                        (--workers N: worker processes; --checkpoint DIR: resumable)
     effpot compare DIR                 run the surrogate-vs-reference comparisons for a learned DIR
     effpot demo [-o DIR]               the Muller-Brown problem P5 end to end (learn, compare, report)
-    effpot export DIR --format F -o FILE  U of a learned DIR as a PLUMED EXTERNAL grid, .npz or .csv
+    effpot export DIR --format F -o FILE  U of a learned DIR (or of a potential file) as a PLUMED EXTERNAL grid,
+                                       .npz or .csv
     effpot scan CONFIG.toml -o DIR     the scale scan: figures, scan.json and a learn configuration per level
     effpot --version                   effpot and OpenMM versions
 
@@ -204,6 +205,12 @@ def _check_matches(folder, config, potential):
 def compare(folder, progress=True, workers=None):
     """Returns the number of targets that failed."""
     folder = os.path.abspath(folder)
+    if os.path.isfile(folder):
+        # compare reads config.toml and result.json next to the potential and rewrites the folder's report: it works
+        # on the whole folder, so name it rather than guess from one of its files.
+        raise CommandError(f"{folder} is a file: effpot compare reads and updates a whole folder written by 'effpot "
+                           f"learn' ({CONFIG}, {SAVED_POTENTIAL}, {RESULT}); give the folder that holds it: "
+                           f"effpot compare {os.path.dirname(folder)}")
     for name in (CONFIG, SAVED_POTENTIAL, RESULT):
         if not os.path.isfile(os.path.join(folder, name)):
             raise CommandError(f"{folder} has no {name}: give a folder written by 'effpot learn'")
@@ -256,11 +263,9 @@ def export(folder, format, output, names=None, label=None, force=False):
             raise CommandError(f"{' and '.join(given)} {'are' if len(given) > 1 else 'is'} for --format plumed only: "
                                f"the {format} file has no PLUMED arguments or label; leave "
                                f"{'them' if len(given) > 1 else 'it'} out")
-    label = "effpot" if label is None else label
-    path = os.path.join(os.path.abspath(folder), SAVED_POTENTIAL)
-    if not os.path.isfile(path):
-        raise CommandError(f"{os.path.abspath(folder)} has no {SAVED_POTENTIAL}: give a folder written by "
-                           "'effpot learn' or 'effpot demo'")
+    if format == "plumed":
+        label = "effpot" if label is None else label
+    path = _potential_file(folder)
     # As learn and scan refuse a folder that holds results, export keeps a file that exists (a user's edited grid).
     if os.path.isdir(output):
         raise CommandError(f"-o {output}: is a directory; give the file to write, e.g. {os.path.join(output, 'U.' + ('grid' if format == 'plumed' else format))}")
@@ -302,6 +307,22 @@ def export(folder, format, output, names=None, label=None, force=False):
               "outside a grid")
         print(f"  values: U + a constant, the minimum at {PLUMED_OFFSET_KT:g} kT (docs: PLUMED's spline divides "
               "by node values)")
+
+
+def _potential_file(given):
+    """The file export reads: DIR/effective_potential.xml for a folder, or the file given (that one, or any file
+    EffectivePotential.save wrote: export needs nothing else from the folder)."""
+    given = os.path.abspath(given)
+    if os.path.isfile(given):
+        return given
+    if not os.path.isdir(given):
+        raise CommandError(f"{given} does not exist: give a folder written by 'effpot learn' or 'effpot demo', or "
+                           f"its {SAVED_POTENTIAL}")
+    path = os.path.join(given, SAVED_POTENTIAL)
+    if not os.path.isfile(path):
+        raise CommandError(f"{given} has no {SAVED_POTENTIAL}: give a folder written by 'effpot learn' or "
+                           f"'effpot demo', or a potential file (EffectivePotential.save)")
+    return path
 
 
 def _check_file_writable(output):
@@ -365,7 +386,9 @@ def build_parser():
                               help="folder keeping each finished piece of the learning run: rerun to resume")
     export_parser = commands.add_parser("export", help="write the learned U of DIR for PLUMED, numpy or a "
                                         "spreadsheet")
-    export_parser.add_argument("directory", help="a directory written by 'effpot learn' or 'effpot demo'")
+    export_parser.add_argument("directory", help="a directory written by 'effpot learn' or 'effpot "
+                               "demo', or the potential file itself (DIR/effective_potential.xml, or one that "
+                               "EffectivePotential.save wrote)")
     export_parser.add_argument("--format", required=True, choices=["plumed", "npz", "csv"],
                                help="plumed: a grid for PLUMED's EXTERNAL bias; npz: axes, U, errors, support, kT, "
                                "D and provenance; csv: one row per node")

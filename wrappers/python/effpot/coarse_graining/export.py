@@ -228,14 +228,32 @@ def csv_text(potential):
     return buffer.getvalue()
 
 
-def export_potential(potential, path, format, names=None, label="effpot", offset_kT=PLUMED_OFFSET_KT):
+def export_potential(potential, path, format, names=None, label=None, offset_kT=None):
     """Write `potential` to `path` as "plumed" (a PLUMED EXTERNAL grid; `names` are the PLUMED argument names,
-    default x, y, z, `label` the EXTERNAL label, `offset_kT` the grid's minimum in kT), "npz" or "csv". Atomic:
-    the file appears complete or not at all. Returns the path."""
+    default x, y, z, `label` the EXTERNAL label, default "effpot", `offset_kT` the grid's minimum in kT, default
+    PLUMED_OFFSET_KT), "npz" or "csv" (which take none of the three: ValueError). Atomic: the file appears
+    complete or not at all. Returns the path."""
+    return write_export(potential, path, format, "export_potential", names=names, label=label, offset_kT=offset_kT)
+
+
+def write_export(potential, path, format, call, names=None, label=None, offset_kT=None):
+    """export_potential, with `call` the name the errors give (EffectivePotential.export comes here too)."""
     if format not in FORMATS:
         raise ValueError(f"format: give one of {', '.join(FORMATS)}, not {format!r}")
+    if format != "plumed":
+        # The npz and csv files hold U itself: silently dropping a PLUMED option would let a user believe the file
+        # has those names or that shift. Refused as `effpot export` refuses --plumed-names with --format npz.
+        given = [name for name, value in (("names", names), ("label", label), ("offset_kT", offset_kT))
+                 if value is not None]
+        if given:
+            many = len(given) > 1
+            raise ValueError(f"{call}({str(path)!r}, {format!r}): {' and '.join(given)} {'are' if many else 'is'} for "
+                             f"format 'plumed' only: the {format} file has no PLUMED arguments, label or offset; leave "
+                             f"{'them' if many else 'it'} out")
     if format == "plumed":
-        atomic_write_text(path, plumed_grid_text(potential, names=names, label=label, offset_kT=offset_kT))
+        text = plumed_grid_text(potential, names=names, label="effpot" if label is None else label,
+                                offset_kT=PLUMED_OFFSET_KT if offset_kT is None else offset_kT)
+        atomic_write_text(path, text)
     elif format == "csv":
         atomic_write_text(path, csv_text(potential))
     else:

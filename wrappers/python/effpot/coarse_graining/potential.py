@@ -13,7 +13,7 @@ from .. import effpot_swig as _swig
 from ..plugin.replica_force import ReplicaSplineForce
 from ..shared.files import atomic_write_text
 from ..shared.units import float_array, particle_list
-from .export import export_potential
+from .export import write_export
 
 
 def _read_text(path, caller):
@@ -223,9 +223,11 @@ class EffectivePotential:
     def toXml(self):
         return self._impl.toXml()
 
-    def export(self, path, format, **options):
-        """Write U for other tools: "plumed" (an EXTERNAL grid), "npz" or "csv" (effpot.export, docs/export.md)."""
-        return export_potential(self, path, format, **options)
+    def export(self, path, format, names=None, label=None, offset_kT=None):
+        """Write U for other tools: "plumed" (an EXTERNAL grid), "npz" or "csv" (effpot.export_potential,
+        docs/export.md). `names`, `label` and `offset_kT` are PLUMED's: "npz" and "csv" refuse them (ValueError)."""
+        return write_export(self, path, format, "EffectivePotential.export", names=names, label=label,
+                            offset_kT=offset_kT)
 
     def save(self, path):
         """Write everything needed to reuse the result (XML, docs/file-formats.md) atomically."""

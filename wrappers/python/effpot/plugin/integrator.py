@@ -128,7 +128,11 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         super().setRandomNumberSeed(whole_number(seed, "DampedVerletIntegrator.setRandomNumberSeed: seed"))
 
     def getMetropolisAcceptance(self):
-        """The fraction of the GHMC splitting's moves accepted since the Context was created (-1: none made)."""
+        """The fraction of the GHMC splitting's moves accepted since the Context was created or reinitialized
+        (-1: none made).
+
+        Not in a checkpoint: Context.loadCheckpoint neither restores nor resets it (the moves made after the
+        checkpoint still count in that Context; a new Context that loads one starts at -1)."""
         return super().getMetropolisAcceptance()
 
     def setNoiseCovariance(self, block, covariance):

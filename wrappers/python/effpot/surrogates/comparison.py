@@ -331,11 +331,14 @@ def _judge_surrogate(spec, h, runs, reference, sd, s, d):
 
 
 def compare(potential, settings, energy=None, progress=None, surrogate_energy=None, executor=None):
-    """Run the docs/theory.md section 8 comparisons; returns a dict of metrics (numbers) and curves (numpy arrays).
+    """Run the docs/theory.md section 8 comparisons; returns a tuple ``(metrics, curves)`` of two dicts: metrics
+    (numbers, None where a model could not be judged) and curves (mostly numpy arrays), as in
+    ``metrics, curves = compare(potential, settings)``.
 
     The surrogate Langevin model of ``settings.surrogate_step_size`` and ``surrogate_splitting`` has its metrics
-    at the top level of the dict; each of ``settings.extra_surrogates`` has the same metrics (and curves) in a
-    list under "extra_surrogates", in the given order, all against the same reference runs.
+    at the top level of ``metrics`` (its curves at the top level of ``curves``); each of
+    ``settings.extra_surrogates`` has the same metrics in a list under ``metrics["extra_surrogates"]`` and its
+    curves under ``curves["extra_surrogates"]``, in the given order, all against the same reference runs.
 
     Parameters
     ----------

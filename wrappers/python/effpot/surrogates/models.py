@@ -20,6 +20,11 @@ from ..plugin.replica_force import ReplicaExpressionForce
 from ..shared.units import whole_number
 
 
+#: The noise seed the surrogate Langevin builders use unless told otherwise: a fixed one, so that two identical calls
+#: give identical trajectories. (OpenMM's default, 0, draws a new seed per Context: a rerun would not repeat.)
+DEFAULT_SEED = 1
+
+
 def _replicas(count, method):
     """count as a number of replicas (at least 1; 2.5 and -1 are refused, not truncated or an empty System)."""
     return whole_number(count, f"SurrogateModels.{method}: count", low=1)
@@ -113,8 +118,12 @@ class SurrogateModels:
             integrator.addBlock([i], mass, friction)
         return integrator
 
-    def surrogateLangevin(self, count, stepSize=None, seed=0, splitting="BAOAB"):
+    def surrogateLangevin(self, count, stepSize=None, seed=DEFAULT_SEED, splitting="BAOAB"):
         """The learned U, kinetic Langevin at kT with the calibrated M and Gamma (default step: the learning step).
+
+        ``seed`` is the integrator's noise seed (``setRandomNumberSeed``): the default, DEFAULT_SEED = 1, is fixed,
+        so two identical calls give identical trajectories on a platform; ``None`` (or 0, OpenMM's convention) lets
+        OpenMM pick a new seed for each Context.
 
         ``splitting``: "BAOAB" (default; friction in the middle of the step, like LangevinMiddleIntegrator: its
         configurational bias stays small at several times the learning step, docs/theory.md section 8), "OBABO"
@@ -125,7 +134,8 @@ class SurrogateModels:
         integrator = self._damped(count, self.stepSize if stepSize is None else stepSize)
         integrator.setSplitting(splitting)
         integrator.setTemperature(self.kT / BOLTZ)  # the integrator takes kelvin
-        integrator.setRandomNumberSeed(whole_number(seed, "SurrogateModels.surrogateLangevin: seed"))
+        integrator.setRandomNumberSeed(0 if seed is None else
+                                       whole_number(seed, "SurrogateModels.surrogateLangevin: seed"))
         return self._system(count, self._learned_force(count)), integrator
 
     def referenceLangevin(self, count):

@@ -16,6 +16,7 @@ import openmm as mm
 from openmm import app, unit
 
 from ..shared.units import float_array, openmm_platform, whole_number
+from .models import DEFAULT_SEED
 
 KINDS = ("surrogateLangevin", "referenceLangevin", "surrogateHamiltonian", "fullHamiltonian")
 
@@ -37,7 +38,7 @@ def minimum_position(potential):
     return np.array([axes[k][i] for k, i in enumerate(index)])
 
 
-def simulation(models, kind, count, stepSize=None, platform="Reference", positions=None, seed=0,
+def simulation(models, kind, count, stepSize=None, platform="Reference", positions=None, seed=DEFAULT_SEED,
                properties=None):
     """An ``openmm.app.Simulation`` of `count` replicas of one model of `models` (a SurrogateModels).
 
@@ -51,8 +52,12 @@ def simulation(models, kind, count, stepSize=None, platform="Reference", positio
         ps.
     positions : array, optional
         count x d (or count x 3) nm. Default: every replica at the minimum of the learned U.
-    seed : int
-        Seeds the starting velocities, drawn from N(0, kT M^-1), and the surrogate Langevin noise.
+    seed : int or None
+        Seeds the starting velocities, drawn from N(0, kT M^-1), and the surrogate Langevin noise: the same seed
+        gives the same trajectory on a platform. Default 1 (fixed, so two identical calls repeat each other).
+        None: fresh randomness each call (velocities from the operating system's entropy, the noise seed picked by
+        OpenMM for the Context). 0 is refused: OpenMM reads a noise seed of 0 as "pick one at random", numpy as a
+        fixed seed, so it would fix the velocities and not the noise.
 
     The Context's positions and velocities are set; call ``simulation.step(n)``.
     """
@@ -61,7 +66,12 @@ def simulation(models, kind, count, stepSize=None, platform="Reference", positio
     if unit.is_quantity(stepSize):
         stepSize = stepSize.value_in_unit(unit.picosecond)
     count = whole_number(count, "simulation: count", low=1)  # 2.7 replicas is a mistake, not 2
-    seed = whole_number(seed, "simulation: seed", low=0)
+    if seed is not None:
+        seed = whole_number(seed, "simulation: seed", low=0)
+        if seed == 0:
+            raise ValueError("simulation: seed 0 would not repeat: OpenMM takes a noise seed of 0 to mean a new random "
+                             "seed per Context; give a positive seed (the default is 1) for a reproducible run, or "
+                             "seed=None for fresh randomness each call")
     if kind == "surrogateLangevin":
         system, integrator = models.surrogateLangevin(count, stepSize, seed=seed)
     elif kind == "referenceLangevin":
@@ -91,5 +101,5 @@ def simulation(models, kind, count, stepSize=None, platform="Reference", positio
         raise TypeError(f"simulation: properties: give a dict of platform properties, got {properties!r}")
     sim = app.Simulation(replica_topology(count), system, integrator, openmm_platform(platform), properties)
     sim.context.setPositions(start)
-    sim.context.setVelocities(models.velocities(count, np.random.default_rng(seed)))
+    sim.context.setVelocities(models.velocities(count, np.random.default_rng(seed)))  # None: fresh entropy
     return sim
