@@ -274,6 +274,41 @@ EffPot::DampedVerletIntegrator* _deserializeDampedVerletIntegrator(const std::st
 }
 %}
 
+/* isinstance and cast, the convention of OpenMM's plugins (openmm-torch's TorchForce): OpenMM's System.getForce,
+   Context.getIntegrator and XmlSerializer.deserialize return a plain Force or Integrator proxy for a class their
+   module was not built with, and a proxy cannot be downcast in Python. These test and downcast the C++ object; the
+   result is a view of the same object, owned by whoever owned the argument (the System, the Context). */
+%{
+template <class Derived, class Base>
+Derived& effpotCast(Base& object, const char* caller, const char* type) {
+    Derived* result = dynamic_cast<Derived*>(&object);
+    if (result == NULL)
+        throw OpenMM::OpenMMException(std::string(caller)+": the argument is not a "+type+" (test it first with "+
+                                      type+".isinstance)");
+    return *result;
+}
+%}
+%inline %{
+bool _isReplicaExpressionForce(OpenMM::Force& force) {
+    return dynamic_cast<EffPot::ReplicaExpressionForce*>(&force) != NULL;
+}
+EffPot::ReplicaExpressionForce& _castReplicaExpressionForce(OpenMM::Force& force) {
+    return effpotCast<EffPot::ReplicaExpressionForce>(force, "ReplicaExpressionForce.cast", "ReplicaExpressionForce");
+}
+bool _isReplicaSplineForce(OpenMM::Force& force) {
+    return dynamic_cast<EffPot::ReplicaSplineForce*>(&force) != NULL;
+}
+EffPot::ReplicaSplineForce& _castReplicaSplineForce(OpenMM::Force& force) {
+    return effpotCast<EffPot::ReplicaSplineForce>(force, "ReplicaSplineForce.cast", "ReplicaSplineForce");
+}
+bool _isDampedVerletIntegrator(OpenMM::Integrator& integrator) {
+    return dynamic_cast<EffPot::DampedVerletIntegrator*>(&integrator) != NULL;
+}
+EffPot::DampedVerletIntegrator& _castDampedVerletIntegrator(OpenMM::Integrator& integrator) {
+    return effpotCast<EffPot::DampedVerletIntegrator>(integrator, "DampedVerletIntegrator.cast", "DampedVerletIntegrator");
+}
+%}
+
 /* ---- Coarse-graining: the C++ classes as they are, minus raw-pointer methods (replaced by vector forms). ---- */
 #define OPENMM_EXPORT_EFFPOT
 %feature("director") EffPot::ProgressReporter;

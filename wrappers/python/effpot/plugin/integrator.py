@@ -4,6 +4,7 @@ import openmm
 from openmm import unit
 
 from .. import effpot_swig as _effpot_swig
+from .downcast import downcast, is_instance
 from ..shared.units import particle_list, square_matrix, strip, whole_number
 
 _FRICTION_UNIT = unit.dalton / unit.picosecond
@@ -164,6 +165,19 @@ class DampedVerletIntegrator(_effpot_swig.DampedVerletIntegrator):
         integrator = _effpot_swig._deserializeDampedVerletIntegrator(xml)
         integrator.__class__ = cls
         return integrator
+
+    @staticmethod
+    def isinstance(integrator):
+        """Whether `integrator` (e.g. ``context.getIntegrator()``, which OpenMM returns as a plain Integrator) is a
+        DampedVerletIntegrator."""
+        return is_instance(integrator, openmm.Integrator, _effpot_swig._isDampedVerletIntegrator)
+
+    @staticmethod
+    def cast(integrator):
+        """``context.getIntegrator()`` as a DampedVerletIntegrator (the same object, not a copy); TypeError if it
+        is another Integrator."""
+        return downcast(integrator, openmm.Integrator, _effpot_swig._isDampedVerletIntegrator,
+                        _effpot_swig._castDampedVerletIntegrator, DampedVerletIntegrator)
 
     def __getstate__(self):
         return self.serialize()

@@ -1,7 +1,9 @@
 """Python faces of EffPot::ReplicaExpressionForce and EffPot::ReplicaSplineForce: numpy inputs, XML deserialization."""
 import numpy as np
+import openmm
 
 from .. import effpot_swig as _effpot_swig
+from .downcast import downcast, is_instance
 from ..shared.units import float_array, particle_list, real_number, whole_number
 
 
@@ -46,6 +48,16 @@ class ReplicaExpressionForce(_effpot_swig.ReplicaExpressionForce):
         force = _effpot_swig._deserializeReplicaExpressionForce(xml)
         force.__class__ = ReplicaExpressionForce
         return force
+
+    @staticmethod
+    def isinstance(force):
+        """Whether `force` (e.g. ``system.getForce(i)``, which OpenMM returns as a plain Force) is a ReplicaExpressionForce."""
+        return is_instance(force, openmm.Force, _effpot_swig._isReplicaExpressionForce)
+
+    @staticmethod
+    def cast(force):
+        """``system.getForce(i)`` as a ReplicaExpressionForce (the same object, not a copy); TypeError if it is another Force."""
+        return downcast(force, openmm.Force, _effpot_swig._isReplicaExpressionForce, _effpot_swig._castReplicaExpressionForce, ReplicaExpressionForce)
 
 
 class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
@@ -92,3 +104,13 @@ class ReplicaSplineForce(_effpot_swig.ReplicaSplineForce):
         force = _effpot_swig._deserializeReplicaSplineForce(xml)
         force.__class__ = ReplicaSplineForce
         return force
+
+    @staticmethod
+    def isinstance(force):
+        """Whether `force` (e.g. ``system.getForce(i)``, which OpenMM returns as a plain Force) is a ReplicaSplineForce."""
+        return is_instance(force, openmm.Force, _effpot_swig._isReplicaSplineForce)
+
+    @staticmethod
+    def cast(force):
+        """``system.getForce(i)`` as a ReplicaSplineForce (the same object, not a copy); TypeError if it is another Force."""
+        return downcast(force, openmm.Force, _effpot_swig._isReplicaSplineForce, _effpot_swig._castReplicaSplineForce, ReplicaSplineForce)
